@@ -1,0 +1,57 @@
+// Bundles the extension for one browser into extension/dist/<browser>/ with esbuild.
+// Expects the WASM core already built by wasm-bindgen into extension/build/wasm/ (xtask does that).
+// Usage: node extension/build.mjs [chromium]
+import { build } from 'esbuild';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const browser = process.argv[2] ?? 'chromium';
+const out = join(here, 'dist', browser);
+const wasmDir = join(here, 'build', 'wasm');
+
+async function exists(path) {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+if (!(await exists(join(wasmDir, 'keyplace_core_bg.wasm')))) {
+  console.error(`Missing ${wasmDir}/keyplace_core_bg.wasm: build the WASM core first (xtask/xtask.sh build).`);
+  process.exit(1);
+}
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+
+const common = { bundle: true, minify: true, sourcemap: false, target: ['chrome111', 'firefox128'], logLevel: 'warning' };
+await Promise.all([
+  // The page shim and bridge are classic scripts (content scripts cannot be modules).
+  build({ ...common, entryPoints: { shim: join(here, 'src/page/shim.ts') }, outdir: out, format: 'iife' }),
+  build({ ...common, entryPoints: { bridge: join(here, 'src/bridge/bridge.ts') }, outdir: out, format: 'iife' }),
+  build({
+    ...common,
+    entryPoints: {
+      background: join(here, 'src/background/main.ts'),
+      consent: join(here, 'src/ui/consent/consent.ts'),
+      popup: join(here, 'src/ui/popup/popup.ts'),
+    },
+    outdir: out,
+    format: 'esm',
+  }),
+]);
+
+await copyFile(join(wasmDir, 'keyplace_core_bg.wasm'), join(out, 'core.wasm'));
+for (const page of ['consent/consent.html', 'popup/popup.html', 'common/keyplace.css']) {
+  await copyFile(join(here, 'src/ui', page), join(out, page.split('/').pop()));
+}
+
+const manifest = JSON.parse(await readFile(join(root, 'manifests', `${browser}.json`), 'utf8'));
+await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+const shimBytes = (await stat(join(out, 'shim.js'))).size;
+const wasmBytes = (await stat(join(out, 'core.wasm'))).size;
+console.log(`Built ${out} (page shim ${shimBytes} B, WASM core ${wasmBytes} B)`);

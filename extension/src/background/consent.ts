@@ -1,0 +1,115 @@
+// The extension-owned consent window: every Keyplace ceremony passes through it (no page-drawn UI, no
+// auto-approve). A session lives from the window's opening until the person's decision has been carried
+// out, the window is closed, the page aborts, or the ceremony times out.
+import type { ConsentDetails, Decision } from '../shared/messages';
+import type { Stopwatch } from './metrics';
+
+/** What carrying out a decision gave: done, or a problem the person can fix in the window (wrong PIN). */
+export type DecisionOutcome<T> = { done: T } | { retry: string };
+
+export type ConsentResult<T> = { kind: 'done'; value: T } | { kind: 'browser' } | { kind: 'cancelled' };
+
+interface Session {
+  details: ConsentDetails;
+  windowId: number | null;
+  decide: (decision: Decision) => Promise<{ ok: true } | { error: string }>;
+  cancel: () => void;
+  stopwatch: Stopwatch;
+}
+
+const sessions = new Map<string, Session>();
+
+chrome.windows.onRemoved.addListener((windowId) => {
+  for (const session of sessions.values()) if (session.windowId === windowId) session.cancel();
+});
+
+export function consentDetails(requestId: string, stopwatch?: Stopwatch): ConsentDetails | null {
+  const session = sessions.get(requestId);
+  (stopwatch ?? session?.stopwatch)?.windowReady();
+  return session?.details ?? null;
+}
+
+export async function consentDecide(requestId: string, decision: Decision): Promise<{ ok: true } | { error: string }> {
+  const session = sessions.get(requestId);
+  if (!session) return { error: 'This request has ended. Close this window and try again on the site.' };
+  return session.decide(decision);
+}
+
+/** Ends a session early, e.g. because the page aborted its request. */
+export function abortConsent(requestId: string): void {
+  sessions.get(requestId)?.cancel();
+}
+
+/**
+ * Opens the window and resolves with what the person chose. `carryOut` runs the key operation for a
+ * Keyplace choice; while it asks for a retry the window stays open and shows the problem.
+ */
+export function runConsent<T>(
+  requestId: string,
+  details: ConsentDetails,
+  timeoutMs: number,
+  stopwatch: Stopwatch,
+  carryOut: (decision: Decision) => Promise<DecisionOutcome<T>>,
+): Promise<ConsentResult<T>> {
+  return new Promise<ConsentResult<T>>((resolve, reject) => {
+    const openedAt = performance.now();
+    let workMs = 0; // time spent carrying out decisions, which is not time spent waiting for the person
+    let finished = false;
+    const finish = (result: ConsentResult<T> | Error) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      stopwatch.waitingMs += performance.now() - openedAt - workMs;
+      const session = sessions.get(requestId);
+      sessions.delete(requestId);
+      if (session?.windowId != null) chrome.windows.remove(session.windowId).catch(() => undefined);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const timer = setTimeout(() => finish({ kind: 'cancelled' }), timeoutMs);
+
+    const session: Session = {
+      details,
+      windowId: null,
+      stopwatch,
+      cancel: () => finish({ kind: 'cancelled' }),
+      decide: async (decision) => {
+        if (finished) return { error: 'This request has ended.' };
+        if (decision.action === 'cancel') {
+          finish({ kind: 'cancelled' });
+          return { ok: true };
+        }
+        if (decision.action === 'browser') {
+          finish({ kind: 'browser' });
+          return { ok: true };
+        }
+        const started = performance.now();
+        try {
+          const outcome = await carryOut(decision);
+          if ('retry' in outcome) return { error: outcome.retry };
+          finish({ kind: 'done', value: outcome.done });
+          return { ok: true };
+        } catch (err) {
+          finish(err instanceof Error ? err : new Error(String(err)));
+          return { ok: true };
+        } finally {
+          workMs += performance.now() - started;
+        }
+      },
+    };
+    sessions.set(requestId, session);
+
+    stopwatch.windowRequested();
+    const url = chrome.runtime.getURL(`consent.html?request=${encodeURIComponent(requestId)}`);
+    chrome.windows
+      .create({ url, type: 'popup', width: 440, height: 620, focused: true })
+      .then((win) => {
+        if (finished) {
+          if (win?.id !== undefined) chrome.windows.remove(win.id).catch(() => undefined);
+        } else {
+          session.windowId = win?.id ?? null;
+        }
+      })
+      .catch((err) => finish(new Error(`Keyplace could not open its window: ${String(err)}`)));
+  });
+}

@@ -1,0 +1,90 @@
+// The WebAssembly protocol core (wasm-core/API.md), loaded once per worker start. Handlers await `ready`
+// because a service worker may not use top-level await.
+import init, * as wasm from '../../build/wasm/keyplace_core.js';
+import type { CeremonyError } from '../shared/messages';
+
+export const ready: Promise<unknown> = init({ module_or_path: chrome.runtime.getURL('core.wasm') });
+
+export interface CallerContext {
+  origin: string;
+  topOrigin: string;
+  sameOriginWithAncestors: boolean;
+}
+
+export interface PreparedCreate {
+  rpId: string;
+  rpName: string;
+  user: { id: string; name: string; displayName: string };
+  clientDataJSON: string;
+  clientDataHash: string;
+  excludeCredentialIds: string[];
+  alg: number;
+  residentKey: 'required' | 'preferred' | 'discouraged';
+  userVerification: 'required' | 'preferred' | 'discouraged';
+  authenticatorAttachment: 'platform' | 'cross-platform' | null;
+  attestation: string;
+  credPropsRequested: boolean;
+  timeoutMs: number;
+}
+
+export interface PreparedGet {
+  rpId: string;
+  clientDataJSON: string;
+  clientDataHash: string;
+  allowCredentialIds: string[];
+  userVerification: 'required' | 'preferred' | 'discouraged';
+  timeoutMs: number;
+}
+
+export interface NewKey {
+  credentialId: string;
+  publicKey: string;
+  aaguid: string;
+  signCount: number;
+  userVerified: boolean;
+  backupEligible: boolean;
+  backupState: boolean;
+  residentKey: boolean;
+}
+
+export interface Assertion {
+  credentialId: string;
+  authenticatorData: string;
+  signature: string;
+  userHandle: string | null;
+}
+
+export interface AuthenticatorFlags {
+  up: boolean;
+  uv: boolean;
+  be: boolean;
+  bs: boolean;
+}
+
+export interface RegistrationFacts {
+  fmt: string;
+  aaguid: string;
+  credentialId: string;
+  flags: AuthenticatorFlags;
+  signCount: number;
+}
+
+/** The core throws {name, message}; anything else is a bug worth naming as UnknownError. */
+export function asCeremonyError(err: unknown): CeremonyError {
+  if (err && typeof err === 'object' && 'name' in err && 'message' in err) {
+    return { name: String((err as CeremonyError).name), message: String((err as CeremonyError).message) };
+  }
+  return { name: 'UnknownError', message: String(err) };
+}
+
+export const core = {
+  prepareCreate: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedCreate =>
+    wasm.prepareCreate({ ...caller, crossOriginCreateAllowed: crossOriginAllowed, options }),
+  finishCreate: (prepared: PreparedCreate, key: NewKey): unknown => wasm.finishCreate(prepared, key),
+  prepareGet: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedGet =>
+    wasm.prepareGet({ ...caller, crossOriginGetAllowed: crossOriginAllowed, options }),
+  assertionAuthenticatorData: (rpId: string, flags: { userPresent: boolean; userVerified: boolean; backupEligible: boolean; backupState: boolean }): string =>
+    wasm.assertionAuthenticatorData(rpId, flags),
+  finishGet: (prepared: PreparedGet, assertion: Assertion): unknown => wasm.finishGet(prepared, assertion),
+  inspectRegistration: (attestationObject: string): RegistrationFacts => wasm.inspectRegistration(attestationObject),
+};

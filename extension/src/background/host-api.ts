@@ -1,0 +1,92 @@
+// Typed calls of keyplace-host's wire protocol (native-host/PROTOCOL.md).
+import { HostPort } from './host-port';
+import type { StoreId } from '../shared/messages';
+
+export interface HostStore {
+  id: StoreId;
+  available: boolean;
+  initialized?: boolean;
+  unlocked?: boolean;
+  reason?: string;
+}
+
+export interface HostHello {
+  version: string;
+  stores: HostStore[];
+  vault_unlock_seconds: number;
+}
+
+export interface HostCreated {
+  credential_id: string;
+  public_key: string;
+  aaguid: string;
+  sign_count: number;
+  user_verified: boolean;
+  backup_eligible: boolean;
+  backup_state: boolean;
+  store: StoreId;
+}
+
+export interface HostSigned {
+  authenticator_data: string;
+  signature: string;
+  user_handle: string;
+  sign_count: number;
+  user_verified: boolean;
+}
+
+export interface HostCredential {
+  credential_id: string;
+  rp_id: string;
+  user_id: string;
+  user_name: string;
+  user_display_name: string;
+  store: StoreId;
+  aaguid: string;
+  created_at: number;
+  last_used_at: number | null;
+  sign_count: number;
+  backup_eligible: boolean;
+  backup_state: boolean;
+  resident_key: boolean;
+}
+
+export interface CreateParams {
+  store: StoreId;
+  rp_id: string;
+  user: { id: string; name: string; display_name: string };
+  pin: string | null;
+  exclude_credential_ids: string[];
+  resident_key: boolean;
+  require_user_verification: boolean;
+}
+
+export interface SignParams {
+  credential_id: string;
+  authenticator_data: string;
+  client_data_hash: string;
+  pin: string | null;
+  require_user_verification: boolean;
+}
+
+export class Host {
+  constructor(private readonly port = new HostPort()) {}
+
+  hello(): Promise<HostHello> {
+    return this.port.request('hello');
+  }
+  create(params: CreateParams): Promise<HostCreated> {
+    return this.port.request('create', params);
+  }
+  sign(params: SignParams): Promise<HostSigned> {
+    return this.port.request('sign', params);
+  }
+  async list(filter: { rp_id?: string; credential_ids?: string[] } = {}): Promise<HostCredential[]> {
+    const { credentials } = await this.port.request<{ credentials: HostCredential[] }>('list', filter);
+    return credentials;
+  }
+  /** Raw round trip, for the benchmark. */
+  ping(): Promise<unknown> {
+    return this.port.request('hello');
+  }
+}

@@ -1,0 +1,86 @@
+// Background entry point: routes messages from the bridge (page requests, with the caller taken from
+// the browser) and from Keyplace's own pages (consent window, popup).
+import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
+import { callerOf } from './caller';
+import { abortConsent, consentDecide, consentDetails } from './consent';
+import { core, ready } from './core';
+import { Host } from './host-api';
+import { listPasskeys, recordBrowserPasskey } from './locations';
+import { metrics } from './metrics';
+import { browserRegistrations, register } from './register';
+import { signIn } from './sign-in';
+
+const host = new Host();
+const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('')).origin;
+
+/** For tests/bench only: timings and a raw round trip over the open port. */
+Object.assign(globalThis, {
+  keyplaceMetrics: metrics,
+  keyplaceBench: {
+    async hostPing(n: number): Promise<number[]> {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await host.ping();
+        times.push(performance.now() - t);
+      }
+      return times;
+    },
+  },
+});
+
+async function fromContentScript(message: BridgeMessage, sender: chrome.runtime.MessageSender): Promise<CeremonyResult | undefined> {
+  const caller = await callerOf(sender);
+  if (!caller) return { outcome: 'error', error: { name: 'NotAllowedError', message: 'Unknown caller.' } };
+  switch (message.type) {
+    case 'ceremony': {
+      await ready;
+      const permissionAllowed = message.permissionAllowed === true;
+      return message.kind === 'create'
+        ? register(host, caller, message.id, message.publicKey, permissionAllowed)
+        : signIn(host, caller, message.id, message.publicKey, permissionAllowed);
+    }
+    case 'record': {
+      // Only for a request this very frame handed to the browser, and only once.
+      const pending = browserRegistrations.get(caller.key(message.id));
+      if (!pending) return undefined;
+      browserRegistrations.delete(caller.key(message.id));
+      await ready;
+      try {
+        const facts = core.inspectRegistration(message.credential.attestationObject);
+        await recordBrowserPasskey(pending.rpId, pending.userName, message.credential, facts);
+      } catch (err) {
+        console.warn('Keyplace: could not record where a passkey went', err);
+      }
+      return undefined;
+    }
+    case 'abort':
+      abortConsent(caller.key(message.id));
+      return undefined;
+  }
+}
+
+async function fromExtensionPage(message: UiMessage): Promise<unknown> {
+  switch (message.type) {
+    case 'consent:details':
+      return consentDetails(message.requestId);
+    case 'consent:decide':
+      return consentDecide(message.requestId, message.decision);
+    case 'popup:list':
+      return listPasskeys(host);
+  }
+}
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (sender.id !== chrome.runtime.id) return false;
+  // Routed by who the browser says sent it: a content script can never reach the consent or popup API.
+  const fromOwnPage = sender.origin === EXTENSION_ORIGIN || (sender.url ?? '').startsWith(`${EXTENSION_ORIGIN}/`);
+  const work = fromOwnPage
+    ? fromExtensionPage(message as UiMessage)
+    : fromContentScript(message as BridgeMessage, sender);
+  work.then(sendResponse, (err) => {
+    console.error('Keyplace:', err);
+    sendResponse({ outcome: 'error', error: { name: 'UnknownError', message: String(err) } });
+  });
+  return true; // answered asynchronously
+});

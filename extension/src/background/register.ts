@@ -1,0 +1,108 @@
+// Registration: the background's part of navigator.credentials.create() (DESIGN.md "A registration, end
+// to end", steps 4-8). The core validates and builds; the host makes the key; the window decides.
+import type { CeremonyResult, ConsentDetails, Decision, StoreStatus } from '../shared/messages';
+import { asCeremonyError, core, type PreparedCreate } from './core';
+import type { Caller } from './caller';
+import { runConsent, type DecisionOutcome } from './consent';
+import { afterKeyOperationFailed, CeremonyFailure, NOT_ALLOWED, toCeremonyError } from './errors';
+import type { Host, HostHello } from './host-api';
+import { Stopwatch } from './metrics';
+
+export interface PendingBrowserRegistration {
+  rpId: string;
+  userName: string;
+}
+
+/** Browser-path registrations waiting for the page to report where the passkey went. */
+export const browserRegistrations = new Map<string, PendingBrowserRegistration>();
+
+const HARDWARE_MISSING = 'Hardware-bound passkeys are not available in this version of Keyplace yet.';
+
+function storesFrom(hello: HostHello | null): StoreStatus[] {
+  const vault = hello?.stores.find((s) => s.id === 'vault');
+  const hardware = hello?.stores.find((s) => s.id === 'hardware');
+  return [
+    { id: 'hardware', available: !!hardware?.available, reason: hardware?.reason ?? HARDWARE_MISSING },
+    vault
+      ? { ...vault, id: 'vault' }
+      : { id: 'vault', available: false, reason: 'The Keyplace host is not reachable.' },
+  ];
+}
+
+export async function register(host: Host, caller: Caller, requestId: string, publicKey: unknown, permissionAllowed: boolean): Promise<CeremonyResult> {
+  const stopwatch = new Stopwatch();
+  let prepared: PreparedCreate;
+  try {
+    prepared = stopwatch.core(() => core.prepareCreate(caller, permissionAllowed, publicKey));
+  } catch (err) {
+    return { outcome: 'error', error: asCeremonyError(err) };
+  }
+
+  let hello: HostHello | null = null;
+  let hostProblem: string | null = null;
+  try {
+    hello = await stopwatch.host(host.hello());
+  } catch (err) {
+    hostProblem = err instanceof Error ? err.message : String(err);
+  }
+
+  const details: ConsentDetails = {
+    kind: 'create',
+    rpId: prepared.rpId,
+    origin: caller.origin,
+    userName: prepared.user.name,
+    userDisplayName: prepared.user.displayName,
+    userVerification: prepared.userVerification,
+    stores: storesFrom(hello),
+    hostProblem,
+    accounts: [],
+  };
+
+  let store = 'vault';
+  const carryOut = async (decision: Decision): Promise<DecisionOutcome<unknown>> => {
+    if (decision.action !== 'create') throw new CeremonyFailure('NotAllowedError', 'Unexpected choice.');
+    const accountName = decision.accountName.trim() || prepared.user.name;
+    store = decision.store;
+    try {
+      const key = await stopwatch.host(
+        host.create({
+          store: decision.store,
+          rp_id: prepared.rpId,
+          user: { id: prepared.user.id, name: accountName, display_name: prepared.user.displayName },
+          pin: decision.pin,
+          exclude_credential_ids: prepared.excludeCredentialIds,
+          resident_key: prepared.residentKey !== 'discouraged',
+          require_user_verification: prepared.userVerification === 'required',
+        }),
+      );
+      const credential = stopwatch.core(() =>
+        core.finishCreate(prepared, {
+          credentialId: key.credential_id,
+          publicKey: key.public_key,
+          aaguid: key.aaguid,
+          signCount: key.sign_count,
+          userVerified: key.user_verified,
+          backupEligible: key.backup_eligible,
+          backupState: key.backup_state,
+          residentKey: prepared.residentKey !== 'discouraged',
+        }),
+      );
+      return { done: credential };
+    } catch (err) {
+      return afterKeyOperationFailed(err);
+    }
+  };
+
+  try {
+    const result = await runConsent(caller.key(requestId), details, prepared.timeoutMs, stopwatch, carryOut);
+    if (result.kind === 'cancelled') return { outcome: 'error', error: NOT_ALLOWED };
+    if (result.kind === 'browser') {
+      browserRegistrations.set(caller.key(requestId), { rpId: prepared.rpId, userName: prepared.user.name });
+      return { outcome: 'browser' };
+    }
+    stopwatch.finish('create', store);
+    return { outcome: 'credential', credential: result.value };
+  } catch (err) {
+    return { outcome: 'error', error: toCeremonyError(err) };
+  }
+}

@@ -1,0 +1,108 @@
+// Authentication: the background's part of navigator.credentials.get(). Only requests that Keyplace can
+// answer open the window; anything else (foreign credential ids, no Keyplace passkey for the site, host
+// missing) goes straight to the browser, so security-key MFA keeps working untouched.
+import type { AccountChoice, CeremonyResult, ConsentDetails, Decision } from '../shared/messages';
+import { asCeremonyError, core, type PreparedGet } from './core';
+import type { Caller } from './caller';
+import { runConsent, type DecisionOutcome } from './consent';
+import { afterKeyOperationFailed, CeremonyFailure, NOT_ALLOWED, toCeremonyError } from './errors';
+import type { Host, HostCredential, HostHello } from './host-api';
+import { keyplaceLocation } from './locations';
+import { Stopwatch } from './metrics';
+
+function needsPin(credential: HostCredential, hello: HostHello, userVerification: string): boolean {
+  const store = hello.stores.find((s) => s.id === credential.store);
+  return userVerification === 'required' || !store?.unlocked;
+}
+
+export async function signIn(host: Host, caller: Caller, requestId: string, publicKey: unknown, permissionAllowed: boolean): Promise<CeremonyResult> {
+  const stopwatch = new Stopwatch();
+  let prepared: PreparedGet;
+  try {
+    prepared = stopwatch.core(() => core.prepareGet(caller, permissionAllowed, publicKey));
+  } catch (err) {
+    return { outcome: 'error', error: asCeremonyError(err) };
+  }
+
+  let candidates: HostCredential[];
+  let hello: HostHello;
+  try {
+    const filter = prepared.allowCredentialIds.length
+      ? { rp_id: prepared.rpId, credential_ids: prepared.allowCredentialIds }
+      : { rp_id: prepared.rpId };
+    [candidates, hello] = await stopwatch.host(Promise.all([host.list(filter), host.hello()]));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { outcome: 'browser', notice: `Keyplace could not be reached, so your browser handles this sign-in. ${why}` };
+  }
+  if (candidates.length === 0) return { outcome: 'browser' };
+
+  const accounts: AccountChoice[] = candidates.map((c) => ({
+    credentialId: c.credential_id,
+    userName: c.user_name,
+    userDisplayName: c.user_display_name,
+    store: c.store,
+    location: keyplaceLocation(c.store),
+    needsPin: needsPin(c, hello, prepared.userVerification),
+  }));
+  const details: ConsentDetails = {
+    kind: 'get',
+    rpId: prepared.rpId,
+    origin: caller.origin,
+    userName: '',
+    userDisplayName: '',
+    userVerification: prepared.userVerification,
+    stores: [],
+    hostProblem: null,
+    accounts,
+  };
+
+  let store = 'vault';
+  const carryOut = async (decision: Decision): Promise<DecisionOutcome<unknown>> => {
+    if (decision.action !== 'sign') throw new CeremonyFailure('NotAllowedError', 'Unexpected choice.');
+    const chosen = candidates.find((c) => c.credential_id === decision.credentialId);
+    if (!chosen) throw new CeremonyFailure('NotAllowedError', 'That passkey was not offered for this site.');
+    store = chosen.store;
+    try {
+      // UV starts false: the host sets it only when it verified the PIN itself.
+      const authenticatorData = stopwatch.core(() =>
+        core.assertionAuthenticatorData(prepared.rpId, {
+          userPresent: true,
+          userVerified: false,
+          backupEligible: chosen.backup_eligible,
+          backupState: chosen.backup_state,
+        }),
+      );
+      const signed = await stopwatch.host(
+        host.sign({
+          credential_id: chosen.credential_id,
+          authenticator_data: authenticatorData,
+          client_data_hash: prepared.clientDataHash,
+          pin: decision.pin,
+          require_user_verification: prepared.userVerification === 'required',
+        }),
+      );
+      const credential = stopwatch.core(() =>
+        core.finishGet(prepared, {
+          credentialId: chosen.credential_id,
+          authenticatorData: signed.authenticator_data,
+          signature: signed.signature,
+          userHandle: signed.user_handle,
+        }),
+      );
+      return { done: credential };
+    } catch (err) {
+      return afterKeyOperationFailed(err);
+    }
+  };
+
+  try {
+    const result = await runConsent(caller.key(requestId), details, prepared.timeoutMs, stopwatch, carryOut);
+    if (result.kind === 'cancelled') return { outcome: 'error', error: NOT_ALLOWED };
+    if (result.kind === 'browser') return { outcome: 'browser' };
+    stopwatch.finish('get', store);
+    return { outcome: 'credential', credential: result.value };
+  } catch (err) {
+    return { outcome: 'error', error: toCeremonyError(err) };
+  }
+}

@@ -1,0 +1,46 @@
+// Bridge: the isolated-world content script. It relays the shim's requests to the background and the
+// answers back. It accepts only messages whose source is this very window (not another frame), and it
+// adds what only the isolated world can say truthfully: whether this frame's permissions policy allows
+// WebAuthn (the page can tamper with its own MAIN-world globals, not with ours).
+import type { BridgeMessage, CeremonyResult, PageRequest, PageResponse } from '../shared/messages';
+
+type FeaturePolicy = { allowsFeature(feature: string): boolean };
+
+function permissionAllowed(kind: 'create' | 'get'): boolean {
+  const policy = (document as unknown as { featurePolicy?: FeaturePolicy }).featurePolicy;
+  // Without the API (Firefox), the background still knows whether the frame is cross-origin.
+  return policy ? policy.allowsFeature(`publickey-credentials-${kind}`) : window === window.top;
+}
+
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
+
+function answer(id: string, result: CeremonyResult): void {
+  const message: PageResponse = { kp: 'kp-res', id, result };
+  window.postMessage(message, '*');
+}
+
+async function send(message: BridgeMessage): Promise<CeremonyResult | undefined> {
+  try {
+    return (await chrome.runtime.sendMessage(message)) as CeremonyResult | undefined;
+  } catch (err) {
+    // The extension was reloaded or its worker failed: let the browser handle the ceremony.
+    return { outcome: 'browser', notice: `Keyplace is not available (${String(err)}).` };
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent) => {
+  if (event.source !== window) return;
+  const data = event.data as { kp?: string; id?: unknown; kind?: PageRequest['kind']; publicKey?: unknown; credential?: unknown };
+  if (!data || typeof data !== 'object' || !isId(data.id)) return;
+  const id = data.id;
+  if (data.kp === 'kp-req' && (data.kind === 'create' || data.kind === 'get')) {
+    const kind = data.kind;
+    void send({ type: 'ceremony', id, kind, publicKey: data.publicKey, permissionAllowed: permissionAllowed(kind) }).then(
+      (result) => answer(id, result ?? { outcome: 'error', error: { name: 'UnknownError', message: 'No answer from Keyplace.' } }),
+    );
+  } else if (data.kp === 'kp-rec' && data.credential && typeof data.credential === 'object') {
+    void send({ type: 'record', id, credential: data.credential as never });
+  } else if (data.kp === 'kp-abort') {
+    void send({ type: 'abort', id });
+  }
+});

@@ -1,0 +1,159 @@
+// Page shim: runs in the page's MAIN world at document_start in every frame. It must stay tiny (budget: 4 KB
+// minified) and does no protocol work: it forwards the page's options to the bridge and turns the answer
+// back into objects that behave like the browser's own. Everything here is visible to the page, so it
+// holds no secrets and makes no decisions.
+import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messages';
+
+(() => {
+  const W = window;
+  const Container = W.CredentialsContainer;
+  if (!Container || (W as unknown as Record<string, unknown>).__keyplaceShim) return;
+  Object.defineProperty(W, '__keyplaceShim', { value: true });
+
+  // Captured now: pages may later delete or replace these globals.
+  const proto = Container.prototype;
+  const originalCreate = proto.create;
+  const originalGet = proto.get;
+  const Pkc = typeof PublicKeyCredential === 'function' ? PublicKeyCredential.prototype : Object.prototype;
+  const Att = typeof AuthenticatorAttestationResponse === 'function' ? AuthenticatorAttestationResponse.prototype : Object.prototype;
+  const Asr = typeof AuthenticatorAssertionResponse === 'function' ? AuthenticatorAssertionResponse.prototype : Object.prototype;
+  const pending = new Map<string, (r: CeremonyResult) => void>();
+
+  const toB64u = (bytes: Uint8Array): string => {
+    let s = '';
+    for (const b of bytes) s += String.fromCharCode(b);
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  };
+  const fromB64u = (text: string): ArrayBuffer => {
+    const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out.buffer;
+  };
+  const isBuffer = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+  const view = (v: ArrayBuffer | ArrayBufferView) =>
+    v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+
+  // Buffers become {$bytes} so the core can tell them from strings; depth-limited against cycles.
+  const encode = (v: unknown, depth: number): unknown => {
+    if (depth > 8) throw new TypeError('Options are nested too deeply.');
+    if (isBuffer(v)) return { $bytes: toB64u(view(v)) };
+    if (Array.isArray(v)) return v.map((x) => encode(x, depth + 1));
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) out[k] = encode((v as Record<string, unknown>)[k], depth + 1);
+      return out;
+    }
+    return typeof v === 'function' ? undefined : v;
+  };
+
+  W.addEventListener('message', (e: MessageEvent) => {
+    const d = e.data as PageResponse;
+    if (e.source !== W || !d || d.kp !== 'kp-res') return;
+    const settle = pending.get(d.id);
+    if (settle) {
+      pending.delete(d.id);
+      settle(d.result);
+    }
+  });
+
+  const newId = () => toB64u(crypto.getRandomValues(new Uint8Array(16)));
+  const post = (msg: object) => W.postMessage(msg, '*');
+  const fail = (name: string, message: string) =>
+    name === 'TypeError' ? new TypeError(message) : new DOMException(message, name);
+
+  const ask = (id: string, kind: 'create' | 'get', options: CredentialCreationOptions | CredentialRequestOptions) =>
+    new Promise<CeremonyResult>((resolve, reject) => {
+      const signal = options.signal;
+      if (signal?.aborted) return reject(signal.reason ?? fail('AbortError', 'The operation was aborted.'));
+      const request: PageRequest = { kp: 'kp-req', id, kind, publicKey: encode(options.publicKey, 0) };
+      pending.set(id, resolve);
+      signal?.addEventListener('abort', () => {
+        if (!pending.delete(id)) return;
+        post({ kp: 'kp-abort', id });
+        reject(signal.reason ?? fail('AbortError', 'The operation was aborted.'));
+      });
+      post(request);
+    });
+
+  const define = (target: object, props: Record<string, unknown>) => {
+    for (const k of Object.keys(props)) Object.defineProperty(target, k, { value: props[k], enumerable: true });
+    return target;
+  };
+
+  // Rebuilds a credential from the core's JSON. Own methods rather than the native ones, which throw
+  // "Illegal invocation" on objects the browser did not make.
+  const toCredential = (json: any): PublicKeyCredential => {
+    const r = json.response;
+    const isCreate = 'attestationObject' in r;
+    const response = Object.create(isCreate ? Att : Asr);
+    const fields: Record<string, unknown> = {};
+    for (const k of Object.keys(r)) {
+      if (typeof r[k] === 'string' && k !== 'publicKeyAlgorithm') fields[k] = fromB64u(r[k]);
+    }
+    if (isCreate) {
+      define(response, { clientDataJSON: fields.clientDataJSON, attestationObject: fields.attestationObject });
+      define(response, {
+        getTransports: () => r.transports.slice(),
+        getAuthenticatorData: () => fields.authenticatorData,
+        getPublicKey: () => fields.publicKey,
+        getPublicKeyAlgorithm: () => r.publicKeyAlgorithm,
+      });
+    } else {
+      define(response, {
+        clientDataJSON: fields.clientDataJSON,
+        authenticatorData: fields.authenticatorData,
+        signature: fields.signature,
+        userHandle: r.userHandle ? fields.userHandle : null,
+      });
+    }
+    const credential = Object.create(Pkc);
+    return define(credential, {
+      id: json.id,
+      rawId: fromB64u(json.rawId),
+      type: json.type,
+      authenticatorAttachment: json.authenticatorAttachment,
+      response,
+      getClientExtensionResults: () => JSON.parse(JSON.stringify(json.clientExtensionResults)),
+      toJSON: () => JSON.parse(JSON.stringify(json)),
+    }) as PublicKeyCredential;
+  };
+
+  const run = async (
+    self: CredentialsContainer,
+    kind: 'create' | 'get',
+    options: any,
+    original: (o: any) => Promise<Credential | null>,
+  ) => {
+    const id = newId();
+    const result = await ask(id, kind, options);
+    if (result.outcome === 'credential') return toCredential(result.credential);
+    if (result.outcome === 'error') throw fail(result.error.name, result.error.message);
+    // The person chose the browser (or Keyplace has nothing for this site): the page's own options, untouched.
+    const credential = (await original.call(self, options)) as PublicKeyCredential | null;
+    if (kind === 'create' && credential) {
+      const response = credential.response as AuthenticatorAttestationResponse;
+      post({
+        kp: 'kp-rec',
+        id, // ties the record to the request the background handed to the browser
+        credential: {
+          id: credential.id,
+          attestationObject: toB64u(new Uint8Array(response.attestationObject)),
+          authenticatorAttachment: credential.authenticatorAttachment ?? null,
+          transports: response.getTransports?.() ?? [],
+        },
+      });
+    }
+    return credential;
+  };
+
+  proto.create = function (this: CredentialsContainer, options?: CredentialCreationOptions) {
+    if (!options || !options.publicKey) return originalCreate.call(this, options);
+    return run(this, 'create', options, originalCreate);
+  };
+  proto.get = function (this: CredentialsContainer, options?: CredentialRequestOptions) {
+    // Conditional (autofill) requests stay with the browser for now.
+    if (!options || !options.publicKey || options.mediation === 'conditional') return originalGet.call(this, options);
+    return run(this, 'get', options, originalGet);
+  };
+})();

@@ -1,0 +1,155 @@
+// The consent window: where the person decides where a new passkey lives, or which passkey signs in.
+// It only displays what the background says and sends back a decision; it never talks to the host.
+import type { AccountChoice, ConsentDetails, Decision, StoreStatus, UiMessage } from '../../shared/messages';
+import { byId, element } from '../common/dom';
+
+const requestId = new URLSearchParams(location.search).get('request') ?? '';
+
+const STORE_TEXT: Record<'hardware' | 'vault' | 'browser', { label: string; why: string }> = {
+  hardware: { label: 'Hardware — the chip in this computer', why: 'Cannot be copied, even by malware. Lost if this device is lost.' },
+  vault: { label: 'Vault — Keyplace vault on this computer', why: 'Encrypted on this device. You can back it up on purpose.' },
+  browser: {
+    label: 'Browser — your browser, a security key, a phone or a password manager',
+    why: 'May be synced to your account: convenient, but whoever takes over the account gets it.',
+  },
+};
+
+function send<T>(message: UiMessage): Promise<T> {
+  return chrome.runtime.sendMessage(message) as Promise<T>;
+}
+
+function showProblem(text: string | null): void {
+  const problem = byId('problem');
+  problem.textContent = text ?? '';
+  problem.hidden = !text;
+}
+
+function radio(name: string, value: string, label: string, why: string, disabled: boolean): HTMLElement {
+  const input = element('input', { type: 'radio', name, value, id: `${name}-${value}` }) as HTMLInputElement;
+  input.disabled = disabled;
+  const text = element('span', {}, element('span', {}, label), element('span', { class: 'why' }, why));
+  return element('label', { class: 'choice', for: input.id }, input, text);
+}
+
+function selected(name: string): string | null {
+  return (document.querySelector(`input[name="${name}"]:checked`) as HTMLInputElement | null)?.value ?? null;
+}
+
+/** Which PIN fields a choice needs: none, the vault PIN, or a new PIN to choose (twice). */
+function pinNeed(details: ConsentDetails): 'none' | 'enter' | 'choose' {
+  if (details.kind === 'get') {
+    const account = details.accounts.find((a) => a.credentialId === selected('account'));
+    return account?.needsPin ? 'enter' : 'none';
+  }
+  const store = details.stores.find((s) => s.id === selected('store'));
+  if (!store || store.id !== 'vault') return 'none';
+  if (!store.initialized) return 'choose';
+  return !store.unlocked || details.userVerification === 'required' ? 'enter' : 'none';
+}
+
+function updatePinFields(details: ConsentDetails): void {
+  const need = pinNeed(details);
+  byId('pin-field').hidden = need === 'none';
+  byId('confirm-field').hidden = need !== 'choose';
+  byId('pin-hint').textContent =
+    need === 'choose' ? 'Choose a PIN for your Keyplace vault (at least 4 characters).' : 'The PIN of your Keyplace vault.';
+}
+
+function renderCreate(details: ConsentDetails): void {
+  byId('title').textContent = `Create a passkey for ${details.rpId}`;
+  byId('subtitle').textContent = `Requested by ${details.origin}. Choose where it lives.`;
+  const set = element('fieldset', {}, element('legend', {}, 'Where should this passkey live?'));
+  const status = (id: 'hardware' | 'vault'): StoreStatus | undefined => details.stores.find((s) => s.id === id);
+  for (const id of ['hardware', 'vault'] as const) {
+    const store = status(id);
+    const why = store?.available ? STORE_TEXT[id].why : `${STORE_TEXT[id].why} Unavailable: ${store?.reason ?? 'unknown reason'}`;
+    set.append(radio('store', id, STORE_TEXT[id].label, why, !store?.available));
+  }
+  set.append(radio('store', 'browser', STORE_TEXT.browser.label, STORE_TEXT.browser.why, false));
+  byId('choices').append(set);
+  const preferred = status('hardware')?.available ? 'hardware' : status('vault')?.available ? 'vault' : 'browser';
+  (byId(`store-${preferred}`) as HTMLInputElement).checked = true;
+  byId('account-field').hidden = false;
+  (byId('account-name') as HTMLInputElement).value = details.userName;
+  byId('confirm').textContent = 'Create passkey';
+}
+
+function accountLabel(account: AccountChoice): string {
+  return account.userDisplayName && account.userDisplayName !== account.userName
+    ? `${account.userName} (${account.userDisplayName})`
+    : account.userName;
+}
+
+function renderGet(details: ConsentDetails): void {
+  byId('title').textContent = `Sign in to ${details.rpId}`;
+  byId('subtitle').textContent = `Requested by ${details.origin}.`;
+  const set = element('fieldset', {}, element('legend', {}, 'Which passkey?'));
+  for (const account of details.accounts) {
+    set.append(radio('account', account.credentialId, accountLabel(account), account.location, false));
+  }
+  byId('choices').append(set);
+  (document.querySelector('input[name="account"]') as HTMLInputElement).checked = true;
+  byId('other').hidden = false;
+  byId('confirm').textContent = 'Sign in';
+}
+
+function decisionFrom(details: ConsentDetails): Decision | string {
+  const need = pinNeed(details);
+  const pin = (byId('pin') as HTMLInputElement).value;
+  if (need !== 'none' && pin.length === 0) return 'Enter your PIN.';
+  if (need === 'choose') {
+    if (pin.length < 4) return 'Choose a PIN of at least 4 characters.';
+    if (pin !== (byId('confirm-pin') as HTMLInputElement).value) return 'The two PINs are not the same.';
+  }
+  const pinOrNull = need === 'none' ? null : pin;
+  if (details.kind === 'get') return { action: 'sign', credentialId: selected('account') ?? '', pin: pinOrNull };
+  const store = selected('store');
+  if (store === 'browser') return { action: 'browser' };
+  if (store !== 'vault' && store !== 'hardware') return 'Choose where the passkey should live.';
+  const accountName = (byId('account-name') as HTMLInputElement).value;
+  return { action: 'create', store, accountName, pin: pinOrNull };
+}
+
+async function decide(decision: Decision): Promise<void> {
+  const answer = await send<{ ok: true } | { error: string }>({ type: 'consent:decide', requestId, decision });
+  if ('error' in answer) {
+    showProblem(answer.error);
+    (byId('pin') as HTMLInputElement).select();
+    return;
+  }
+  window.close();
+}
+
+async function main(): Promise<void> {
+  const details = await send<ConsentDetails | null>({ type: 'consent:details', requestId });
+  if (!details) {
+    byId('title').textContent = 'This request has ended';
+    byId('form').hidden = true;
+    return;
+  }
+  if (details.hostProblem) {
+    byId('host-problem').hidden = false;
+    byId('host-problem').textContent = details.hostProblem;
+  }
+  if (details.kind === 'create') renderCreate(details);
+  else renderGet(details);
+  updatePinFields(details);
+  byId('choices').addEventListener('change', () => {
+    showProblem(null);
+    updatePinFields(details);
+  });
+
+  const form = byId('form') as HTMLFormElement;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const decision = decisionFrom(details);
+    if (typeof decision === 'string') return showProblem(decision);
+    (byId('confirm') as HTMLButtonElement).disabled = true;
+    void decide(decision).finally(() => ((byId('confirm') as HTMLButtonElement).disabled = false));
+  });
+  byId('cancel').addEventListener('click', () => void decide({ action: 'cancel' }));
+  byId('other').addEventListener('click', () => void decide({ action: 'browser' }));
+  (document.querySelector('input:not([disabled])') as HTMLInputElement | null)?.focus();
+}
+
+void main();
