@@ -1,0 +1,82 @@
+//! The command line a person uses: install, uninstall, list, doctor.
+
+mod browsers;
+mod doctor;
+mod install;
+mod list;
+mod uninstall;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use browsers::Browser;
+
+#[derive(Parser)]
+#[command(
+    name = "keyplace-host",
+    version,
+    about = "Keyplace's native messaging host: keeps your passkeys' private keys on this computer.",
+    long_about = "Keyplace's native messaging host. Browsers start it for the Keyplace extension; \
+                  you use these commands to register it with your browsers and see what it keeps."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Register the host with your browsers and allow the Keyplace extension to use it.
+    Install(RegistrationArgs),
+    /// Remove what `install` wrote (use the same options).
+    Uninstall(RegistrationArgs),
+    /// Show the passkeys Keyplace keeps and where each one is.
+    List,
+    /// Check that everything Keyplace needs is in place, and say what to do if not.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct RegistrationArgs {
+    /// Only this browser (default: every browser found on this computer).
+    #[arg(long, value_enum)]
+    pub browser: Option<Browser>,
+    /// A Chromium-family user data directory (as given to --user-data-dir); needs --browser.
+    #[arg(long, value_name = "DIR")]
+    pub profile_dir: Option<PathBuf>,
+    /// Chromium-family extension id to allow (repeatable; default: Keyplace's development id).
+    #[arg(long = "extension-id", value_name = "ID")]
+    pub extension_ids: Vec<String>,
+    /// Firefox add-on id to allow (repeatable; default: keyplace@keyplace.dev).
+    #[arg(long = "firefox-id", value_name = "ID")]
+    pub firefox_ids: Vec<String>,
+    /// The host program browsers should start (default: this program).
+    #[arg(long, value_name = "PATH")]
+    pub host_path: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct DoctorArgs {
+    /// Also check the manifest in this Chromium-family user data directory.
+    #[arg(long, value_name = "DIR")]
+    pub profile_dir: Option<PathBuf>,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Install(args) => install::run(&args),
+        Command::Uninstall(args) => uninstall::run(&args),
+        Command::List => list::run(),
+        Command::Doctor(args) => return doctor::run(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("keyplace-host: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

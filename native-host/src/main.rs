@@ -1,0 +1,97 @@
+//! keyplace-host: the Keyplace native messaging host and its command line.
+//!
+//! Started by a browser (argv names the calling extension) it serves the extension over stdin/stdout; started by
+//! a person it runs the CLI (install, uninstall, list, doctor).
+
+mod caller;
+mod cli;
+mod data_dir;
+mod log;
+mod metadata;
+mod protocol;
+mod service;
+mod stores;
+mod transport;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use caller::{Caller, Invocation};
+use protocol::{ErrorBody, ErrorCode, Request, Response};
+use service::Service;
+use transport::Handler;
+
+/// Exit code for a caller that may not use the host.
+const EXIT_REFUSED: u8 = 3;
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    match caller::invocation(&args) {
+        Invocation::Browser(caller) => run_host(caller),
+        Invocation::NoCaller => refuse(
+            "started without a caller. Browsers start this program for the Keyplace extension; \
+             to manage Keyplace yourself, see `keyplace-host --help`.",
+        ),
+        Invocation::Cli => cli::run(),
+    }
+}
+
+fn refuse(reason: &str) -> ExitCode {
+    eprintln!("keyplace-host: refused: {reason}");
+    ExitCode::from(EXIT_REFUSED)
+}
+
+fn run_host(caller: Caller) -> ExitCode {
+    let data_dir = match data_dir::data_dir() {
+        Ok(dir) => dir,
+        Err(error) => return refuse(&error.to_string()),
+    };
+    if let Err(reason) = caller::check(&caller, &data_dir) {
+        return refuse(&reason);
+    }
+    log::debug!("serving {caller:?}");
+    let handler: Handler = match Service::open(&data_dir.join(data_dir::DATABASE_FILE)) {
+        Ok(service) => {
+            let service = Arc::new(service);
+            Arc::new(move |request| service.handle(request))
+        }
+        Err(error) => {
+            // Keep the port and say why on every request, rather than exiting with nothing the extension can show.
+            log::warning!("cannot open the database: {error}");
+            let message =
+                format!("Keyplace cannot open its database: {error}. Run `keyplace-host doctor`.");
+            Arc::new(move |request: Request| {
+                Response::failure(
+                    Some(request.id),
+                    ErrorBody::new(ErrorCode::Internal, message.clone()),
+                )
+            })
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            log::warning!("cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let served = runtime.block_on(transport::serve(
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        handler,
+    ));
+    // Every request read has been answered by now; nothing left worth waiting for.
+    runtime.shutdown_background();
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log::warning!("the browser port failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Schema versions, tracked in `PRAGMA user_version`. Each entry migrates from version `index` to `index + 1`;
+//! append new entries, never edit old ones (databases in the field already ran them).
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::MetadataError;
+
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: credentials, the vault's wrapped data key, and settings.
+    "CREATE TABLE credentials (
+        credential_id     BLOB PRIMARY KEY NOT NULL,
+        rp_id             TEXT NOT NULL,
+        user_id           BLOB NOT NULL,
+        user_name         TEXT NOT NULL,
+        user_display_name TEXT NOT NULL,
+        store             TEXT NOT NULL,
+        aaguid            TEXT NOT NULL,
+        key_blob          BLOB NOT NULL,
+        public_key        BLOB NOT NULL,
+        sign_count        INTEGER NOT NULL DEFAULT 0,
+        created_at        INTEGER NOT NULL,
+        last_used_at      INTEGER,
+        backup_eligible   INTEGER NOT NULL,
+        backup_state      INTEGER NOT NULL,
+        resident_key      INTEGER NOT NULL
+    );
+    CREATE INDEX credentials_by_rp_id ON credentials (rp_id);
+    CREATE TABLE vault (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        kdf         TEXT NOT NULL,
+        kdf_m_kib   INTEGER NOT NULL,
+        kdf_t       INTEGER NOT NULL,
+        kdf_p       INTEGER NOT NULL,
+        salt        BLOB NOT NULL,
+        nonce       BLOB NOT NULL,
+        wrapped_key BLOB NOT NULL,
+        created_at  INTEGER NOT NULL
+    );
+    CREATE TABLE settings (
+        name  TEXT PRIMARY KEY NOT NULL,
+        value INTEGER NOT NULL
+    );",
+];
+
+pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the schema up to date. The IMMEDIATE transaction makes a second host process starting at the same time
+/// wait, then find nothing left to do.
+pub fn migrate(conn: &mut Connection) -> Result<(), MetadataError> {
+    let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current: u32 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current > LATEST_VERSION {
+        return Err(MetadataError::NewerSchema {
+            found: current,
+            supported: LATEST_VERSION,
+        });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", index as u32 + 1)?;
+    }
+    transaction.commit()?;
+    Ok(())
+}

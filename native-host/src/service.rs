@@ -1,0 +1,354 @@
+//! Method handlers. Everything here is blocking (SQLite, Argon2, signing); the transport runs each request on
+//! tokio's blocking pool.
+//!
+//! The sign invariant lives here: the host signs only authenticator data that names the stored credential's own
+//! RP ID, and it writes the counter and the UV/BE/BS flags itself, whatever the caller sent.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rand_core::{OsRng, RngCore};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::metadata::{now_ms, CredentialRecord, Metadata, MetadataError};
+use crate::protocol::{
+    B64u, ConfigureParams, CreateParams, DeleteParams, ErrorBody, ErrorCode, ListParams, Request,
+    Response, SignParams,
+};
+use crate::stores::hardware::HardwareStore;
+use crate::stores::vault::Vault;
+use crate::stores::{KeyStore, PinReason, StoreError};
+
+pub const AUTHENTICATOR_DATA_LEN: usize = 37;
+const CLIENT_DATA_HASH_LEN: usize = 32;
+const CREDENTIAL_ID_LEN: usize = 16;
+const MAX_USER_ID_LEN: usize = 64;
+const MAX_RP_ID_LEN: usize = 253;
+
+const FLAG_UP: u8 = 0x01;
+const FLAG_UV: u8 = 0x04;
+const FLAG_BE: u8 = 0x08;
+const FLAG_BS: u8 = 0x10;
+const FLAG_AT: u8 = 0x40;
+const FLAG_ED: u8 = 0x80;
+
+type Answer = Result<Value, ErrorBody>;
+
+pub struct Service {
+    metadata: Arc<Metadata>,
+    vault: Vault,
+    hardware: HardwareStore,
+}
+
+impl Service {
+    pub fn open(database: &Path) -> Result<Self, MetadataError> {
+        Ok(Service::new(Arc::new(Metadata::open(database)?)))
+    }
+
+    pub fn new(metadata: Arc<Metadata>) -> Self {
+        Service {
+            vault: Vault::new(metadata.clone()),
+            hardware: HardwareStore,
+            metadata,
+        }
+    }
+
+    fn stores(&self) -> [&dyn KeyStore; 2] {
+        [&self.vault, &self.hardware]
+    }
+
+    fn store(&self, id: &str) -> Option<&dyn KeyStore> {
+        self.stores().into_iter().find(|store| store.id() == id)
+    }
+
+    pub fn handle(&self, request: Request) -> Response {
+        let Request { id, method, params } = request;
+        let answer = match method.as_str() {
+            "hello" => self.hello(),
+            "create" => parse(params).and_then(|p| self.create(p)),
+            "sign" => parse(params).and_then(|p| self.sign(p)),
+            "list" => parse(params).and_then(|p| self.list(p)),
+            "delete" => parse(params).and_then(|p| self.delete(p)),
+            "lock" => self.lock(),
+            "configure" => parse(params).and_then(|p| self.configure(p)),
+            _ => Err(ErrorBody::new(
+                ErrorCode::UnknownMethod,
+                "This Keyplace host does not know that method; the extension and the host may be different versions.",
+            )),
+        };
+        match answer {
+            Ok(result) => Response::success(id, result),
+            Err(error) => {
+                crate::log::debug!("request {id} ({method}) failed: {:?}", error.code);
+                Response::failure(Some(id), error)
+            }
+        }
+    }
+
+    fn hello(&self) -> Answer {
+        Ok(json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "stores": self.stores().map(|store| store.status()),
+            "vault_unlock_seconds": self.metadata.vault_unlock_seconds()?,
+        }))
+    }
+
+    fn create(&self, params: CreateParams) -> Answer {
+        let store = self.store(&params.store).ok_or_else(|| {
+            bad_request(format!("There is no store called \"{}\".", params.store))
+        })?;
+        check_rp_id(&params.rp_id)?;
+        if params.user.id.0.is_empty() || params.user.id.0.len() > MAX_USER_ID_LEN {
+            return Err(bad_request("user.id must be 1 to 64 bytes."));
+        }
+        let excluded: Vec<Vec<u8>> = params
+            .exclude_credential_ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| id.0)
+            .collect();
+        if self
+            .metadata
+            .any_exists(&excluded, &params.rp_id, store.id())?
+        {
+            return Err(ErrorBody::new(
+                ErrorCode::Excluded,
+                "You already have a passkey for this account here.",
+            ));
+        }
+        let authorization =
+            store.authorize(params.pin.as_deref(), params.require_user_verification)?;
+        let mut credential_id = vec![0; CREDENTIAL_ID_LEN];
+        OsRng.fill_bytes(&mut credential_id);
+        let key = store.create_key(&authorization, &credential_id)?;
+        let (backup_eligible, backup_state) = store.backup_flags();
+        let record = CredentialRecord {
+            credential_id,
+            rp_id: params.rp_id,
+            user_id: params.user.id.0,
+            user_name: params.user.name,
+            user_display_name: params.user.display_name,
+            store: store.id().to_owned(),
+            aaguid: store.aaguid().to_owned(),
+            key_blob: key.key_blob,
+            public_key: key.public_key,
+            sign_count: 0,
+            created_at: now_ms(),
+            last_used_at: None,
+            backup_eligible,
+            backup_state,
+            resident_key: params.resident_key,
+        };
+        self.metadata.insert_credential(&record)?;
+        Ok(json!({
+            "credential_id": B64u::encode(&record.credential_id),
+            "public_key": B64u::encode(&record.public_key),
+            "aaguid": record.aaguid,
+            "sign_count": 0,
+            "user_verified": authorization.user_verified,
+            "backup_eligible": backup_eligible,
+            "backup_state": backup_state,
+            "store": record.store,
+        }))
+    }
+
+    fn sign(&self, params: SignParams) -> Answer {
+        let mut authenticator_data = params.authenticator_data.0;
+        if authenticator_data.len() != AUTHENTICATOR_DATA_LEN {
+            return Err(bad_request("authenticator_data must be exactly 37 bytes."));
+        }
+        if params.client_data_hash.0.len() != CLIENT_DATA_HASH_LEN {
+            return Err(bad_request("client_data_hash must be 32 bytes."));
+        }
+        let credential = self
+            .metadata
+            .credential(&params.credential_id.0)?
+            .ok_or_else(not_found)?;
+        if authenticator_data[..32] != Sha256::digest(credential.rp_id.as_bytes())[..] {
+            return Err(ErrorBody::new(
+                ErrorCode::RpMismatch,
+                "This passkey belongs to another site; Keyplace will not sign for it here.",
+            ));
+        }
+        let requested_flags = authenticator_data[32];
+        if requested_flags & (FLAG_AT | FLAG_ED) != 0 {
+            return Err(bad_request(
+                "An assertion's authenticator data must not carry attested credential data or extensions.",
+            ));
+        }
+        let store = self.store(&credential.store).ok_or_else(|| {
+            ErrorBody::new(
+                ErrorCode::Internal,
+                format!(
+                    "This passkey is in an unknown store \"{}\".",
+                    credential.store
+                ),
+            )
+        })?;
+        let authorization =
+            store.authorize(params.pin.as_deref(), params.require_user_verification)?;
+        let sign_count = self
+            .metadata
+            .next_sign_count(&credential.credential_id, now_ms())?
+            .ok_or_else(not_found)?;
+
+        let mut flags = requested_flags & FLAG_UP;
+        if authorization.user_verified {
+            flags |= FLAG_UV;
+        }
+        if credential.backup_eligible {
+            flags |= FLAG_BE;
+        }
+        if credential.backup_state {
+            flags |= FLAG_BS;
+        }
+        authenticator_data[32] = flags;
+        authenticator_data[33..37].copy_from_slice(&sign_count.to_be_bytes());
+
+        let mut message = Vec::with_capacity(AUTHENTICATOR_DATA_LEN + CLIENT_DATA_HASH_LEN);
+        message.extend_from_slice(&authenticator_data);
+        message.extend_from_slice(&params.client_data_hash.0);
+        let signature = store.sign(
+            &authorization,
+            &credential.credential_id,
+            &credential.key_blob,
+            &message,
+        )?;
+        Ok(json!({
+            "authenticator_data": B64u::encode(&authenticator_data),
+            "signature": B64u::encode(&signature),
+            "user_handle": B64u::encode(&credential.user_id),
+            "sign_count": sign_count,
+            "user_verified": authorization.user_verified,
+        }))
+    }
+
+    fn list(&self, params: ListParams) -> Answer {
+        let records = match params.credential_ids {
+            Some(ids) => {
+                let mut records = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(record) = self.metadata.credential(&id.0)? {
+                        if params
+                            .rp_id
+                            .as_deref()
+                            .map_or(true, |rp_id| rp_id == record.rp_id)
+                        {
+                            records.push(record);
+                        }
+                    }
+                }
+                records
+            }
+            None => self.metadata.credentials(params.rp_id.as_deref())?,
+        };
+        let credentials: Vec<Value> = records.iter().map(credential_summary).collect();
+        Ok(json!({ "credentials": credentials }))
+    }
+
+    fn delete(&self, params: DeleteParams) -> Answer {
+        let Some(credential) = self.metadata.credential(&params.credential_id.0)? else {
+            return Ok(json!({"deleted": false}));
+        };
+        if let Some(store) = self.store(&credential.store) {
+            store.destroy_key(&credential.key_blob)?;
+        }
+        let deleted = self.metadata.delete_credential(&credential.credential_id)?;
+        Ok(json!({ "deleted": deleted }))
+    }
+
+    fn lock(&self) -> Answer {
+        for store in self.stores() {
+            store.lock();
+        }
+        Ok(json!({}))
+    }
+
+    fn configure(&self, params: ConfigureParams) -> Answer {
+        self.metadata
+            .set_vault_unlock_seconds(params.vault_unlock_seconds)?;
+        if params.vault_unlock_seconds == 0 {
+            self.vault.lock();
+        }
+        Ok(json!({}))
+    }
+}
+
+fn parse<T: DeserializeOwned>(params: Value) -> Result<T, ErrorBody> {
+    serde_json::from_value(params)
+        .map_err(|e| bad_request(format!("The request's params are not right: {e}")))
+}
+
+fn check_rp_id(rp_id: &str) -> Result<(), ErrorBody> {
+    if rp_id.is_empty() || rp_id.len() > MAX_RP_ID_LEN {
+        return Err(bad_request("rp_id must be a domain name."));
+    }
+    Ok(())
+}
+
+fn bad_request(message: impl Into<String>) -> ErrorBody {
+    ErrorBody::new(ErrorCode::BadRequest, message)
+}
+
+fn not_found() -> ErrorBody {
+    ErrorBody::new(ErrorCode::NotFound, "Keyplace has no passkey with that id.")
+}
+
+pub fn credential_summary(record: &CredentialRecord) -> Value {
+    json!({
+        "credential_id": B64u::encode(&record.credential_id),
+        "rp_id": record.rp_id,
+        "user_id": B64u::encode(&record.user_id),
+        "user_name": record.user_name,
+        "user_display_name": record.user_display_name,
+        "store": record.store,
+        "aaguid": record.aaguid,
+        "created_at": record.created_at,
+        "last_used_at": record.last_used_at,
+        "sign_count": record.sign_count,
+        "backup_eligible": record.backup_eligible,
+        "backup_state": record.backup_state,
+        "resident_key": record.resident_key,
+    })
+}
+
+impl From<MetadataError> for ErrorBody {
+    fn from(error: MetadataError) -> Self {
+        ErrorBody::new(
+            ErrorCode::Internal,
+            format!("Keyplace's database failed: {error}"),
+        )
+    }
+}
+
+impl From<StoreError> for ErrorBody {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::PinRequired(reason) => {
+                let message = match reason {
+                    PinReason::SetPin => {
+                        "Choose a PIN for your Keyplace vault (at least 4 characters)."
+                    }
+                    PinReason::Unlock => "Enter your Keyplace vault PIN to unlock it.",
+                    PinReason::UserVerification => "This site asks you to confirm with your PIN.",
+                };
+                ErrorBody::new(ErrorCode::PinRequired, message)
+                    .with_detail("reason", reason.as_str())
+            }
+            StoreError::WrongPin => ErrorBody::new(ErrorCode::WrongPin, "That PIN is not right."),
+            StoreError::BadPin(message) => ErrorBody::new(ErrorCode::BadRequest, message),
+            StoreError::Unavailable(reason) => {
+                ErrorBody::new(ErrorCode::StoreUnavailable, reason.clone())
+                    .with_detail("reason", reason)
+            }
+            StoreError::Metadata(error) => error.into(),
+            StoreError::Internal(message) => ErrorBody::new(ErrorCode::Internal, message),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

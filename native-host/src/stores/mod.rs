@@ -1,0 +1,108 @@
+//! Key stores: where private keys live. Each store creates P-256 keys, hands back an opaque blob for the metadata
+//! database, and signs with it later. The service never sees private key material.
+
+pub mod hardware;
+pub mod vault;
+
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::metadata::MetadataError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinReason {
+    /// The vault has no PIN yet; the next PIN sent sets it.
+    SetPin,
+    /// The vault is locked; the PIN unlocks it.
+    Unlock,
+    /// The relying party asked for user verification, so this request must carry the PIN.
+    UserVerification,
+}
+
+impl PinReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinReason::SetPin => "set_pin",
+            PinReason::Unlock => "unlock",
+            PinReason::UserVerification => "user_verification",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a PIN is needed ({})", .0.as_str())]
+    PinRequired(PinReason),
+    #[error("the PIN is wrong")]
+    WrongPin,
+    #[error("{0}")]
+    BadPin(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    #[error("key store failure: {0}")]
+    Internal(String),
+}
+
+/// Proof that a request may use a store's keys, and what a key operation needs for it (the vault's data key; a
+/// TPM store would keep the PIN here as the key's authValue). Wiped on drop.
+pub struct Authorization {
+    /// True only when a PIN was checked during this request.
+    pub user_verified: bool,
+    secret: Zeroizing<Vec<u8>>,
+}
+
+impl Authorization {
+    fn new(user_verified: bool, secret: &[u8]) -> Self {
+        Authorization {
+            user_verified,
+            secret: Zeroizing::new(secret.to_vec()),
+        }
+    }
+
+    fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+}
+
+pub struct NewKey {
+    /// SEC1 uncompressed P-256 point, 65 bytes.
+    pub public_key: Vec<u8>,
+    /// Opaque to everything but the store that made it (vault: the encrypted scalar).
+    pub key_blob: Vec<u8>,
+}
+
+pub trait KeyStore: Send + Sync {
+    /// The store's name on the wire and in the database.
+    fn id(&self) -> &'static str;
+    /// Identifies this kind of Keyplace authenticator to relying parties.
+    fn aaguid(&self) -> &'static str;
+    /// Backup eligibility and state given to every key made here; they never change afterwards.
+    fn backup_flags(&self) -> (bool, bool);
+    /// The store's entry in `hello`'s `stores`.
+    fn status(&self) -> Value;
+    /// Checks the PIN (or the store's unlocked state) for one request.
+    fn authorize(
+        &self,
+        pin: Option<&str>,
+        require_user_verification: bool,
+    ) -> Result<Authorization, StoreError>;
+    fn create_key(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+    ) -> Result<NewKey, StoreError>;
+    /// ECDSA P-256 / SHA-256 over `message`, DER encoded.
+    fn sign(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+        key_blob: &[u8],
+        message: &[u8],
+    ) -> Result<Vec<u8>, StoreError>;
+    /// Destroys the key itself (the caller removes the metadata row).
+    fn destroy_key(&self, key_blob: &[u8]) -> Result<(), StoreError>;
+    /// Forgets any unlocked state now.
+    fn lock(&self) {}
+}

@@ -1,0 +1,467 @@
+//! The software vault. A random 32-byte data key encrypts every private scalar (XChaCha20-Poly1305, AAD = the
+//! credential id, so a blob cannot be moved to another credential). The data key itself is stored only wrapped
+//! under a key derived from the PIN with Argon2id. While unlocked, the data key stays in this process's memory for
+//! `vault_unlock_seconds` (0 = never kept), and is wiped when dropped.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use rand_core::{OsRng, RngCore};
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use super::{Authorization, KeyStore, NewKey, PinReason, StoreError};
+use crate::metadata::{now_ms, Metadata, VaultRecord};
+
+pub const VAULT_STORE_ID: &str = "vault";
+pub const VAULT_AAGUID: &str = "62ee5665-1fea-485b-9a24-9ccac93787c2";
+pub const MIN_PIN_CHARS: usize = 4;
+const MAX_PIN_BYTES: usize = 256;
+
+const KDF_NAME: &str = "argon2id-v19";
+const KDF_M_KIB: u32 = 19_456;
+const KDF_T: u32 = 2;
+const KDF_P: u32 = 1;
+const SALT_LEN: usize = 16;
+const NONCE_LEN: usize = 24;
+const DATA_KEY_LEN: usize = 32;
+const WRAP_AAD: &[u8] = b"keyplace vault data key v1";
+const KEY_BLOB_VERSION: u8 = 1;
+
+type DataKey = Zeroizing<[u8; DATA_KEY_LEN]>;
+
+struct Unlocked {
+    data_key: DataKey,
+    at: Instant,
+}
+
+pub struct Vault {
+    metadata: Arc<Metadata>,
+    unlocked: Mutex<Option<Unlocked>>,
+    /// Lower KDF cost for unit tests only; records carry their own parameters, so this never affects reading.
+    kdf_m_kib: u32,
+}
+
+impl Vault {
+    pub fn new(metadata: Arc<Metadata>) -> Self {
+        Vault {
+            metadata,
+            unlocked: Mutex::new(None),
+            kdf_m_kib: KDF_M_KIB,
+        }
+    }
+
+    #[cfg(test)]
+    fn with_cheap_kdf(metadata: Arc<Metadata>) -> Self {
+        Vault {
+            kdf_m_kib: 64,
+            ..Vault::new(metadata)
+        }
+    }
+
+    pub fn is_initialized(&self) -> Result<bool, StoreError> {
+        Ok(self.metadata.vault_record()?.is_some())
+    }
+
+    pub fn is_unlocked(&self) -> Result<bool, StoreError> {
+        Ok(self.cached_data_key()?.is_some())
+    }
+
+    fn unlocked(&self) -> std::sync::MutexGuard<'_, Option<Unlocked>> {
+        self.unlocked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The data key if it is still within `vault_unlock_seconds` (read from the database each time, because the
+    /// other browser's host may have changed it).
+    fn cached_data_key(&self) -> Result<Option<DataKey>, StoreError> {
+        let keep_for = Duration::from_secs(self.metadata.vault_unlock_seconds()?.into());
+        let mut unlocked = self.unlocked();
+        match unlocked.as_ref() {
+            Some(state) if state.at.elapsed() < keep_for => Ok(Some(state.data_key.clone())),
+            Some(_) => {
+                *unlocked = None;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn remember(&self, data_key: &DataKey) -> Result<(), StoreError> {
+        if self.metadata.vault_unlock_seconds()? > 0 {
+            *self.unlocked() = Some(Unlocked {
+                data_key: data_key.clone(),
+                at: Instant::now(),
+            });
+        }
+        Ok(())
+    }
+
+    fn set_pin(&self, pin: &str) -> Result<DataKey, StoreError> {
+        if pin.chars().count() < MIN_PIN_CHARS {
+            return Err(StoreError::BadPin(format!(
+                "The vault PIN needs at least {MIN_PIN_CHARS} characters."
+            )));
+        }
+        let mut data_key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
+        OsRng.fill_bytes(data_key.as_mut());
+        let mut salt = vec![0; SALT_LEN];
+        OsRng.fill_bytes(&mut salt);
+        let mut nonce = vec![0; NONCE_LEN];
+        OsRng.fill_bytes(&mut nonce);
+        let wrapping_key = derive_wrapping_key(pin, &salt, self.kdf_m_kib, KDF_T, KDF_P)?;
+        let wrapped_key = XChaCha20Poly1305::new(wrapping_key.as_ref().into())
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: data_key.as_ref(),
+                    aad: WRAP_AAD,
+                },
+            )
+            .map_err(|_| StoreError::Internal("cannot wrap the vault key".into()))?;
+        let record = VaultRecord {
+            kdf: KDF_NAME.into(),
+            kdf_m_kib: self.kdf_m_kib,
+            kdf_t: KDF_T,
+            kdf_p: KDF_P,
+            salt,
+            nonce,
+            wrapped_key,
+            created_at: now_ms(),
+        };
+        if self.metadata.insert_vault_record_if_absent(&record)? {
+            Ok(data_key)
+        } else {
+            // Another request or the other browser's host set a PIN first: this PIN must match that one.
+            let stored = self.metadata.vault_record()?.ok_or_else(|| {
+                StoreError::Internal("the vault record vanished while setting the PIN".into())
+            })?;
+            unwrap_data_key(&stored, pin)
+        }
+    }
+}
+
+/// One Argon2 derivation at a time per process: each takes ~19 MiB, and a flood of PIN guesses should queue.
+static KDF_GATE: Mutex<()> = Mutex::new(());
+
+fn derive_wrapping_key(
+    pin: &str,
+    salt: &[u8],
+    m_kib: u32,
+    t: u32,
+    p: u32,
+) -> Result<DataKey, StoreError> {
+    let _one_at_a_time = KDF_GATE.lock().unwrap_or_else(|e| e.into_inner());
+    let params = Params::new(m_kib, t, p, Some(DATA_KEY_LEN))
+        .map_err(|e| StoreError::Internal(format!("bad vault KDF parameters: {e}")))?;
+    let mut key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(pin.as_bytes(), salt, key.as_mut())
+        .map_err(|e| StoreError::Internal(format!("vault key derivation failed: {e}")))?;
+    Ok(key)
+}
+
+fn unwrap_data_key(record: &VaultRecord, pin: &str) -> Result<DataKey, StoreError> {
+    if record.kdf != KDF_NAME || record.nonce.len() != NONCE_LEN {
+        return Err(StoreError::Internal(format!(
+            "the vault uses an unknown key format ({})",
+            record.kdf
+        )));
+    }
+    let wrapping_key = derive_wrapping_key(
+        pin,
+        &record.salt,
+        record.kdf_m_kib,
+        record.kdf_t,
+        record.kdf_p,
+    )?;
+    let plain = Zeroizing::new(
+        XChaCha20Poly1305::new(wrapping_key.as_ref().into())
+            .decrypt(
+                XNonce::from_slice(&record.nonce),
+                Payload {
+                    msg: &record.wrapped_key,
+                    aad: WRAP_AAD,
+                },
+            )
+            .map_err(|_| StoreError::WrongPin)?,
+    );
+    let mut data_key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
+    if plain.len() != DATA_KEY_LEN {
+        return Err(StoreError::Internal(
+            "the vault key has the wrong length".into(),
+        ));
+    }
+    data_key.copy_from_slice(&plain);
+    Ok(data_key)
+}
+
+fn signing_key_from_blob(
+    data_key: &[u8],
+    credential_id: &[u8],
+    key_blob: &[u8],
+) -> Result<SigningKey, StoreError> {
+    let damaged = || {
+        StoreError::Internal(
+            "the stored key of this passkey is damaged or belongs elsewhere".into(),
+        )
+    };
+    if key_blob.len() < 1 + NONCE_LEN || key_blob[0] != KEY_BLOB_VERSION {
+        return Err(damaged());
+    }
+    let (nonce, ciphertext) = key_blob[1..].split_at(NONCE_LEN);
+    let scalar = Zeroizing::new(
+        XChaCha20Poly1305::new(data_key.into())
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: credential_id,
+                },
+            )
+            .map_err(|_| damaged())?,
+    );
+    SigningKey::from_slice(&scalar).map_err(|_| damaged())
+}
+
+/// Encrypts the key's scalar under the vault's data key, bound to its credential id.
+fn seal_key(
+    authorization: &Authorization,
+    credential_id: &[u8],
+    signing_key: &SigningKey,
+) -> Result<NewKey, StoreError> {
+    let public_key = signing_key
+        .verifying_key()
+        .to_encoded_point(false)
+        .as_bytes()
+        .to_vec();
+    let scalar = Zeroizing::new(signing_key.to_bytes());
+    let mut nonce = [0u8; NONCE_LEN];
+    OsRng.fill_bytes(&mut nonce);
+    let ciphertext = XChaCha20Poly1305::new(authorization.secret().into())
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: scalar.as_slice(),
+                aad: credential_id,
+            },
+        )
+        .map_err(|_| StoreError::Internal("cannot encrypt the new key".into()))?;
+    let mut key_blob = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
+    key_blob.push(KEY_BLOB_VERSION);
+    key_blob.extend_from_slice(&nonce);
+    key_blob.extend_from_slice(&ciphertext);
+    Ok(NewKey {
+        public_key,
+        key_blob,
+    })
+}
+
+impl KeyStore for Vault {
+    fn id(&self) -> &'static str {
+        VAULT_STORE_ID
+    }
+
+    fn aaguid(&self) -> &'static str {
+        VAULT_AAGUID
+    }
+
+    fn backup_flags(&self) -> (bool, bool) {
+        // Eligible: a vault key can be exported/transferred on purpose. Never backed up by itself.
+        (true, false)
+    }
+
+    fn status(&self) -> Value {
+        let initialized = self.is_initialized().unwrap_or(false);
+        let unlocked = self.is_unlocked().unwrap_or(false);
+        json!({"id": VAULT_STORE_ID, "available": true, "initialized": initialized, "unlocked": unlocked})
+    }
+
+    fn authorize(
+        &self,
+        pin: Option<&str>,
+        require_user_verification: bool,
+    ) -> Result<Authorization, StoreError> {
+        if pin.is_some_and(|pin| pin.len() > MAX_PIN_BYTES) {
+            return Err(StoreError::BadPin(format!(
+                "The PIN is longer than {MAX_PIN_BYTES} bytes."
+            )));
+        }
+        let record = self.metadata.vault_record()?;
+        let data_key = match (record, pin) {
+            (None, None) => return Err(StoreError::PinRequired(PinReason::SetPin)),
+            (None, Some(pin)) => self.set_pin(pin)?,
+            (Some(record), Some(pin)) => unwrap_data_key(&record, pin)?,
+            (Some(_), None) if require_user_verification => {
+                return Err(StoreError::PinRequired(PinReason::UserVerification))
+            }
+            (Some(_), None) => {
+                let data_key = self
+                    .cached_data_key()?
+                    .ok_or(StoreError::PinRequired(PinReason::Unlock))?;
+                return Ok(Authorization::new(false, data_key.as_ref()));
+            }
+        };
+        self.remember(&data_key)?;
+        Ok(Authorization::new(true, data_key.as_ref()))
+    }
+
+    fn create_key(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+    ) -> Result<NewKey, StoreError> {
+        seal_key(
+            authorization,
+            credential_id,
+            &SigningKey::random(&mut OsRng),
+        )
+    }
+
+    fn sign(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+        key_blob: &[u8],
+        message: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        let signing_key = signing_key_from_blob(authorization.secret(), credential_id, key_blob)?;
+        let signature: Signature = signing_key.sign(message);
+        Ok(signature.to_der().as_bytes().to_vec())
+    }
+
+    fn destroy_key(&self, _key_blob: &[u8]) -> Result<(), StoreError> {
+        // The blob lives only in the metadata row, which the caller deletes.
+        Ok(())
+    }
+
+    fn lock(&self) {
+        *self.unlocked() = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::signature::Verifier;
+    use p256::ecdsa::VerifyingKey;
+
+    fn vault() -> (tempfile::TempDir, Arc<Metadata>, Vault) {
+        let dir = tempfile::tempdir().unwrap();
+        let metadata = Arc::new(Metadata::open(&dir.path().join("keyplace.db")).unwrap());
+        let vault = Vault::with_cheap_kdf(metadata.clone());
+        (dir, metadata, vault)
+    }
+
+    #[test]
+    fn pin_states() {
+        let (_dir, metadata, vault) = vault();
+        assert!(matches!(
+            vault.authorize(None, false),
+            Err(StoreError::PinRequired(PinReason::SetPin))
+        ));
+        assert!(matches!(
+            vault.authorize(Some("123"), false),
+            Err(StoreError::BadPin(_))
+        ));
+        assert!(vault.authorize(Some("1234"), false).unwrap().user_verified);
+        // Unlocked for a while: no PIN needed, but no user verification either.
+        assert!(!vault.authorize(None, false).unwrap().user_verified);
+        assert!(matches!(
+            vault.authorize(None, true),
+            Err(StoreError::PinRequired(PinReason::UserVerification))
+        ));
+        assert!(matches!(
+            vault.authorize(Some("4321"), false),
+            Err(StoreError::WrongPin)
+        ));
+        vault.lock();
+        assert!(matches!(
+            vault.authorize(None, false),
+            Err(StoreError::PinRequired(PinReason::Unlock))
+        ));
+        metadata.set_vault_unlock_seconds(0).unwrap();
+        assert!(vault.authorize(Some("1234"), false).unwrap().user_verified);
+        assert!(matches!(
+            vault.authorize(None, false),
+            Err(StoreError::PinRequired(PinReason::Unlock))
+        ));
+    }
+
+    #[test]
+    fn keys_sign_and_are_bound_to_their_credential() {
+        let (_dir, _metadata, vault) = vault();
+        let authorization = vault.authorize(Some("correct horse"), false).unwrap();
+        let key = vault.create_key(&authorization, b"credential-1").unwrap();
+        assert_eq!(key.public_key.len(), 65);
+        let der = vault
+            .sign(&authorization, b"credential-1", &key.key_blob, b"message")
+            .unwrap();
+        let verifying_key = VerifyingKey::from_sec1_bytes(&key.public_key).unwrap();
+        verifying_key
+            .verify(b"message", &Signature::from_der(&der).unwrap())
+            .unwrap();
+        assert!(vault
+            .sign(&authorization, b"credential-2", &key.key_blob, b"m")
+            .is_err());
+        assert!(vault
+            .sign(&authorization, b"credential-1", &key.key_blob[..10], b"m")
+            .is_err());
+    }
+
+    #[test]
+    fn a_second_vault_on_the_same_database_needs_the_same_pin() {
+        let (_dir, metadata, vault) = vault();
+        vault.authorize(Some("1234"), false).unwrap();
+        let other = Vault::with_cheap_kdf(metadata);
+        assert!(matches!(
+            other.authorize(None, false),
+            Err(StoreError::PinRequired(PinReason::Unlock))
+        ));
+        assert!(matches!(
+            other.authorize(Some("9999"), false),
+            Err(StoreError::WrongPin)
+        ));
+        assert!(other.authorize(Some("1234"), false).is_ok());
+    }
+
+    /// Invariant 5: the private scalar never reaches the database file or its WAL in the clear.
+    #[test]
+    fn private_keys_are_not_stored_in_the_clear() {
+        let (dir, metadata, vault) = vault();
+        let authorization = vault.authorize(Some("8361"), false).unwrap();
+        let signing_key = SigningKey::random(&mut OsRng);
+        let scalar = signing_key.to_bytes();
+        let key = seal_key(&authorization, b"credential-1", &signing_key).unwrap();
+        let mut record = crate::metadata::tests::sample(b"credential-1", "example.com");
+        record.key_blob = key.key_blob.clone();
+        record.public_key = key.public_key.clone();
+        metadata.insert_credential(&record).unwrap();
+
+        let mut on_disk = Vec::new();
+        for name in ["keyplace.db", "keyplace.db-wal"] {
+            if let Ok(bytes) = std::fs::read(dir.path().join(name)) {
+                on_disk.extend_from_slice(&bytes);
+            }
+        }
+        let contains = |needle: &[u8]| on_disk.windows(needle.len()).any(|window| window == needle);
+        assert!(
+            contains(&key.public_key),
+            "the test must be reading the files the record went to"
+        );
+        assert!(!contains(&scalar), "private scalar found in the clear");
+        assert!(
+            !contains(&scalar[..16]) && !contains(&scalar[16..]),
+            "half a private scalar found"
+        );
+        assert!(!contains(b"8361"), "PIN found in the clear");
+        let der = vault
+            .sign(&authorization, b"credential-1", &key.key_blob, b"m")
+            .unwrap();
+        assert!(!der.is_empty());
+    }
+}

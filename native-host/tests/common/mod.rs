@@ -1,0 +1,194 @@
+//! Drives the real `keyplace-host` binary: installs it into a temporary HOME and data directory, then speaks framed
+//! JSON over its stdin/stdout like a browser does.
+#![allow(dead_code)] // each test file uses a different part of this
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+pub const EXTENSION_ID: &str = "ipdamncjijplhbkhipddgambbnginfmp";
+pub const ORIGIN: &str = "chrome-extension://ipdamncjijplhbkhipddgambbnginfmp/";
+pub const PIN: &str = "4729";
+
+pub struct Env {
+    pub root: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        let env = Env {
+            root: tempfile::tempdir().unwrap(),
+        };
+        std::fs::create_dir_all(env.home()).unwrap();
+        env
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root.path().join("home")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.path().join("data")
+    }
+
+    pub fn profile_dir(&self) -> PathBuf {
+        self.root.path().join("profile")
+    }
+
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keyplace-host"));
+        command
+            .env("HOME", self.home())
+            .env("KEYPLACE_DATA_DIR", self.data_dir())
+            .env_remove("KEYPLACE_LOG");
+        command
+    }
+
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// What the end-to-end tests do: register with a Chromium test profile.
+    pub fn install(&self) -> Value {
+        let profile = self.profile_dir();
+        let output = self.cli(&[
+            "install",
+            "--browser",
+            "chromium",
+            "--profile-dir",
+            profile.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "install failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let manifest = profile.join("NativeMessagingHosts/com.keyplace.host.json");
+        serde_json::from_slice(&std::fs::read(manifest).unwrap()).unwrap()
+    }
+
+    pub fn start(&self, origin: &str) -> Host {
+        self.start_with(&[origin], &[])
+    }
+
+    pub fn start_with(&self, args: &[&str], env: &[(&str, &str)]) -> Host {
+        let mut command = self.command();
+        command.args(args).envs(env.iter().copied());
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Host {
+            stdin: Some(child.stdin.take().unwrap()),
+            stdout: child.stdout.take().unwrap(),
+            child,
+        }
+    }
+}
+
+pub struct Host {
+    pub child: Child,
+    pub stdin: Option<ChildStdin>,
+    pub stdout: ChildStdout,
+}
+
+impl Host {
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn send(&mut self, message: &Value) {
+        self.send_raw(&frame(serde_json::to_vec(message).unwrap().as_slice()));
+    }
+
+    pub fn request(&mut self, id: u64, method: &str, params: Value) {
+        self.send(&json!({"id": id, "method": method, "params": params}));
+    }
+
+    /// Blocks until the next answer; there is no fixed wait anywhere.
+    pub fn recv(&mut self) -> Value {
+        let mut prefix = [0u8; 4];
+        self.stdout.read_exact(&mut prefix).unwrap();
+        let len = u32::from_ne_bytes(prefix) as usize;
+        assert!(
+            len <= 1024 * 1024,
+            "host sent {len} bytes, over the browser's cap"
+        );
+        let mut payload = vec![0; len];
+        self.stdout.read_exact(&mut payload).unwrap();
+        serde_json::from_slice(&payload).unwrap()
+    }
+
+    pub fn call(&mut self, id: u64, method: &str, params: Value) -> Value {
+        self.request(id, method, params);
+        let answer = self.recv();
+        assert_eq!(answer["id"], id, "answer to another request: {answer}");
+        answer
+    }
+
+    /// Closes stdin (the browser closing the port) and waits for a clean exit.
+    pub fn close(mut self) -> (ExitStatus, String) {
+        drop(self.stdin.take());
+        let mut rest = Vec::new();
+        self.stdout.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty(), "unexpected output after close: {rest:?}");
+        let output = self.child.wait_with_output().unwrap();
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+pub fn frame(payload: &[u8]) -> Vec<u8> {
+    [&(payload.len() as u32).to_ne_bytes()[..], payload].concat()
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn unb64(value: &Value) -> Vec<u8> {
+    URL_SAFE_NO_PAD
+        .decode(value.as_str().expect("a base64url string"))
+        .unwrap()
+}
+
+pub fn create_params(rp_id: &str, pin: Option<&str>) -> Value {
+    json!({"store": "vault", "rp_id": rp_id,
+           "user": {"id": b64(b"user-42"), "name": "alice@example.com", "display_name": "Alice"},
+           "pin": pin, "exclude_credential_ids": [], "resident_key": true, "require_user_verification": true})
+}
+
+pub fn authenticator_data(rp_id: &str) -> Vec<u8> {
+    let mut data = Sha256::digest(rp_id.as_bytes()).to_vec();
+    data.push(0x01); // UP; the host fills in the rest
+    data.extend_from_slice(&[0; 4]);
+    data
+}
+
+pub fn sign_params(
+    credential_id: &Value,
+    rp_id: &str,
+    client_data_hash: &[u8; 32],
+    pin: Option<&str>,
+) -> Value {
+    json!({"credential_id": credential_id, "authenticator_data": b64(&authenticator_data(rp_id)),
+           "client_data_hash": b64(client_data_hash), "pin": pin, "require_user_verification": false})
+}
+
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect()
+}

@@ -1,0 +1,261 @@
+//! The host as the extension sees it: install, then framed JSON over one long-lived port.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use common::*;
+use p256::ecdsa::signature::Verifier;
+use p256::ecdsa::{Signature, VerifyingKey};
+use serde_json::{json, Value};
+
+#[test]
+fn install_writes_the_manifest_and_the_allowed_list() {
+    let env = Env::new();
+    let manifest = env.install();
+    assert_eq!(manifest["name"], "com.keyplace.host");
+    assert_eq!(manifest["type"], "stdio");
+    assert_eq!(manifest["allowed_origins"], json!([ORIGIN]));
+    assert_eq!(
+        manifest["path"],
+        std::fs::canonicalize(env!("CARGO_BIN_EXE_keyplace-host"))
+            .unwrap()
+            .to_str()
+            .unwrap()
+    );
+    let allowed: Value = serde_json::from_slice(
+        &std::fs::read(env.data_dir().join("allowed-extensions.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(allowed["chromium_origins"], json!([ORIGIN]));
+
+    let doctor = env.cli(&[
+        "doctor",
+        "--profile-dir",
+        env.profile_dir().to_str().unwrap(),
+    ]);
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert!(doctor.status.success(), "{report}");
+    assert!(report.contains("✓ Chromium: registered"), "{report}");
+
+    let profile = env.profile_dir();
+    let removed = env.cli(&[
+        "uninstall",
+        "--browser",
+        "chromium",
+        "--profile-dir",
+        profile.to_str().unwrap(),
+    ]);
+    assert!(removed.status.success());
+    assert!(!profile
+        .join("NativeMessagingHosts/com.keyplace.host.json")
+        .exists());
+    let refused = env.start(ORIGIN).close();
+    assert_eq!(
+        refused.0.code(),
+        Some(3),
+        "uninstall also forgets the extension"
+    );
+}
+
+#[test]
+fn create_sign_verify_and_count() {
+    let env = Env::new();
+    env.install();
+    let mut host = env.start(ORIGIN);
+
+    let hello = host.call(1, "hello", json!({}));
+    assert_eq!(hello["result"]["stores"][0]["initialized"], false);
+    assert_eq!(
+        hello["result"]["stores"][1],
+        json!({"id": "hardware", "available": false, "reason": "Hardware-bound passkeys (TPM) are not in this version yet."})
+    );
+    let needs_pin = host.call(2, "create", create_params("example.com", None));
+    assert_eq!(needs_pin["error"]["details"]["reason"], "set_pin");
+
+    let started = Instant::now();
+    let created = host.call(3, "create", create_params("example.com", Some(PIN)))["result"].clone();
+    eprintln!("create with a new PIN (Argon2id): {:?}", started.elapsed());
+    assert_eq!(created["user_verified"], true);
+    assert_eq!(created["sign_count"], 0);
+    assert_eq!(unb64(&created["credential_id"]).len(), 16);
+    let public_key = VerifyingKey::from_sec1_bytes(&unb64(&created["public_key"])).unwrap();
+
+    for (id, expected_count) in [(4, 1u32), (5, 2)] {
+        let client_data_hash = [id as u8; 32];
+        let started = Instant::now();
+        let signed = host.call(
+            id,
+            "sign",
+            sign_params(
+                &created["credential_id"],
+                "example.com",
+                &client_data_hash,
+                None,
+            ),
+        );
+        eprintln!("vault sign round trip (unlocked): {:?}", started.elapsed());
+        let result = &signed["result"];
+        assert_eq!(result["sign_count"], expected_count, "{signed}");
+        assert_eq!(result["user_verified"], false);
+        assert_eq!(unb64(&result["user_handle"]), b"user-42");
+        let authenticator_data = unb64(&result["authenticator_data"]);
+        assert_eq!(authenticator_data[33..], expected_count.to_be_bytes());
+        assert_eq!(
+            authenticator_data[32],
+            0x01 | 0x08,
+            "UP from the caller, BE from storage, no UV"
+        );
+        let signed_bytes = [authenticator_data, client_data_hash.to_vec()].concat();
+        let signature = Signature::from_der(&unb64(&result["signature"])).unwrap();
+        public_key.verify(&signed_bytes, &signature).unwrap();
+    }
+
+    let elsewhere = host.call(
+        6,
+        "sign",
+        sign_params(
+            &created["credential_id"],
+            "evil.example",
+            &[0; 32],
+            Some(PIN),
+        ),
+    );
+    assert_eq!(elsewhere["error"]["code"], "rp_mismatch");
+    let wrong = host.call(
+        7,
+        "sign",
+        sign_params(
+            &created["credential_id"],
+            "example.com",
+            &[0; 32],
+            Some("0000"),
+        ),
+    );
+    assert_eq!(wrong["error"]["code"], "wrong_pin");
+    let listed = host.call(8, "list", json!({"rp_id": "example.com"}));
+    assert_eq!(listed["result"]["credentials"][0]["sign_count"], 2);
+
+    let (status, _) = host.close();
+    assert!(status.success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: std::path::PathBuf| {
+            std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+        };
+        assert_eq!(mode(env.data_dir()), 0o700);
+        assert_eq!(mode(env.data_dir().join("keyplace.db")), 0o600);
+    }
+
+    // A new process (the browser restarted): the passkey and its counter persist, the vault is locked again.
+    let mut host = env.start(ORIGIN);
+    let hello = host.call(1, "hello", json!({}));
+    assert_eq!(
+        hello["result"]["stores"][0],
+        json!({"id": "vault", "available": true, "initialized": true, "unlocked": false})
+    );
+    let locked = host.call(
+        2,
+        "sign",
+        sign_params(&created["credential_id"], "example.com", &[0; 32], None),
+    );
+    assert_eq!(locked["error"]["code"], "pin_required");
+    assert_eq!(locked["error"]["details"]["reason"], "unlock");
+    let started = Instant::now();
+    let unlocked = host.call(
+        3,
+        "sign",
+        sign_params(
+            &created["credential_id"],
+            "example.com",
+            &[0; 32],
+            Some(PIN),
+        ),
+    );
+    eprintln!("sign with PIN (Argon2id unlock): {:?}", started.elapsed());
+    assert_eq!(unlocked["result"]["sign_count"], 3);
+    assert_eq!(unlocked["result"]["user_verified"], true);
+    assert_eq!(
+        unb64(&unlocked["result"]["authenticator_data"])[32] & 0x04,
+        0x04
+    );
+    let (status, stderr) = host.close();
+    assert!(status.success());
+    assert!(!stderr.contains(PIN));
+
+    let listing = env.cli(&["list"]);
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        text.contains("example.com") && text.contains("Keyplace vault on this computer"),
+        "{text}"
+    );
+    assert!(text.contains("signed in 3 times"), "{text}");
+}
+
+#[test]
+fn many_requests_in_flight_are_answered_by_id() {
+    let env = Env::new();
+    env.install();
+    let mut host = env.start(ORIGIN);
+    // A slow Argon2 create goes first; cheap requests behind it need not wait for it.
+    host.request(100, "create", create_params("a.example", Some(PIN)));
+    for id in 1..=20 {
+        host.request(id, if id % 2 == 0 { "hello" } else { "list" }, json!({}));
+    }
+    let mut answers = BTreeMap::new();
+    for _ in 0..21 {
+        let answer = host.recv();
+        let id = answer["id"].as_u64().unwrap();
+        assert!(answer.get("result").is_some(), "{answer}");
+        assert!(answers.insert(id, answer).is_none(), "two answers for {id}");
+    }
+    assert_eq!(answers.len(), 21);
+    assert_eq!(answers[&100]["result"]["store"], "vault");
+    let (status, _) = host.close();
+    assert!(status.success());
+}
+
+#[test]
+fn garbage_gets_typed_errors_and_the_port_survives() {
+    let env = Env::new();
+    env.install();
+    let mut host = env.start_with(&[ORIGIN], &[("KEYPLACE_LOG", "debug")]);
+    let expect = |host: &mut Host, id: Value, code: &str| {
+        let answer = host.recv();
+        assert_eq!(answer["id"], id, "{answer}");
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+    };
+    host.send_raw(&frame(b"{not json"));
+    expect(&mut host, Value::Null, "bad_request");
+    host.send_raw(&frame(&[0xff, 0xfe, 0xfd]));
+    expect(&mut host, Value::Null, "bad_request");
+    host.send(&json!({"id": "7", "method": "hello"}));
+    expect(&mut host, Value::Null, "bad_request");
+    host.send(&json!({"id": 8, "method": "launch_rockets", "params": {}}));
+    expect(&mut host, json!(8), "unknown_method");
+    host.send(&json!({"id": 9, "method": "sign", "params": {"credential_id": "@@@", "authenticator_data": "AA", "client_data_hash": "AA"}}));
+    expect(&mut host, json!(9), "bad_request");
+    host.send(&json!({"id": 10, "method": "create", "params": {"store": "vault", "rp_id": 5}}));
+    expect(&mut host, json!(10), "bad_request");
+    host.send(
+        &json!({"id": 11, "method": "configure", "params": {"vault_unlock_seconds": "soon"}}),
+    );
+    expect(&mut host, json!(11), "bad_request");
+    host.send(&json!({"id": 12, "method": "delete", "params": []}));
+    expect(&mut host, json!(12), "bad_request");
+    // Oversized: the host skips the payload and stays in step.
+    let huge = vec![b' '; 4 * 1024 * 1024 + 1];
+    host.send_raw(&frame(&huge));
+    expect(&mut host, Value::Null, "bad_request");
+    let hello = host.call(13, "hello", json!({}));
+    assert_eq!(hello["result"]["version"], "0.1.0");
+    // A truncated length prefix, then the port closes: a clean exit, not a panic.
+    host.send_raw(&[3, 0]);
+    drop(host.stdin.take());
+    expect(&mut host, Value::Null, "bad_request");
+    let (status, stderr) = host.close();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
