@@ -1,0 +1,226 @@
+//! navigator.credentials.get(): WebAuthn L3 §5.1.4.1 "PublicKeyCredential's
+//! [[DiscoverFromExternalSource]](origin, options, sameOriginWithAncestors) Method", the client steps before the
+//! authenticator (`prepare_get`), the authenticator data the host signs (`assertion_authenticator_data`) and the
+//! client's response (`finish_get`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::authenticator_data::MAX_CREDENTIAL_ID_LEN;
+use crate::authenticator_data::{
+    build_authenticator_data, parse_authenticator_data, FlagSummary, FLAG_UV,
+};
+use crate::bytes::{b64u_encode, Base64Url};
+use crate::client_data::{sha256, CeremonyType, CollectedClientData};
+use crate::error::{CoreError, CoreResult};
+use crate::options::{
+    decode, effective_timeout_ms, public_key_credential_ids, user_verification, Requirement,
+};
+use crate::options::{RequestOptions, PUBLIC_KEY_TYPE};
+use crate::origin::{caller_origin, parse_host, serialize_top_origin, Host};
+use crate::rp_id::resolve_rp_id;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetRequest {
+    pub origin: String,
+    pub top_origin: Option<String>,
+    pub same_origin_with_ancestors: bool,
+    #[serde(default)]
+    pub cross_origin_get_allowed: bool,
+    pub options: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreparedGet {
+    pub rp_id: String,
+    #[serde(rename = "clientDataJSON")]
+    pub client_data_json: Base64Url,
+    pub client_data_hash: Base64Url,
+    pub allow_credential_ids: Vec<Base64Url>,
+    pub user_verification: Requirement,
+    pub timeout_ms: u32,
+}
+
+pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
+    // Step 1 (and the WebIDL conversion before it): malformed options → TypeError.
+    let options: RequestOptions = decode(request.options, "options")?;
+
+    // Permissions policy (`publickey-credentials-get`, checked by the caller of this method): a frame that is not
+    // same-origin with its ancestors needs it.
+    if !request.same_origin_with_ancestors && !request.cross_origin_get_allowed {
+        return Err(CoreError::not_allowed(
+            "a cross-origin frame may use credentials only with the publickey-credentials-get permission",
+        ));
+    }
+
+    // Step 4: timeout, clamped by client policy.
+    let timeout_ms = effective_timeout_ms(options.timeout);
+
+    // Step 5: opaque caller → NotAllowedError (insecure context → SecurityError).
+    // Step 6: the effective domain must be a valid domain → SecurityError.
+    let (origin, effective_domain) = caller_origin(&request.origin)?;
+
+    // Step 7: rpId must be the effective domain or a registrable suffix of it; absent → the effective domain.
+    let rp_id = resolve_rp_id(options.rp_id.as_deref(), &effective_domain)?;
+
+    // Steps 8-9: client extensions: none is processed for get; unknown ones are ignored.
+
+    // Step 10: collected client data; topOrigin (and crossOrigin) only when not same-origin with ancestors.
+    let top_origin = if request.same_origin_with_ancestors {
+        None
+    } else {
+        let top = request
+            .top_origin
+            .as_deref()
+            .ok_or_else(|| CoreError::type_error("topOrigin is required"))?;
+        Some(serialize_top_origin(top)?)
+    };
+    let origin = origin.serialize();
+    // Steps 11-12: clientDataJSON and its hash.
+    let client_data_json = CollectedClientData {
+        ceremony: CeremonyType::Get,
+        challenge: &options.challenge.0,
+        origin: &origin,
+        top_origin: top_origin.as_deref(),
+    }
+    .to_json();
+    let client_data_hash = sha256(client_data_json.as_bytes());
+
+    Ok(PreparedGet {
+        rp_id,
+        client_data_hash: Base64Url(client_data_hash.to_vec()),
+        client_data_json: Base64Url(client_data_json.into_bytes()),
+        // The allow list filters which credentials may answer (credentialIdFilter).
+        allow_credential_ids: public_key_credential_ids(options.allow_credentials)
+            .into_iter()
+            .map(Base64Url)
+            .collect(),
+        user_verification: user_verification(options.user_verification.as_deref()),
+        timeout_ms,
+    })
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssertionFlags {
+    pub user_present: bool,
+    pub user_verified: bool,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+}
+
+/// rpIdHash | flags | signCount 0. The host overwrites the counter and the UV bit with the truth before signing.
+pub fn assertion_authenticator_data(rp_id: &str, flags: AssertionFlags) -> CoreResult<String> {
+    match parse_host(rp_id) {
+        Ok(Host::Domain(lower)) if lower == rp_id => {}
+        _ => {
+            return Err(CoreError::type_error(format!(
+                "{rp_id:?} is not a lowercase RP ID"
+            )))
+        }
+    }
+    let flags = FlagSummary {
+        up: flags.user_present,
+        uv: flags.user_verified,
+        be: flags.backup_eligible,
+        bs: flags.backup_state,
+    };
+    Ok(b64u_encode(&build_authenticator_data(
+        rp_id, flags, 0, None,
+    )?))
+}
+
+/// What the host returns after signing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedAssertion {
+    pub credential_id: Base64Url,
+    pub authenticator_data: Base64Url,
+    pub signature: Base64Url,
+    pub user_handle: Option<Base64Url>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssertionResponse {
+    #[serde(rename = "clientDataJSON")]
+    pub client_data_json: Base64Url,
+    pub authenticator_data: Base64Url,
+    pub signature: Base64Url,
+    pub user_handle: Option<Base64Url>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmptyExtensionResults {}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssertionCredential {
+    pub id: String,
+    pub raw_id: Base64Url,
+    #[serde(rename = "type")]
+    pub credential_type: &'static str,
+    pub authenticator_attachment: &'static str,
+    pub response: AssertionResponse,
+    pub client_extension_results: EmptyExtensionResults,
+}
+
+pub fn finish_get(
+    prepared: PreparedGet,
+    assertion: SignedAssertion,
+) -> CoreResult<AssertionCredential> {
+    let credential_id = assertion.credential_id.0;
+    if credential_id.is_empty() || credential_id.len() > MAX_CREDENTIAL_ID_LEN {
+        return Err(CoreError::type_error(
+            "credentialId must be 1 to 1023 bytes",
+        ));
+    }
+    if assertion.signature.0.is_empty() {
+        return Err(CoreError::type_error("signature is empty"));
+    }
+    let parsed = parse_authenticator_data(&assertion.authenticator_data.0)?;
+    // Defence in depth behind the host's own check: never hand the page data signed for another RP.
+    if parsed.rp_id_hash != sha256(prepared.rp_id.as_bytes()) {
+        return Err(CoreError::security(
+            "authenticator data was not made for this RP ID",
+        ));
+    }
+    // The credential must be one the page allowed (credentialIdFilter); with an empty allow list the credential
+    // is discoverable and the authenticator must say whose it is.
+    let allowed = &prepared.allow_credential_ids;
+    if !allowed.is_empty() && !allowed.iter().any(|id| id.0 == credential_id) {
+        return Err(CoreError::not_allowed(
+            "the credential is not in allowCredentials",
+        ));
+    }
+    if allowed.is_empty() && assertion.user_handle.is_none() {
+        return Err(CoreError::not_allowed(
+            "a discoverable credential must return its user handle",
+        ));
+    }
+    if prepared.user_verification == Requirement::Required && parsed.flags & FLAG_UV == 0 {
+        return Err(CoreError::not_allowed(
+            "user verification was required but did not happen",
+        ));
+    }
+
+    Ok(AssertionCredential {
+        id: b64u_encode(&credential_id),
+        raw_id: Base64Url(credential_id),
+        credential_type: PUBLIC_KEY_TYPE,
+        authenticator_attachment: "platform",
+        response: AssertionResponse {
+            client_data_json: prepared.client_data_json,
+            authenticator_data: assertion.authenticator_data,
+            signature: assertion.signature,
+            user_handle: assertion.user_handle,
+        },
+        client_extension_results: EmptyExtensionResults {},
+    })
+}
+
+#[cfg(test)]
+#[path = "get_assertion_tests.rs"]
+mod tests;

@@ -1,0 +1,297 @@
+//! navigator.credentials.create(): WebAuthn L3 §5.1.3 "Create a New Credential - PublicKeyCredential's
+//! [[Create]](origin, options, sameOriginWithAncestors) Method", the client steps up to invoking the authenticator
+//! (`prepare_create`), then the authenticator's output and the client's response (`finish_create`). The host owns
+//! the key; the core only encodes.
+
+use ciborium::Value as Cbor;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::authenticator_data::{
+    build_authenticator_data, AttestedCredentialData, FlagSummary, MAX_CREDENTIAL_ID_LEN,
+};
+use crate::bytes::{b64u_encode, parse_aaguid, Base64Url};
+use crate::client_data::{sha256, CeremonyType, CollectedClientData};
+use crate::cose::{encode_cbor, P256PublicPoint, ES256, RS256};
+use crate::error::{CoreError, CoreResult};
+use crate::options::{
+    cred_props_requested, decode, effective_timeout_ms, public_key_credential_ids,
+    user_verification, Attachment, AttestationConveyance, CreationOptions, Requirement,
+    PUBLIC_KEY_TYPE,
+};
+use crate::origin::{caller_origin, serialize_top_origin};
+use crate::rp_id::resolve_rp_id;
+
+const MAX_USER_ID_LEN: usize = 64;
+
+/// What the background sends: the origin facts it took from the browser, and the page's options.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRequest {
+    pub origin: String,
+    pub top_origin: Option<String>,
+    pub same_origin_with_ancestors: bool,
+    #[serde(default)]
+    pub cross_origin_create_allowed: bool,
+    pub options: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreparedUser {
+    pub id: Base64Url,
+    pub name: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreparedCreate {
+    pub rp_id: String,
+    pub rp_name: String,
+    pub user: PreparedUser,
+    #[serde(rename = "clientDataJSON")]
+    pub client_data_json: Base64Url,
+    pub client_data_hash: Base64Url,
+    pub exclude_credential_ids: Vec<Base64Url>,
+    pub alg: i64,
+    pub resident_key: Requirement,
+    pub user_verification: Requirement,
+    pub authenticator_attachment: Option<Attachment>,
+    pub attestation: AttestationConveyance,
+    pub cred_props_requested: bool,
+    pub timeout_ms: u32,
+}
+
+pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
+    // Step 1 (and the WebIDL conversion before it): the options must be a well-formed dictionary, else TypeError.
+    let options: CreationOptions = decode(request.options, "options")?;
+
+    // Step 2: a caller that is not same-origin with its ancestors needs the `publickey-credentials-create`
+    // permission (the background decides it from the frame's permissions policy).
+    if !request.same_origin_with_ancestors && !request.cross_origin_create_allowed {
+        return Err(CoreError::not_allowed(
+            "a cross-origin frame may create credentials only with the publickey-credentials-create permission",
+        ));
+    }
+
+    // Step 4: timeout, clamped by client policy.
+    let timeout_ms = effective_timeout_ms(options.timeout);
+
+    // Step 5: user.id is 1 to 64 bytes.
+    let user_id = options.user.id.0;
+    if user_id.is_empty() || user_id.len() > MAX_USER_ID_LEN {
+        return Err(CoreError::type_error(format!(
+            "user.id must be 1 to {MAX_USER_ID_LEN} bytes, got {}",
+            user_id.len()
+        )));
+    }
+
+    // Step 6: opaque caller → NotAllowedError (and WebAuthn only exists in secure contexts → SecurityError).
+    // Step 7: the effective domain must be a valid domain, not an IP address → SecurityError.
+    let (origin, effective_domain) = caller_origin(&request.origin)?;
+
+    // Step 8: rp.id must be the effective domain or a registrable suffix of it; absent → the effective domain.
+    let rp_id = resolve_rp_id(options.rp.id.as_deref(), &effective_domain)?;
+
+    // Steps 9-10: supported (type, alg) pairs; none given → ES256 and RS256. The host only makes ES256 keys.
+    let algorithms: Vec<i64> = if options.pub_key_cred_params.is_empty() {
+        vec![ES256, RS256]
+    } else {
+        options
+            .pub_key_cred_params
+            .iter()
+            .filter(|param| param.credential_type == PUBLIC_KEY_TYPE)
+            .map(|param| param.alg.trunc() as i64)
+            .collect()
+    };
+    if !algorithms.contains(&ES256) {
+        return Err(CoreError::not_supported(
+            "none of pubKeyCredParams is supported (this authenticator does ES256)",
+        ));
+    }
+
+    // Steps 11-12: client extensions; only credProps is processed (its output is produced in finish_create).
+    let cred_props = cred_props_requested(options.extensions.as_ref());
+
+    // Step 13: collected client data; topOrigin (and crossOrigin) only when not same-origin with ancestors.
+    let top_origin = if request.same_origin_with_ancestors {
+        None
+    } else {
+        let top = request
+            .top_origin
+            .as_deref()
+            .ok_or_else(|| CoreError::type_error("topOrigin is required"))?;
+        Some(serialize_top_origin(top)?)
+    };
+    let origin = origin.serialize();
+    // Steps 14-15: clientDataJSON and its hash.
+    let client_data_json = CollectedClientData {
+        ceremony: CeremonyType::Create,
+        challenge: &options.challenge.0,
+        origin: &origin,
+        top_origin: top_origin.as_deref(),
+    }
+    .to_json();
+    let client_data_hash = sha256(client_data_json.as_bytes());
+
+    // Step 21 (authenticator selection): attachment, effective resident key and user verification requirements.
+    let selection = options.authenticator_selection.unwrap_or_default();
+    let resident_key = Requirement::from_name(selection.resident_key.as_deref()).unwrap_or(
+        if selection.require_resident_key.unwrap_or(false) {
+            Requirement::Required
+        } else {
+            Requirement::Discouraged
+        },
+    );
+
+    Ok(PreparedCreate {
+        rp_id,
+        rp_name: options.rp.name,
+        user: PreparedUser {
+            id: Base64Url(user_id),
+            name: options.user.name,
+            display_name: options.user.display_name,
+        },
+        client_data_json: Base64Url(client_data_json.into_bytes()),
+        client_data_hash: Base64Url(client_data_hash.to_vec()),
+        exclude_credential_ids: public_key_credential_ids(options.exclude_credentials)
+            .into_iter()
+            .map(Base64Url)
+            .collect(),
+        alg: ES256,
+        resident_key,
+        user_verification: user_verification(selection.user_verification.as_deref()),
+        authenticator_attachment: Attachment::from_name(
+            selection.authenticator_attachment.as_deref(),
+        ),
+        attestation: AttestationConveyance::from_name(options.attestation.as_deref()),
+        cred_props_requested: cred_props,
+        timeout_ms,
+    })
+}
+
+/// The key the host created.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedKey {
+    pub credential_id: Base64Url,
+    pub public_key: Base64Url,
+    pub aaguid: String,
+    pub sign_count: u32,
+    pub user_verified: bool,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub resident_key: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttestationResponse {
+    #[serde(rename = "clientDataJSON")]
+    pub client_data_json: Base64Url,
+    pub attestation_object: Base64Url,
+    pub authenticator_data: Base64Url,
+    pub public_key: Base64Url,
+    pub public_key_algorithm: i64,
+    pub transports: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CredProps {
+    pub rk: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationExtensionResults {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cred_props: Option<CredProps>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationCredential {
+    pub id: String,
+    pub raw_id: Base64Url,
+    #[serde(rename = "type")]
+    pub credential_type: &'static str,
+    pub authenticator_attachment: &'static str,
+    pub response: AttestationResponse,
+    pub client_extension_results: RegistrationExtensionResults,
+}
+
+pub fn finish_create(
+    prepared: PreparedCreate,
+    key: CreatedKey,
+) -> CoreResult<RegistrationCredential> {
+    let credential_id = key.credential_id.0;
+    if credential_id.is_empty() || credential_id.len() > MAX_CREDENTIAL_ID_LEN {
+        return Err(CoreError::type_error(
+            "credentialId must be 1 to 1023 bytes",
+        ));
+    }
+    let point = P256PublicPoint::from_sec1_uncompressed(&key.public_key.0)?;
+    let aaguid = parse_aaguid(&key.aaguid)?;
+    // An authenticator that cannot meet a "required" option is never chosen (§5.1.3 step 21); the host saying
+    // otherwise is a bug, and the page must not get a credential weaker than it demanded.
+    if prepared.user_verification == Requirement::Required && !key.user_verified {
+        return Err(CoreError::not_allowed(
+            "user verification was required but did not happen",
+        ));
+    }
+    if prepared.resident_key == Requirement::Required && !key.resident_key {
+        return Err(CoreError::not_allowed(
+            "a discoverable credential was required",
+        ));
+    }
+
+    let cose_key = point.cose_key()?;
+    let flags = FlagSummary {
+        up: true,
+        uv: key.user_verified,
+        be: key.backup_eligible,
+        bs: key.backup_state,
+    };
+    let attested = AttestedCredentialData {
+        aaguid,
+        credential_id: &credential_id,
+        cose_key: &cose_key,
+    };
+    let authenticator_data =
+        build_authenticator_data(&prepared.rp_id, flags, key.sign_count, Some(&attested))?;
+
+    // "none" attestation; keys in CTAP2 canonical order (shorter text first): fmt, attStmt, authData.
+    let attestation_object = encode_cbor(&Cbor::Map(vec![
+        (Cbor::Text("fmt".into()), Cbor::Text("none".into())),
+        (Cbor::Text("attStmt".into()), Cbor::Map(Vec::new())),
+        (
+            Cbor::Text("authData".into()),
+            Cbor::Bytes(authenticator_data.clone()),
+        ),
+    ]))?;
+
+    Ok(RegistrationCredential {
+        id: b64u_encode(&credential_id),
+        raw_id: Base64Url(credential_id),
+        credential_type: PUBLIC_KEY_TYPE,
+        authenticator_attachment: "platform",
+        response: AttestationResponse {
+            client_data_json: prepared.client_data_json,
+            attestation_object: Base64Url(attestation_object),
+            authenticator_data: Base64Url(authenticator_data),
+            public_key: Base64Url(point.spki_der()),
+            public_key_algorithm: ES256,
+            transports: vec!["internal"],
+        },
+        client_extension_results: RegistrationExtensionResults {
+            cred_props: prepared.cred_props_requested.then_some(CredProps {
+                rk: key.resident_key,
+            }),
+        },
+    })
+}
+
+#[cfg(test)]
+#[path = "make_credential_tests.rs"]
+mod tests;

@@ -1,0 +1,246 @@
+//! The options as the page sends them (after the page shim turned buffers into `{"$bytes": ...}`), mirroring the
+//! WebIDL dictionaries of WebAuthn L3: unknown members are ignored, a missing required member or a value of the
+//! wrong type is a TypeError, `null` for an optional member counts as absent. Enumerations are DOMStrings in L3:
+//! unknown values are ignored (treated as if the member were absent), never an error.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::bytes::BufferSource;
+use crate::error::{CoreError, CoreResult};
+
+/// Converts a JSON value into an options type; every failure is the page's TypeError.
+pub fn decode<T: DeserializeOwned>(value: Value, what: &str) -> CoreResult<T> {
+    serde_json::from_value(value).map_err(|err| CoreError::type_error(format!("{what}: {err}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RpEntity {
+    pub id: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserEntity {
+    pub id: BufferSource,
+    pub name: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CredentialParameters {
+    #[serde(rename = "type")]
+    pub credential_type: String,
+    /// A WebIDL `long`: JavaScript numbers arrive as floats or integers; truncated like ToInt32.
+    pub alg: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CredentialDescriptor {
+    #[serde(rename = "type")]
+    pub credential_type: String,
+    pub id: BufferSource,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticatorSelection {
+    pub authenticator_attachment: Option<String>,
+    pub resident_key: Option<String>,
+    pub require_resident_key: Option<bool>,
+    pub user_verification: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Extensions {
+    /// A WebIDL boolean: any value converts by JavaScript truthiness.
+    pub cred_props: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreationOptions {
+    pub rp: RpEntity,
+    pub user: UserEntity,
+    pub challenge: BufferSource,
+    pub pub_key_cred_params: Vec<CredentialParameters>,
+    pub timeout: Option<f64>,
+    pub exclude_credentials: Option<Vec<CredentialDescriptor>>,
+    pub authenticator_selection: Option<AuthenticatorSelection>,
+    pub attestation: Option<String>,
+    pub extensions: Option<Extensions>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOptions {
+    pub challenge: BufferSource,
+    pub timeout: Option<f64>,
+    pub rp_id: Option<String>,
+    pub allow_credentials: Option<Vec<CredentialDescriptor>>,
+    pub user_verification: Option<String>,
+    pub extensions: Option<Extensions>,
+}
+
+pub const PUBLIC_KEY_TYPE: &str = "public-key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Requirement {
+    Required,
+    Preferred,
+    Discouraged,
+}
+
+impl Requirement {
+    pub fn from_name(name: Option<&str>) -> Option<Self> {
+        match name? {
+            "required" => Some(Self::Required),
+            "preferred" => Some(Self::Preferred),
+            "discouraged" => Some(Self::Discouraged),
+            _ => None,
+        }
+    }
+}
+
+/// userVerification defaults to "preferred" (also for unknown values).
+pub fn user_verification(name: Option<&str>) -> Requirement {
+    Requirement::from_name(name).unwrap_or(Requirement::Preferred)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Attachment {
+    Platform,
+    CrossPlatform,
+}
+
+impl Attachment {
+    pub fn from_name(name: Option<&str>) -> Option<Self> {
+        match name? {
+            "platform" => Some(Self::Platform),
+            "cross-platform" => Some(Self::CrossPlatform),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttestationConveyance {
+    None,
+    Indirect,
+    Direct,
+    Enterprise,
+}
+
+impl AttestationConveyance {
+    /// Defaults to "none" (also for unknown values).
+    pub fn from_name(name: Option<&str>) -> Self {
+        match name {
+            Some("indirect") => Self::Indirect,
+            Some("direct") => Self::Direct,
+            Some("enterprise") => Self::Enterprise,
+            _ => Self::None,
+        }
+    }
+}
+
+/// Client policy for ceremony timeouts (the spec leaves the range to the client): absent → 5 minutes; otherwise
+/// clamped to 30 s ..= 10 min, so a page can neither hang a ceremony forever nor make it impossible to finish.
+pub const DEFAULT_TIMEOUT_MS: u32 = 300_000;
+pub const MIN_TIMEOUT_MS: u32 = 30_000;
+pub const MAX_TIMEOUT_MS: u32 = 600_000;
+
+pub fn effective_timeout_ms(requested: Option<f64>) -> u32 {
+    match requested {
+        Some(ms) if ms.is_finite() => {
+            ms.clamp(f64::from(MIN_TIMEOUT_MS), f64::from(MAX_TIMEOUT_MS)) as u32
+        }
+        _ => DEFAULT_TIMEOUT_MS,
+    }
+}
+
+/// JavaScript's ToBoolean for a JSON value.
+pub fn js_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::Number(number) => number.as_f64().is_some_and(|n| n != 0.0 && !n.is_nan()),
+        Value::String(text) => !text.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+pub fn cred_props_requested(extensions: Option<&Extensions>) -> bool {
+    extensions
+        .and_then(|ext| ext.cred_props.as_ref())
+        .is_some_and(js_truthy)
+}
+
+/// Credential IDs of the descriptors whose type this client supports; others are skipped as the spec says.
+pub fn public_key_credential_ids(descriptors: Option<Vec<CredentialDescriptor>>) -> Vec<Vec<u8>> {
+    descriptors
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|descriptor| descriptor.credential_type == PUBLIC_KEY_TYPE)
+        .map(|descriptor| descriptor.id.0)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn timeout_policy() {
+        assert_eq!(effective_timeout_ms(None), 300_000);
+        assert_eq!(effective_timeout_ms(Some(1.0)), 30_000);
+        assert_eq!(effective_timeout_ms(Some(60_000.7)), 60_000);
+        assert_eq!(effective_timeout_ms(Some(1e12)), 600_000);
+        assert_eq!(effective_timeout_ms(Some(f64::NAN)), 300_000);
+    }
+
+    #[test]
+    fn unknown_enum_values_fall_back_to_defaults() {
+        assert_eq!(user_verification(Some("sometimes")), Requirement::Preferred);
+        assert_eq!(user_verification(Some("required")), Requirement::Required);
+        assert_eq!(Attachment::from_name(Some("usb")), None);
+        assert_eq!(
+            AttestationConveyance::from_name(Some("fancy")),
+            AttestationConveyance::None
+        );
+        assert_eq!(
+            serde_json::to_value(Attachment::CrossPlatform).unwrap(),
+            json!("cross-platform")
+        );
+    }
+
+    #[test]
+    fn descriptors_need_buffer_ids_and_unknown_types_are_skipped() {
+        let good: Vec<CredentialDescriptor> = decode(
+            json!([{"type": "public-key", "id": {"$bytes": "AQ"}, "transports": ["usb"]},
+                   {"type": "future-type", "id": {"$bytes": "Ag"}}]),
+            "allowCredentials",
+        )
+        .unwrap();
+        assert_eq!(public_key_credential_ids(Some(good)), vec![vec![1]]);
+        let bad =
+            decode::<Vec<CredentialDescriptor>>(json!([{"type": "public-key", "id": "AQ"}]), "x");
+        assert_eq!(bad.unwrap_err().name, crate::error::ErrorName::TypeError);
+    }
+
+    #[test]
+    fn truthiness_of_cred_props() {
+        let ext = |v: Value| decode::<Extensions>(json!({"credProps": v}), "extensions").unwrap();
+        assert!(cred_props_requested(Some(&ext(json!(true)))));
+        assert!(cred_props_requested(Some(&ext(json!(1)))));
+        assert!(!cred_props_requested(Some(&ext(json!(false)))));
+        assert!(!cred_props_requested(Some(&ext(json!("")))));
+        assert!(!cred_props_requested(None));
+    }
+}

@@ -1,0 +1,108 @@
+//! RP ID validation: "is a registrable domain suffix of or is equal to" (HTML standard) with the embedded Public
+//! Suffix List. Both the ICANN and the private sections count, so `foo.github.io` cannot claim `github.io`.
+
+use crate::error::{CoreError, CoreResult};
+use crate::origin::{parse_host, Host, HostProblem};
+use crate::public_suffix::public_suffix;
+
+/// HTML's "is a registrable domain suffix of or is equal to", for an already-parsed original host that is a
+/// domain. `candidate` is the unparsed rp.id string.
+fn is_registrable_suffix_or_equal(candidate: &str, original: &str) -> CoreResult<Option<String>> {
+    let host = match parse_host(candidate) {
+        Ok(Host::Domain(host)) => host,
+        Ok(Host::IpAddress(_))
+        | Err(HostProblem::Empty | HostProblem::NotAscii | HostProblem::Malformed) => {
+            return Ok(None)
+        }
+    };
+    if host == original {
+        return Ok(Some(host));
+    }
+    if !original.ends_with(&format!(".{host}")) {
+        return Ok(None);
+    }
+    if public_suffix(&host)? == host {
+        return Ok(None);
+    }
+    if public_suffix(original)?.ends_with(&format!(".{host}")) {
+        return Ok(None);
+    }
+    Ok(Some(host))
+}
+
+/// Resolves the RP ID for a ceremony: the requested one if it is the effective domain or a registrable suffix of
+/// it (returned lowercased), else SecurityError; without one, the effective domain.
+pub fn resolve_rp_id(requested: Option<&str>, effective_domain: &str) -> CoreResult<String> {
+    let Some(requested) = requested else {
+        return Ok(effective_domain.to_owned());
+    };
+    is_registrable_suffix_or_equal(requested, effective_domain)?.ok_or_else(|| {
+        CoreError::security(format!(
+            "the RP ID {requested:?} is not a registrable domain suffix of, nor equal to, {effective_domain:?}"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorName;
+
+    fn refused(requested: &str, domain: &str) -> bool {
+        resolve_rp_id(Some(requested), domain).map_err(|e| e.name) == Err(ErrorName::SecurityError)
+    }
+
+    #[test]
+    fn equal_and_registrable_suffixes_are_allowed() {
+        assert_eq!(
+            resolve_rp_id(Some("example.com"), "example.com").unwrap(),
+            "example.com"
+        );
+        assert_eq!(
+            resolve_rp_id(Some("example.com"), "login.example.com").unwrap(),
+            "example.com"
+        );
+        assert_eq!(
+            resolve_rp_id(Some("Example.COM"), "a.b.example.com").unwrap(),
+            "example.com"
+        );
+        assert_eq!(
+            resolve_rp_id(Some("example.co.uk"), "a.example.co.uk").unwrap(),
+            "example.co.uk"
+        );
+        assert_eq!(
+            resolve_rp_id(None, "login.example.com").unwrap(),
+            "login.example.com"
+        );
+        assert_eq!(
+            resolve_rp_id(Some("localhost"), "localhost").unwrap(),
+            "localhost"
+        );
+        assert_eq!(
+            resolve_rp_id(Some("github.io"), "github.io").unwrap(),
+            "github.io"
+        );
+    }
+
+    #[test]
+    fn public_suffixes_are_refused_in_both_sections() {
+        assert!(refused("github.io", "foo.github.io"));
+        assert!(refused("co.uk", "a.example.co.uk"));
+        assert!(refused("com", "example.com"));
+        assert!(refused("localhost", "app.localhost"));
+        // Wildcard rule `*.ck`: any second-level name under ck is itself a public suffix.
+        assert!(refused("foo.ck", "a.foo.ck"));
+    }
+
+    #[test]
+    fn foreign_narrower_and_non_domains_are_refused() {
+        assert!(refused("evil.com", "example.com"));
+        assert!(refused("notexample.com", "example.com"));
+        assert!(refused("login.example.com", "example.com"));
+        assert!(refused("", "example.com"));
+        assert!(refused("127.0.0.1", "127.0.0.1"));
+        assert!(refused("[::1]", "example.com"));
+        assert!(refused("exämple.com", "exämple.com"));
+        assert!(refused("example.com.", "a.example.com"));
+    }
+}
