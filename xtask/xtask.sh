@@ -14,7 +14,7 @@ CACHE=${KEYPLACE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/keyplace-dev}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 export CARGO_TARGET_DIR=$TARGET
 WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in wasm-core/Cargo.toml
-APT_PACKAGES=(chromium publicsuffix binaryen pkg-config build-essential ca-certificates)
+APT_PACKAGES=(chromium publicsuffix pkg-config build-essential ca-certificates)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -58,11 +58,9 @@ build_wasm_core() {
   cargo build -p keyplace-core --target wasm32-unknown-unknown --profile wasm --quiet
   local out="$ROOT/extension/build/wasm"
   rm -rf "$out" && mkdir -p "$out"
-  "$WASM_BINDGEN" --target web --out-dir "$out" "$TARGET/wasm32-unknown-unknown/wasm/keyplace_core.wasm"
-  if command -v wasm-opt >/dev/null; then
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-      "$out/keyplace_core_bg.wasm" -o "$out/keyplace_core_bg.wasm"
-  fi
+  # Symbol names are a third of the module and never needed at run time. No wasm-opt: Debian's binaryen
+  # (108) rewrites wasm-bindgen's externref table into one the browser refuses to instantiate.
+  "$WASM_BINDGEN" --target web --remove-name-section --out-dir "$out" "$TARGET/wasm32-unknown-unknown/wasm/keyplace_core.wasm"
 }
 
 build_all() {

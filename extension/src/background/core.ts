@@ -77,12 +77,19 @@ export function asCeremonyError(err: unknown): CeremonyError {
   return { name: 'UnknownError', message: String(err) };
 }
 
+/** Only what the core needs to know about the caller, as plain data. */
+const callerFields = ({ origin, topOrigin, sameOriginWithAncestors }: CallerContext): CallerContext => ({
+  origin,
+  topOrigin,
+  sameOriginWithAncestors,
+});
+
 export const core = {
   prepareCreate: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedCreate =>
-    wasm.prepareCreate({ ...caller, crossOriginCreateAllowed: crossOriginAllowed, options }),
+    wasm.prepareCreate({ ...callerFields(caller), crossOriginCreateAllowed: crossOriginAllowed, options }),
   finishCreate: (prepared: PreparedCreate, key: NewKey): unknown => wasm.finishCreate(prepared, key),
   prepareGet: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedGet =>
-    wasm.prepareGet({ ...caller, crossOriginGetAllowed: crossOriginAllowed, options }),
+    wasm.prepareGet({ ...callerFields(caller), crossOriginGetAllowed: crossOriginAllowed, options }),
   assertionAuthenticatorData: (rpId: string, flags: { userPresent: boolean; userVerified: boolean; backupEligible: boolean; backupState: boolean }): string =>
     wasm.assertionAuthenticatorData(rpId, flags),
   finishGet: (prepared: PreparedGet, assertion: Assertion): unknown => wasm.finishGet(prepared, assertion),
