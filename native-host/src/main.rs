@@ -37,6 +37,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The TSS C libraries print their errors (a wrong PIN, for one) on stderr unless told not to; keep them for
+/// `KEYPLACE_LOG=debug`. Set before any thread starts, as the environment is not thread-safe.
+fn quiet_tss_logging() {
+    if std::env::var_os("TSS2_LOG").is_none() && !log::debug_enabled() {
+        std::env::set_var("TSS2_LOG", "all+none");
+    }
+}
+
 fn refuse(reason: &str) -> ExitCode {
     eprintln!("keyplace-host: refused: {reason}");
     ExitCode::from(EXIT_REFUSED)
@@ -51,9 +59,12 @@ fn run_host(caller: Caller) -> ExitCode {
         return refuse(&reason);
     }
     log::debug!("serving {caller:?}");
+    quiet_tss_logging();
+    let mut opened = None;
     let handler: Handler = match Service::open(&data_dir.join(data_dir::DATABASE_FILE)) {
         Ok(service) => {
             let service = Arc::new(service);
+            opened = Some(service.clone());
             Arc::new(move |request| service.handle(request))
         }
         Err(error) => {
@@ -87,6 +98,10 @@ fn run_host(caller: Caller) -> ExitCode {
     ));
     // Every request read has been answered by now; nothing left worth waiting for.
     runtime.shutdown_background();
+    // Unload what the host put in the TPM (a chip without a resource manager would keep it).
+    if let Some(service) = opened {
+        service.shutdown();
+    }
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     NotFound,
     PinRequired,
     WrongPin,
+    /// The hardware refuses every PIN for a while after too many wrong ones.
+    Locked,
     Excluded,
     RpMismatch,
     StoreUnavailable,

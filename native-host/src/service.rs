@@ -17,9 +17,9 @@ use crate::protocol::{
     B64u, ConfigureParams, CreateParams, DeleteParams, ErrorBody, ErrorCode, ListParams, Request,
     Response, SignParams,
 };
-use crate::stores::hardware::HardwareStore;
+use crate::stores::hardware::{hardware_store, HardwareStore};
 use crate::stores::vault::Vault;
-use crate::stores::{KeyStore, PinReason, StoreError};
+use crate::stores::{KeyStore, PinReason, Purpose, StoreError, WrongPin};
 
 pub const AUTHENTICATOR_DATA_LEN: usize = 37;
 const CLIENT_DATA_HASH_LEN: usize = 32;
@@ -48,10 +48,21 @@ impl Service {
     }
 
     pub fn new(metadata: Arc<Metadata>) -> Self {
+        Service::with_hardware(metadata, hardware_store())
+    }
+
+    pub fn with_hardware(metadata: Arc<Metadata>, hardware: HardwareStore) -> Self {
         Service {
             vault: Vault::new(metadata.clone()),
-            hardware: HardwareStore,
+            hardware,
             metadata,
+        }
+    }
+
+    /// Releases what the stores hold in hardware (TPM objects and sessions). Called when the port closes.
+    pub fn shutdown(&self) {
+        for store in self.stores() {
+            store.shutdown();
         }
     }
 
@@ -118,8 +129,11 @@ impl Service {
                 "You already have a passkey for this account here.",
             ));
         }
-        let authorization =
-            store.authorize(params.pin.as_deref(), params.require_user_verification)?;
+        let authorization = store.authorize(
+            params.pin.as_deref(),
+            params.require_user_verification,
+            Purpose::Create,
+        )?;
         let mut credential_id = vec![0; CREDENTIAL_ID_LEN];
         OsRng.fill_bytes(&mut credential_id);
         let key = store.create_key(&authorization, &credential_id)?;
@@ -187,8 +201,13 @@ impl Service {
                 ),
             )
         })?;
-        let authorization =
-            store.authorize(params.pin.as_deref(), params.require_user_verification)?;
+        let authorization = store.authorize(
+            params.pin.as_deref(),
+            params.require_user_verification,
+            Purpose::Sign,
+        )?;
+        // Hardware stores check the PIN in the chip while signing; a refused PIN costs one counter value, which
+        // relying parties accept (the counter only has to increase).
         let sign_count = self
             .metadata
             .next_sign_count(&credential.credential_id, now_ms())?
@@ -333,11 +352,18 @@ impl From<StoreError> for ErrorBody {
                     }
                     PinReason::Unlock => "Enter your Keyplace vault PIN to unlock it.",
                     PinReason::UserVerification => "This site asks you to confirm with your PIN.",
+                    PinReason::SetKeyPin => {
+                        "Choose a PIN for this hardware passkey (at least 4 characters). The chip checks it \
+                         every time, and locks after too many wrong tries."
+                    }
+                    PinReason::KeyPin => "Enter the PIN of this hardware passkey.",
                 };
                 ErrorBody::new(ErrorCode::PinRequired, message)
                     .with_detail("reason", reason.as_str())
             }
             StoreError::WrongPin => ErrorBody::new(ErrorCode::WrongPin, "That PIN is not right."),
+            StoreError::WrongDevicePin(state) => wrong_device_pin(state),
+            StoreError::Locked(state) => locked(state),
             StoreError::BadPin(message) => ErrorBody::new(ErrorCode::BadRequest, message),
             StoreError::Unavailable(reason) => {
                 ErrorBody::new(ErrorCode::StoreUnavailable, reason.clone())
@@ -346,6 +372,45 @@ impl From<StoreError> for ErrorBody {
             StoreError::Metadata(error) => error.into(),
             StoreError::Internal(message) => ErrorBody::new(ErrorCode::Internal, message),
         }
+    }
+}
+
+fn wrong_device_pin(state: WrongPin) -> ErrorBody {
+    let mut message = "That PIN is not right.".to_owned();
+    match state.tries_left {
+        Some(0) => message.push_str(&format!(" The chip is now locked{}.", lock_duration(state))),
+        Some(1) => message.push_str(" One more wrong PIN locks the chip."),
+        Some(n) => message.push_str(&format!(" {n} tries left before the chip locks.")),
+        None => {}
+    }
+    let mut error = ErrorBody::new(ErrorCode::WrongPin, message);
+    if let Some(tries_left) = state.tries_left {
+        error = error.with_detail("tries_left", tries_left);
+    }
+    if let Some(seconds) = state.retry_after_seconds {
+        error = error.with_detail("retry_after_seconds", seconds);
+    }
+    error
+}
+
+fn locked(state: WrongPin) -> ErrorBody {
+    let message = format!(
+        "Too many wrong PINs: this passkey is locked by the TPM{}. Even the right PIN is refused until then.",
+        lock_duration(state)
+    );
+    let error = ErrorBody::new(ErrorCode::Locked, message);
+    match state.retry_after_seconds {
+        Some(seconds) => error.with_detail("retry_after_seconds", seconds),
+        None => error,
+    }
+}
+
+/// " for about N minutes" (or seconds), or how it ends when the chip never forgets by itself.
+fn lock_duration(state: WrongPin) -> String {
+    match state.retry_after_seconds {
+        Some(seconds) if seconds < 90 => format!(" for about {seconds} seconds"),
+        Some(seconds) => format!(" for about {} minutes", seconds.div_ceil(60)),
+        None => " until its owner resets it (tpm2_dictionarylockout --clear-lockout)".to_owned(),
     }
 }
 

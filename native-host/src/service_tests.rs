@@ -5,8 +5,13 @@ use serde_json::json;
 
 fn service() -> (tempfile::TempDir, Service) {
     let dir = tempfile::tempdir().unwrap();
-    let service = Service::open(&dir.path().join("keyplace.db")).unwrap();
-    (dir, service)
+    let metadata = Arc::new(Metadata::open(&dir.path().join("keyplace.db")).unwrap());
+    // Unit tests never touch a real TPM; tests/hardware_tpm.rs drives a software one.
+    #[cfg(target_os = "linux")]
+    let hardware = crate::stores::tpm::TpmStore::new("device:/nonexistent/tpmrm0".into());
+    #[cfg(not(target_os = "linux"))]
+    let hardware = crate::stores::hardware::hardware_store();
+    (dir, Service::with_hardware(metadata, hardware))
 }
 
 fn call(service: &Service, method: &str, params: Value) -> Result<Value, ErrorBody> {
@@ -215,10 +220,11 @@ fn exclusions_hardware_list_and_delete() {
     )
     .unwrap_err();
     assert_eq!(hardware.code, ErrorCode::StoreUnavailable);
+    #[cfg(target_os = "linux")]
     assert!(hardware.details["reason"]
         .as_str()
         .unwrap()
-        .contains("not in this version"));
+        .contains("no TPM 2.0"));
 
     create(&service, "other.example", None).unwrap();
     let listed = call(&service, "list", json!({"rp_id": "example.com"})).unwrap();

@@ -10,7 +10,6 @@ use super::DoctorArgs;
 use crate::caller::AllowedExtensions;
 use crate::data_dir::{data_dir, ALLOWED_EXTENSIONS_FILE, DATABASE_FILE};
 use crate::metadata::{Metadata, LATEST_VERSION};
-use crate::stores::hardware::HARDWARE_UNAVAILABLE;
 use crate::stores::vault::Vault;
 
 #[derive(Default)]
@@ -40,10 +39,14 @@ pub fn run(args: &DoctorArgs) -> ExitCode {
     let mut report = Report::default();
     check_storage(&mut report);
     check_manifests(&mut report, args);
-    report.note(
-        format!("Hardware store: {HARDWARE_UNAVAILABLE}"),
-        "Nothing to do; the Keyplace vault works without it.",
-    );
+    // Hardware is optional: problems with it are notes, never failures.
+    for line in crate::stores::hardware::diagnose() {
+        if line.ok {
+            report.pass(line.text);
+        } else {
+            report.note(line.text, line.fix);
+        }
+    }
     if report.failed {
         println!("Keyplace cannot work yet: fix the ✗ lines marked above with →.");
         ExitCode::FAILURE

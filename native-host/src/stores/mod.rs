@@ -2,7 +2,13 @@
 //! database, and signs with it later. The service never sees private key material.
 
 pub mod hardware;
+#[cfg(target_os = "macos")]
+pub mod secure_enclave;
+#[cfg(target_os = "linux")]
+pub mod tpm;
 pub mod vault;
+#[cfg(windows)]
+pub mod windows_tpm;
 
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -17,6 +23,13 @@ pub enum PinReason {
     Unlock,
     /// The relying party asked for user verification, so this request must carry the PIN.
     UserVerification,
+    // The Secure Enclave asks for Touch ID instead of a PIN: no use for these on macOS.
+    #[cfg_attr(target_os = "macos", allow(dead_code))]
+    /// A new hardware passkey needs its own PIN (the key's authValue in the chip).
+    SetKeyPin,
+    /// A hardware passkey can only be used with its PIN.
+    #[cfg_attr(target_os = "macos", allow(dead_code))]
+    KeyPin,
 }
 
 impl PinReason {
@@ -25,8 +38,26 @@ impl PinReason {
             PinReason::SetPin => "set_pin",
             PinReason::Unlock => "unlock",
             PinReason::UserVerification => "user_verification",
+            PinReason::SetKeyPin => "set_key_pin",
+            PinReason::KeyPin => "key_pin",
         }
     }
+}
+
+/// What a key operation is authorized for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Create,
+    Sign,
+}
+
+/// What the chip says after refusing a PIN.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WrongPin {
+    /// Wrong PINs the chip still accepts before it locks.
+    pub tries_left: Option<u32>,
+    /// When locked: about how long until the chip accepts a PIN again (none if it never does by itself).
+    pub retry_after_seconds: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +66,14 @@ pub enum StoreError {
     PinRequired(PinReason),
     #[error("the PIN is wrong")]
     WrongPin,
+    /// A hardware key's PIN was refused by the chip, which counted it.
+    #[cfg_attr(target_os = "macos", allow(dead_code))]
+    #[error("the PIN is wrong")]
+    WrongDevicePin(WrongPin),
+    /// The chip is in dictionary-attack lockout: no PIN is checked until it recovers.
+    #[cfg_attr(target_os = "macos", allow(dead_code))]
+    #[error("the TPM is locked after too many wrong PINs")]
+    Locked(WrongPin),
     #[error("{0}")]
     BadPin(String),
     #[error("{0}")]
@@ -45,8 +84,8 @@ pub enum StoreError {
     Internal(String),
 }
 
-/// Proof that a request may use a store's keys, and what a key operation needs for it (the vault's data key; a
-/// TPM store would keep the PIN here as the key's authValue). Wiped on drop.
+/// Proof that a request may use a store's keys, and what a key operation needs for it (the vault's data key; the
+/// TPM store keeps the PIN here as the key's authValue). Wiped on drop.
 pub struct Authorization {
     /// True only when a PIN was checked during this request.
     pub user_verified: bool,
@@ -87,6 +126,7 @@ pub trait KeyStore: Send + Sync {
         &self,
         pin: Option<&str>,
         require_user_verification: bool,
+        purpose: Purpose,
     ) -> Result<Authorization, StoreError>;
     fn create_key(
         &self,
@@ -105,4 +145,6 @@ pub trait KeyStore: Send + Sync {
     fn destroy_key(&self, key_blob: &[u8]) -> Result<(), StoreError>;
     /// Forgets any unlocked state now.
     fn lock(&self) {}
+    /// Releases what the store holds in hardware; the host is exiting.
+    fn shutdown(&self) {}
 }

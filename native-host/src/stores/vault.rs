@@ -15,7 +15,7 @@ use rand_core::{OsRng, RngCore};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use super::{Authorization, KeyStore, NewKey, PinReason, StoreError};
+use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError};
 use crate::metadata::{now_ms, Metadata, VaultRecord};
 
 pub const VAULT_STORE_ID: &str = "vault";
@@ -285,6 +285,7 @@ impl KeyStore for Vault {
         &self,
         pin: Option<&str>,
         require_user_verification: bool,
+        _purpose: Purpose,
     ) -> Result<Authorization, StoreError> {
         if pin.is_some_and(|pin| pin.len() > MAX_PIN_BYTES) {
             return Err(StoreError::BadPin(format!(
@@ -361,33 +362,48 @@ mod tests {
     fn pin_states() {
         let (_dir, metadata, vault) = vault();
         assert!(matches!(
-            vault.authorize(None, false),
+            vault.authorize(None, false, Purpose::Sign),
             Err(StoreError::PinRequired(PinReason::SetPin))
         ));
         assert!(matches!(
-            vault.authorize(Some("123"), false),
+            vault.authorize(Some("123"), false, Purpose::Sign),
             Err(StoreError::BadPin(_))
         ));
-        assert!(vault.authorize(Some("1234"), false).unwrap().user_verified);
+        assert!(
+            vault
+                .authorize(Some("1234"), false, Purpose::Sign)
+                .unwrap()
+                .user_verified
+        );
         // Unlocked for a while: no PIN needed, but no user verification either.
-        assert!(!vault.authorize(None, false).unwrap().user_verified);
+        assert!(
+            !vault
+                .authorize(None, false, Purpose::Sign)
+                .unwrap()
+                .user_verified
+        );
         assert!(matches!(
-            vault.authorize(None, true),
+            vault.authorize(None, true, Purpose::Sign),
             Err(StoreError::PinRequired(PinReason::UserVerification))
         ));
         assert!(matches!(
-            vault.authorize(Some("4321"), false),
+            vault.authorize(Some("4321"), false, Purpose::Sign),
             Err(StoreError::WrongPin)
         ));
         vault.lock();
         assert!(matches!(
-            vault.authorize(None, false),
+            vault.authorize(None, false, Purpose::Sign),
             Err(StoreError::PinRequired(PinReason::Unlock))
         ));
         metadata.set_vault_unlock_seconds(0).unwrap();
-        assert!(vault.authorize(Some("1234"), false).unwrap().user_verified);
+        assert!(
+            vault
+                .authorize(Some("1234"), false, Purpose::Sign)
+                .unwrap()
+                .user_verified
+        );
         assert!(matches!(
-            vault.authorize(None, false),
+            vault.authorize(None, false, Purpose::Sign),
             Err(StoreError::PinRequired(PinReason::Unlock))
         ));
     }
@@ -395,7 +411,9 @@ mod tests {
     #[test]
     fn keys_sign_and_are_bound_to_their_credential() {
         let (_dir, _metadata, vault) = vault();
-        let authorization = vault.authorize(Some("correct horse"), false).unwrap();
+        let authorization = vault
+            .authorize(Some("correct horse"), false, Purpose::Sign)
+            .unwrap();
         let key = vault.create_key(&authorization, b"credential-1").unwrap();
         assert_eq!(key.public_key.len(), 65);
         let der = vault
@@ -416,24 +434,24 @@ mod tests {
     #[test]
     fn a_second_vault_on_the_same_database_needs_the_same_pin() {
         let (_dir, metadata, vault) = vault();
-        vault.authorize(Some("1234"), false).unwrap();
+        vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
         let other = Vault::with_cheap_kdf(metadata);
         assert!(matches!(
-            other.authorize(None, false),
+            other.authorize(None, false, Purpose::Sign),
             Err(StoreError::PinRequired(PinReason::Unlock))
         ));
         assert!(matches!(
-            other.authorize(Some("9999"), false),
+            other.authorize(Some("9999"), false, Purpose::Sign),
             Err(StoreError::WrongPin)
         ));
-        assert!(other.authorize(Some("1234"), false).is_ok());
+        assert!(other.authorize(Some("1234"), false, Purpose::Sign).is_ok());
     }
 
     /// Invariant 5: the private scalar never reaches the database file or its WAL in the clear.
     #[test]
     fn private_keys_are_not_stored_in_the_clear() {
         let (dir, metadata, vault) = vault();
-        let authorization = vault.authorize(Some("8361"), false).unwrap();
+        let authorization = vault.authorize(Some("8361"), false, Purpose::Sign).unwrap();
         let signing_key = SigningKey::random(&mut OsRng);
         let scalar = signing_key.to_bytes();
         let key = seal_key(&authorization, b"credential-1", &signing_key).unwrap();

@@ -2,6 +2,9 @@
 //! JSON over its stdin/stdout like a browser does.
 #![allow(dead_code)] // each test file uses a different part of this
 
+#[cfg(target_os = "linux")]
+pub mod swtpm;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
@@ -45,6 +48,8 @@ impl Env {
         command
             .env("HOME", self.home())
             .env("KEYPLACE_DATA_DIR", self.data_dir())
+            // Never a real TPM from tests; the TPM tests point this at their own swtpm.
+            .env("KEYPLACE_TPM_TCTI", "device:/nonexistent/tpmrm0")
             .env_remove("KEYPLACE_LOG");
         command
     }

@@ -1,0 +1,253 @@
+//! One open connection to the TPM: the ESYS context, the storage root key and a salted HMAC session, kept for the
+//! host's lifetime because making them costs more than the signature itself (tens of ms on a real chip).
+
+use std::str::FromStr;
+use std::time::Instant;
+
+use p256::ecdsa::Signature as EcdsaSignature;
+use sha2::{Digest as _, Sha256};
+use tss_esapi::attributes::SessionAttributesBuilder;
+use tss_esapi::constants::tss::{TPM2_RH_NULL, TPM2_ST_HASHCHECK};
+use tss_esapi::constants::{CapabilityType, PropertyTag, SessionType};
+use tss_esapi::handles::{KeyHandle, ObjectHandle, SessionHandle};
+use tss_esapi::interface_types::algorithm::HashingAlgorithm;
+use tss_esapi::interface_types::resource_handles::Hierarchy;
+use tss_esapi::interface_types::session_handles::AuthSession;
+use tss_esapi::structures::{
+    Auth, CapabilityData, Digest, HashcheckTicket, Signature, SignatureScheme, SymmetricDefinition,
+};
+use tss_esapi::tcti_ldr::TctiNameConf;
+use tss_esapi::tss2_esys::TPMT_TK_HASHCHECK;
+use tss_esapi::Context;
+
+use super::blob::KeyBlob;
+use super::errors::Failure;
+use super::templates;
+
+/// The chip's dictionary-attack state (TPM_PT_LOCKOUT_*).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DaState {
+    /// Failed authorizations counted now.
+    pub counter: u32,
+    /// Failures allowed before lockout.
+    pub max_tries: u32,
+    /// Seconds after which one failure is forgotten (0: never by itself).
+    pub interval: u32,
+    /// Seconds before the lockout hierarchy may be tried again after a failure.
+    pub lockout_recovery: u32,
+}
+
+impl DaState {
+    pub fn tries_left(&self) -> u32 {
+        self.max_tries.saturating_sub(self.counter)
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.counter >= self.max_tries
+    }
+
+    /// How long until one try is available again, if the chip forgets failures by itself.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        if self.interval == 0 {
+            return None;
+        }
+        let forget = u64::from(self.counter.saturating_sub(self.max_tries) + 1);
+        Some(forget * u64::from(self.interval))
+    }
+}
+
+pub struct Chip {
+    context: Context,
+    srk: KeyHandle,
+    session: AuthSession,
+}
+
+// ESYS has no thread affinity; the store keeps the chip behind a Mutex, so one thread at a time uses it.
+unsafe impl Send for Chip {}
+
+impl Chip {
+    /// Connects, makes the SRK and starts the session.
+    pub fn open(tcti: &str) -> Result<Chip, Failure> {
+        let started = Instant::now();
+        let name = TctiNameConf::from_str(tcti).map_err(|e| {
+            Failure::Unreachable(format!("KEYPLACE_TPM_TCTI \"{tcti}\" is not a TCTI: {e}"))
+        })?;
+        let mut context = Context::new(name).map_err(|e| {
+            Failure::Unreachable(format!("cannot connect to the TPM ({tcti}): {e}"))
+        })?;
+        let srk_template = templates::srk().map_err(|e| Failure::Other(e.to_string()))?;
+        let srk = context
+            .execute_with_nullauth_session(|c| {
+                c.create_primary(Hierarchy::Owner, srk_template, None, None, None, None)
+            })
+            .map_err(|e| Failure::from_tss("creating the storage key", e))?
+            .key_handle;
+        // Dropping `context` on failure flushes the SRK too.
+        let session = start_session(&mut context, srk)?;
+        crate::log::debug!("TPM ready ({tcti}) in {:?}", started.elapsed());
+        Ok(Chip {
+            context,
+            srk,
+            session,
+        })
+    }
+
+    /// A new passkey key inside the chip, with the PIN as its authValue.
+    pub fn create(&mut self, pin: &[u8]) -> Result<KeyBlob, Failure> {
+        let started = Instant::now();
+        let template = templates::passkey().map_err(|e| Failure::Other(e.to_string()))?;
+        let auth = Auth::try_from(pin.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
+        let srk = self.srk;
+        // Salted session with parameter encryption: the PIN travels encrypted to the chip.
+        let created = self
+            .context
+            .execute_with_session(Some(self.session), |c| {
+                c.create(srk, template, Some(auth), None, None, None)
+            })
+            .map_err(|e| Failure::from_tss("creating the key", e))?;
+        if !templates::is_passkey(&created.out_public) {
+            return Err(Failure::Other(
+                "the TPM made a key with other attributes than asked".into(),
+            ));
+        }
+        crate::log::debug!("TPM create: {:?}", started.elapsed());
+        Ok(KeyBlob {
+            public: created.out_public,
+            private: created.out_private,
+        })
+    }
+
+    /// ECDSA P-256 over SHA-256(`message`), DER encoded; the chip checks the PIN.
+    pub fn sign(&mut self, blob: KeyBlob, pin: &[u8], message: &[u8]) -> Result<Vec<u8>, Failure> {
+        let started = Instant::now();
+        let auth = Auth::try_from(pin.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
+        let digest = Digest::try_from(Sha256::digest(message).to_vec())
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        let ticket = HashcheckTicket::try_from(TPMT_TK_HASHCHECK {
+            tag: TPM2_ST_HASHCHECK,
+            hierarchy: TPM2_RH_NULL,
+            digest: Default::default(),
+        })
+        .map_err(|e| Failure::Other(e.to_string()))?;
+        let srk = self.srk;
+        let key = self
+            .context
+            .execute_with_session(Some(self.session), |c| {
+                c.load(srk, blob.private, blob.public)
+            })
+            .map_err(|e| Failure::from_tss("loading the key", e))?;
+        let signed = self
+            .context
+            .tr_set_auth(key.into(), auth)
+            .and_then(|()| {
+                self.context.execute_with_session(Some(self.session), |c| {
+                    c.sign(key, digest, SignatureScheme::Null, ticket)
+                })
+            })
+            .map_err(|e| Failure::from_tss("signing", e));
+        // Only three objects fit in a small TPM: never leave a key loaded.
+        if let Err(e) = self.context.flush_context(key.into()) {
+            crate::log::warning!("cannot unload a TPM key: {e}");
+        }
+        let der = der_signature(signed?)?;
+        crate::log::debug!("TPM load + sign: {:?}", started.elapsed());
+        Ok(der)
+    }
+
+    pub fn da_state(&mut self) -> Result<DaState, Failure> {
+        let (data, _) = self
+            .context
+            .execute_without_session(|c| {
+                c.get_capability(
+                    CapabilityType::TpmProperties,
+                    PropertyTag::LockoutCounter.into(),
+                    4,
+                )
+            })
+            .map_err(|e| Failure::from_tss("reading the lockout state", e))?;
+        let CapabilityData::TpmProperties(properties) = data else {
+            return Err(Failure::Other(
+                "the TPM answered with other data than asked".into(),
+            ));
+        };
+        let value = |tag| properties.find(tag).map(|p| p.value());
+        match (
+            value(PropertyTag::LockoutCounter),
+            value(PropertyTag::MaxAuthFail),
+            value(PropertyTag::LockoutInterval),
+            value(PropertyTag::LockoutRecovery),
+        ) {
+            (Some(counter), Some(max_tries), Some(interval), Some(lockout_recovery)) => {
+                Ok(DaState {
+                    counter,
+                    max_tries,
+                    interval,
+                    lockout_recovery,
+                })
+            }
+            _ => Err(Failure::Other(
+                "the TPM did not report its lockout state".into(),
+            )),
+        }
+    }
+}
+
+impl Drop for Chip {
+    /// Leaves nothing of ours in the chip (swtpm and /dev/tpm0 have no resource manager to do it). No
+    /// TPM2_Shutdown: the host does not own the TPM.
+    fn drop(&mut self) {
+        let _ = self
+            .context
+            .flush_context(SessionHandle::from(self.session).into());
+        let _ = self.context.flush_context(ObjectHandle::from(self.srk));
+    }
+}
+
+/// An HMAC session salted with the SRK, with command and response parameter encryption.
+fn start_session(context: &mut Context, srk: KeyHandle) -> Result<AuthSession, Failure> {
+    let session = context
+        .start_auth_session(
+            Some(srk),
+            None,
+            None,
+            SessionType::Hmac,
+            SymmetricDefinition::AES_128_CFB,
+            HashingAlgorithm::Sha256,
+        )
+        .map_err(|e| Failure::from_tss("starting a session", e))?
+        .ok_or_else(|| Failure::Other("the TPM started no session".into()))?;
+    let (attributes, mask) = SessionAttributesBuilder::new()
+        .with_decrypt(true)
+        .with_encrypt(true)
+        .with_continue_session(true)
+        .build();
+    context
+        .tr_sess_set_attributes(session, attributes, mask)
+        .map_err(|e| Failure::from_tss("setting up the session", e))?;
+    Ok(session)
+}
+
+/// The TPM's r and s (possibly shorter than 32 bytes) as a DER ECDSA signature, low-S like most authenticators.
+fn der_signature(signature: Signature) -> Result<Vec<u8>, Failure> {
+    let Signature::EcDsa(signature) = signature else {
+        return Err(Failure::Other(
+            "the TPM made another kind of signature".into(),
+        ));
+    };
+    let pad = |value: &[u8]| -> Option<[u8; 32]> {
+        let mut out = [0u8; 32];
+        out.get_mut(32usize.checked_sub(value.len())?..)?
+            .copy_from_slice(value);
+        Some(out)
+    };
+    let (Some(r), Some(s)) = (
+        pad(signature.signature_r().value()),
+        pad(signature.signature_s().value()),
+    ) else {
+        return Err(Failure::Other("the TPM's signature is too long".into()));
+    };
+    let signature = EcdsaSignature::from_scalars(r, s)
+        .map_err(|_| Failure::Other("the TPM's signature is not valid".into()))?;
+    let signature = signature.normalize_s().unwrap_or(signature);
+    Ok(signature.to_der().as_bytes().to_vec())
+}

@@ -1,0 +1,272 @@
+//! Hardware-bound keys in a TPM 2.0 (Linux, tss-esapi). Keys are made inside the chip under a storage key that is
+//! derived again at every start, so the chip keeps nothing persistent; the database keeps the key's public and
+//! sealed private areas, which only this chip can load. The PIN is each key's authValue: the chip checks it, and
+//! counts wrong ones toward its dictionary-attack lockout.
+
+mod blob;
+mod chip;
+mod doctor;
+mod errors;
+mod templates;
+
+use std::sync::{Mutex, MutexGuard};
+
+use serde_json::{json, Value};
+
+use super::hardware::{HARDWARE_STORE_ID, MAX_PIN_BYTES, MIN_PIN_CHARS};
+use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError, WrongPin};
+use blob::KeyBlob;
+use chip::Chip;
+pub use chip::DaState;
+pub use doctor::diagnose;
+use errors::Failure;
+
+pub const TCTI_ENV: &str = "KEYPLACE_TPM_TCTI";
+pub const DEFAULT_TCTI: &str = "device:/dev/tpmrm0";
+
+/// The TCTI to use: `KEYPLACE_TPM_TCTI`, else the kernel's resource manager.
+pub fn tcti_from_env() -> String {
+    std::env::var(TCTI_ENV)
+        .ok()
+        .filter(|tcti| !tcti.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_TCTI.to_owned())
+}
+
+pub struct TpmStore {
+    tcti: String,
+    /// Opened at the first use and kept; dropped (and opened again next time) when the connection breaks.
+    chip: Mutex<Option<Chip>>,
+}
+
+impl TpmStore {
+    pub fn new(tcti: String) -> Self {
+        TpmStore {
+            tcti,
+            chip: Mutex::new(None),
+        }
+    }
+
+    fn lock_chip(&self) -> MutexGuard<'_, Option<Chip>> {
+        self.chip.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `work` on the open chip, opening it first if needed. A broken connection is dropped so that the next
+    /// request tries again; the TPM is not held while it is unusable.
+    fn with_chip<T>(
+        &self,
+        work: impl FnOnce(&mut Chip) -> Result<T, Failure>,
+    ) -> Result<T, StoreError> {
+        let mut slot = self.lock_chip();
+        if slot.is_none() {
+            *slot = Some(open(&self.tcti)?);
+        }
+        let chip = slot.as_mut().expect("opened above");
+        match work(chip) {
+            Ok(value) => Ok(value),
+            Err(Failure::AuthFail) => Err(StoreError::WrongDevicePin(lockout_info(chip, true))),
+            Err(Failure::Lockout) => Err(StoreError::Locked(lockout_info(chip, false))),
+            Err(Failure::Unreachable(message)) => {
+                *slot = None;
+                Err(StoreError::Unavailable(format!(
+                    "Keyplace lost its connection to the TPM ({message}). Try again."
+                )))
+            }
+            Err(Failure::Other(message)) => Err(StoreError::Internal(format!("TPM: {message}"))),
+        }
+    }
+
+    /// The chip's lockout state, for `doctor`.
+    pub fn da_state(&self) -> Result<DaState, StoreError> {
+        self.with_chip(Chip::da_state)
+    }
+
+    /// Whether the chip can be used now, and why not in plain words.
+    pub fn probe(&self) -> Result<(), String> {
+        let mut slot = self.lock_chip();
+        if slot.is_none() {
+            *slot = Some(open(&self.tcti).map_err(|e| e.to_string())?);
+        }
+        Ok(())
+    }
+
+    /// Unloads everything the host put in the chip (the host is exiting).
+    pub fn close(&self) {
+        self.lock_chip().take();
+    }
+}
+
+/// After a refused PIN: what the chip says about tries left and recovery.
+fn lockout_info(chip: &mut Chip, counted: bool) -> WrongPin {
+    match chip.da_state() {
+        Ok(state) => WrongPin {
+            tries_left: Some(state.tries_left()),
+            retry_after_seconds: (state.is_locked() || !counted)
+                .then(|| state.retry_after_seconds())
+                .flatten(),
+        },
+        Err(_) => WrongPin::default(),
+    }
+}
+
+/// Opens the chip, saying in plain words why it cannot be used.
+fn open(tcti: &str) -> Result<Chip, StoreError> {
+    if let Some(path) = device_path(tcti) {
+        check_device(path).map_err(StoreError::Unavailable)?;
+    }
+    Chip::open(tcti).map_err(|failure| {
+        StoreError::Unavailable(match failure {
+            Failure::Unreachable(message)
+                if tcti.starts_with("swtpm") || tcti.starts_with("mssim") =>
+            {
+                format!("Keyplace cannot reach the TPM simulator at {tcti}: {message}")
+            }
+            failure => format!("The TPM cannot be used: {}", failure.message()),
+        })
+    })
+}
+
+fn device_path(tcti: &str) -> Option<&str> {
+    match tcti.split_once(':') {
+        Some(("device", path)) if !path.is_empty() => Some(path),
+        None if tcti == "device" => Some("/dev/tpm0"),
+        _ => None,
+    }
+}
+
+/// The device TCTI only says "I/O error"; opening the device ourselves tells missing from forbidden.
+fn check_device(path: &str) -> Result<(), String> {
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "This computer has no TPM 2.0 that Keyplace can use ({path} does not exist)."
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(format!(
+            "You are not allowed to use the TPM ({path}). Add yourself to the group \"tss\" \
+             (sudo usermod -aG tss $USER), then log out and in again."
+        )),
+        Err(e) => Err(format!("The TPM ({path}) cannot be opened: {e}.")),
+    }
+}
+
+fn check_pin_size(pin: &str) -> Result<(), StoreError> {
+    if pin.len() > MAX_PIN_BYTES {
+        return Err(StoreError::BadPin(format!(
+            "A hardware passkey's PIN can be at most {MAX_PIN_BYTES} bytes long."
+        )));
+    }
+    Ok(())
+}
+
+impl KeyStore for TpmStore {
+    fn id(&self) -> &'static str {
+        HARDWARE_STORE_ID
+    }
+
+    fn aaguid(&self) -> &'static str {
+        super::hardware::HARDWARE_AAGUID
+    }
+
+    fn backup_flags(&self) -> (bool, bool) {
+        // The key can never leave the chip: not eligible for backup, never backed up.
+        (false, false)
+    }
+
+    fn status(&self) -> Value {
+        match self.probe() {
+            Ok(()) => json!({"id": HARDWARE_STORE_ID, "available": true, "kind": "tpm"}),
+            Err(reason) => {
+                json!({"id": HARDWARE_STORE_ID, "available": false, "kind": "tpm", "reason": reason})
+            }
+        }
+    }
+
+    fn authorize(
+        &self,
+        pin: Option<&str>,
+        _require_user_verification: bool,
+        purpose: Purpose,
+    ) -> Result<Authorization, StoreError> {
+        // No point asking for a PIN when the chip cannot be used.
+        self.probe().map_err(StoreError::Unavailable)?;
+        // Every use of a TPM key needs its PIN (the authValue), so user verification always happens.
+        let pin = match (pin, purpose) {
+            (Some(pin), _) => pin,
+            (None, Purpose::Create) => return Err(StoreError::PinRequired(PinReason::SetKeyPin)),
+            (None, Purpose::Sign) => return Err(StoreError::PinRequired(PinReason::KeyPin)),
+        };
+        check_pin_size(pin)?;
+        if purpose == Purpose::Create && pin.chars().count() < MIN_PIN_CHARS {
+            return Err(StoreError::BadPin(format!(
+                "A hardware passkey's PIN needs at least {MIN_PIN_CHARS} characters."
+            )));
+        }
+        // UV: a signature exists only if the chip accepted this PIN; at creation the PIN became the key's.
+        Ok(Authorization::new(true, pin.as_bytes()))
+    }
+
+    fn create_key(
+        &self,
+        authorization: &Authorization,
+        _credential_id: &[u8],
+    ) -> Result<NewKey, StoreError> {
+        let blob = self.with_chip(|chip| chip.create(authorization.secret()))?;
+        let public_key = templates::sec1_point(&blob.public)
+            .ok_or_else(|| StoreError::Internal("the TPM returned no usable public key".into()))?;
+        let key_blob = blob.encode().map_err(StoreError::Internal)?;
+        Ok(NewKey {
+            public_key,
+            key_blob,
+        })
+    }
+
+    fn sign(
+        &self,
+        authorization: &Authorization,
+        _credential_id: &[u8],
+        key_blob: &[u8],
+        message: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        let blob = KeyBlob::decode(key_blob)
+            .filter(|blob| templates::is_passkey(&blob.public))
+            .ok_or_else(|| {
+                StoreError::Internal("the stored TPM key of this passkey is damaged".into())
+            })?;
+        self.with_chip(|chip| chip.sign(blob, authorization.secret(), message))
+    }
+
+    fn destroy_key(&self, _key_blob: &[u8]) -> Result<(), StoreError> {
+        // The chip keeps nothing: without its blob (deleted with the metadata row) the key is gone for good.
+        Ok(())
+    }
+
+    fn shutdown(&self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_paths_and_missing_devices() {
+        assert_eq!(device_path("device:/dev/tpmrm0"), Some("/dev/tpmrm0"));
+        assert_eq!(device_path("device"), Some("/dev/tpm0"));
+        assert_eq!(device_path("swtpm:host=127.0.0.1,port=2321"), None);
+        let missing = check_device("/nonexistent/tpmrm0").unwrap_err();
+        assert!(missing.contains("no TPM 2.0"), "{missing}");
+        let store = TpmStore::new("device:/nonexistent/tpmrm0".into());
+        assert_eq!(store.status()["available"], false);
+        assert!(matches!(
+            store.authorize(None, false, Purpose::Sign),
+            Err(StoreError::Unavailable(_))
+        ));
+        let unreachable = TpmStore::new("swtpm:host=127.0.0.1,port=1".into());
+        let reason = unreachable.probe().unwrap_err();
+        assert!(reason.contains("cannot reach"), "{reason}");
+    }
+}
