@@ -1,5 +1,6 @@
 //! The only key type the core handles: ES256 (ECDSA P-256 with SHA-256), from the SEC1 uncompressed point the host
-//! returns. The core never generates or checks keys; it only re-encodes the public point.
+//! returns. The core never generates or checks keys; it only re-encodes the public point, and checks that a
+//! signature the host made has the shape of a DER ECDSA signature (never whether it verifies).
 
 use ciborium::Value;
 
@@ -70,6 +71,55 @@ impl P256PublicPoint {
     }
 }
 
+/// A DER ECDSA P-256 signature is `SEQUENCE { INTEGER r, INTEGER s }` with r and s of at most 256 bits: each
+/// INTEGER is 1 to 33 bytes (33 only for the leading zero of a high-bit value), so the whole is 8 to 72 bytes.
+pub const ES256_DER_SIGNATURE_MAX_LEN: usize = 2 + 2 * (2 + COORDINATE_LEN + 1);
+
+/// Checks the structure of a DER (X9.62) ECDSA P-256 signature: one SEQUENCE, exactly as long as its length says,
+/// of two positive, minimally encoded, non-zero INTEGERs of at most 256 bits. This catches a raw `r || s`, an empty
+/// or truncated value, and stray bytes; it does not verify the signature (the core has no P-256 arithmetic).
+pub fn check_es256_der_signature(signature: &[u8], field: &str) -> CoreResult<()> {
+    let invalid = |why: &str| {
+        CoreError::type_error(format!("{field} is not a DER ECDSA P-256 signature: {why}"))
+    };
+    if signature.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    if signature.len() > ES256_DER_SIGNATURE_MAX_LEN {
+        return Err(invalid("it is too long"));
+    }
+    // Every valid length fits the short form of a DER length, so a long form (0x81..) is refused too.
+    let [0x30, length, contents @ ..] = signature else {
+        return Err(invalid("it is not a DER SEQUENCE"));
+    };
+    if usize::from(*length) != contents.len() {
+        return Err(invalid("the SEQUENCE length does not match"));
+    }
+    let after_r = der_scalar(contents).ok_or_else(|| invalid("r is not a valid INTEGER"))?;
+    let after_s = der_scalar(after_r).ok_or_else(|| invalid("s is not a valid INTEGER"))?;
+    if !after_s.is_empty() {
+        return Err(invalid("trailing bytes after s"));
+    }
+    Ok(())
+}
+
+/// One DER INTEGER holding a positive scalar of at most 256 bits, minimally encoded; returns the bytes after it.
+fn der_scalar(bytes: &[u8]) -> Option<&[u8]> {
+    let [0x02, length, rest @ ..] = bytes else {
+        return None;
+    };
+    let length = usize::from(*length);
+    if length == 0 || length > COORDINATE_LEN + 1 || rest.len() < length {
+        return None;
+    }
+    let (value, rest) = rest.split_at(length);
+    let negative = value[0] & 0x80 != 0;
+    let needless_zero = length > 1 && value[0] == 0 && value[1] & 0x80 == 0;
+    let too_wide = length == COORDINATE_LEN + 1 && value[0] != 0;
+    let zero = value.iter().all(|&byte| byte == 0);
+    (!negative && !needless_zero && !too_wide && !zero).then_some(rest)
+}
+
 pub fn encode_cbor(value: &Value) -> CoreResult<Vec<u8>> {
     let mut out = Vec::new();
     ciborium::into_writer(value, &mut out)
@@ -129,6 +179,57 @@ mod tests {
             &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]
         );
         assert_eq!(&der[26..], raw.as_slice());
+    }
+
+    /// SEQUENCE { INTEGER r, INTEGER s } from the two INTEGER contents.
+    fn der(r: &[u8], s: &[u8]) -> Vec<u8> {
+        let mut body = vec![0x02, r.len() as u8];
+        body.extend_from_slice(r);
+        body.extend_from_slice(&[0x02, s.len() as u8]);
+        body.extend_from_slice(s);
+        let mut out = vec![0x30, body.len() as u8];
+        out.extend(body);
+        out
+    }
+
+    #[test]
+    fn der_signature_shapes() {
+        let ok = |sig: &[u8]| check_es256_der_signature(sig, "sig").is_ok();
+        let mut high = vec![0x00, 0x80];
+        high.extend([0x11; 31]);
+        // Shortest, typical, and the longest (both scalars with the high bit set).
+        assert!(ok(&der(&[1], &[1])));
+        assert!(ok(&der(&[0x7f; 32], &[0x01; 32])));
+        assert!(ok(&der(&high, &high)));
+        assert_eq!(der(&high, &high).len(), ES256_DER_SIGNATURE_MAX_LEN);
+        // A leading zero shortens the scalar: still fine.
+        assert!(ok(&der(&[0x05; 31], &[0x7f; 32])));
+
+        let error = check_es256_der_signature(&[], "attestationSignature").unwrap_err();
+        assert_eq!(error.name, crate::error::ErrorName::TypeError);
+        assert!(error.message.starts_with("attestationSignature"));
+        let mut trailing = der(&[1], &[1]);
+        trailing.push(0);
+        let mut long_form = der(&[1], &[1]);
+        long_form.splice(1..2, [0x81, 6]);
+        for bad in [
+            vec![0x30],
+            vec![0x30, 0x00],
+            vec![0x31, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+            [0x30; 64].to_vec(), // raw r || s that happens to start with 0x30
+            der(&[1], &[1])[..7].to_vec(), // truncated
+            trailing,
+            long_form,
+            der(&[], &[1]),
+            der(&[0x80; 32], &[1]),    // negative r
+            der(&[1], &[0x00, 0x01]),  // needless leading zero
+            der(&[1], &[0x00]),        // zero
+            der(&[1], &[0x01; 33]),    // wider than 256 bits
+            der(&high, &[0x01; 34]),   // too long overall
+            vec![0x30, 3, 0x02, 1, 1], // no s
+        ] {
+            assert!(!ok(&bad), "accepted {bad:02x?}");
+        }
     }
 
     #[test]

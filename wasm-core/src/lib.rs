@@ -27,5 +27,5 @@ pub mod wasm;
 pub use error::{CoreError, CoreResult, ErrorName};
 pub use get_assertion::{assertion_authenticator_data, finish_get, prepare_get};
 pub use inspect::{inspect_authenticator_data, inspect_registration};
-pub use make_credential::{finish_create, prepare_create};
+pub use make_credential::{finish_create, prepare_create, registration_authenticator_data};
 pub use options::decode;

@@ -1,7 +1,8 @@
 //! navigator.credentials.create(): WebAuthn L3 §5.1.3 "Create a New Credential - PublicKeyCredential's
 //! [[Create]](origin, options, sameOriginWithAncestors) Method", the client steps up to invoking the authenticator
-//! (`prepare_create`), then the authenticator's output and the client's response (`finish_create`). The host owns
-//! the key; the core only encodes.
+//! (`prepare_create`), then the authenticator's output and the client's response (`finish_create`), and in between
+//! the authenticator data the host signs for "packed" self attestation (`registration_authenticator_data`). The
+//! host owns the key; the core only encodes.
 
 use ciborium::Value as Cbor;
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ use crate::authenticator_data::{
 };
 use crate::bytes::{b64u_encode, parse_aaguid, Base64Url};
 use crate::client_data::{sha256, CeremonyType, CollectedClientData};
-use crate::cose::{encode_cbor, P256PublicPoint, ES256, RS256};
+use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256, RS256};
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     cred_props_requested, decode, effective_timeout_ms, public_key_credential_ids,
@@ -183,8 +184,12 @@ pub struct CreatedKey {
     pub backup_eligible: bool,
     pub backup_state: bool,
     pub resident_key: bool,
+    /// DER ECDSA P-256 signature by the credential's own key over `authenticatorData || clientDataHash`, where
+    /// authenticatorData is [`registration_authenticator_data`]. Present: "packed" self attestation; absent or
+    /// null: "none".
+    #[serde(default)]
+    pub attestation_signature: Option<Base64Url>,
 }
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttestationResponse {
@@ -221,11 +226,18 @@ pub struct RegistrationCredential {
     pub client_extension_results: RegistrationExtensionResults,
 }
 
-pub fn finish_create(
-    prepared: PreparedCreate,
-    key: CreatedKey,
-) -> CoreResult<RegistrationCredential> {
-    let credential_id = key.credential_id.0;
+/// The checked parts of a registration that both the authenticator data and the credential are made of.
+struct Registration {
+    credential_id: Vec<u8>,
+    point: P256PublicPoint,
+    authenticator_data: Vec<u8>,
+}
+
+/// Checks the host's key against the prepared request and builds the authenticator data (authenticatorMakeCredential
+/// step 13): rpIdHash | flags (UP, AT, and UV/BE/BS as given) | signCount | attested credential data. The
+/// attestation signature plays no part in it.
+fn registration(prepared: &PreparedCreate, key: &CreatedKey) -> CoreResult<Registration> {
+    let credential_id = &key.credential_id.0;
     if credential_id.is_empty() || credential_id.len() > MAX_CREDENTIAL_ID_LEN {
         return Err(CoreError::type_error(
             "credentialId must be 1 to 1023 bytes",
@@ -255,16 +267,60 @@ pub fn finish_create(
     };
     let attested = AttestedCredentialData {
         aaguid,
-        credential_id: &credential_id,
+        credential_id,
         cose_key: &cose_key,
     };
     let authenticator_data =
         build_authenticator_data(&prepared.rp_id, flags, key.sign_count, Some(&attested))?;
+    Ok(Registration {
+        credential_id: credential_id.clone(),
+        point,
+        authenticator_data,
+    })
+}
 
-    // "none" attestation; keys in CTAP2 canonical order (shorter text first): fmt, attStmt, authData.
+/// The authenticator data `finish_create` embeds for this key, as base64url: what the host signs, followed by the
+/// clientDataHash, to make the "packed" self attestation. `key.attestationSignature` is ignored.
+pub fn registration_authenticator_data(
+    prepared: &PreparedCreate,
+    key: &CreatedKey,
+) -> CoreResult<String> {
+    Ok(b64u_encode(
+        &registration(prepared, key)?.authenticator_data,
+    ))
+}
+
+/// The attestation statement format and statement (WebAuthn L3 §8.2 "Packed", self attestation: `alg` and `sig`
+/// and no `x5c`; or §8.7 "None"). The signature's shape is checked; whether it verifies is the host's business.
+fn attestation_statement(signature: Option<&[u8]>) -> CoreResult<(&'static str, Cbor)> {
+    let Some(signature) = signature else {
+        return Ok(("none", Cbor::Map(Vec::new())));
+    };
+    check_es256_der_signature(signature, "attestationSignature")?;
+    // CTAP2 canonical order: equal lengths, so bytewise: "alg" before "sig".
+    let statement = Cbor::Map(vec![
+        (Cbor::Text("alg".into()), ES256.into()),
+        (Cbor::Text("sig".into()), Cbor::Bytes(signature.to_vec())),
+    ]);
+    Ok(("packed", statement))
+}
+
+pub fn finish_create(
+    prepared: PreparedCreate,
+    key: CreatedKey,
+) -> CoreResult<RegistrationCredential> {
+    let Registration {
+        credential_id,
+        point,
+        authenticator_data,
+    } = registration(&prepared, &key)?;
+    let (fmt, statement) =
+        attestation_statement(key.attestation_signature.as_ref().map(|sig| &sig.0[..]))?;
+
+    // Keys in CTAP2 canonical order (shorter text first): fmt, attStmt, authData.
     let attestation_object = encode_cbor(&Cbor::Map(vec![
-        (Cbor::Text("fmt".into()), Cbor::Text("none".into())),
-        (Cbor::Text("attStmt".into()), Cbor::Map(Vec::new())),
+        (Cbor::Text("fmt".into()), Cbor::Text(fmt.into())),
+        (Cbor::Text("attStmt".into()), statement),
         (
             Cbor::Text("authData".into()),
             Cbor::Bytes(authenticator_data.clone()),

@@ -47,6 +47,16 @@ pub fn prepare_create(request: JsValue) -> Result<JsValue, JsValue> {
     respond(from_js(request, "request").and_then(crate::prepare_create))
 }
 
+#[wasm_bindgen(js_name = registrationAuthenticatorData)]
+pub fn registration_authenticator_data(
+    prepared: JsValue,
+    key: JsValue,
+) -> Result<JsValue, JsValue> {
+    respond(from_js(prepared, "prepared").and_then(|prepared| {
+        crate::registration_authenticator_data(&prepared, &from_js(key, "key")?)
+    }))
+}
+
 #[wasm_bindgen(js_name = finishCreate)]
 pub fn finish_create(prepared: JsValue, key: JsValue) -> Result<JsValue, JsValue> {
     respond(
