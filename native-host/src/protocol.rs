@@ -187,6 +187,15 @@ pub struct SignParams {
     pub require_user_verification: bool,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct AttestParams {
+    pub credential_id: B64u,
+    pub authenticator_data: B64u,
+    pub client_data_hash: B64u,
+    #[serde(default)]
+    pub pin: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct ListParams {
     #[serde(default)]

@@ -2,7 +2,9 @@
 //! tokio's blocking pool.
 //!
 //! The sign invariant lives here: the host signs only authenticator data that names the stored credential's own
-//! RP ID, and it writes the counter and the UV/BE/BS flags itself, whatever the caller sent.
+//! RP ID, and it writes the counter and the UV/BE/BS flags itself, whatever the caller sent. `attest` keeps the same
+//! invariant for the one other thing a key signs, its own registration: only right after `create`, only before the
+//! first `sign`, and only authenticator data that is exactly that credential's registration for its own RP ID.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,8 +16,8 @@ use sha2::{Digest, Sha256};
 
 use crate::metadata::{now_ms, CredentialRecord, Metadata, MetadataError};
 use crate::protocol::{
-    B64u, ConfigureParams, CreateParams, DeleteParams, ErrorBody, ErrorCode, ListParams, Request,
-    Response, SignParams,
+    AttestParams, B64u, ConfigureParams, CreateParams, DeleteParams, ErrorBody, ErrorCode,
+    ListParams, Request, Response, SignParams,
 };
 use crate::stores::hardware::{hardware_store, HardwareStore};
 use crate::stores::vault::Vault;
@@ -27,10 +29,19 @@ const CREDENTIAL_ID_LEN: usize = 16;
 const MAX_USER_ID_LEN: usize = 64;
 const MAX_RP_ID_LEN: usize = 253;
 
+/// How long after `create` a passkey may still be self-attested (`attest`).
+pub const ATTEST_WINDOW_MS: i64 = 10 * 60 * 1000;
+const AAGUID_LEN: usize = 16;
+/// rpIdHash | flags | counter | AAGUID | credentialIdLength: what attested authenticator data has before the id.
+const ATTESTED_HEADER_LEN: usize = AUTHENTICATOR_DATA_LEN + AAGUID_LEN + 2;
+const P256_COORDINATE_LEN: usize = 32;
+
 const FLAG_UP: u8 = 0x01;
+const FLAG_RFU1: u8 = 0x02;
 const FLAG_UV: u8 = 0x04;
 const FLAG_BE: u8 = 0x08;
 const FLAG_BS: u8 = 0x10;
+const FLAG_RFU2: u8 = 0x20;
 const FLAG_AT: u8 = 0x40;
 const FLAG_ED: u8 = 0x80;
 
@@ -80,6 +91,7 @@ impl Service {
             "hello" => self.hello(),
             "create" => parse(params).and_then(|p| self.create(p)),
             "sign" => parse(params).and_then(|p| self.sign(p)),
+            "attest" => parse(params).and_then(|p| self.attest(p)),
             "list" => parse(params).and_then(|p| self.list(p)),
             "delete" => parse(params).and_then(|p| self.delete(p)),
             "lock" => self.lock(),
@@ -180,27 +192,14 @@ impl Service {
             .metadata
             .credential(&params.credential_id.0)?
             .ok_or_else(not_found)?;
-        if authenticator_data[..32] != Sha256::digest(credential.rp_id.as_bytes())[..] {
-            return Err(ErrorBody::new(
-                ErrorCode::RpMismatch,
-                "This passkey belongs to another site; Keyplace will not sign for it here.",
-            ));
-        }
+        check_rp_id_hash(&authenticator_data, &credential)?;
         let requested_flags = authenticator_data[32];
         if requested_flags & (FLAG_AT | FLAG_ED) != 0 {
             return Err(bad_request(
                 "An assertion's authenticator data must not carry attested credential data or extensions.",
             ));
         }
-        let store = self.store(&credential.store).ok_or_else(|| {
-            ErrorBody::new(
-                ErrorCode::Internal,
-                format!(
-                    "This passkey is in an unknown store \"{}\".",
-                    credential.store
-                ),
-            )
-        })?;
+        let store = self.credential_store(&credential)?;
         let authorization = store.authorize(
             params.pin.as_deref(),
             params.require_user_verification,
@@ -242,6 +241,60 @@ impl Service {
             "sign_count": sign_count,
             "user_verified": authorization.user_verified,
         }))
+    }
+
+    /// Packed self-attestation: the new key signs its own registration, `authenticator_data || client_data_hash`.
+    /// Refused unless the authenticator data is exactly this credential's registration for its own RP ID and the
+    /// credential is fresh and unused, so that this is never a second, counter-less way to make a key sign.
+    fn attest(&self, params: AttestParams) -> Answer {
+        let authenticator_data = params.authenticator_data.0;
+        if params.client_data_hash.0.len() != CLIENT_DATA_HASH_LEN {
+            return Err(bad_request("client_data_hash must be 32 bytes."));
+        }
+        if authenticator_data.len() < ATTESTED_HEADER_LEN {
+            return Err(bad_request(
+                "authenticator_data is too short to carry attested credential data.",
+            ));
+        }
+        let credential = self
+            .metadata
+            .credential(&params.credential_id.0)?
+            .ok_or_else(not_found)?;
+        check_rp_id_hash(&authenticator_data, &credential)?;
+        check_attestable(&credential, now_ms())?;
+        let store = self.credential_store(&credential)?;
+        check_registration_data(&authenticator_data, &credential, store.aaguid())?;
+        let authorization = store.authorize(params.pin.as_deref(), false, Purpose::Sign)?;
+        // Authorizing can take a while (Argon2id): look again, so that a `sign` in the meantime is noticed.
+        let current = self
+            .metadata
+            .credential(&credential.credential_id)?
+            .ok_or_else(not_found)?;
+        check_attestable(&current, now_ms())?;
+
+        let mut message = Vec::with_capacity(authenticator_data.len() + CLIENT_DATA_HASH_LEN);
+        message.extend_from_slice(&authenticator_data);
+        message.extend_from_slice(&params.client_data_hash.0);
+        // The counter is not touched: a registration carries 0, and the first assertion will carry 1.
+        let signature = store.sign(
+            &authorization,
+            &credential.credential_id,
+            &credential.key_blob,
+            &message,
+        )?;
+        Ok(json!({ "signature": B64u::encode(&signature) }))
+    }
+
+    fn credential_store(&self, credential: &CredentialRecord) -> Result<&dyn KeyStore, ErrorBody> {
+        self.store(&credential.store).ok_or_else(|| {
+            ErrorBody::new(
+                ErrorCode::Internal,
+                format!(
+                    "This passkey is in an unknown store \"{}\".",
+                    credential.store
+                ),
+            )
+        })
     }
 
     fn list(&self, params: ListParams) -> Answer {
@@ -305,6 +358,132 @@ fn check_rp_id(rp_id: &str) -> Result<(), ErrorBody> {
         return Err(bad_request("rp_id must be a domain name."));
     }
     Ok(())
+}
+
+/// Invariant 4: the first 32 bytes must be SHA-256 of the credential's own RP ID (the caller checked the length).
+fn check_rp_id_hash(
+    authenticator_data: &[u8],
+    credential: &CredentialRecord,
+) -> Result<(), ErrorBody> {
+    if authenticator_data[..32] != Sha256::digest(credential.rp_id.as_bytes())[..] {
+        return Err(ErrorBody::new(
+            ErrorCode::RpMismatch,
+            "This passkey belongs to another site; Keyplace will not sign for it here.",
+        ));
+    }
+    Ok(())
+}
+
+/// `attest` is for a registration only: the credential was made within the last ten minutes and never used.
+fn check_attestable(credential: &CredentialRecord, now_ms: i64) -> Result<(), ErrorBody> {
+    if credential.sign_count != 0 || credential.last_used_at.is_some() {
+        return Err(bad_request(
+            "This passkey has already been used; Keyplace attests a passkey only right after it was made.",
+        ));
+    }
+    // A clock that went back counts like one that went forward: either way the creation time cannot be trusted.
+    let age = now_ms.saturating_sub(credential.created_at);
+    if !(-ATTEST_WINDOW_MS..=ATTEST_WINDOW_MS).contains(&age) {
+        return Err(bad_request(
+            "This passkey was made more than 10 minutes ago; Keyplace attests a passkey only right after it was made.",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `data` (whose rpIdHash was already checked) is exactly the registration of `credential`:
+/// flags AT and UP without ED, BE/BS as stored, counter 0, the store's AAGUID, the stored credential id, then the
+/// stored public key as its canonical COSE_Key, and nothing after it.
+fn check_registration_data(
+    data: &[u8],
+    credential: &CredentialRecord,
+    aaguid: &str,
+) -> Result<(), ErrorBody> {
+    let flags = data[32];
+    if flags & (FLAG_AT | FLAG_UP) != FLAG_AT | FLAG_UP
+        || flags & (FLAG_ED | FLAG_RFU1 | FLAG_RFU2) != 0
+    {
+        return Err(bad_request(
+            "A registration's authenticator data must have the AT and UP flags, and no ED or reserved flags.",
+        ));
+    }
+    if (flags & FLAG_BE != 0, flags & FLAG_BS != 0)
+        != (credential.backup_eligible, credential.backup_state)
+    {
+        return Err(bad_request(
+            "The backup flags (BE, BS) in the authenticator data are not this passkey's.",
+        ));
+    }
+    if data[33..37] != [0; 4] {
+        return Err(bad_request("A registration's signature counter must be 0."));
+    }
+    let expected_aaguid = aaguid_bytes(aaguid).ok_or_else(|| {
+        ErrorBody::new(
+            ErrorCode::Internal,
+            format!("The store's AAGUID {aaguid} is not a UUID."),
+        )
+    })?;
+    if data[37..53] != expected_aaguid {
+        return Err(bad_request(
+            "The AAGUID in the authenticator data is not this passkey's store's.",
+        ));
+    }
+    let id_len = usize::from(u16::from_be_bytes([data[53], data[54]]));
+    let rest = &data[ATTESTED_HEADER_LEN..];
+    if id_len != credential.credential_id.len()
+        || rest.get(..id_len) != Some(&credential.credential_id[..])
+    {
+        return Err(bad_request(
+            "The credential id in the authenticator data is not this passkey's.",
+        ));
+    }
+    let cose_key = &rest[id_len..];
+    let expected_key = cose_key_es256(&credential.public_key).ok_or_else(|| {
+        ErrorBody::new(
+            ErrorCode::Internal,
+            "The stored public key of this passkey is not a P-256 point.",
+        )
+    })?;
+    if cose_key.len() > expected_key.len() && cose_key.starts_with(&expected_key) {
+        return Err(bad_request(
+            "Nothing may follow the public key in a registration's authenticator data.",
+        ));
+    }
+    if cose_key != expected_key {
+        return Err(bad_request(
+            "The public key in the authenticator data is not this passkey's (expected its COSE_Key \
+             {1: 2, 3: -7, -1: 1, -2: x, -3: y} in canonical CBOR).",
+        ));
+    }
+    Ok(())
+}
+
+/// "62ee5665-1fea-485b-9a24-9ccac93787c2" as its 16 bytes.
+fn aaguid_bytes(uuid: &str) -> Option<[u8; AAGUID_LEN]> {
+    let hex: Vec<u8> = uuid.bytes().filter(|&b| b != b'-').collect();
+    if hex.len() != 2 * AAGUID_LEN {
+        return None;
+    }
+    let mut bytes = [0; AAGUID_LEN];
+    for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(bytes)
+}
+
+/// The COSE_Key of a SEC1 uncompressed P-256 point, as CTAP2 canonical CBOR: {1: 2 (EC2), 3: -7 (ES256),
+/// -1: 1 (P-256), -2: x, -3: y}. This is the only encoding of the key a registration may carry.
+fn cose_key_es256(sec1: &[u8]) -> Option<Vec<u8>> {
+    let (&tag, xy) = sec1.split_first()?;
+    if tag != 0x04 || xy.len() != 2 * P256_COORDINATE_LEN {
+        return None;
+    }
+    let (x, y) = xy.split_at(P256_COORDINATE_LEN);
+    let mut out = vec![0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20];
+    out.extend_from_slice(x);
+    out.extend_from_slice(&[0x22, 0x58, 0x20]);
+    out.extend_from_slice(y);
+    Some(out)
 }
 
 fn bad_request(message: impl Into<String>) -> ErrorBody {

@@ -177,6 +177,93 @@ fn create_restart_sign_verify() {
 }
 
 #[test]
+fn attest_a_fresh_hardware_key() {
+    let Some(tpm) = Swtpm::start("attest_a_fresh_hardware_key") else {
+        return;
+    };
+    let env = Env::new();
+    env.install();
+    let mut host = start_host(&env, &tpm);
+    let credential =
+        host.call(1, "create", hardware_create("bank.example", Some(KEY_PIN)))["result"].clone();
+    assert!(credential.is_object(), "{credential}");
+    let id = unb64(&credential["credential_id"]);
+    let key = unb64(&credential["public_key"]);
+    let flags = 0x01 | 0x04 | 0x40; // UP UV AT; a TPM key is not backup eligible
+    let data = registration_data("bank.example", flags, &HARDWARE_AAGUID_BYTES, &id, &key);
+    let attest = |host: &mut Host, n: u64, data: &[u8], pin: Option<&str>| {
+        host.call(
+            n,
+            "attest",
+            attest_params(&credential["credential_id"], data, &[4; 32], pin),
+        )
+    };
+
+    // The chip checks the key's own PIN, as for sign.
+    let no_pin = attest(&mut host, 2, &data, None);
+    assert_eq!(no_pin["error"]["details"]["reason"], "key_pin", "{no_pin}");
+    let started = Instant::now();
+    let attested = attest(&mut host, 3, &data, Some(KEY_PIN));
+    eprintln!("hardware attest: {:?}", started.elapsed());
+    let signature = Signature::from_der(&unb64(&attested["result"]["signature"]))
+        .unwrap_or_else(|e| panic!("{e}: {attested}"));
+    VerifyingKey::from_sec1_bytes(&key)
+        .unwrap()
+        .verify(&[&data[..], &[4; 32]].concat(), &signature)
+        .expect("the TPM's attestation verifies with the registered public key");
+
+    let mut other_id = id.clone();
+    other_id[0] ^= 1;
+    let mut other_key = key.clone();
+    other_key[1] ^= 1;
+    let refused = [
+        (
+            "rp_mismatch",
+            registration_data("evil.example", flags, &HARDWARE_AAGUID_BYTES, &id, &key),
+        ),
+        (
+            "bad_request",
+            registration_data(
+                "bank.example",
+                flags,
+                &HARDWARE_AAGUID_BYTES,
+                &other_id,
+                &key,
+            ),
+        ),
+        (
+            "bad_request",
+            registration_data(
+                "bank.example",
+                flags,
+                &HARDWARE_AAGUID_BYTES,
+                &id,
+                &other_key,
+            ),
+        ),
+        (
+            "bad_request",
+            registration_data("bank.example", flags, &VAULT_AAGUID, &id, &key),
+        ),
+        ("bad_request", [&data[..], &[0xa0]].concat()),
+    ];
+    for (n, (code, bad)) in refused.iter().enumerate() {
+        let answer = attest(&mut host, 10 + n as u64, bad, Some(KEY_PIN));
+        assert_eq!(answer["error"]["code"], *code, "case {n}: {answer}");
+    }
+
+    // The counter was not touched: the first assertion carries 1. After it, no more attestations.
+    let signed = sign_and_verify(&mut host, 20, &credential, "bank.example", KEY_PIN);
+    assert_eq!(signed["sign_count"], 1);
+    let used = attest(&mut host, 21, &data, Some(KEY_PIN));
+    assert_eq!(used["error"]["code"], "bad_request", "{used}");
+    let (status, stderr) = host.close();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains(KEY_PIN), "the PIN must never be logged");
+    tpm.stop();
+}
+
+#[test]
 fn wrong_pins_count_down_then_lock_then_recover() {
     let Some(tpm) = Swtpm::start("wrong_pins_count_down_then_lock_then_recover") else {
         return;

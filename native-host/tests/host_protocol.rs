@@ -262,3 +262,79 @@ fn garbage_gets_typed_errors_and_the_port_survives() {
     assert!(status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn attest_signs_only_the_fresh_registration_of_its_own_credential() {
+    let env = Env::new();
+    env.install();
+    let mut host = env.start(ORIGIN);
+    let created = host.call(1, "create", create_params("example.com", Some(PIN)))["result"].clone();
+    let other = host.call(2, "create", create_params("example.com", Some(PIN)))["result"].clone();
+    let id = unb64(&created["credential_id"]);
+    let key = unb64(&created["public_key"]);
+    let flags = 0x01 | 0x04 | 0x08 | 0x40; // UP UV BE AT
+    let data = registration_data("example.com", flags, &VAULT_AAGUID, &id, &key);
+
+    let attested = host.call(
+        3,
+        "attest",
+        attest_params(&created["credential_id"], &data, &[9; 32], None),
+    );
+    let signature = Signature::from_der(&unb64(&attested["result"]["signature"]))
+        .unwrap_or_else(|e| panic!("{e}: {attested}"));
+    VerifyingKey::from_sec1_bytes(&key)
+        .unwrap()
+        .verify(&[&data[..], &[9; 32]].concat(), &signature)
+        .expect("the attestation verifies with the registered public key");
+
+    let refused = [
+        (
+            "rp_mismatch",
+            registration_data("evil.example", flags, &VAULT_AAGUID, &id, &key),
+        ),
+        (
+            "bad_request",
+            registration_data(
+                "example.com",
+                flags,
+                &VAULT_AAGUID,
+                &unb64(&other["credential_id"]),
+                &key,
+            ),
+        ),
+        (
+            "bad_request",
+            registration_data(
+                "example.com",
+                flags,
+                &VAULT_AAGUID,
+                &id,
+                &unb64(&other["public_key"]),
+            ),
+        ),
+        ("bad_request", [&data[..], &[0xa0]].concat()),
+    ];
+    for (n, (code, bad)) in refused.iter().enumerate() {
+        let answer = host.call(
+            10 + n as u64,
+            "attest",
+            attest_params(&created["credential_id"], bad, &[9; 32], Some(PIN)),
+        );
+        assert_eq!(answer["error"]["code"], *code, "case {n}: {answer}");
+    }
+
+    // attest counts nothing; once the key has signed, it attests no more.
+    let signed = host.call(
+        20,
+        "sign",
+        sign_params(&created["credential_id"], "example.com", &[1; 32], None),
+    );
+    assert_eq!(signed["result"]["sign_count"], 1, "{signed}");
+    let used = host.call(
+        21,
+        "attest",
+        attest_params(&created["credential_id"], &data, &[9; 32], Some(PIN)),
+    );
+    assert_eq!(used["error"]["code"], "bad_request", "{used}");
+    assert!(host.close().0.success());
+}

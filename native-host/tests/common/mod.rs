@@ -181,6 +181,45 @@ pub fn authenticator_data(rp_id: &str) -> Vec<u8> {
     data
 }
 
+pub const VAULT_AAGUID: [u8; 16] = [
+    0x62, 0xee, 0x56, 0x65, 0x1f, 0xea, 0x48, 0x5b, 0x9a, 0x24, 0x9c, 0xca, 0xc9, 0x37, 0x87, 0xc2,
+];
+pub const HARDWARE_AAGUID_BYTES: [u8; 16] = [
+    0xc9, 0x59, 0x48, 0xa9, 0x3e, 0x06, 0x47, 0x3d, 0xa1, 0xef, 0xb1, 0x1f, 0x00, 0x81, 0x64, 0x5d,
+];
+
+/// A registration's authenticator data, by hand: rpIdHash | flags | counter 0 | AAGUID | credIdLen | credId |
+/// COSE_Key {1: 2, 3: -7, -1: 1, -2: x, -3: y} (canonical order) of the SEC1 point `public_key`.
+pub fn registration_data(
+    rp_id: &str,
+    flags: u8,
+    aaguid: &[u8; 16],
+    credential_id: &[u8],
+    public_key: &[u8],
+) -> Vec<u8> {
+    let mut data = Sha256::digest(rp_id.as_bytes()).to_vec();
+    data.push(flags);
+    data.extend_from_slice(&[0; 4]);
+    data.extend_from_slice(aaguid);
+    data.extend_from_slice(&(credential_id.len() as u16).to_be_bytes());
+    data.extend_from_slice(credential_id);
+    data.extend_from_slice(&[0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20]);
+    data.extend_from_slice(&public_key[1..33]);
+    data.extend_from_slice(&[0x22, 0x58, 0x20]);
+    data.extend_from_slice(&public_key[33..65]);
+    data
+}
+
+pub fn attest_params(
+    credential_id: &Value,
+    authenticator_data: &[u8],
+    client_data_hash: &[u8; 32],
+    pin: Option<&str>,
+) -> Value {
+    json!({"credential_id": credential_id, "authenticator_data": b64(authenticator_data),
+           "client_data_hash": b64(client_data_hash), "pin": pin})
+}
+
 pub fn sign_params(
     credential_id: &Value,
     rp_id: &str,
