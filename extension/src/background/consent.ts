@@ -10,7 +10,8 @@ export type DecisionOutcome<T> = { done: T } | { retry: string };
 export type ConsentResult<T> = { kind: 'done'; value: T } | { kind: 'browser' } | { kind: 'cancelled' };
 
 interface Session {
-  details: ConsentDetails;
+  /** May still be settling (e.g. the host's store status) while the window opens. */
+  details: Promise<ConsentDetails>;
   windowId: number | null;
   decide: (decision: Decision) => Promise<{ ok: true } | { error: string }>;
   cancel: () => void;
@@ -23,10 +24,11 @@ chrome.windows.onRemoved.addListener((windowId) => {
   for (const session of sessions.values()) if (session.windowId === windowId) session.cancel();
 });
 
-export function consentDetails(requestId: string, stopwatch?: Stopwatch): ConsentDetails | null {
+export async function consentDetails(requestId: string): Promise<ConsentDetails | null> {
   const session = sessions.get(requestId);
-  (stopwatch ?? session?.stopwatch)?.windowReady();
-  return session?.details ?? null;
+  if (!session) return null;
+  session.stopwatch.windowReady();
+  return session.details;
 }
 
 export async function consentDecide(requestId: string, decision: Decision): Promise<{ ok: true } | { error: string }> {
@@ -46,7 +48,7 @@ export function abortConsent(requestId: string): void {
  */
 export function runConsent<T>(
   requestId: string,
-  details: ConsentDetails,
+  details: Promise<ConsentDetails>,
   timeoutMs: number,
   stopwatch: Stopwatch,
   carryOut: (decision: Decision) => Promise<DecisionOutcome<T>>,
@@ -84,17 +86,21 @@ export function runConsent<T>(
           return { ok: true };
         }
         const started = performance.now();
+        let outcome: DecisionOutcome<T> | Error;
         try {
-          const outcome = await carryOut(decision);
-          if ('retry' in outcome) return { error: outcome.retry };
-          finish({ kind: 'done', value: outcome.done });
-          return { ok: true };
+          outcome = await carryOut(decision);
         } catch (err) {
-          finish(err instanceof Error ? err : new Error(String(err)));
-          return { ok: true };
-        } finally {
-          workMs += performance.now() - started;
+          outcome = err instanceof Error ? err : new Error(String(err));
         }
+        // Counted before finish() so the key operation is never also counted as waiting.
+        workMs += performance.now() - started;
+        if (outcome instanceof Error) {
+          finish(outcome);
+          return { ok: true };
+        }
+        if ('retry' in outcome) return { error: outcome.retry };
+        finish({ kind: 'done', value: outcome.done });
+        return { ok: true };
       },
     };
     sessions.set(requestId, session);

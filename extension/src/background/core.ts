@@ -3,7 +3,13 @@
 import init, * as wasm from '../../build/wasm/keyplace_core.js';
 import type { CeremonyError } from '../shared/messages';
 
-export const ready: Promise<unknown> = init({ module_or_path: chrome.runtime.getURL('core.wasm') });
+const instantiateStart = performance.now();
+/** How long fetching and instantiating the module took, for the benchmark. */
+export let wasmInstantiateMs: number | null = null;
+export const ready: Promise<unknown> = init({ module_or_path: chrome.runtime.getURL('core.wasm') }).then((exports) => {
+  wasmInstantiateMs = performance.now() - instantiateStart;
+  return exports;
+});
 
 export interface CallerContext {
   origin: string;
@@ -45,6 +51,8 @@ export interface NewKey {
   backupEligible: boolean;
   backupState: boolean;
   residentKey: boolean;
+  /** DER signature by the new key over authenticatorData || clientDataHash: makes the attestation "packed". */
+  attestationSignature?: string | null;
 }
 
 export interface Assertion {
@@ -87,6 +95,7 @@ const callerFields = ({ origin, topOrigin, sameOriginWithAncestors }: CallerCont
 export const core = {
   prepareCreate: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedCreate =>
     wasm.prepareCreate({ ...callerFields(caller), crossOriginCreateAllowed: crossOriginAllowed, options }),
+  registrationAuthenticatorData: (prepared: PreparedCreate, key: NewKey): string => wasm.registrationAuthenticatorData(prepared, key),
   finishCreate: (prepared: PreparedCreate, key: NewKey): unknown => wasm.finishCreate(prepared, key),
   prepareGet: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedGet =>
     wasm.prepareGet({ ...callerFields(caller), crossOriginGetAllowed: crossOriginAllowed, options }),

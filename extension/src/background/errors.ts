@@ -28,6 +28,9 @@ export function retryOrFail(err: unknown): DecisionOutcome<never> {
     }
     case 'pin_required':
       return { retry: err.message || 'Enter your PIN.' };
+    case 'locked':
+      // The chip refuses every PIN for a while; the person can wait, cancel, or use another device.
+      return { retry: err.message };
     case 'store_unavailable':
       return { retry: `${err.message} Choose another place for this passkey.` };
     case 'bad_request':

@@ -85,6 +85,15 @@ export class Host {
     const { credentials } = await this.port.request<{ credentials: HostCredential[] }>('list', filter);
     return credentials;
   }
+  /** Packed self-attestation: the new key signs its own registration (host checks it is exactly that). */
+  async attest(params: { credential_id: string; authenticator_data: string; client_data_hash: string; pin: string | null }): Promise<string> {
+    const { signature } = await this.port.request<{ signature: string }>('attest', params);
+    return signature;
+  }
+  async delete(credentialId: string): Promise<boolean> {
+    const { deleted } = await this.port.request<{ deleted: boolean }>('delete', { credential_id: credentialId });
+    return deleted;
+  }
   /** Raw round trip, for the benchmark. */
   ping(): Promise<unknown> {
     return this.port.request('hello');

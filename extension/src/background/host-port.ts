@@ -21,7 +21,7 @@ interface Waiter {
 interface HostReply {
   id: number | null;
   result?: unknown;
-  error?: { code: string; message: string; [k: string]: unknown };
+  error?: { code: string; message: string; details?: Record<string, unknown> };
 }
 
 export class HostPort {
@@ -63,8 +63,8 @@ export class HostPort {
     if (!waiter) return;
     this.waiting.delete(reply.id);
     if (reply.error) {
-      const { code, message, ...details } = reply.error;
-      waiter.reject(new HostError(code, message, details));
+      const { code, message, details } = reply.error;
+      waiter.reject(new HostError(code, message, details ?? {}));
     } else {
       waiter.resolve(reply.result);
     }

@@ -3,7 +3,7 @@
 import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
 import { callerOf } from './caller';
 import { abortConsent, consentDecide, consentDetails } from './consent';
-import { core, ready } from './core';
+import { core, ready, wasmInstantiateMs } from './core';
 import { Host } from './host-api';
 import { listPasskeys, recordBrowserPasskey } from './locations';
 import { metrics } from './metrics';
@@ -14,6 +14,7 @@ const host = new Host();
 const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('')).origin;
 
 /** For tests/bench only: timings and a raw round trip over the open port. */
+void ready.then(() => (metrics.wasmInstantiateMs = wasmInstantiateMs));
 Object.assign(globalThis, {
   keyplaceMetrics: metrics,
   keyplaceBench: {

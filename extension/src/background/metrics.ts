@@ -17,6 +17,7 @@ const epochNow = () => performance.timeOrigin + performance.now();
 export const metrics = {
   startedAt: performance.timeOrigin,
   firstWindowRequestAt: null as number | null,
+  wasmInstantiateMs: null as number | null,
   ceremonies: [] as CeremonyTiming[],
 };
 

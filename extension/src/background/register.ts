@@ -1,7 +1,7 @@
 // Registration: the background's part of navigator.credentials.create() (DESIGN.md "A registration, end
 // to end", steps 4-8). The core validates and builds; the host makes the key; the window decides.
 import type { CeremonyResult, ConsentDetails, Decision, StoreStatus } from '../shared/messages';
-import { asCeremonyError, core, type PreparedCreate } from './core';
+import { asCeremonyError, core, type NewKey, type PreparedCreate } from './core';
 import type { Caller } from './caller';
 import { runConsent, type DecisionOutcome } from './consent';
 import { afterKeyOperationFailed, CeremonyFailure, NOT_ALLOWED, toCeremonyError } from './errors';
@@ -29,24 +29,8 @@ function storesFrom(hello: HostHello | null): StoreStatus[] {
   ];
 }
 
-export async function register(host: Host, caller: Caller, requestId: string, publicKey: unknown, permissionAllowed: boolean): Promise<CeremonyResult> {
-  const stopwatch = new Stopwatch();
-  let prepared: PreparedCreate;
-  try {
-    prepared = stopwatch.core(() => core.prepareCreate(caller, permissionAllowed, publicKey));
-  } catch (err) {
-    return { outcome: 'error', error: asCeremonyError(err) };
-  }
-
-  let hello: HostHello | null = null;
-  let hostProblem: string | null = null;
-  try {
-    hello = await stopwatch.host(host.hello());
-  } catch (err) {
-    hostProblem = err instanceof Error ? err.message : String(err);
-  }
-
-  const details: ConsentDetails = {
+function detailsFor(prepared: PreparedCreate, caller: Caller, hello: HostHello | null, hostProblem: string | null): ConsentDetails {
+  return {
     kind: 'create',
     rpId: prepared.rpId,
     origin: caller.origin,
@@ -57,12 +41,30 @@ export async function register(host: Host, caller: Caller, requestId: string, pu
     hostProblem,
     accounts: [],
   };
+}
+
+export async function register(host: Host, caller: Caller, requestId: string, publicKey: unknown, permissionAllowed: boolean): Promise<CeremonyResult> {
+  const stopwatch = new Stopwatch();
+  let prepared: PreparedCreate;
+  try {
+    prepared = stopwatch.core(() => core.prepareCreate(caller, permissionAllowed, publicKey));
+  } catch (err) {
+    return { outcome: 'error', error: asCeremonyError(err) };
+  }
+
+  // The window opens while the host answers (on a cold start that includes spawning it); the window
+  // waits for these details, not the other way round.
+  const details: Promise<ConsentDetails> = host.hello().then(
+    (hello) => detailsFor(prepared, caller, hello, null),
+    (err) => detailsFor(prepared, caller, null, err instanceof Error ? err.message : String(err)),
+  );
 
   let store = 'vault';
   const carryOut = async (decision: Decision): Promise<DecisionOutcome<unknown>> => {
     if (decision.action !== 'create') throw new CeremonyFailure('NotAllowedError', 'Unexpected choice.');
     const accountName = decision.accountName.trim() || prepared.user.name;
     store = decision.store;
+    let createdId: string | null = null;
     try {
       const key = await stopwatch.host(
         host.create({
@@ -75,20 +77,35 @@ export async function register(host: Host, caller: Caller, requestId: string, pu
           require_user_verification: prepared.userVerification === 'required',
         }),
       );
-      const credential = stopwatch.core(() =>
-        core.finishCreate(prepared, {
-          credentialId: key.credential_id,
-          publicKey: key.public_key,
-          aaguid: key.aaguid,
-          signCount: key.sign_count,
-          userVerified: key.user_verified,
-          backupEligible: key.backup_eligible,
-          backupState: key.backup_state,
-          residentKey: prepared.residentKey !== 'discouraged',
-        }),
-      );
+      createdId = key.credential_id;
+      const newKey: NewKey = {
+        credentialId: key.credential_id,
+        publicKey: key.public_key,
+        aaguid: key.aaguid,
+        signCount: key.sign_count,
+        userVerified: key.user_verified,
+        backupEligible: key.backup_eligible,
+        backupState: key.backup_state,
+        residentKey: prepared.residentKey !== 'discouraged',
+      };
+      // A relying party that asks for attestation of a hardware passkey gets the key's own signature over
+      // its registration ("packed" self-attestation); otherwise "none", which tells it nothing false.
+      if (decision.store === 'hardware' && prepared.attestation !== 'none') {
+        const authenticatorData = stopwatch.core(() => core.registrationAuthenticatorData(prepared, newKey));
+        newKey.attestationSignature = await stopwatch.host(
+          host.attest({
+            credential_id: key.credential_id,
+            authenticator_data: authenticatorData,
+            client_data_hash: prepared.clientDataHash,
+            pin: decision.pin,
+          }),
+        );
+      }
+      const credential = stopwatch.core(() => core.finishCreate(prepared, newKey));
       return { done: credential };
     } catch (err) {
+      // The page will not get this passkey, so it must not stay behind in the store.
+      if (createdId) await host.delete(createdId).catch(() => undefined);
       return afterKeyOperationFailed(err);
     }
   };

@@ -11,6 +11,8 @@ import { keyplaceLocation } from './locations';
 import { Stopwatch } from './metrics';
 
 function needsPin(credential: HostCredential, hello: HostHello, userVerification: string): boolean {
+  // The chip checks a hardware passkey's PIN at every use; the vault needs it when locked or for UV.
+  if (credential.store === 'hardware') return true;
   const store = hello.stores.find((s) => s.id === credential.store);
   return userVerification === 'required' || !store?.unlocked;
 }
@@ -97,7 +99,7 @@ export async function signIn(host: Host, caller: Caller, requestId: string, publ
   };
 
   try {
-    const result = await runConsent(caller.key(requestId), details, prepared.timeoutMs, stopwatch, carryOut);
+    const result = await runConsent(caller.key(requestId), Promise.resolve(details), prepared.timeoutMs, stopwatch, carryOut);
     if (result.kind === 'cancelled') return { outcome: 'error', error: NOT_ALLOWED };
     if (result.kind === 'browser') return { outcome: 'browser' };
     stopwatch.finish('get', store);

@@ -42,17 +42,30 @@ function pinNeed(details: ConsentDetails): 'none' | 'enter' | 'choose' {
     return account?.needsPin ? 'enter' : 'none';
   }
   const store = details.stores.find((s) => s.id === selected('store'));
-  if (!store || store.id !== 'vault') return 'none';
+  if (!store) return 'none';
+  // A hardware passkey gets its own PIN, which the chip itself checks at every sign-in.
+  if (store.id === 'hardware') return 'choose';
   if (!store.initialized) return 'choose';
   return !store.unlocked || details.userVerification === 'required' ? 'enter' : 'none';
+}
+
+function pinHint(details: ConsentDetails, need: 'enter' | 'choose'): string {
+  const hardware = details.kind === 'create'
+    ? selected('store') === 'hardware'
+    : details.accounts.find((a) => a.credentialId === selected('account'))?.store === 'hardware';
+  if (hardware) {
+    return need === 'choose'
+      ? 'Choose a PIN for this passkey (at least 4 characters). The chip checks it; too many wrong PINs lock it for a while.'
+      : 'The PIN of this passkey. The chip checks it.';
+  }
+  return need === 'choose' ? 'Choose a PIN for your Keyplace vault (at least 4 characters).' : 'The PIN of your Keyplace vault.';
 }
 
 function updatePinFields(details: ConsentDetails): void {
   const need = pinNeed(details);
   byId('pin-field').hidden = need === 'none';
   byId('confirm-field').hidden = need !== 'choose';
-  byId('pin-hint').textContent =
-    need === 'choose' ? 'Choose a PIN for your Keyplace vault (at least 4 characters).' : 'The PIN of your Keyplace vault.';
+  byId('pin-hint').textContent = need === 'none' ? '' : pinHint(details, need);
 }
 
 function renderCreate(details: ConsentDetails): void {
