@@ -14,7 +14,7 @@ CACHE=${KEYPLACE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/keyplace-dev}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 export CARGO_TARGET_DIR=$TARGET
 WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in wasm-core/Cargo.toml
-APT_PACKAGES=(chromium publicsuffix pkg-config build-essential ca-certificates)
+APT_PACKAGES=(chromium publicsuffix swtpm libtss2-dev pkg-config build-essential ca-certificates)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -111,8 +111,10 @@ cmd_test() {
   local failed=0
   say "Rust tests"
   run_suite "$logs/cargo.log" cargo test --workspace --quiet || failed=1
-  say "End-to-end tests in headless Chromium"
-  run_suite "$logs/e2e.log" node --test --test-concurrency=1 tests/e2e/ || failed=1
+  say "macOS and Windows stores: type-check and lint (nothing links for those targets here)"
+  native-host/scripts/cross-check.sh || failed=1
+  say "End-to-end tests in headless Chromium (a real TPM on swtpm, the RP library verifying each response)"
+  run_suite "$logs/e2e.log" node --test --test-concurrency=1 tests/harness/ tests/e2e/ || failed=1
   local passed fails
   passed=$(( $(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}') \
            + $(grep -E '^# pass [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}') ))

@@ -64,9 +64,10 @@ export async function makeTempDirs(prefix = 'keyplace-e2e-') {
   return dirs;
 }
 
-export function browserEnv(dirs) {
+export function browserEnv(dirs, extra = {}) {
   return {
     ...process.env,
+    ...extra,
     HOME: dirs.home,
     XDG_CONFIG_HOME: dirs.config,
     XDG_CACHE_HOME: dirs.cache,
@@ -108,7 +109,7 @@ export function chromiumArgs(extensionDir) {
  * One Chromium with Keyplace loaded and its host installed, in fresh temp dirs.
  * Returns {context, dirs, worker(), newPage(), close()}; close() also deletes the temp dirs.
  */
-export async function launchKeyplace({ extension = true, host = extension, extensionDir = EXTENSION_DIR } = {}) {
+export async function launchKeyplace({ extension = true, host = extension, extensionDir = EXTENSION_DIR, env = {} } = {}) {
   checkBuildOutputs({ extension: extension && extensionDir === EXTENSION_DIR, host });
   const dirs = await makeTempDirs();
   let context;
@@ -118,7 +119,8 @@ export async function launchKeyplace({ extension = true, host = extension, exten
       executablePath: CHROMIUM,
       headless: true,
       args: chromiumArgs(extension ? extensionDir : null),
-      env: browserEnv(dirs),
+      // The host inherits the browser's environment (e.g. KEYPLACE_TPM_TCTI for a test's own swtpm).
+      env: browserEnv(dirs, env),
       // Keep the real size of extension-created windows.
       viewport: null,
     });

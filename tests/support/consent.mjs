@@ -70,6 +70,15 @@ export async function createInVault(win, { account, pin, newPin = false }) {
   return clickAndClose(win, win.getByRole('button', { name: 'Create passkey' }));
 }
 
+/** Registration in this computer's TPM: the passkey gets its own PIN, chosen (and confirmed) here. */
+export async function createInHardware(win, { account, pin }) {
+  await win.getByRole('radio', { name: /^Hardware/ }).check();
+  if (account !== undefined) await win.getByRole('textbox', { name: 'Account name' }).fill(account);
+  await pinField(win).fill(pin);
+  await confirmPinField(win).fill(pin);
+  return clickAndClose(win, win.getByRole('button', { name: 'Create passkey' }));
+}
+
 /** Registration handed to the browser's own WebAuthn. */
 export async function createInBrowser(win) {
   await win.getByRole('radio', { name: /^Browser/ }).check();
