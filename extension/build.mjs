@@ -38,6 +38,7 @@ await Promise.all([
       background: join(here, 'src/background/main.ts'),
       consent: join(here, 'src/ui/consent/consent.ts'),
       popup: join(here, 'src/ui/popup/popup.ts'),
+      options: join(here, 'src/ui/options/options.ts'),
     },
     outdir: out,
     format: 'esm',
@@ -45,7 +46,7 @@ await Promise.all([
 ]);
 
 await copyFile(join(wasmDir, 'keyplace_core_bg.wasm'), join(out, 'core.wasm'));
-for (const page of ['consent/consent.html', 'popup/popup.html', 'common/keyplace.css']) {
+for (const page of ['consent/consent.html', 'popup/popup.html', 'options/options.html', 'common/keyplace.css']) {
   await copyFile(join(here, 'src/ui', page), join(out, page.split('/').pop()));
 }
 

@@ -1,0 +1,1 @@
+// Options page: site rules, default choice, vault lock time (filled in by the rules work).
