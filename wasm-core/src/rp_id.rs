@@ -43,6 +43,23 @@ pub fn resolve_rp_id(requested: Option<&str>, effective_domain: &str) -> CoreRes
     })
 }
 
+/// The site a person thinks of for an RP ID: its registrable domain (public suffix plus one label), e.g.
+/// `login.bank.co.uk` → `bank.co.uk`. A host that is itself a public suffix (`localhost`) is its own site. Used
+/// for per-site rules, never for security decisions.
+pub fn registrable_domain(rp_id: &str) -> CoreResult<String> {
+    let host = match parse_host(rp_id) {
+        Ok(Host::Domain(host)) => host,
+        _ => return Err(CoreError::type_error(format!("{rp_id:?} is not a domain"))),
+    };
+    let suffix = public_suffix(&host)?;
+    if suffix.len() >= host.len() {
+        return Ok(host);
+    }
+    let above_suffix = &host[..host.len() - suffix.len() - 1];
+    let label = above_suffix.rsplit('.').next().unwrap_or(above_suffix);
+    Ok(format!("{label}.{suffix}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +67,25 @@ mod tests {
 
     fn refused(requested: &str, domain: &str) -> bool {
         resolve_rp_id(Some(requested), domain).map_err(|e| e.name) == Err(ErrorName::SecurityError)
+    }
+
+    #[test]
+    fn registrable_domain_is_the_site_a_person_means() {
+        assert_eq!(
+            registrable_domain("login.bank.example").unwrap(),
+            "bank.example"
+        );
+        assert_eq!(registrable_domain("a.b.bank.co.uk").unwrap(), "bank.co.uk");
+        assert_eq!(registrable_domain("Bank.CO.uk").unwrap(), "bank.co.uk");
+        assert_eq!(
+            registrable_domain("foo.github.io").unwrap(),
+            "foo.github.io"
+        );
+        assert_eq!(registrable_domain("localhost").unwrap(), "localhost");
+        assert_eq!(registrable_domain("a.localhost").unwrap(), "a.localhost");
+        assert_eq!(registrable_domain("co.uk").unwrap(), "co.uk");
+        assert!(registrable_domain("127.0.0.1").is_err());
+        assert!(registrable_domain("").is_err());
     }
 
     #[test]

@@ -102,3 +102,10 @@ pub fn inspect_authenticator_data(authenticator_data: JsValue) -> Result<JsValue
             .and_then(|b64u| crate::inspect_authenticator_data(&b64u)),
     )
 }
+
+#[wasm_bindgen(js_name = registrableDomain)]
+pub fn registrable_domain(rp_id: JsValue) -> Result<JsValue, JsValue> {
+    respond(
+        string_from_js(&rp_id, "rpId").and_then(|rp_id| crate::rp_id::registrable_domain(&rp_id)),
+    )
+}
