@@ -4,6 +4,8 @@
 use sha2::{Digest, Sha256};
 
 use crate::bytes::b64u_encode;
+use crate::error::{CoreError, CoreResult};
+use crate::origin::{serialize_top_origin, Origin};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CeremonyType {
@@ -52,6 +54,32 @@ impl CollectedClientData<'_> {
         out.push('}');
         out
     }
+}
+
+/// The client data of a ceremony and its hash, as both [[Create]] and [[Get]] collect it: topOrigin (and
+/// crossOrigin) only when the caller is not same-origin with its ancestors.
+pub fn collect_client_data(
+    ceremony: CeremonyType,
+    challenge: &[u8],
+    origin: &Origin,
+    same_origin_with_ancestors: bool,
+    top_origin: Option<&str>,
+) -> CoreResult<(String, [u8; 32])> {
+    let top_origin = if same_origin_with_ancestors {
+        None
+    } else {
+        let top = top_origin.ok_or_else(|| CoreError::type_error("topOrigin is required"))?;
+        Some(serialize_top_origin(top)?)
+    };
+    let json = CollectedClientData {
+        ceremony,
+        challenge,
+        origin: &origin.serialize(),
+        top_origin: top_origin.as_deref(),
+    }
+    .to_json();
+    let hash = sha256(json.as_bytes());
+    Ok((json, hash))
 }
 
 /// CCDToString: `"` and `\` are backslash-escaped, U+0020..=U+10FFFF otherwise go through as UTF-8, and every

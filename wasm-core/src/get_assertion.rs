@@ -11,13 +11,13 @@ use crate::authenticator_data::{
     build_authenticator_data, parse_authenticator_data, FlagSummary, FLAG_UV,
 };
 use crate::bytes::{b64u_encode, Base64Url};
-use crate::client_data::{sha256, CeremonyType, CollectedClientData};
+use crate::client_data::{collect_client_data, sha256, CeremonyType};
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     decode, effective_timeout_ms, public_key_credential_ids, user_verification, Requirement,
 };
 use crate::options::{RequestOptions, PUBLIC_KEY_TYPE};
-use crate::origin::{caller_origin, parse_host, serialize_top_origin, Host};
+use crate::origin::{caller_origin, parse_host, Host};
 use crate::rp_id::resolve_rp_id;
 
 #[derive(Debug, Deserialize)]
@@ -67,26 +67,14 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
 
     // Steps 8-9: client extensions: none is processed for get; unknown ones are ignored.
 
-    // Step 10: collected client data; topOrigin (and crossOrigin) only when not same-origin with ancestors.
-    let top_origin = if request.same_origin_with_ancestors {
-        None
-    } else {
-        let top = request
-            .top_origin
-            .as_deref()
-            .ok_or_else(|| CoreError::type_error("topOrigin is required"))?;
-        Some(serialize_top_origin(top)?)
-    };
-    let origin = origin.serialize();
-    // Steps 11-12: clientDataJSON and its hash.
-    let client_data_json = CollectedClientData {
-        ceremony: CeremonyType::Get,
-        challenge: &options.challenge.0,
-        origin: &origin,
-        top_origin: top_origin.as_deref(),
-    }
-    .to_json();
-    let client_data_hash = sha256(client_data_json.as_bytes());
+    // Steps 10-12: collected client data, clientDataJSON and its hash.
+    let (client_data_json, client_data_hash) = collect_client_data(
+        CeremonyType::Get,
+        &options.challenge.0,
+        &origin,
+        request.same_origin_with_ancestors,
+        request.top_origin.as_deref(),
+    )?;
 
     Ok(PreparedGet {
         rp_id,

@@ -12,7 +12,7 @@ use crate::authenticator_data::{
     build_authenticator_data, AttestedCredentialData, FlagSummary, MAX_CREDENTIAL_ID_LEN,
 };
 use crate::bytes::{b64u_encode, parse_aaguid, Base64Url};
-use crate::client_data::{sha256, CeremonyType, CollectedClientData};
+use crate::client_data::{collect_client_data, CeremonyType};
 use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256, RS256};
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
@@ -20,7 +20,7 @@ use crate::options::{
     user_verification, Attachment, AttestationConveyance, CreationOptions, Requirement,
     PUBLIC_KEY_TYPE,
 };
-use crate::origin::{caller_origin, serialize_top_origin};
+use crate::origin::caller_origin;
 use crate::rp_id::resolve_rp_id;
 
 const MAX_USER_ID_LEN: usize = 64;
@@ -115,26 +115,14 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
     // Steps 11-12: client extensions; only credProps is processed (its output is produced in finish_create).
     let cred_props = cred_props_requested(options.extensions.as_ref());
 
-    // Step 13: collected client data; topOrigin (and crossOrigin) only when not same-origin with ancestors.
-    let top_origin = if request.same_origin_with_ancestors {
-        None
-    } else {
-        let top = request
-            .top_origin
-            .as_deref()
-            .ok_or_else(|| CoreError::type_error("topOrigin is required"))?;
-        Some(serialize_top_origin(top)?)
-    };
-    let origin = origin.serialize();
-    // Steps 14-15: clientDataJSON and its hash.
-    let client_data_json = CollectedClientData {
-        ceremony: CeremonyType::Create,
-        challenge: &options.challenge.0,
-        origin: &origin,
-        top_origin: top_origin.as_deref(),
-    }
-    .to_json();
-    let client_data_hash = sha256(client_data_json.as_bytes());
+    // Steps 13-15: collected client data, clientDataJSON and its hash.
+    let (client_data_json, client_data_hash) = collect_client_data(
+        CeremonyType::Create,
+        &options.challenge.0,
+        &origin,
+        request.same_origin_with_ancestors,
+        request.top_origin.as_deref(),
+    )?;
 
     // Step 21 (authenticator selection): attachment, effective resident key and user verification requirements.
     let selection = options.authenticator_selection.unwrap_or_default();

@@ -1,3 +1,4 @@
+use crate::client_data::sha256;
 use serde_json::{json, Value};
 
 use super::*;
