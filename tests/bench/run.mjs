@@ -4,28 +4,44 @@
 // through Chromium's own virtual authenticator (timed in the page). Reports every budget of DESIGN.md as
 // met / not met / not measured yet, writes BENCHMARKS.md at the repo root and prints it.
 // Nothing here asserts on time.
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import {
   REPO_ROOT,
   EXTENSION_DIR,
   EXTENSION_ORIGIN,
+  CHROMIUM,
   launchKeyplace,
   serviceWorker,
   virtualAuthenticator,
   extensionManifest,
   chromiumVersion,
   checkBuildOutputs,
+  hostBinary,
+  makeTempDirs,
+  installHost,
+  chromiumArgs,
+  browserEnv,
 } from '../support/browser.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
-import { startCeremony, pinField, confirmPinField, clickAndClose } from '../support/consent.mjs';
+import { startSwtpm, swtpmAvailable } from '../support/swtpm.mjs';
+import { startCeremony, pinField, confirmPinField, clickAndClose, createInHardware, signIn } from '../support/consent.mjs';
 
 const N = Number(process.env.BENCH_N ?? 20);
 const COLD_N = Number(process.env.BENCH_COLD_N ?? Math.min(N, 10));
 const PING_N = 200;
 const PIN = '582046';
+const KEY_PIN = '7391'; // each hardware passkey's own PIN (its TPM authValue)
+const LOAD_N = Number(process.env.BENCH_LOAD_N ?? 30);
+const SHIM_N = Number(process.env.BENCH_SHIM_N ?? 30);
+const POPUP_N = Number(process.env.BENCH_POPUP_N ?? 5);
+const execFileAsync = promisify(execFile);
 
 // ---------- statistics ----------
 const sorted = (xs) => xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -62,6 +78,19 @@ async function vaultGet(context, page, username, id) {
   await win.getByRole('radio', { name: new RegExp(`^${username}\\b`) }).check();
   await fillPinIfAsked(win);
   await clickAndClose(win, win.getByRole('button', { name: 'Sign in' }));
+  return result;
+}
+
+// Hardware (TPM on swtpm): the passkey gets its own PIN at registration (PIN + Confirm PIN) and needs it to sign.
+async function hardwareCreate(context, page, username) {
+  const { win, result } = await startCeremony(context, page, (u) => kp.register({ username: u, userVerification: 'discouraged', residentKey: 'discouraged' }), username);
+  await createInHardware(win, { account: username, pin: KEY_PIN });
+  return result;
+}
+
+async function hardwareGet(context, page, username, id) {
+  const { win, result } = await startCeremony(context, page, (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged' }), id);
+  await signIn(win, { account: username, pin: KEY_PIN });
   return result;
 }
 
@@ -115,14 +144,234 @@ async function hostRssKb(dataDir) {
   return found.length ? Math.max(...found) : null;
 }
 
+// ---------- host-side figures: native-host/examples/host_bench.rs ----------
+// Runs before any browser starts so that nothing else competes for the CPU. Leaves copies of its populated
+// data directory (2,000 and 10,000 vault passkeys) in `dataOut` for the popup measurement.
+async function hostBench(dataOut, notes) {
+  const bin = hostBinary();
+  if (bin.includes(`${path.sep}debug${path.sep}`)) notes.push(`Host figures come from a debug build (${bin}); \`xtask/xtask.sh bench\` uses a release build.`);
+  try {
+    const { stdout } = await execFileAsync('cargo', ['run', '--release', '--quiet', '-p', 'keyplace-host', '--example', 'host_bench'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, KEYPLACE_HOST_BIN: bin, HOST_BENCH_DATA_OUT: dataOut, TSS2_LOG: 'all+none' },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 15 * 60_000,
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1));
+  } catch (err) {
+    notes.push(`host_bench failed, host-side figures missing: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' / ')}`);
+    return null;
+  }
+}
+
+// ---------- a plain page for the shim and page-load measurements (no script of its own) ----------
+async function startPlainServer() {
+  const html = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>plain</title></head><body><h1>Plain page</h1><p>Nothing but text.</p></body></html>';
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(html);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/plain.html`, close: () => new Promise((r) => server.close(r)) };
+}
+
+// Shim work per page: in a Chromium WITHOUT the extension, each of SHIM_N fresh tabs loads the plain page and
+// makes 2×K same-origin about:blank iframes (each a fresh window, as a page is for the shim); the shim's built
+// source is then run in K of them as an inline <script>, performance.now() read once around all
+// K (the page clock has 0.1 ms resolution; ÷K gives the per-page figure). "cold": a per-frame comment makes
+// each source unique, so V8 parses and compiles it; "warm": the same source every time after one untimed
+// priming run, so V8's in-process compilation cache serves it and mostly the run itself is timed.
+const SHIM_K = 20;
+async function shimWork(plain, shimSource) {
+  const cold = [];
+  const warm = [];
+  for (let i = 0; i < SHIM_N + 2; i++) {
+    const page = await plain.context.newPage();
+    await page.goto(plain.url, { waitUntil: 'load' });
+    const r = await page.evaluate(
+      async ({ src, k, run }) => {
+        const frames = [];
+        for (let j = 0; j < 2 * k + 1; j++) {
+          const f = document.createElement('iframe');
+          document.body.append(f);
+          frames.push(f.contentWindow);
+        }
+        // An inline <script> runs synchronously when appended and is compiled as a classic script, as a
+        // content script is (V8's script cache is shared by the frames of one renderer; eval's is not).
+        const timeAll = (wins, sources) => {
+          const scripts = wins.map((w, j) => {
+            const el = w.document.createElement('script');
+            el.textContent = sources[j];
+            return el;
+          });
+          const t0 = performance.now();
+          for (let j = 0; j < wins.length; j++) wins[j].document.head.append(scripts[j]);
+          return (performance.now() - t0) / wins.length;
+        };
+        const unique = frames.slice(0, k).map((_, j) => `${src}\n//# cold ${run} ${j} ${Math.random()}`);
+        const same = `${src}\n//# warm ${run}`;
+        timeAll([frames[2 * k]], [same]); // priming: compiles once
+        const coldMs = timeAll(frames.slice(0, k), unique);
+        const warmMs = timeAll(frames.slice(k, 2 * k), frames.slice(k, 2 * k).map(() => same));
+        if (!frames.every((w) => '__keyplaceShim' in w)) throw new Error('an evaluated shim did not install itself');
+        return { coldMs, warmMs };
+      },
+      { src: shimSource, k: SHIM_K, run: i },
+    );
+    await page.close();
+    if (i >= 2) {
+      cold.push(r.coldMs);
+      warm.push(r.warmMs);
+    }
+  }
+  return { cold, warm };
+}
+
+// Page-load cost: the plain page loaded LOAD_N times in a fresh tab of each browser (with / without the
+// extension), alternating, after 3 warm-ups each; loadEventEnd of the navigation entry.
+async function pageLoads(withExt, withoutExt, url) {
+  const one = async (context) => {
+    const page = await context.newPage();
+    await page.goto(url, { waitUntil: 'load' });
+    const ms = await page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
+    const shim = await page.evaluate(() => '__keyplaceShim' in window);
+    await page.close();
+    return { ms, shim };
+  };
+  const out = { with: [], without: [], shimSeen: 0 };
+  for (let i = 0; i < LOAD_N + 3; i++) {
+    const a = await one(withExt);
+    const b = await one(withoutExt);
+    if (i < 3) continue;
+    out.with.push(a.ms);
+    out.without.push(b.ms);
+    if (a.shim) out.shimSeen++;
+  }
+  return out;
+}
+
+// 10,000 passkeys in the popup: a Chromium with Keyplace whose data dir is a copy of host_bench's; the popup
+// page opened as a tab POPUP_N times (after one warm-up that starts the host). An init script (document start)
+// watches the DOM with a MutationObserver and records performance.now() (ms since navigation start) when the
+// last list item appears, or when the page shows the host's error instead.
+async function popupList(dataDir, expected, notes) {
+  const dirs = await makeTempDirs('keyplace-bench-popup-');
+  let context;
+  try {
+    for (const name of await readdir(dataDir)) await cp(path.join(dataDir, name), path.join(dirs.data, name));
+    await installHost(dirs);
+    context = await chromium.launchPersistentContext(dirs.profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: chromiumArgs(EXTENSION_DIR),
+      env: browserEnv(dirs),
+      viewport: null,
+    });
+    context.setDefaultTimeout(30_000);
+    await serviceWorker(context);
+    const runs = [];
+    for (let i = 0; i < POPUP_N + 1; i++) {
+      const page = await context.newPage();
+      await page.addInitScript(() => {
+        const mark = { items: 0, listAt: null, problemAt: null, problem: null, emptyAt: null, frameAt: null };
+        globalThis.__kpBench = mark;
+        const check = () => {
+          const sites = document.getElementById('sites');
+          const n = sites ? sites.getElementsByTagName('li').length : 0;
+          if (n > mark.items) {
+            mark.items = n;
+            mark.listAt = performance.now();
+            mark.frameAt = null;
+            requestAnimationFrame(() => setTimeout(() => (mark.frameAt = performance.now()), 0));
+          }
+          const problem = document.getElementById('host-problem');
+          if (problem && !problem.hidden && mark.problemAt == null) {
+            mark.problemAt = performance.now();
+            mark.problem = problem.textContent;
+          }
+          const empty = document.getElementById('empty');
+          if (empty && !empty.hidden && mark.emptyAt == null) mark.emptyAt = performance.now();
+        };
+        new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['hidden'] });
+      });
+      await page.goto(`${EXTENSION_ORIGIN}/popup.html`);
+      await page.waitForFunction(
+        (n) => {
+          const m = globalThis.__kpBench;
+          return m && (m.items >= n || m.problemAt != null || (m.emptyAt != null && m.items === 0));
+        },
+        expected,
+        { polling: 50 },
+      );
+      // The "next frame" mark is set by a rAF + task after the list went in; give it a moment.
+      await page.waitForFunction(() => globalThis.__kpBench.frameAt != null || globalThis.__kpBench.items === 0, null, { timeout: 5_000 }).catch(() => {});
+      const mark = await page.evaluate(() => globalThis.__kpBench);
+      // Where the time goes: the popup's own request to the worker, timed again from the loaded page, and when
+      // the popup's module script could start (DOMContentLoaded, which waits for module scripts).
+      Object.assign(
+        mark,
+        await page.evaluate(async () => {
+          const t0 = performance.now();
+          const list = await chrome.runtime.sendMessage({ type: 'popup:list' });
+          return {
+            fetchMs: performance.now() - t0,
+            fetchRows: list?.rows?.length ?? null,
+            dclMs: performance.getEntriesByType('navigation')[0]?.domContentLoadedEventStart ?? null,
+          };
+        }),
+      );
+      await page.close();
+      if (i > 0) runs.push(mark);
+    }
+    const rendered = runs.filter((m) => m.items >= expected);
+    const failed = runs.filter((m) => m.items < expected);
+    return {
+      expected,
+      listReadyMs: rendered.map((m) => m.listAt),
+      nextFrameMs: rendered.filter((m) => m.frameAt != null).map((m) => m.frameAt),
+      problemMs: failed.filter((m) => m.problemAt != null).map((m) => m.problemAt),
+      problem: failed.find((m) => m.problem)?.problem ?? null,
+      fetchMs: runs.map((m) => m.fetchMs),
+      dclMs: runs.map((m) => m.dclMs),
+      itemsShown: runs.map((m) => m.items),
+    };
+  } catch (err) {
+    notes.push(`Popup with ${expected} passkeys not measured: ${String(err.message ?? err).split('\n')[0]}`);
+    return null;
+  } finally {
+    await context?.close().catch(() => {});
+    await rm(dirs.root, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
 // ---------- the run ----------
 async function main() {
   checkBuildOutputs();
   const started = new Date();
-  const rp = await startRpServer();
-  const session = await launchKeyplace();
+  const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const notes = [];
-  const out = { vault: {}, baseline: {}, cold: {}, host: {} };
+  const out = { vault: {}, hardware: {}, baseline: {}, cold: {}, host: {}, popup: {} };
+
+  // 1. Host-side figures first, on a quiet machine (and the 10,000-passkey data dirs for the popup).
+  const dataOut = await mkdtemp(path.join(os.tmpdir(), 'keyplace-bench-data-'));
+  try {
+    out.hostBench = await hostBench(dataOut, notes);
+
+    // 2. The popup with 2,000 (fits the 1 MiB native-messaging cap) and 10,000 stored passkeys.
+    for (const [count, dir] of Object.entries(out.hostBench?.many?.data_dirs ?? {})) {
+      out.popup[count] = await popupList(dir, Number(count), notes);
+    }
+  } finally {
+    await rm(dataOut, { recursive: true, force: true });
+  }
+
+  // 3. The ceremonies: one Chromium with Keyplace, its host reaching a swtpm of its own.
+  const tpm = swtpmAvailable() ? await startSwtpm() : null;
+  if (!tpm) notes.push('swtpm is not installed: Hardware ceremonies not measured.');
+  const rp = await startRpServer();
+  const plainServer = await startPlainServer();
+  const session = await launchKeyplace({ env: tpm ? { KEYPLACE_TPM_TCTI: tpm.tcti, TSS2_LOG: 'all+none' } : {} });
+  const plain = await launchKeyplace({ extension: false, host: false });
   try {
     const { context } = session;
     const page = await session.newPage(rp.url('/'));
@@ -130,27 +379,37 @@ async function main() {
     // Warm-up: the first ceremony sets the vault PIN and starts the host; it is not counted.
     const warm = must(await vaultCreate(context, page, 'warmup'), 'warm-up registration');
     must(await vaultGet(context, page, 'warmup', warm.credentialId), 'warm-up sign-in');
+    if (tpm) {
+      const hw = must(await hardwareCreate(context, page, 'hwwarmup'), 'warm-up hardware registration');
+      must(await hardwareGet(context, page, 'hwwarmup', hw.credentialId), 'warm-up hardware sign-in');
+    }
     let worker = await serviceWorker(context);
     const skip = await worker.evaluate(() => globalThis.keyplaceMetrics?.ceremonies?.length ?? 0);
 
-    // --- Keyplace vault ceremonies ---
+    // --- Keyplace vault and hardware ceremonies, alternating so both see the same machine state ---
     for (let i = 0; i < N; i++) {
       const reg = must(await vaultCreate(context, page, `user${i}`), `registration ${i}`);
       must(await vaultGet(context, page, `user${i}`, reg.credentialId), `sign-in ${i}`);
+      if (tpm) {
+        const hw = must(await hardwareCreate(context, page, `hw${i}`), `hardware registration ${i}`);
+        must(await hardwareGet(context, page, `hw${i}`, hw.credentialId), `hardware sign-in ${i}`);
+      }
     }
     const metrics = await worker.evaluate(() => JSON.parse(JSON.stringify(globalThis.keyplaceMetrics ?? null)));
     if (!metrics) throw new Error('globalThis.keyplaceMetrics is missing in the service worker');
-    const ceremonies = metrics.ceremonies.slice(skip).filter((c) => c.store === 'vault');
-    for (const kind of ['create', 'get']) {
-      const cs = ceremonies.filter((c) => c.kind === kind);
-      out.vault[kind] = {
-        n: cs.length,
-        activeMs: cs.map((c) => c.totalMs - c.waitingMs), // everything but the person
-        overheadMs: cs.map((c) => c.overheadMs),
-        hostMs: cs.map((c) => c.hostMs),
-        coreMs: cs.map((c) => c.coreMs),
-        windowReadyMs: cs.filter((c) => c.windowReadyAt && c.windowRequestedAt).map((c) => c.windowReadyAt - c.windowRequestedAt),
-      };
+    for (const store of ['vault', 'hardware']) {
+      const ceremonies = metrics.ceremonies.slice(skip).filter((c) => c.store === store);
+      for (const kind of ['create', 'get']) {
+        const cs = ceremonies.filter((c) => c.kind === kind);
+        out[store][kind] = {
+          n: cs.length,
+          activeMs: cs.map((c) => c.totalMs - c.waitingMs), // everything but the person
+          overheadMs: cs.map((c) => c.overheadMs),
+          hostMs: cs.map((c) => c.hostMs),
+          coreMs: cs.map((c) => c.coreMs),
+          windowReadyMs: cs.filter((c) => c.windowReadyAt && c.windowRequestedAt).map((c) => c.windowReadyAt - c.windowRequestedAt),
+        };
+      }
     }
     out.rssAfterCeremoniesKb = await hostRssKb(session.dirs.data);
 
@@ -162,17 +421,26 @@ async function main() {
     // --- baseline: Chromium's virtual authenticator ---
     out.baseline = await baseline(session, page, rp, notes);
 
-    // --- cold start ---
+    // --- cold start (and WASM instantiation, read after each cold start) ---
     out.cold = await coldStarts(session, page, notes);
     worker = await serviceWorker(context);
-    out.wasmInitMs = await worker.evaluate(() => {
-      const m = globalThis.keyplaceMetrics ?? {};
-      return m.wasmInstantiateMs ?? m.wasmInitMs ?? m.coreInitMs ?? null;
-    });
     out.rssKb = Math.max(out.rssAfterCeremoniesKb ?? 0, (await hostRssKb(session.dirs.data)) ?? 0) || null;
+
+    // --- page shim: work per page, and page-load cost with / without the extension ---
+    const manifest = await extensionManifest();
+    const shimName = (manifest.content_scripts ?? []).find((cs) => cs.world === 'MAIN')?.js?.[0];
+    if (shimName) {
+      const shimSource = await readFile(path.join(EXTENSION_DIR, shimName), 'utf8');
+      out.shimWorkMs = await shimWork({ context: plain.context, url: plainServer.url }, shimSource);
+    }
+    out.pageLoad = await pageLoads(context, plain.context, plainServer.url);
+    if (out.pageLoad.shimSeen < out.pageLoad.with.length) notes.push(`The shim was present in only ${out.pageLoad.shimSeen} of ${out.pageLoad.with.length} page loads with the extension.`);
   } finally {
     await session.close();
+    await plain.close();
     await rp.close();
+    await plainServer.close();
+    await tpm?.stop();
   }
   out.sizes = await sizes();
 
@@ -180,6 +448,7 @@ async function main() {
     date: started.toISOString(),
     nproc: os.availableParallelism?.() ?? os.cpus().length,
     cpu: os.cpus()[0]?.model ?? 'unknown',
+    load: loadAtStart,
     chromium: await chromiumVersion(),
     node: process.version,
     n: N,
@@ -289,6 +558,7 @@ async function coldStarts(session, page, notes) {
   const toRequested = [];
   const toReady = [];
   const workerToRequested = [];
+  const wasmMs = [];
   for (let i = 0; i < COLD_N; i++) {
     const worker = await serviceWorker(context);
     const before = await worker.evaluate(() => globalThis.keyplaceMetrics?.startedAt ?? null);
@@ -306,6 +576,7 @@ async function coldStarts(session, page, notes) {
       notes.push('The worker did not restart after ServiceWorker.stopAllWorkers: cold start not measured.');
       break;
     }
+    if (Number.isFinite(m.wasmInstantiateMs)) wasmMs.push(m.wasmInstantiateMs);
     const firstAt = m.firstWindowRequestAt ?? (m.firstWindowRequestMs != null ? m.startedAt + m.firstWindowRequestMs : null);
     const t0 = verdict.startedAtEpochMs;
     if (firstAt != null) {
@@ -317,83 +588,170 @@ async function coldStarts(session, page, notes) {
   }
   await cdp.detach().catch(() => {});
   if (!toReady.length) notes.push('Cold "window interactive" not measured: no windowReadyAt in the metrics after a cold ceremony.');
-  return { toRequested, toReady, workerToRequested };
+  if (!wasmMs.length) notes.push('keyplaceMetrics.wasmInstantiateMs was not set after any cold start.');
+  return { toRequested, toReady, workerToRequested, wasmMs };
 }
 
 // ---------- report ----------
-function budgetRow(name, target, measured, status) {
-  return `| ${name} | ${target} | ${measured} | ${status} |`;
+function budgetRow(name, target, measured, va, status, method) {
+  return `| ${name} | ${target} | ${measured} | ${va} | ${status} | ${method} |`;
 }
-const verdict = (value, limit) => (value == null ? 'not measured yet' : value <= limit ? 'met' : 'not met');
+const verdict = (value, limit) => (value == null ? 'not measured' : value <= limit ? 'met' : 'not met');
+const mb = (kbValue) => (kbValue == null ? '—' : `${(kbValue / 1024).toFixed(1)} MB`);
+// host_bench already gives {n, p50, p90, min, max}.
+const hb = (d) => (d ? `${ms(d.p50)} / ${ms(d.p90)} (n=${d.n})` : '—');
+const iqr = (xs) => (sorted(xs).length ? quantile(xs, 0.75) - quantile(xs, 0.25) : null);
 
 function render(out, notes, env) {
-  const { vault, baseline: base, cold, host, sizes: sz } = out;
+  const { vault, hardware, baseline: base, cold, host, sizes: sz, hostBench: hbx, popup, pageLoad } = out;
   const shimBytes = sz.shimFiles.reduce((a, f) => a + f.bytes, 0) || null;
   const wasmBytes = sz.wasmFiles.reduce((a, f) => a + f.bytes, 0) || null;
-  const warmOverhead = [...(vault.create?.overheadMs ?? []), ...(vault.get?.overheadMs ?? [])];
+  const overheadOf = (store) => [...(store.create?.overheadMs ?? []), ...(store.get?.overheadMs ?? [])];
+  const vaultOverhead = overheadOf(vault);
+  const hardwareOverhead = overheadOf(hardware);
   // overheadMs = total − waiting − host can only be negative if the extension's own split is wrong.
-  const metricsInconsistent = warmOverhead.some((x) => x < 0);
+  const metricsInconsistent = [...vaultOverhead, ...hardwareOverhead].some((x) => x < 0);
   if (metricsInconsistent) {
     notes.push(
       'The extension\'s metrics are inconsistent: some overheadMs values are negative, so waitingMs (or hostMs) ' +
         'counts time twice; "active" times and the warm-overhead budget cannot be trusted until that is fixed.',
     );
   }
-  const signHost = vault.get?.hostMs ?? [];
+  const overheadStatus = (xs) => (metricsInconsistent ? 'not measured (extension metrics inconsistent)' : verdict(p50(xs), 3));
+  const vaCeremony = `create ${ms(p50(base.createMs ?? []))}, get ${ms(p50(base.getMs ?? []))} (whole call, p50)`;
+  const na = 'n/a';
+
+  // Page-load cost: "within noise" when the medians differ by no more than the larger interquartile range.
+  let loadCell = '—';
+  let loadStatus = 'not measured';
+  if (pageLoad?.with?.length) {
+    const d = p50(pageLoad.with) - p50(pageLoad.without);
+    const noise = Math.max(iqr(pageLoad.with), iqr(pageLoad.without));
+    const spread = (xs) => `p50 ${ms(p50(xs))}, IQR ${ms(iqr(xs))}, p10–p90 ${ms(quantile(xs, 0.1))}–${ms(quantile(xs, 0.9))}`;
+    loadCell = `with the extension ${spread(pageLoad.with)}; without ${spread(pageLoad.without)}; difference of medians ${d >= 0 ? '+' : ''}${ms(d)} (n=${pageLoad.with.length} each)`;
+    loadStatus = Math.abs(d) <= noise ? `met (within noise: |${ms(d)}| ≤ IQR ${ms(noise)})` : `not met (${ms(d)} > IQR ${ms(noise)})`;
+  }
+
+  const tpm = hbx?.tpm;
+  const tpmOverhead = tpm?.overhead_vs_bare_sign_ms;
+  const helloP50 = hbx?.hello_round_trip_ms?.p50 ?? null;
+  const vaultSign = hbx?.vault_sign_round_trip_ms;
+  const vaultOwn = hbx?.vault_sign_minus_hello_ms ?? null;
+  const many = hbx?.many;
+  const lookup = many?.list_by_rp_id_ms;
+  const memOps = hbx?.memory_after_ops;
+  const mem10k = many?.memory_after;
+
+  const popupCell = (count) => {
+    const p = popup?.[count];
+    if (!p) return null;
+    const parts = `(DOMContentLoaded ${ms(p50(p.dclMs))}; the popup's \`popup:list\` request alone ${ms(p50(p.fetchMs))})`;
+    if (p.listReadyMs.length) return { text: `${dist(p.listReadyMs)} to the last of ${p.expected} items in the DOM, next frame ${ms(p50(p.nextFrameMs))} ${parts}`, value: p50(p.listReadyMs) };
+    if (p.problemMs.length) return { text: `list never shown: the page shows "${p.problem}" after ${ms(p50(p.problemMs))} ${parts}`, value: null, failed: true };
+    return { text: `list never shown (items seen: ${p.itemsShown.join(', ')})`, value: null, failed: true };
+  };
+  const popup10k = popupCell('10000');
+  const popup2k = popupCell('2000');
+  const memStatus = (() => {
+    const steady = Math.max(memOps?.vm_rss_kb ?? 0, out.rssKb ?? 0) || null;
+    let text = verdict(steady && steady / 1024, 20);
+    if (memOps?.vm_hwm_kb && memOps.vm_hwm_kb / 1024 > 20) text += `; peak VmHWM ${mb(memOps.vm_hwm_kb)} is not`;
+    if (mem10k?.vm_rss_kb && mem10k.vm_rss_kb / 1024 > 20) text += `; not met with 10,000 passkeys`;
+    return text;
+  })();
+
   const rows = [
-    budgetRow('Page shim size (minified)', '≤ 4 KB', sz.shimFiles.map((f) => `${f.file} ${kb(f.bytes)} (gzip ${kb(f.gzip)})`).join(', ') || '—', verdict(shimBytes, 4096)),
-    budgetRow('Page shim work per page', '≤ 0.2 ms', '—', 'not measured yet'),
-    budgetRow('Page-load cost of the shim', 'within noise', '—', 'not measured yet'),
-    budgetRow('WASM core size', '≤ 400 KB', sz.wasmFiles.map((f) => `${f.file} ${kb(f.bytes)}`).join(', ') || '—', verdict(wasmBytes, 400 * 1024)),
-    budgetRow('WASM instantiation', '≤ 15 ms', ms(out.wasmInitMs), verdict(out.wasmInitMs, 15)),
-    budgetRow(
-      'Warm ceremony overhead (p50)',
-      '≤ 3 ms',
-      dist(warmOverhead),
-      metricsInconsistent ? 'not measured yet (extension metrics inconsistent)' : verdict(p50(warmOverhead), 3),
-    ),
-    budgetRow('Cold start → window requested (p50)', '≤ 60 ms', dist(cold.toRequested), verdict(p50(cold.toRequested), 60)),
-    budgetRow('Cold start → window interactive (p50)', '≤ 150 ms', dist(cold.toReady), verdict(p50(cold.toReady), 150)),
-    budgetRow('Host round trip, open port (p50)', '≤ 1 ms', dist(host.pingMs ?? []), verdict(p50(host.pingMs ?? []), 1)),
-    budgetRow(
-      'Vault sign',
-      '≤ 0.5 ms',
-      `host time per vault sign-in ${dist(signHost)} (includes round trips)`,
-      p50(signHost) == null ? 'not measured yet' : p50(signHost) <= 0.5 ? 'met' : 'not measured yet (only an upper bound incl. round trips)',
-    ),
-    budgetRow('TPM sign overhead over bare tss-esapi', '≤ 1 ms', '—', 'not measured yet (Hardware store not available)'),
-    budgetRow('Host resident memory', '≤ 20 MB', out.rssKb ? `${(out.rssKb / 1024).toFixed(1)} MB (VmRSS)` : '—', verdict(out.rssKb && out.rssKb / 1024, 20)),
-    budgetRow('10,000 passkeys: popup list ready', '≤ 100 ms', '—', 'not measured yet'),
-    budgetRow('10,000 passkeys: lookup by RP ID', '≤ 1 ms', '—', 'not measured yet'),
+    budgetRow('Page shim size (minified)', '≤ 4 KB', sz.shimFiles.map((f) => `${f.file} ${kb(f.bytes)} (gzip ${kb(f.gzip)})`).join(', ') || '—', na, verdict(shimBytes, 4096),
+      'Bytes of the built MAIN-world content script(s) named in the manifest.'),
+    budgetRow('Page shim work per page', '≤ 0.2 ms', `cold (parse + compile + run) ${dist(out.shimWorkMs?.cold ?? [])}; warm (compilation cache hit) ${dist(out.shimWorkMs?.warm ?? [])}`, na,
+      out.shimWorkMs ? `${verdict(p50(out.shimWorkMs.cold), 0.2)} cold; ${verdict(p50(out.shimWorkMs.warm), 0.2)} warm` : 'not measured',
+      `In ${SHIM_N} fresh tabs of a Chromium without the extension, the built shim.js is run as an inline classic <script> in ${SHIM_K} fresh same-origin iframes per tab, performance.now() around all of them ÷ ${SHIM_K}; cold = source made unique per frame (parse + compile + run), warm = the same source (V8's compilation cache hit, mostly the run).`),
+    budgetRow('Page-load cost of the extension', 'within noise', loadCell, na, loadStatus,
+      `A plain HTML page (no scripts) from a local server loaded ${LOAD_N} times in a fresh tab of the Keyplace Chromium (shim + bridge injected) and of a Chromium without the extension, alternating, after 3 warm-ups; loadEventEnd of the navigation entry; "within noise" = difference of medians ≤ the larger IQR.`),
+    budgetRow('WASM core size', '≤ 400 KB', sz.wasmFiles.map((f) => `${f.file} ${kb(f.bytes)}`).join(', ') || '—', na, verdict(wasmBytes, 400 * 1024),
+      'Bytes of the .wasm files in the built extension (after wasm-bindgen).'),
+    budgetRow('WASM instantiation (cold worker)', '≤ 15 ms', dist(cold.wasmMs ?? []), na, verdict(p50(cold.wasmMs ?? []), 15),
+      "keyplaceMetrics.wasmInstantiateMs (the worker's performance.now() around init(), fetch included), read after each cold start."),
+    budgetRow('Warm ceremony overhead, Vault (p50)', '≤ 3 ms', dist(vaultOverhead), vaCeremony, overheadStatus(vaultOverhead),
+      "The worker's own metrics: ceremony total − time the window waited for the person − host time (create and get pooled); the virtual authenticator is timed in the page around create()/get()."),
+    budgetRow('Warm ceremony overhead, Hardware (p50)', '≤ 3 ms', dist(hardwareOverhead), vaCeremony, hardwareOverhead.length ? overheadStatus(hardwareOverhead) : 'not measured',
+      'As for Vault, with the passkey in the TPM (swtpm) and its PIN typed in the window.'),
+    budgetRow('Cold start → window requested (p50)', '≤ 60 ms', dist(cold.toRequested), na, verdict(p50(cold.toRequested), 60),
+      "Worker stopped with CDP ServiceWorker.stopAllWorkers, then a vault create() from the page; page call time → the worker's firstWindowRequestAt."),
+    budgetRow('Cold start → window interactive (p50)', '≤ 150 ms', dist(cold.toReady), na, verdict(p50(cold.toReady), 150),
+      "Same cold ceremonies; page call time → the ceremony's windowReadyAt (the window reported itself ready)."),
+    budgetRow('Host round trip, open port (p50)', '≤ 1 ms', `${dist(host.pingMs ?? [])} from the worker; \`hello\` over pipes without a browser ${hb(hbx?.hello_round_trip_ms)}`, na, verdict(p50(host.pingMs ?? []), 1),
+      `keyplaceBench.hostPing: ${PING_N} sequential pings over the worker's open connectNative port (worker timer resolution 0.1 ms); host_bench: ${hbx?.hello_round_trip_ms?.n ?? 200} \`hello\` requests over the host's stdin/stdout framing.`),
+    budgetRow('Vault sign', '≤ 0.5 ms', vaultSign ? `round trip ${hb(vaultSign)}; minus \`hello\` round trip (${ms(helloP50)}) = ${ms(vaultOwn)}` : '—', na,
+      vaultOwn == null ? 'not measured' : `${verdict(vaultOwn, 0.5)} (round trip: ${verdict(vaultSign.p50, 0.5)})`,
+      'host_bench: 200 `sign` requests for a vault credential with the vault unlocked, over stdin/stdout framing; judged on the median minus the median `hello` round trip (the request\'s own cost).'),
+    budgetRow('TPM sign overhead over bare tss-esapi', '≤ 1 ms',
+      tpm ? `host \`sign\` round trip ${hb(tpm.host_sign_round_trip_ms)} − bare TPM2_Sign ${hb(tpm.bare_sign_ms)} = ${ms(tpmOverhead)}; bare load + sign + flush (what the host does per sign) ${hb(tpm.bare_load_sign_flush_ms)}, host − that = ${ms(tpm.overhead_vs_bare_load_sign_flush_ms)}` : '—',
+      na, verdict(tpmOverhead, 1),
+      'host_bench on one swtpm: bare tss-esapi TPM2_Sign with the key loaded once and the SRK-salted HMAC session reused (median of 50), then the host\'s `sign` request with the PIN (median of 50), same key template and session kind.'),
+    budgetRow('Host resident memory', '≤ 20 MB',
+      `${mb(memOps?.vm_rss_kb)} VmRSS after hello/vault/TPM operations (peak VmHWM ${mb(memOps?.vm_hwm_kb)}); ${mb(out.rssKb)} in the browser run after the ceremonies; ${mb(mem10k?.vm_rss_kb)} after listing 10,000 passkeys`,
+      na, memStatus, 'VmRSS / VmHWM from /proc/<pid>/status of the host process (host_bench\'s child, and the browser\'s host found by its data dir).'),
+    budgetRow('10,000 passkeys: popup list ready', '≤ 100 ms', popup10k ? popup10k.text : '—', na,
+      popup10k ? (popup10k.failed ? 'not met (never ready)' : verdict(popup10k.value, 100)) : 'not measured',
+      `popup.html opened as a tab ${POPUP_N} times (after a warm-up) in a Chromium whose data dir holds ${many?.count ?? 10000} vault passkeys; a MutationObserver installed at document start records performance.now() (from navigation start) when the last list item is in the DOM.`),
+    budgetRow('10,000 passkeys: lookup by RP ID', '≤ 1 ms', lookup ? `${hb(lookup)} round trip (${many.list_by_rp_id_count} results); own cost ≈ ${ms(lookup.p50 - helloP50)}` : '—', na,
+      lookup ? `${verdict(lookup.p50, 1)} (own cost: ${verdict(lookup.p50 - helloP50, 1)})` : 'not measured',
+      'host_bench: `list` with `rp_id` (one of 1,000 sites, 10 passkeys each) on a database of 10,000 vault passkeys, over stdin/stdout framing, median of 200.'),
+  ];
+
+  const cols = [
+    ['Keyplace vault (create)', vault.create], ['Keyplace vault (get)', vault.get],
+    ['Keyplace hardware (create)', hardware.create], ['Keyplace hardware (get)', hardware.get],
   ];
   const side = [
-    `| | Keyplace vault (create) | Keyplace vault (get) | virtual authenticator (create) | virtual authenticator (get) |`,
-    `|---|---|---|---|---|`,
-    `| active time, p50 / p90 | ${dist(vault.create?.activeMs ?? [])} | ${dist(vault.get?.activeMs ?? [])} | ${dist(base.createMs ?? [])} | ${dist(base.getMs ?? [])} |`,
-    `| of which host | ${dist(vault.create?.hostMs ?? [])} | ${dist(vault.get?.hostMs ?? [])} | | |`,
-    `| of which WASM core | ${dist(vault.create?.coreMs ?? [])} | ${dist(vault.get?.coreMs ?? [])} | | |`,
-    `| overhead (active − host) | ${dist(vault.create?.overheadMs ?? [])} | ${dist(vault.get?.overheadMs ?? [])} | | |`,
-    `| window requested → ready (warm) | ${dist(vault.create?.windowReadyMs ?? [])} | ${dist(vault.get?.windowReadyMs ?? [])} | | |`,
+    `| | ${cols.map(([name]) => name).join(' | ')} | virtual authenticator (create) | virtual authenticator (get) |`,
+    `|---|${cols.map(() => '---|').join('')}---|---|`,
+    `| active time (total − waiting for the person), p50 / p90 | ${cols.map(([, c]) => dist(c?.activeMs ?? [])).join(' | ')} | ${dist(base.createMs ?? [])} | ${dist(base.getMs ?? [])} |`,
+    `| of which host (key operation + round trips) | ${cols.map(([, c]) => dist(c?.hostMs ?? [])).join(' | ')} | | |`,
+    `| of which WASM core | ${cols.map(([, c]) => dist(c?.coreMs ?? [])).join(' | ')} | | |`,
+    `| overhead (active − host) | ${cols.map(([, c]) => dist(c?.overheadMs ?? [])).join(' | ')} | | |`,
+    `| window requested → ready (warm) | ${cols.map(([, c]) => dist(c?.windowReadyMs ?? [])).join(' | ')} | | |`,
   ];
+
+  const extra = [];
+  if (many) {
+    const la = many.list_all_answer ?? {};
+    extra.push(
+      `- 10,000 passkeys were made ${many.how}: ${ms(many.create_total_ms)} in all, ${ms(many.create_per_credential_ms)} each.`,
+      `- \`list\` with no filter (what the popup asks for) on 10,000 passkeys: ${hb(many.list_all_ms)}; ${la.ok ? `${la.count} credentials, ${kb(la.bytes)}` : `answered \`${la.error?.code}\`: "${la.error?.message}"`}.`,
+      `- \`list\` by an RP ID with no passkeys on 10,000: ${hb(many.list_by_unknown_rp_id_ms)}.`,
+    );
+  }
+  if (popup2k) extra.push(`- Popup with 2,000 passkeys (a list that fits the 1 MiB native-messaging cap): ${popup2k.text}.`);
+  if (tpm) extra.push(`- Hardware \`create\` round trip in host_bench: ${ms(tpm.host_create_round_trip_ms)} (one sample).`);
+  extra.push(
+    `- Browser passkey signed in through Keyplace's pass-through (no window), page-timed: ${dist(base.passthroughGetMs ?? [])}.`,
+    `- Cold start, worker start → window requested: ${dist(cold.workerToRequested ?? [])}; page call → window requested: ${dist(cold.toRequested ?? [])}.`,
+  );
+
   return [
     `# Keyplace benchmarks`,
     ``,
-    `Generated by \`npm run bench\` (tests/bench/run.mjs). Medians and p90 (nearest rank). Machine: ${env.nproc} CPUs (${env.cpu}), ${env.chromium}, Node ${env.node}, ${env.date}. N = ${env.n} create+get per path, ${env.coldN} cold starts.`,
+    `Generated by \`xtask/xtask.sh bench\` (tests/bench/run.mjs, native-host/examples/host_bench.rs). Medians and p90 (nearest rank). No figure here is asserted anywhere.`,
     ``,
-    `Keyplace timings come from the service worker's own metrics (\`globalThis.keyplaceMetrics\`): "active" is the ceremony's total minus the time the consent window waited for the person, so the test's clicking is excluded. The virtual authenticator is timed in the page with performance.now() around create()/get().`,
+    `Machine: nproc ${env.nproc} (${env.cpu}), load average at start ${env.load}; ${env.chromium}; Node ${env.node}; ${env.date}. N = ${env.n} create+get per path, ${env.coldN} cold starts.`,
+    ``,
+    `Keyplace ceremony timings come from the service worker's own metrics (\`globalThis.keyplaceMetrics\`), so the test's clicking and typing are excluded. The virtual authenticator is Chromium's own (CDP WebAuthn, ctap2.1, internal, UV), measured in the same run, timed in the page with performance.now() around create()/get(). Host figures come from host_bench, which drives the real host binary over its stdin/stdout framing without a browser.`,
     ``,
     `## Budgets (DESIGN.md)`,
     ``,
-    `| Budget | Target | Measured (p50 / p90) | Status |`,
-    `|---|---|---|---|`,
+    `| Budget | Target | Keyplace: p50 / p90 (n) | Virtual authenticator, same run | Status | Method |`,
+    `|---|---|---|---|---|---|`,
     ...rows,
     ``,
-    `## Side by side`,
+    `## Ceremonies side by side`,
     ``,
     ...side,
     ``,
-    `Browser passkey signed in through Keyplace's pass-through (no window), page-timed: ${dist(base.passthroughGetMs ?? [])}.`,
-    `Cold start, worker start → window requested: ${dist(cold.workerToRequested ?? [])}; page call → window requested: ${dist(cold.toRequested ?? [])}.`,
+    `## Other figures`,
+    ``,
+    ...extra,
     ``,
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
