@@ -210,6 +210,12 @@ pub struct DeleteParams {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct RenameParams {
+    pub credential_id: B64u,
+    pub user_name: String,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct ConfigureParams {
     pub vault_unlock_seconds: u32,
 }

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::metadata::{now_ms, CredentialRecord, Metadata, MetadataError};
 use crate::protocol::{
     AttestParams, B64u, ConfigureParams, CreateParams, DeleteParams, ErrorBody, ErrorCode,
-    ListParams, Request, Response, SignParams,
+    ListParams, RenameParams, Request, Response, SignParams,
 };
 use crate::stores::hardware::{hardware_store, HardwareStore};
 use crate::stores::vault::Vault;
@@ -28,6 +28,8 @@ const CLIENT_DATA_HASH_LEN: usize = 32;
 const CREDENTIAL_ID_LEN: usize = 16;
 const MAX_USER_ID_LEN: usize = 64;
 const MAX_RP_ID_LEN: usize = 253;
+/// An account name set by `rename`: 1 to 64 characters once trimmed, no control characters.
+pub const MAX_USER_NAME_CHARS: usize = 64;
 
 /// How long after `create` a passkey may still be self-attested (`attest`).
 pub const ATTEST_WINDOW_MS: i64 = 10 * 60 * 1000;
@@ -94,6 +96,7 @@ impl Service {
             "attest" => parse(params).and_then(|p| self.attest(p)),
             "list" => parse(params).and_then(|p| self.list(p)),
             "delete" => parse(params).and_then(|p| self.delete(p)),
+            "rename" => parse(params).and_then(|p| self.rename(p)),
             "lock" => self.lock(),
             "configure" => parse(params).and_then(|p| self.configure(p)),
             _ => Err(ErrorBody::new(
@@ -331,6 +334,15 @@ impl Service {
         Ok(json!({ "deleted": deleted }))
     }
 
+    /// Changes only the account name Keyplace shows; the relying party keeps its own user name and id.
+    fn rename(&self, params: RenameParams) -> Answer {
+        let user_name = check_user_name(&params.user_name)?;
+        let renamed = self
+            .metadata
+            .rename_credential(&params.credential_id.0, user_name)?;
+        Ok(json!({ "renamed": renamed }))
+    }
+
     fn lock(&self) -> Answer {
         for store in self.stores() {
             store.lock();
@@ -358,6 +370,23 @@ fn check_rp_id(rp_id: &str) -> Result<(), ErrorBody> {
         return Err(bad_request("rp_id must be a domain name."));
     }
     Ok(())
+}
+
+/// A new account name, trimmed: 1 to 64 characters, none of them control characters.
+fn check_user_name(name: &str) -> Result<&str, ErrorBody> {
+    let trimmed = name.trim();
+    let chars = trimmed.chars().count();
+    if chars == 0 || chars > MAX_USER_NAME_CHARS {
+        return Err(bad_request(format!(
+            "An account name must be 1 to {MAX_USER_NAME_CHARS} characters long."
+        )));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(bad_request(
+            "An account name cannot contain control characters (such as line breaks).",
+        ));
+    }
+    Ok(trimmed)
 }
 
 /// Invariant 4: the first 32 bytes must be SHA-256 of the credential's own RP ID (the caller checked the length).

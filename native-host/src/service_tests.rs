@@ -644,3 +644,80 @@ fn cose_key_and_aaguid_encodings() {
     assert_eq!(cose_key_es256(&point[1..]), None);
     assert_eq!(cose_key_es256(&[&[0x02][..], &[1; 64]].concat()), None);
 }
+
+#[test]
+fn rename_changes_only_the_account_name_and_validates_it() {
+    let (_dir, service) = service();
+    let created = create(&service, "example.com", Some("1234")).unwrap();
+    let id = created["credential_id"].clone();
+    let renamed = call(
+        &service,
+        "rename",
+        json!({"credential_id": id, "user_name": "  alice@work  "}),
+    )
+    .unwrap();
+    assert_eq!(renamed, json!({"renamed": true}));
+    let listed = call(&service, "list", json!({"credential_ids": [id]})).unwrap();
+    let credential = &listed["credentials"][0];
+    assert_eq!(credential["user_name"], "alice@work", "trimmed");
+    assert_eq!(
+        credential["user_display_name"], "Alice",
+        "display name untouched"
+    );
+    assert_eq!(credential["sign_count"], 0);
+
+    // Exactly 64 characters (not bytes) is fine; 65, empty, blank or a line break is not.
+    let sixty_four = "é".repeat(64);
+    assert_eq!(
+        call(
+            &service,
+            "rename",
+            json!({"credential_id": id, "user_name": sixty_four})
+        )
+        .unwrap(),
+        json!({"renamed": true})
+    );
+    for bad in [
+        json!(""),
+        json!("   "),
+        json!("x".repeat(65)),
+        json!("a\nb"),
+        json!(5),
+        Value::Null,
+    ] {
+        let error = call(
+            &service,
+            "rename",
+            json!({"credential_id": id, "user_name": bad}),
+        )
+        .unwrap_err();
+        assert_eq!(error.code, ErrorCode::BadRequest, "{bad}");
+    }
+    let missing_name = call(&service, "rename", json!({"credential_id": id})).unwrap_err();
+    assert_eq!(missing_name.code, ErrorCode::BadRequest);
+    let bad_id = call(
+        &service,
+        "rename",
+        json!({"credential_id": "***", "user_name": "x"}),
+    )
+    .unwrap_err();
+    assert_eq!(bad_id.code, ErrorCode::BadRequest);
+    let listed = call(&service, "list", json!({"credential_ids": [id]})).unwrap();
+    assert_eq!(listed["credentials"][0]["user_name"], "é".repeat(64));
+
+    // An unknown credential is not an error, just nothing renamed.
+    let unknown = call(
+        &service,
+        "rename",
+        json!({"credential_id": b64(&[0; 16]), "user_name": "bob"}),
+    )
+    .unwrap();
+    assert_eq!(unknown, json!({"renamed": false}));
+
+    // The key still signs for its site after a rename.
+    let data = authenticator_data("example.com", 0x01, 0);
+    assert_eq!(
+        sign(&service, &id, &data, None, false).unwrap()["sign_count"],
+        1
+    );
+}

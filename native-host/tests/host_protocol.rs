@@ -338,3 +338,53 @@ fn attest_signs_only_the_fresh_registration_of_its_own_credential() {
     assert_eq!(used["error"]["code"], "bad_request", "{used}");
     assert!(host.close().0.success());
 }
+
+#[test]
+fn rename_persists_across_processes_and_the_cli_shows_it() {
+    let env = Env::new();
+    env.install();
+    let mut host = env.start(ORIGIN);
+    let created = host.call(1, "create", create_params("example.com", Some(PIN)))["result"].clone();
+    let renamed = host.call(
+        2,
+        "rename",
+        json!({"credential_id": created["credential_id"], "user_name": "work account"}),
+    );
+    assert_eq!(renamed["result"], json!({"renamed": true}), "{renamed}");
+    let too_long = host.call(
+        3,
+        "rename",
+        json!({"credential_id": created["credential_id"], "user_name": "x".repeat(65)}),
+    );
+    assert_eq!(too_long["error"]["code"], "bad_request", "{too_long}");
+    let unknown = host.call(
+        4,
+        "rename",
+        json!({"credential_id": "AAAAAAAAAAAAAAAAAAAAAA", "user_name": "nobody"}),
+    );
+    assert_eq!(unknown["result"], json!({"renamed": false}), "{unknown}");
+    assert!(host.close().0.success());
+
+    // Another process (the other browser, or a restart) sees the new name.
+    let mut host = env.start(ORIGIN);
+    let listed = host.call(1, "list", json!({"rp_id": "example.com"}));
+    assert_eq!(
+        listed["result"]["credentials"][0]["user_name"], "work account",
+        "{listed}"
+    );
+    let signed = host.call(
+        2,
+        "sign",
+        sign_params(
+            &created["credential_id"],
+            "example.com",
+            &[3; 32],
+            Some(PIN),
+        ),
+    );
+    assert_eq!(signed["result"]["sign_count"], 1, "{signed}");
+    assert!(host.close().0.success());
+    let listing = env.cli(&["list"]);
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(text.contains("work account"), "{text}");
+}

@@ -208,6 +208,19 @@ impl Metadata {
         Ok(deleted > 0)
     }
 
+    /// Changes the account name shown for a credential; returns whether there was such a credential.
+    pub fn rename_credential(
+        &self,
+        credential_id: &[u8],
+        user_name: &str,
+    ) -> Result<bool, MetadataError> {
+        let renamed = self.connection().execute(
+            "UPDATE credentials SET user_name = ?2 WHERE credential_id = ?1",
+            params![credential_id, user_name],
+        )?;
+        Ok(renamed > 0)
+    }
+
     pub fn vault_record(&self) -> Result<Option<VaultRecord>, MetadataError> {
         Ok(self
             .connection()
@@ -399,6 +412,9 @@ pub(crate) mod tests {
         assert!(!metadata
             .any_exists(&[b"a".to_vec()], "a.example", "hardware")
             .unwrap());
+        assert!(metadata.rename_credential(b"a", "bob").unwrap());
+        assert_eq!(metadata.credential(b"a").unwrap().unwrap().user_name, "bob");
+        assert!(!metadata.rename_credential(b"nope", "bob").unwrap());
         assert!(metadata.delete_credential(b"a").unwrap());
         assert!(!metadata.delete_credential(b"a").unwrap());
     }
