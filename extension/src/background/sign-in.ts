@@ -9,6 +9,30 @@ import { afterKeyOperationFailed, CeremonyFailure, NOT_ALLOWED, toCeremonyError 
 import type { Host, HostCredential, HostHello } from './host-api';
 import { keyplaceLocation } from './locations';
 import { Stopwatch } from './metrics';
+import { clearNotice, oneLine, showNotice } from './notices';
+
+export interface PendingBrowserSignIn {
+  rpId: string;
+  /** The page's allowCredentials (b64u); a reported credential must be one of them when there are any. */
+  allowCredentialIds: string[];
+  expiresAt: number;
+}
+
+/** Sign-ins handed to the browser, waiting for the page to report which credential answered (record.ts). */
+export const browserSignIns = new Map<string, PendingBrowserSignIn>();
+/** A report may come after the page's own timeout at the latest; then the entry is dropped. */
+const REPORT_GRACE_MS = 60_000;
+
+function handToBrowser(caller: Caller, requestId: string, prepared: PreparedGet, notice?: string): CeremonyResult {
+  const now = Date.now();
+  for (const [key, pending] of browserSignIns) if (pending.expiresAt < now) browserSignIns.delete(key);
+  browserSignIns.set(caller.key(requestId), {
+    rpId: prepared.rpId,
+    allowCredentialIds: prepared.allowCredentialIds,
+    expiresAt: now + prepared.timeoutMs + REPORT_GRACE_MS,
+  });
+  return notice ? { outcome: 'browser', notice } : { outcome: 'browser' };
+}
 
 function needsPin(credential: HostCredential, hello: HostHello, userVerification: string): boolean {
   // The chip checks a hardware passkey's PIN at every use; the vault needs it when locked or for UV.
@@ -34,10 +58,15 @@ export async function signIn(host: Host, caller: Caller, requestId: string, publ
       : { rp_id: prepared.rpId };
     [candidates, hello] = await stopwatch.host(Promise.all([host.list(filter), host.hello()]));
   } catch (err) {
+    // Fail open: the browser handles it, and the toolbar button and the popup say why, in one line.
     const why = err instanceof Error ? err.message : String(err);
-    return { outcome: 'browser', notice: `Keyplace could not be reached, so your browser handles this sign-in. ${why}` };
+    const notice = oneLine(`Keyplace could not reach its host, so your browser handled this sign-in. ${why}`);
+    await showNotice(caller.tabId, prepared.rpId, notice).catch(() => undefined);
+    return handToBrowser(caller, requestId, prepared, notice);
   }
-  if (candidates.length === 0) return { outcome: 'browser' };
+  void clearNotice(caller.tabId).catch(() => undefined);
+  // Nothing of Keyplace's for this request (e.g. a security key's ids): the browser, untouched.
+  if (candidates.length === 0) return handToBrowser(caller, requestId, prepared);
 
   const accounts: AccountChoice[] = candidates.map((c) => ({
     credentialId: c.credential_id,
@@ -101,7 +130,7 @@ export async function signIn(host: Host, caller: Caller, requestId: string, publ
   try {
     const result = await runConsent(caller.key(requestId), Promise.resolve(details), prepared.timeoutMs, stopwatch, carryOut);
     if (result.kind === 'cancelled') return { outcome: 'error', error: NOT_ALLOWED };
-    if (result.kind === 'browser') return { outcome: 'browser' };
+    if (result.kind === 'browser') return handToBrowser(caller, requestId, prepared);
     stopwatch.finish('get', store);
     return { outcome: 'credential', credential: result.value };
   } catch (err) {

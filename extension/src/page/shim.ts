@@ -131,16 +131,20 @@ import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messag
     if (result.outcome === 'error') throw fail(result.error.name, result.error.message);
     // The person chose the browser (or Keyplace has nothing for this site): the page's own options, untouched.
     const credential = (await original.call(self, options)) as PublicKeyCredential | null;
-    if (kind === 'create' && credential) {
-      const response = credential.response as AuthenticatorAttestationResponse;
+    if (credential) {
+      // Only public facts, so Keyplace can show where the passkey is; `id` ties the report to the request
+      // the background handed to the browser (it accepts one report per request, from this frame only).
+      const r = credential.response as any;
+      const b = (v: ArrayBuffer) => toB64u(new Uint8Array(v));
       post({
         kp: 'kp-rec',
-        id, // ties the record to the request the background handed to the browser
+        id,
         credential: {
           id: credential.id,
-          attestationObject: toB64u(new Uint8Array(response.attestationObject)),
           authenticatorAttachment: credential.authenticatorAttachment ?? null,
-          transports: response.getTransports?.() ?? [],
+          ...(kind === 'create'
+            ? { attestationObject: b(r.attestationObject), transports: r.getTransports?.() ?? [] }
+            : { authenticatorData: b(r.authenticatorData) }),
         },
       });
     }
