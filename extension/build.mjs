@@ -46,7 +46,7 @@ await Promise.all([
 ]);
 
 await copyFile(join(wasmDir, 'keyplace_core_bg.wasm'), join(out, 'core.wasm'));
-for (const page of ['consent/consent.html', 'popup/popup.html', 'options/options.html', 'common/keyplace.css']) {
+for (const page of ['consent/consent.html', 'popup/popup.html', 'options/options.html', 'welcome/welcome.html', 'common/keyplace.css']) {
   await copyFile(join(here, 'src/ui', page), join(out, page.split('/').pop()));
 }
 

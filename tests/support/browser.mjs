@@ -106,12 +106,16 @@ export function chromiumArgs(extensionDir) {
 }
 
 /**
- * One Chromium with Keyplace loaded and its host installed, in fresh temp dirs.
+ * One Chromium with Keyplace loaded and its host installed, in fresh temp dirs (`dataDir`: use this
+ * KEYPLACE_DATA_DIR instead of a fresh one).
  * Returns {context, dirs, worker(), newPage(), close()}; close() also deletes the temp dirs.
  */
-export async function launchKeyplace({ extension = true, host = extension, extensionDir = EXTENSION_DIR, env = {} } = {}) {
+export async function launchKeyplace({ extension = true, host = extension, extensionDir = EXTENSION_DIR, env = {}, dataDir, keepWelcome = false } = {}) {
   checkBuildOutputs({ extension: extension && extensionDir === EXTENSION_DIR, host });
   const dirs = await makeTempDirs();
+  // A given KEYPLACE_DATA_DIR (e.g. shared with a Firefox: one passkey, two browsers) is used as it is
+  // and, being outside dirs.root, is not deleted by close().
+  if (dataDir) dirs.data = dataDir;
   let context;
   try {
     if (host) await installHost(dirs);
@@ -130,6 +134,12 @@ export async function launchKeyplace({ extension = true, host = extension, exten
   }
   // Locator waits fail within 15 s with Playwright's call log rather than hanging the suite.
   context.setDefaultTimeout(15_000);
+  // Keyplace opens its first-run page on install; it would take the focus the browser's own WebAuthn
+  // needs, so it is closed before a test starts (keepWelcome: a test that checks it).
+  if (extension && extensionDir === EXTENSION_DIR && !keepWelcome) {
+    const welcome = await firstRunPage(context).catch(() => null);
+    await welcome?.close().catch(() => {});
+  }
   const session = {
     context,
     dirs,
@@ -145,6 +155,29 @@ export async function launchKeyplace({ extension = true, host = extension, exten
     },
   };
   return session;
+}
+
+/** Keyplace's first-run page (welcome.html), opened by the extension itself on install. */
+export function firstRunPage(context, { timeout = 15_000 } = {}) {
+  const url = `${EXTENSION_ORIGIN}/welcome.html`;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (fn, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      context.off('page', follow);
+      fn(value);
+    };
+    const timer = setTimeout(() => finish(reject, new Error(`no first-run page within ${timeout} ms`)), timeout);
+    // A tab can be announced before its URL is known: follow each one until it commits a URL.
+    const follow = (page) => {
+      if (page.url() === url) return finish(resolve, page);
+      page.waitForURL(url, { timeout, waitUntil: 'commit' }).then(() => finish(resolve, page), () => {});
+    };
+    context.on('page', follow);
+    for (const page of context.pages()) follow(page);
+  });
 }
 
 export async function serviceWorker(context, origin = EXTENSION_ORIGIN) {

@@ -49,6 +49,15 @@ export async function callerOf(sender: chrome.runtime.MessageSender): Promise<Ca
     tabId,
     frameId,
     windowId: tab.windowId ?? null,
+    // tabIdOfKey() below reads this format back.
     key: (requestId) => `${tabId}:${frameId}:${requestId}`,
   };
+}
+
+/** The tab a request key (from Caller.key, "tabId:frameId:requestId") belongs to, or null. */
+export function tabIdOfKey(key: string): number | null {
+  const end = key.indexOf(':');
+  if (end <= 0) return null;
+  const tabId = Number(key.slice(0, end));
+  return Number.isInteger(tabId) && tabId >= 0 ? tabId : null;
 }

@@ -3,11 +3,12 @@
 // out, the window is closed, the page aborts, or the ceremony times out.
 import type { ConsentDetails, Decision } from '../shared/messages';
 import type { Stopwatch } from './metrics';
+import { tabIdOfKey } from './caller';
 
 /** What carrying out a decision gave: done, or a problem the person can fix in the window (wrong PIN). */
 export type DecisionOutcome<T> = { done: T } | { retry: string };
 
-export type ConsentResult<T> = { kind: 'done'; value: T } | { kind: 'browser' } | { kind: 'cancelled' };
+export type ConsentResult<T> = { kind: 'done'; value: T } | { kind: 'browser'; remember?: boolean } | { kind: 'cancelled' };
 
 interface Session {
   /** May still be settling (e.g. the host's store status) while the window opens. */
@@ -37,6 +38,18 @@ export async function consentDecide(requestId: string, decision: Decision): Prom
   return session.decide(decision);
 }
 
+/** Makes the calling tab active in its window and focuses that window (best effort: it may be gone). */
+async function focusCaller(requestId: string): Promise<void> {
+  const tabId = tabIdOfKey(requestId);
+  if (tabId === null) return;
+  try {
+    const tab = await chrome.tabs.update(tabId, { active: true });
+    if (tab?.windowId !== undefined) await chrome.windows.update(tab.windowId, { focused: true });
+  } catch {
+    // The tab or its window was closed meanwhile: the page is gone too.
+  }
+}
+
 /** Ends a session early, e.g. because the page aborted its request. */
 export function abortConsent(requestId: string): void {
   sessions.get(requestId)?.cancel();
@@ -64,8 +77,11 @@ export function runConsent<T>(
       stopwatch.waitingMs += performance.now() - openedAt - workMs;
       const session = sessions.get(requestId);
       sessions.delete(requestId);
-      if (session?.windowId != null) chrome.windows.remove(session.windowId).catch(() => undefined);
+      const closed = session?.windowId != null ? chrome.windows.remove(session.windowId).catch(() => undefined) : Promise.resolve();
       if (result instanceof Error) reject(result);
+      // The page is about to call the browser's own WebAuthn, which Firefox allows only from a tab in the
+      // focused window: once our window is gone, bring the page's tab and window back first.
+      else if (result.kind === 'browser') void closed.then(() => focusCaller(requestId)).then(() => resolve(result));
       else resolve(result);
     };
     const timer = setTimeout(() => finish({ kind: 'cancelled' }), timeoutMs);
@@ -82,7 +98,7 @@ export function runConsent<T>(
           return { ok: true };
         }
         if (decision.action === 'browser') {
-          finish({ kind: 'browser' });
+          finish({ kind: 'browser', remember: decision.remember === true });
           return { ok: true };
         }
         const started = performance.now();

@@ -3,11 +3,14 @@
 import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
 import { callerOf } from './caller';
 import { abortConsent, consentDecide, consentDetails } from './consent';
-import { core, ready, wasmInstantiateMs } from './core';
+import { ready, wasmInstantiateMs } from './core';
 import { Host } from './host-api';
-import { listPasskeys, recordBrowserPasskey } from './locations';
+import { deletePasskey, listPasskeys, renamePasskey } from './locations';
+import { forgetTab } from './notices';
+import { recordFromPage } from './record';
 import { metrics } from './metrics';
-import { browserRegistrations, register } from './register';
+import { register } from './register';
+import { getSettings, listRules, removeRule, ruleForInput, setRule, setSettings } from './rules';
 import { signIn } from './sign-in';
 
 const host = new Host();
@@ -42,14 +45,10 @@ async function fromContentScript(message: BridgeMessage, sender: chrome.runtime.
         : signIn(host, caller, message.id, message.publicKey, permissionAllowed);
     }
     case 'record': {
-      // Only for a request this very frame handed to the browser, and only once.
-      const pending = browserRegistrations.get(caller.key(message.id));
-      if (!pending) return undefined;
-      browserRegistrations.delete(caller.key(message.id));
+      // Only for a request this very frame handed to the browser, and only once (record.ts).
       await ready;
       try {
-        const facts = core.inspectRegistration(message.credential.attestationObject);
-        await recordBrowserPasskey(pending.rpId, pending.userName, message.credential, facts);
+        await recordFromPage(host, caller, message.id, message.credential);
       } catch (err) {
         console.warn('Keyplace: could not record where a passkey went', err);
       }
@@ -68,9 +67,36 @@ async function fromExtensionPage(message: UiMessage): Promise<unknown> {
     case 'consent:decide':
       return consentDecide(message.requestId, message.decision);
     case 'popup:list':
-      return listPasskeys(host);
+      return listPasskeys(host, { tabId: message.tabId, site: message.site });
+    case 'popup:rename':
+      return renamePasskey(host, message.credentialId, message.keyplace, message.userName);
+    case 'popup:delete':
+      return deletePasskey(host, message.credentialId, message.keyplace);
+    case 'rules:get':
+      await ready; // site names go through the core's Public Suffix List
+      return ruleForInput(message.site);
+    case 'rules:set':
+      await ready;
+      return setRule(message.site, message.choice);
+    case 'rules:remove':
+      await ready;
+      return removeRule(message.site);
+    case 'rules:list':
+      return listRules();
+    case 'settings:get':
+      return getSettings(host);
+    case 'settings:set':
+      return setSettings(host, message.settings ?? {});
   }
 }
+
+// First run: a page that explains the three places a passkey can live.
+chrome.runtime.onInstalled.addListener(({ reason }) => {
+  if (reason === 'install') void chrome.tabs.create({ url: chrome.runtime.getURL('welcome.html') });
+});
+
+// A closed tab's "!" notice goes with it.
+chrome.tabs.onRemoved.addListener((tabId) => void forgetTab(tabId));
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (sender.id !== chrome.runtime.id) return false;

@@ -17,11 +17,11 @@ export interface PageRequest {
   publicKey: unknown;
 }
 
-/** Window channel, page shim -> bridge: a Browser-path registration succeeded; record where it went. */
+/** Window channel, page shim -> bridge: a Browser-path registration or sign-in succeeded; record where it went. */
 export interface PageRecord {
   kp: 'kp-rec';
   id: string;
-  credential: BrowserCredentialSummary;
+  credential: BrowserCredentialSummary | BrowserAssertionSummary;
 }
 
 /** Window channel, page shim -> bridge: the page aborted its own request. */
@@ -51,17 +51,25 @@ export interface BrowserCredentialSummary {
   transports: string[];
 }
 
+/** Only public facts about a sign-in the browser answered (get() handed to it): never key material. */
+export interface BrowserAssertionSummary {
+  id: string;
+  /** b64u; its rpIdHash must be SHA-256 of the RP ID of the request that was handed to the browser. */
+  authenticatorData: string;
+  authenticatorAttachment: string | null;
+}
+
 /** Runtime messages, bridge -> background. */
 export type BridgeMessage =
   | { type: 'ceremony'; id: string; kind: 'create' | 'get'; publicKey: unknown; permissionAllowed: boolean }
-  | { type: 'record'; id: string; credential: BrowserCredentialSummary }
+  | { type: 'record'; id: string; credential: BrowserCredentialSummary | BrowserAssertionSummary }
   | { type: 'abort'; id: string };
 
 /** What a person decided in the consent window. */
 export type Decision =
   | { action: 'cancel' }
-  | { action: 'browser' }
-  | { action: 'create'; store: StoreId; accountName: string; pin: string | null }
+  | { action: 'browser'; remember?: boolean }
+  | { action: 'create'; store: StoreId; accountName: string; pin: string | null; remember?: boolean }
   | { action: 'sign'; credentialId: string; pin: string | null };
 
 export type StoreId = 'vault' | 'hardware';
@@ -70,7 +78,39 @@ export type StoreId = 'vault' | 'hardware';
 export type UiMessage =
   | { type: 'consent:details'; requestId: string }
   | { type: 'consent:decide'; requestId: string; decision: Decision }
-  | { type: 'popup:list' };
+  | { type: 'popup:list'; tabId?: number; site?: string }
+  // Popup: rename / delete one passkey. keyplace = in the host (renamed there, destroyed there); else a
+  // passkey the browser holds, which Keyplace only records (renamed / forgotten in extension storage).
+  | { type: 'popup:rename'; credentialId: string; keyplace: boolean; userName: string }
+  | { type: 'popup:delete'; credentialId: string; keyplace: boolean }
+  // Site rules and settings (background/rules.ts). rules:get answers a SiteRule for one site or RP ID.
+  | { type: 'rules:get'; site: string }
+  | { type: 'rules:set'; site: string; choice: Choice }
+  | { type: 'rules:remove'; site: string }
+  | { type: 'rules:list' }
+  | { type: 'settings:get' }
+  | { type: 'settings:set'; settings: Partial<Settings> };
+
+/** Where passkeys for a site go: a store, the browser, or ask in the Keyplace window. */
+export type Choice = 'hardware' | 'vault' | 'browser' | 'ask';
+
+/** The rule that applies to a site or RP ID: its own (exact RP ID, else registrable domain) or the default. */
+export interface SiteRule {
+  /** The registrable domain of what was asked (what a person calls the site). */
+  site: string;
+  choice: Choice;
+  /** The rule's key when a rule applies (an exact RP ID or a registrable domain); null = the default choice. */
+  ruleSite: string | null;
+}
+
+export interface Settings {
+  defaultChoice: Choice;
+  /** How long a correct PIN keeps the vault unlocked; 0 = ask every time. Kept by the host (`configure`). */
+  vaultLockSeconds: number;
+}
+
+/** Answer of rules:set / rules:remove / settings:set. */
+export type RulesAnswer<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface StoreStatus {
   id: StoreId;
@@ -100,6 +140,12 @@ export interface ConsentDetails {
   stores: StoreStatus[];
   hostProblem: string | null;
   accounts: AccountChoice[];
+  /** Registration: the site (registrable domain) for "Always use this for <site>". */
+  site?: string;
+  /** Registration under a rule (or a default choice) for a Keyplace store: only that store is offered. */
+  rule?: { site: string; store: StoreId; fromDefault: boolean } | null;
+  /** Registration: the default choice could not be followed (its store is unavailable); shown as a notice. */
+  defaultProblem?: string | null;
 }
 
 /** A row of the popup: one passkey and where it is. */
@@ -109,12 +155,23 @@ export interface PasskeyRow {
   userName: string;
   location: string;
   keyplace: boolean;
+  /** Which icon goes with the location. */
+  icon: LocationIcon;
+  /** Who holds it, without the "(synced)" part, e.g. "Google Password Manager". */
+  provider: string;
   createdAt: number;
   lastUsedAt: number | null;
   signCount: number | null;
 }
 
+export type LocationIcon = 'chip' | 'vault' | 'cloud' | 'key' | 'device';
+
 export interface PopupList {
   rows: PasskeyRow[];
   hostProblem: string | null;
+  /** The one-line notice of the asked tab (or site): Keyplace stepped aside and the browser handled it. */
+  notice: string | null;
 }
+
+/** Answer of popup:rename / popup:delete. */
+export type PopupAnswer = { ok: true } | { ok: false; error: string };

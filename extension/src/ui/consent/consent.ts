@@ -1,13 +1,13 @@
 // The consent window: where the person decides where a new passkey lives, or which passkey signs in.
 // It only displays what the background says and sends back a decision; it never talks to the host.
-import type { AccountChoice, ConsentDetails, Decision, StoreStatus, UiMessage } from '../../shared/messages';
+import type { AccountChoice, ConsentDetails, Decision, StoreId, StoreStatus, UiMessage } from '../../shared/messages';
 import { byId, element } from '../common/dom';
 
 const requestId = new URLSearchParams(location.search).get('request') ?? '';
 
 const STORE_TEXT: Record<'hardware' | 'vault' | 'browser', { label: string; why: string }> = {
-  hardware: { label: 'Hardware — the chip in this computer', why: 'Cannot be copied, even by malware. Lost if this device is lost.' },
-  vault: { label: 'Vault — Keyplace vault on this computer', why: 'Encrypted on this device. You can back it up on purpose.' },
+  hardware: { label: 'Hardware — the chip in this computer', why: 'Cannot be copied, even by malware. Lost with this device.' },
+  vault: { label: 'Vault — Keyplace vault on this computer', why: 'Stays on this device, encrypted. You can back it up on purpose.' },
   browser: {
     label: 'Browser — your browser, a security key, a phone or a password manager',
     why: 'May be synced to your account: convenient, but whoever takes over the account gets it.',
@@ -42,7 +42,7 @@ function pinNeed(details: ConsentDetails): 'none' | 'enter' | 'choose' {
     return account?.needsPin ? 'enter' : 'none';
   }
   const store = details.stores.find((s) => s.id === selected('store'));
-  if (!store) return 'none';
+  if (!store?.available) return 'none';
   // A hardware passkey gets its own PIN, which the chip itself checks at every sign-in.
   if (store.id === 'hardware') return 'choose';
   if (!store.initialized) return 'choose';
@@ -68,9 +68,64 @@ function updatePinFields(details: ConsentDetails): void {
   byId('pin-hint').textContent = need === 'none' ? '' : pinHint(details, need);
 }
 
+const STORE_NAME: Record<StoreId, string> = { hardware: 'Hardware', vault: 'Vault' };
+
+/** "Change it in Keyplace options." with a link that opens the options page. */
+function optionsLink(): HTMLElement {
+  const link = element('a', { href: chrome.runtime.getURL('options.html'), target: '_blank' }, 'Keyplace options');
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    void chrome.runtime.openOptionsPage();
+  });
+  return link;
+}
+
+/** Registration under a rule: only the rule's store, preselected; nothing else to choose. */
+function renderRule(details: ConsentDetails, rule: NonNullable<ConsentDetails['rule']>): void {
+  const name = STORE_NAME[rule.store];
+  byId('title').textContent = `Create a passkey for ${details.rpId}`;
+  byId('subtitle').textContent = `Requested by ${details.origin}.`;
+  const line = byId('rule-line');
+  line.hidden = false;
+  line.append(
+    rule.fromDefault ? `Your default choice: always ${name}. ` : `Your rule for ${rule.site}: always ${name}. `,
+    'Change it in ',
+    optionsLink(),
+    '.',
+  );
+  const store = details.stores.find((s) => s.id === rule.store);
+  const set = element('fieldset', {}, element('legend', {}, 'Where this passkey will live'));
+  set.append(radio('store', rule.store, STORE_TEXT[rule.store].label, STORE_TEXT[rule.store].why, !store?.available));
+  byId('choices').append(set);
+  (byId(`store-${rule.store}`) as HTMLInputElement).checked = true;
+  if (!store?.available) {
+    // The rule's store cannot be used here. "Hardware only" means no other place for this site; a Vault
+    // rule (this device, not synced) may still let the person hand this one to the browser on purpose.
+    const unavailable = byId('unavailable');
+    unavailable.hidden = false;
+    unavailable.setAttribute('role', 'alert');
+    unavailable.textContent =
+      `${name} is unavailable: ${store?.reason ?? 'unknown reason'} ` +
+      (rule.store === 'hardware'
+        ? 'Your rule allows only Hardware for this site, so no other place is offered.'
+        : 'You can cancel, or let your browser create this one passkey (it may be synced).');
+    byId('confirm').hidden = true;
+    byId('other').hidden = rule.store === 'hardware';
+    return;
+  }
+  byId('account-field').hidden = false;
+  (byId('account-name') as HTMLInputElement).value = details.userName;
+  byId('confirm').textContent = 'Create passkey';
+}
+
 function renderCreate(details: ConsentDetails): void {
+  if (details.rule) return renderRule(details, details.rule);
   byId('title').textContent = `Create a passkey for ${details.rpId}`;
   byId('subtitle').textContent = `Requested by ${details.origin}. Choose where it lives.`;
+  if (details.defaultProblem) {
+    byId('rule-line').hidden = false;
+    byId('rule-line').textContent = details.defaultProblem;
+  }
   const set = element('fieldset', {}, element('legend', {}, 'Where should this passkey live?'));
   const status = (id: 'hardware' | 'vault'): StoreStatus | undefined => details.stores.find((s) => s.id === id);
   for (const id of ['hardware', 'vault'] as const) {
@@ -84,6 +139,9 @@ function renderCreate(details: ConsentDetails): void {
   (byId(`store-${preferred}`) as HTMLInputElement).checked = true;
   byId('account-field').hidden = false;
   (byId('account-name') as HTMLInputElement).value = details.userName;
+  const site = details.site ?? details.rpId;
+  byId('remember-label').textContent = `Always use this for ${site}`;
+  byId('remember-field').hidden = false;
   byId('confirm').textContent = 'Create passkey';
 }
 
@@ -117,10 +175,11 @@ function decisionFrom(details: ConsentDetails): Decision | string {
   const pinOrNull = need === 'none' ? null : pin;
   if (details.kind === 'get') return { action: 'sign', credentialId: selected('account') ?? '', pin: pinOrNull };
   const store = selected('store');
-  if (store === 'browser') return { action: 'browser' };
+  const remember = !byId('remember-field').hidden && (byId('remember') as HTMLInputElement).checked;
+  if (store === 'browser') return { action: 'browser', remember };
   if (store !== 'vault' && store !== 'hardware') return 'Choose where the passkey should live.';
   const accountName = (byId('account-name') as HTMLInputElement).value;
-  return { action: 'create', store, accountName, pin: pinOrNull };
+  return { action: 'create', store, accountName, pin: pinOrNull, remember };
 }
 
 async function decide(decision: Decision): Promise<void> {
@@ -162,7 +221,8 @@ async function main(): Promise<void> {
   });
   byId('cancel').addEventListener('click', () => void decide({ action: 'cancel' }));
   byId('other').addEventListener('click', () => void decide({ action: 'browser' }));
-  (document.querySelector('input:not([disabled])') as HTMLInputElement | null)?.focus();
+  const first = [...document.querySelectorAll<HTMLInputElement>('input:not([disabled])')].find((i) => i.offsetParent !== null);
+  (first ?? byId('cancel')).focus();
 }
 
 void main();

@@ -1,1 +1,146 @@
-// Options page: site rules, default choice, vault lock time (filled in by the rules work).
+// Options page: site rules, the default choice and the vault lock time. Every change is saved at once
+// (by the background, which checks it) and confirmed in the status line.
+import type { Choice, RulesAnswer, Settings, UiMessage } from '../../shared/messages';
+import { byId, element } from '../common/dom';
+
+const CHOICE_TEXT: Record<Choice, string> = {
+  ask: 'Ask every time',
+  hardware: 'Hardware (chip, cannot be copied)',
+  vault: 'Vault (this device)',
+  browser: 'Browser (may be synced)',
+};
+const RULE_CHOICES: Choice[] = ['hardware', 'vault', 'browser', 'ask'];
+const DEFAULT_CHOICES: Choice[] = ['ask', 'hardware', 'vault', 'browser'];
+const LOCK_TIMES: [number, string][] = [
+  [0, 'Every use (always ask for the PIN)'],
+  [60, '1 minute'],
+  [300, '5 minutes'],
+  [900, '15 minutes'],
+  [3600, '1 hour'],
+  [14_400, '4 hours'],
+  [86_400, '1 day'],
+];
+
+function send<T>(message: UiMessage): Promise<T> {
+  return chrome.runtime.sendMessage(message) as Promise<T>;
+}
+
+function say(text: string): void {
+  byId('problem').hidden = true;
+  byId('status').textContent = text;
+}
+
+function problem(text: string): void {
+  byId('status').textContent = '';
+  const p = byId('problem');
+  p.textContent = text;
+  p.hidden = false;
+}
+
+function choiceSelect(choices: Choice[], value: Choice, attributes: Record<string, string> = {}): HTMLSelectElement {
+  const select = element('select', attributes) as HTMLSelectElement;
+  for (const c of choices) select.append(element('option', { value: c }, CHOICE_TEXT[c]));
+  select.value = value;
+  return select;
+}
+
+function fillSelect(select: HTMLSelectElement, choices: Choice[]): void {
+  for (const c of choices) select.append(element('option', { value: c }, CHOICE_TEXT[c]));
+}
+
+function lockText(seconds: number): string {
+  return LOCK_TIMES.find(([s]) => s === seconds)?.[1] ?? `${seconds} seconds`;
+}
+
+async function saveRule(site: string, choice: Choice): Promise<boolean> {
+  const answer = await send<RulesAnswer<{ site: string; choice: Choice }>>({ type: 'rules:set', site, choice });
+  if (!answer.ok) {
+    problem(answer.error);
+    return false;
+  }
+  say(`Saved: passkeys for ${answer.value.site} — ${CHOICE_TEXT[answer.value.choice]}.`);
+  return true;
+}
+
+async function renderRules(): Promise<void> {
+  const rules = await send<{ site: string; choice: Choice }[]>({ type: 'rules:list' });
+  const body = byId('rules');
+  const rows = rules.map(({ site, choice }, i) => {
+    const headerId = `rule-site-${i}`;
+    const select = choiceSelect(RULE_CHOICES, choice, { 'aria-labelledby': headerId });
+    select.addEventListener('change', () => void saveRule(site, select.value as Choice));
+    const remove = element('button', { type: 'button', 'aria-label': `Remove rule for ${site}` }, 'Remove');
+    remove.addEventListener('click', async () => {
+      const answer = await send<RulesAnswer<{ site: string }>>({ type: 'rules:remove', site });
+      if (!answer.ok) return problem(answer.error);
+      say(`Removed the rule for ${answer.value.site}. It now uses the default choice.`);
+      await renderRules();
+      (document.querySelector('#rules select') as HTMLElement | null ?? byId('add-site')).focus();
+    });
+    return element('tr', {}, element('th', { scope: 'row', id: headerId }, site), element('td', {}, select), element('td', {}, remove));
+  });
+  body.replaceChildren(...rows);
+  byId('empty').hidden = rules.length > 0;
+  byId('rules-table').hidden = rules.length === 0;
+}
+
+async function renderSettings(): Promise<void> {
+  const settings = await send<Settings & { hostProblem: string | null }>({ type: 'settings:get' });
+  (byId('default-choice') as HTMLSelectElement).value = settings.defaultChoice;
+  const lock = byId('lock-after') as HTMLSelectElement;
+  if (![...lock.options].some((o) => Number(o.value) === settings.vaultLockSeconds)) {
+    lock.append(element('option', { value: String(settings.vaultLockSeconds) }, lockText(settings.vaultLockSeconds)));
+  }
+  lock.value = String(settings.vaultLockSeconds);
+  if (settings.hostProblem) problem(`The Keyplace host is not reachable, so the vault lock time may be out of date. ${settings.hostProblem}`);
+}
+
+async function saveSettings(change: Partial<Settings>, done: string): Promise<void> {
+  const answer = await send<RulesAnswer<Settings>>({ type: 'settings:set', settings: change });
+  if (!answer.ok) {
+    problem(answer.error);
+    await renderSettings();
+    return;
+  }
+  say(done);
+}
+
+async function main(): Promise<void> {
+  fillSelect(byId('add-choice') as HTMLSelectElement, RULE_CHOICES);
+  fillSelect(byId('default-choice') as HTMLSelectElement, DEFAULT_CHOICES);
+  const lock = byId('lock-after') as HTMLSelectElement;
+  for (const [seconds, text] of LOCK_TIMES) lock.append(element('option', { value: String(seconds) }, text));
+
+  byId('add-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const siteInput = byId('add-site') as HTMLInputElement;
+    const choice = (byId('add-choice') as HTMLSelectElement).value as Choice;
+    if (await saveRule(siteInput.value, choice)) {
+      siteInput.value = '';
+      await renderRules();
+    }
+    siteInput.focus();
+  });
+  const defaultChoice = byId('default-choice') as HTMLSelectElement;
+  defaultChoice.addEventListener('change', () =>
+    void saveSettings({ defaultChoice: defaultChoice.value as Choice }, `Saved: default choice — ${CHOICE_TEXT[defaultChoice.value as Choice]}.`),
+  );
+  lock.addEventListener('change', () =>
+    void saveSettings(
+      { vaultLockSeconds: Number(lock.value) },
+      Number(lock.value) === 0 ? 'Saved: the vault asks for its PIN at every use.' : `Saved: the vault locks after ${lockText(Number(lock.value))}.`,
+    ),
+  );
+
+  // A rule saved from the Keyplace window (or the popup) shows up here at once.
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area !== 'local') return;
+    if ('siteRules' in changes) void renderRules();
+    if ('settings' in changes) void renderSettings();
+  });
+
+  await Promise.all([renderRules(), renderSettings()]);
+  document.body.dataset.ready = 'true';
+}
+
+void main();

@@ -1,0 +1,175 @@
+// Site rules and settings: where passkeys for a site go ("hardware" | "vault" | "browser" | "ask"), a
+// default choice, and the vault lock time. Rules are keyed by a registrable domain (bank.example covers
+// login.bank.example) or by an exact RP ID; an exact RP ID rule wins. Kept in chrome.storage.local and
+// cached here, so a ceremony does not wait for storage; the vault lock time is the host's (`configure`),
+// because Chrome and Firefox share one host.
+import type { Choice, RulesAnswer, Settings, SiteRule } from '../shared/messages';
+import { core } from './core';
+import type { Host } from './host-api';
+
+const RULES_KEY = 'siteRules';
+const SETTINGS_KEY = 'settings';
+const CHOICES: readonly Choice[] = ['hardware', 'vault', 'browser', 'ask'];
+export const DEFAULT_SETTINGS: Settings = { defaultChoice: 'ask', vaultLockSeconds: 300 };
+/** A day: longer than that is not a "lock time" any more. */
+const MAX_LOCK_SECONDS = 86_400;
+
+interface Stored {
+  rules: Record<string, Choice>;
+  settings: Settings;
+}
+
+let cache: Promise<Stored> | null = null;
+
+function isChoice(value: unknown): value is Choice {
+  return typeof value === 'string' && (CHOICES as readonly string[]).includes(value);
+}
+
+function cleanRules(value: unknown): Record<string, Choice> {
+  const rules: Record<string, Choice> = {};
+  if (value && typeof value === 'object') {
+    for (const [site, choice] of Object.entries(value)) if (isChoice(choice)) rules[site] = choice;
+  }
+  return rules;
+}
+
+function cleanSettings(value: unknown): Settings {
+  const v = (value && typeof value === 'object' ? value : {}) as Partial<Settings>;
+  return {
+    defaultChoice: isChoice(v.defaultChoice) ? v.defaultChoice : DEFAULT_SETTINGS.defaultChoice,
+    vaultLockSeconds: validLockSeconds(v.vaultLockSeconds) ? v.vaultLockSeconds : DEFAULT_SETTINGS.vaultLockSeconds,
+  };
+}
+
+function validLockSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_LOCK_SECONDS;
+}
+
+function load(): Promise<Stored> {
+  cache ??= chrome.storage.local.get([RULES_KEY, SETTINGS_KEY]).then(
+    (stored) => ({ rules: cleanRules(stored[RULES_KEY]), settings: cleanSettings(stored[SETTINGS_KEY]) }),
+    (err) => {
+      cache = null;
+      throw err;
+    },
+  );
+  return cache;
+}
+
+// Another extension page (or another worker start) may change them: drop the cache.
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && (RULES_KEY in changes || SETTINGS_KEY in changes)) cache = null;
+});
+
+/**
+ * The site a person means for an RP ID: its registrable domain (login.bank.co.uk → bank.co.uk), from the
+ * core's Public Suffix List. The core must be ready. A value that is not a domain is returned as it is.
+ */
+export function siteOf(rpId: string): string {
+  try {
+    return core.registrableDomain(rpId);
+  } catch {
+    return rpId.toLowerCase();
+  }
+}
+
+/**
+ * What a person typed as a site ("Bank.example", "https://login.bank.example/x") → the rule key
+ * ("bank.example", "login.bank.example"), or an error in plain words.
+ */
+export function normalizeSite(input: string): { site: string } | { error: string } {
+  let text = input.trim().toLowerCase();
+  if (!text) return { error: 'Enter a site, for example bank.example.' };
+  try {
+    text = new URL(text.includes('://') ? text : `https://${text}`).hostname;
+  } catch {
+    return { error: `"${input.trim()}" is not a site name.` };
+  }
+  text = text.replace(/\.$/, '');
+  try {
+    core.registrableDomain(text); // TypeError for IP addresses and other non-domains
+  } catch {
+    return { error: `"${input.trim()}" is not a site name (IP addresses cannot have passkeys).` };
+  }
+  return { site: text };
+}
+
+/** The rule for an RP ID: an exact RP ID rule first, else the rule of its registrable domain, else the default. */
+export async function ruleFor(rpId: string): Promise<SiteRule> {
+  const { rules, settings } = await load();
+  const id = rpId.toLowerCase();
+  const site = siteOf(id);
+  if (rules[id]) return { site, choice: rules[id], ruleSite: id };
+  if (rules[site]) return { site, choice: rules[site], ruleSite: site };
+  return { site, choice: settings.defaultChoice, ruleSite: null };
+}
+
+export async function listRules(): Promise<{ site: string; choice: Choice }[]> {
+  const { rules } = await load();
+  return Object.entries(rules)
+    .map(([site, choice]) => ({ site, choice }))
+    .sort((a, b) => a.site.localeCompare(b.site));
+}
+
+async function writeRules(change: (rules: Record<string, Choice>) => void): Promise<void> {
+  const stored = await load();
+  const rules = { ...stored.rules };
+  change(rules);
+  await chrome.storage.local.set({ [RULES_KEY]: rules });
+  cache = Promise.resolve({ ...stored, rules });
+}
+
+export async function setRule(siteInput: string, choice: unknown): Promise<RulesAnswer<{ site: string; choice: Choice }>> {
+  if (!isChoice(choice)) return { ok: false, error: 'Choose Hardware, Vault, Browser or Ask.' };
+  const normalized = normalizeSite(String(siteInput ?? ''));
+  if ('error' in normalized) return { ok: false, error: normalized.error };
+  await writeRules((rules) => (rules[normalized.site] = choice));
+  return { ok: true, value: { site: normalized.site, choice } };
+}
+
+export async function removeRule(siteInput: string): Promise<RulesAnswer<{ site: string }>> {
+  const normalized = normalizeSite(String(siteInput ?? ''));
+  if ('error' in normalized) return { ok: false, error: normalized.error };
+  await writeRules((rules) => delete rules[normalized.site]);
+  return { ok: true, value: { site: normalized.site } };
+}
+
+/** The rule for what the popup or options page names: a site, an RP ID or a URL. */
+export async function ruleForInput(siteInput: string): Promise<RulesAnswer<SiteRule>> {
+  const normalized = normalizeSite(String(siteInput ?? ''));
+  if ('error' in normalized) return { ok: false, error: normalized.error };
+  return { ok: true, value: await ruleFor(normalized.site) };
+}
+
+/** Settings; the vault lock time comes from the host when it answers (it is the one that keeps it). */
+export async function getSettings(host: Host): Promise<Settings & { hostProblem: string | null }> {
+  const { settings } = await load();
+  try {
+    const hello = await host.hello();
+    return { ...settings, vaultLockSeconds: hello.vault_unlock_seconds, hostProblem: null };
+  } catch (err) {
+    return { ...settings, hostProblem: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export async function setSettings(host: Host, change: Partial<Settings>): Promise<RulesAnswer<Settings>> {
+  const current = (await load()).settings;
+  const next: Settings = { ...current };
+  if (change.defaultChoice !== undefined) {
+    if (!isChoice(change.defaultChoice)) return { ok: false, error: 'Choose Ask, Hardware, Vault or Browser.' };
+    next.defaultChoice = change.defaultChoice;
+  }
+  if (change.vaultLockSeconds !== undefined) {
+    if (!validLockSeconds(change.vaultLockSeconds)) return { ok: false, error: 'The lock time must be 0 to 86400 seconds.' };
+    try {
+      await host.configure({ vault_unlock_seconds: change.vaultLockSeconds });
+    } catch (err) {
+      return { ok: false, error: `The Keyplace host could not be reached, so the vault lock time was not changed. ${err instanceof Error ? err.message : String(err)}` };
+    }
+    next.vaultLockSeconds = change.vaultLockSeconds;
+  }
+  const stored = await load();
+  await chrome.storage.local.set({ [SETTINGS_KEY]: next });
+  cache = Promise.resolve({ ...stored, settings: next });
+  return { ok: true, value: next };
+}
