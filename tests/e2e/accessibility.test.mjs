@@ -64,7 +64,7 @@ describe('accessibility of the consent window, popup and options', { timeout: 18
     await win.getByRole('radio', { name: /^Vault/ }).check();
     await win.getByLabel('PIN', { exact: true }).waitFor();
     await checkBothThemes(win, 'registration window');
-    await win.screenshot({ path: path.join(SCREENSHOTS, 'consent-window.png') });
+    await win.screenshot({ path: path.join(SCREENSHOTS, 'consent-window.png'), fullPage: true });
     await cancel(win);
     assert.equal((await result).error?.name, 'NotAllowedError');
   });
@@ -96,7 +96,7 @@ describe('accessibility of the consent window, popup and options', { timeout: 18
     const { win, result } = await startCeremony(session.context, page, () => kp.login({ userVerification: 'required' }));
     await win.getByRole('button', { name: 'Sign in' }).waitFor();
     await checkBothThemes(win, 'sign-in window');
-    await win.screenshot({ path: path.join(SCREENSHOTS, 'sign-in-window.png') });
+    await win.screenshot({ path: path.join(SCREENSHOTS, 'sign-in-window.png'), fullPage: true });
     await cancel(win);
     assert.equal((await result).error?.name, 'NotAllowedError');
   });
@@ -106,7 +106,7 @@ describe('accessibility of the consent window, popup and options', { timeout: 18
     await popup.setViewportSize({ width: 420, height: 560 });
     await popup.getByRole('listitem').first().waitFor();
     await checkBothThemes(popup, 'popup');
-    await popup.screenshot({ path: path.join(SCREENSHOTS, 'popup.png') });
+    await popup.screenshot({ path: path.join(SCREENSHOTS, 'popup.png'), fullPage: true });
     await popup.close();
   });
 
@@ -115,7 +115,7 @@ describe('accessibility of the consent window, popup and options', { timeout: 18
     await options.setViewportSize({ width: 900, height: 700 });
     await options.getByRole('heading', { level: 1 }).waitFor();
     await checkBothThemes(options, 'options');
-    await options.screenshot({ path: path.join(SCREENSHOTS, 'options.png') });
+    await options.screenshot({ path: path.join(SCREENSHOTS, 'options.png'), fullPage: true });
     await options.close();
   });
 });

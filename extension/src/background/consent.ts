@@ -124,7 +124,7 @@ export function runConsent<T>(
     stopwatch.windowRequested();
     const url = chrome.runtime.getURL(`consent.html?request=${encodeURIComponent(requestId)}`);
     chrome.windows
-      .create({ url, type: 'popup', width: 440, height: 620, focused: true })
+      .create({ url, type: 'popup', width: 460, height: 720, focused: true })
       .then((win) => {
         if (finished) {
           if (win?.id !== undefined) chrome.windows.remove(win.id).catch(() => undefined);
