@@ -14,7 +14,8 @@ CACHE=${KEYPLACE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/keyplace-dev}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 export CARGO_TARGET_DIR=$TARGET
 WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in wasm-core/Cargo.toml
-APT_PACKAGES=(chromium publicsuffix swtpm libtss2-dev pkg-config build-essential ca-certificates)
+GECKODRIVER_VERSION=0.37.1
+APT_PACKAGES=(chromium firefox-esr publicsuffix swtpm libtss2-dev pkg-config build-essential ca-certificates)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -46,6 +47,16 @@ ensure_rust_tools() {
   fi
 }
 
+# Only the tests need geckodriver (Firefox through WebDriver); built from crates.io once, then cached.
+ensure_geckodriver() {
+  GECKODRIVER="$CACHE/geckodriver-$GECKODRIVER_VERSION/bin/geckodriver"
+  if [ ! -x "$GECKODRIVER" ]; then
+    say "Building geckodriver $GECKODRIVER_VERSION once into $CACHE (a few minutes)"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --root "$CACHE/geckodriver-$GECKODRIVER_VERSION" --quiet
+  fi
+  export KEYPLACE_GECKODRIVER="$GECKODRIVER"
+}
+
 ensure_node_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "Installing npm packages"
@@ -74,6 +85,9 @@ build_all() {
   say "Type-checking and bundling the extension"
   npx tsc -p extension/tsconfig.json
   node extension/build.mjs chromium
+  node extension/build.mjs firefox
+  node extension/package.mjs chromium
+  node extension/package.mjs firefox
 }
 
 cmd_install() {
@@ -106,6 +120,7 @@ run_suite() {
 
 cmd_test() {
   build_all debug
+  ensure_geckodriver
   local logs
   logs=$(mktemp -d)
   local failed=0
@@ -115,11 +130,13 @@ cmd_test() {
   native-host/scripts/cross-check.sh || failed=1
   say "End-to-end tests in headless Chromium (a real TPM on swtpm, the RP library verifying each response)"
   run_suite "$logs/e2e.log" node --test --test-concurrency=1 tests/harness/ tests/e2e/ || failed=1
+  say "End-to-end tests in headless Firefox ESR, web-ext lint, and one passkey used from both browsers"
+  run_suite "$logs/firefox.log" node --test --test-concurrency=1 tests/firefox/ || failed=1
   local passed fails
   passed=$(( $(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}') \
-           + $(grep -E '^# pass [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}') ))
+           + $(cat "$logs/e2e.log" "$logs/firefox.log" | grep -E '^# pass [0-9]+' | awk '{s+=$3} END {print s+0}') ))
   fails=$(( $(grep -ho '; [0-9]* failed' "$logs/cargo.log" | awk '{s+=$2} END {print s+0}') \
-          + $(grep -E '^# fail [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}') ))
+          + $(cat "$logs/e2e.log" "$logs/firefox.log" | grep -E '^# fail [0-9]+' | awk '{s+=$3} END {print s+0}') ))
   rm -rf "$logs"
   if [ "$failed" -ne 0 ] && [ "$fails" -eq 0 ]; then fails=1; fi # a suite that crashed before counting
   echo

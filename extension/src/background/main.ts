@@ -5,7 +5,7 @@ import { callerOf } from './caller';
 import { abortConsent, consentDecide, consentDetails } from './consent';
 import { ready, wasmInstantiateMs } from './core';
 import { Host } from './host-api';
-import { deletePasskey, listPasskeys, renamePasskey } from './locations';
+import { deletePasskey, listMorePasskeys, listPasskeys, renamePasskey } from './locations';
 import { forgetTab } from './notices';
 import { recordFromPage } from './record';
 import { metrics } from './metrics';
@@ -39,6 +39,8 @@ async function fromContentScript(message: BridgeMessage, sender: chrome.runtime.
   switch (message.type) {
     case 'ceremony': {
       await ready;
+      // A cross-origin frame whose permissions policy we cannot read goes to the browser, which enforces it.
+      if (message.permissionAllowed === null && !caller.sameOriginWithAncestors) return { outcome: 'browser' };
       const permissionAllowed = message.permissionAllowed === true;
       return message.kind === 'create'
         ? register(host, caller, message.id, message.publicKey, permissionAllowed)
@@ -67,7 +69,9 @@ async function fromExtensionPage(message: UiMessage): Promise<unknown> {
     case 'consent:decide':
       return consentDecide(message.requestId, message.decision);
     case 'popup:list':
-      return listPasskeys(host, { tabId: message.tabId, site: message.site });
+      return listPasskeys(host, { tabId: message.tabId, site: message.site, query: message.query });
+    case 'popup:more':
+      return listMorePasskeys(host, { query: message.query, after: message.after });
     case 'popup:rename':
       return renamePasskey(host, message.credentialId, message.keyplace, message.userName);
     case 'popup:delete':

@@ -6,10 +6,10 @@ import type { BridgeMessage, CeremonyResult, PageRequest, PageResponse } from '.
 
 type FeaturePolicy = { allowsFeature(feature: string): boolean };
 
-function permissionAllowed(kind: 'create' | 'get'): boolean {
+/** Whether this frame's permissions policy allows WebAuthn; null when the browser has no API to ask (Firefox). */
+function permissionAllowed(kind: 'create' | 'get'): boolean | null {
   const policy = (document as unknown as { featurePolicy?: FeaturePolicy }).featurePolicy;
-  // Without the API (Firefox), the background still knows whether the frame is cross-origin.
-  return policy ? policy.allowsFeature(`publickey-credentials-${kind}`) : window === window.top;
+  return policy ? policy.allowsFeature(`publickey-credentials-${kind}`) : null;
 }
 
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;

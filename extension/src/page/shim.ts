@@ -30,9 +30,11 @@ import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messag
     for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
     return out.buffer;
   };
-  const isBuffer = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+  // Not instanceof: a buffer made in another frame (realm) has another ArrayBuffer constructor.
+  const isBuffer = (v: unknown): v is ArrayBuffer | ArrayBufferView =>
+    ArrayBuffer.isView(v) || Object.prototype.toString.call(v) === '[object ArrayBuffer]';
   const view = (v: ArrayBuffer | ArrayBufferView) =>
-    v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v);
 
   // Buffers become {$bytes} so the core can tell them from strings; depth-limited against cycles.
   const encode = (v: unknown, depth: number): unknown => {

@@ -61,7 +61,7 @@ export interface BrowserAssertionSummary {
 
 /** Runtime messages, bridge -> background. */
 export type BridgeMessage =
-  | { type: 'ceremony'; id: string; kind: 'create' | 'get'; publicKey: unknown; permissionAllowed: boolean }
+  | { type: 'ceremony'; id: string; kind: 'create' | 'get'; publicKey: unknown; /** null: the browser cannot tell (Firefox has no featurePolicy API). */ permissionAllowed: boolean | null }
   | { type: 'record'; id: string; credential: BrowserCredentialSummary | BrowserAssertionSummary }
   | { type: 'abort'; id: string };
 
@@ -78,7 +78,9 @@ export type StoreId = 'vault' | 'hardware';
 export type UiMessage =
   | { type: 'consent:details'; requestId: string }
   | { type: 'consent:decide'; requestId: string; decision: Decision }
-  | { type: 'popup:list'; tabId?: number; site?: string }
+  // Popup: this site's passkeys and the first page of every site's (matching `query`, if any); then further pages.
+  | { type: 'popup:list'; tabId?: number; site?: string; query?: string }
+  | { type: 'popup:more'; query?: string; after: PageToken }
   // Popup: rename / delete one passkey. keyplace = in the host (renamed there, destroyed there); else a
   // passkey the browser holds, which Keyplace only records (renamed / forgotten in extension storage).
   | { type: 'popup:rename'; credentialId: string; keyplace: boolean; userName: string }
@@ -166,9 +168,25 @@ export interface PasskeyRow {
 
 export type LocationIcon = 'chip' | 'vault' | 'cloud' | 'key' | 'device';
 
-export interface PopupList {
+/** Where the next page of the popup's list starts: the host's cursor and the last host row's place (opaque to the popup). */
+export interface PageToken {
+  cursor: string;
+  rpId: string;
+  userName: string;
+}
+
+/** A page of every site's passkeys, in (site, account) order; Keyplace's and the recorded browser ones merged. */
+export interface PopupPage {
   rows: PasskeyRow[];
+  next: PageToken | null;
   hostProblem: string | null;
+}
+
+export interface PopupList extends PopupPage {
+  /** The asked site's passkeys (its RP ID and parent domains), whatever the query: the popup filters these itself. */
+  current: PasskeyRow[];
+  /** Every passkey matching the query (all of them without one), not only this page's. */
+  total: number;
   /** The one-line notice of the asked tab (or site): Keyplace stepped aside and the browser handled it. */
   notice: string | null;
 }

@@ -1,0 +1,52 @@
+// extension/package.mjs: the archive holds exactly the built files, at relative paths, in sorted order,
+// and packing the same build twice gives the same bytes.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { packageExtension } from '../../extension/package.mjs';
+
+const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** Entry names from the zip's central directory (read by hand: no unzip dependency). */
+async function entriesOf(archive) {
+  const zip = await readFile(archive);
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  assert.ok(eocd >= 0, 'no end of central directory');
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  const names = [];
+  for (let i = 0; i < count; i++) {
+    assert.equal(zip.readUInt32LE(at), 0x02014b50, 'central directory entry');
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    names.push(zip.toString('utf8', at + 46, at + 46 + nameLength));
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
+
+const sha256 = async (file) => createHash('sha256').update(await readFile(file)).digest('hex');
+
+describe('extension/package.mjs', () => {
+  for (const browser of ['firefox', 'chromium']) {
+    const dist = path.join(ROOT, 'extension/dist', browser);
+    it(`packs extension/dist/${browser} reproducibly`, { skip: !existsSync(path.join(dist, 'manifest.json')) && `not built: ${dist}` }, async () => {
+      const first = await packageExtension(browser);
+      const hash = await sha256(first.archive);
+      const second = await packageExtension(browser);
+      assert.equal(await sha256(second.archive), hash, 'same build, same bytes');
+      assert.match(first.archive, browser === 'firefox' ? /keyplace-firefox\.xpi$/ : /keyplace-chromium\.zip$/);
+      const names = await entriesOf(first.archive);
+      const built = (await readdir(dist, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.relative(dist, path.join(d.parentPath ?? d.path, d.name)));
+      assert.deepEqual([...names].sort(), [...built].sort());
+      assert.deepEqual(names, [...names].sort(), 'sorted order');
+      for (const name of names) assert.ok(!name.startsWith('/') && !name.includes('..') && !name.includes('\\'), name);
+      assert.ok(names.includes('manifest.json'));
+    });
+  }
+});

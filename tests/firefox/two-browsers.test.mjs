@@ -1,0 +1,151 @@
+// One passkey, two browsers: a Chromium and a Firefox on the same computer share Keyplace's data dir
+// (each browser starts its own keyplace-host process on the same database). A vault passkey registered
+// in Chromium signs in from Firefox; then both browsers sign in at the same time, several times, and
+// every assertion verifies at one relying party with distinct, strictly increasing counters: nothing
+// lost or corrupted by the two host processes.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { launchKeyplace, checkBuildOutputs } from '../support/browser.mjs';
+import { startCeremony, createInVault, clickAndClose, pinField } from '../support/consent.mjs';
+import { launchFirefox, firefoxUnavailable } from '../support/firefox.mjs';
+import { startRpServer } from '../support/rp-server.mjs';
+
+const PIN = '615273';
+const ROUNDS = 5; // rounds of two simultaneous sign-ins (one per browser)
+
+// Runs in the page (either browser): the page's half of a sign-in, without verifying, so the test can
+// hand the RP the assertions in counter order (an RP rejects a counter lower than one it already saw,
+// and two browsers answering at once may reach it in either order).
+async function assertOnly(opts) {
+  const { flowId, options, error } = await kp.postJson('/api/login/options', opts);
+  if (!flowId) return { error: { name: 'RpError', message: String(error) } };
+  const publicKey = Object.assign({}, options, { challenge: kp.b64u.decode(options.challenge) });
+  if (options.allowCredentials) {
+    publicKey.allowCredentials = options.allowCredentials.map((c) => Object.assign({}, c, { id: kp.b64u.decode(c.id) }));
+  }
+  try {
+    const cred = await navigator.credentials.get({ publicKey });
+    return { flowId, credential: kp.encodeCredential(cred) };
+  } catch (err) {
+    return { error: { name: err && err.name, message: err && err.message } };
+  }
+}
+
+function counterOf(credential) {
+  const authData = Buffer.from(credential.response.authenticatorData, 'base64url');
+  return authData.readUInt32BE(33);
+}
+
+async function verify(rp, { flowId, credential }) {
+  const res = await fetch(rp.url('/api/login/verify'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ flowId, response: credential }),
+  });
+  return res.json();
+}
+
+describe('Firefox + Chromium: one passkey, two browsers', { timeout: 360_000, skip: firefoxUnavailable() ?? false }, () => {
+  let dataDir, rp, chromium, chromePage, ff, ffPage;
+  let credentialId;
+
+  before(async () => {
+    checkBuildOutputs();
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'keyplace-shared-data-'));
+    rp = await startRpServer();
+    // One after the other: each install adds its browser's id to the shared allowed-extensions list.
+    chromium = await launchKeyplace({ dataDir });
+    ff = await launchFirefox({ dataDir });
+    chromePage = await chromium.newPage(rp.url('/'));
+    ffPage = await ff.openPage(rp.url('/'));
+  });
+  after(async () => {
+    await ff?.close();
+    await chromium?.close();
+    await rp?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  });
+
+  it('a vault passkey registered in Chromium signs in from Firefox; the RP verifies both', async () => {
+    const { win, result } = await startCeremony(chromium.context, chromePage, () =>
+      kp.register({ username: 'alice', userVerification: 'required', residentKey: 'required' }),
+    );
+    await createInVault(win, { account: 'alice', pin: PIN, newPin: true });
+    const reg = await result;
+    assert.equal(reg.verified, true, JSON.stringify(reg));
+    credentialId = reg.credentialId;
+
+    const { win: ffWin, call } = await ff.startCeremony(
+      ffPage,
+      (id) => kp.login({ username: 'alice', allowCredentials: [id], userVerification: 'required' }),
+      credentialId,
+    );
+    await ff.signIn(ffWin, { account: 'alice', pin: PIN }, ffPage);
+    const v = await ff.result(call);
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.credentialId, credentialId);
+    assert.equal(v.userVerified, true);
+    assert.equal(v.newCounter, 1);
+    assert.equal(v.clientData.origin, rp.origin);
+    assert.deepEqual({ be: v.flags.be, bs: v.flags.bs }, { be: true, bs: false });
+  });
+
+  it(`both browsers sign in at the same moment, ${ROUNDS} times: every assertion verifies, counters distinct and increasing`, async (t) => {
+    const options = { allowCredentials: [credentialId], userVerification: 'required' };
+    const fromChromium = [];
+    const fromFirefox = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      // Both windows open and filled in, then both "Sign in" buttons clicked together, so the two host
+      // processes sign (and bump the shared counter) at the same moment.
+      const [c, f] = await Promise.all([
+        startCeremony(chromium.context, chromePage, assertOnly, options),
+        ff.startCeremony(ffPage, assertOnly, options),
+      ]);
+      await c.win.getByRole('radio', { name: /^alice\b/ }).check();
+      await pinField(c.win).fill(PIN);
+      await ff.fillSignIn({ account: 'alice', pin: PIN });
+      const chromeButton = c.win.getByRole('button', { name: 'Sign in' });
+      const ffButton = await ff.byName('button', 'Sign in');
+      await Promise.all([clickAndClose(c.win, chromeButton), ff.clickAndClose(f.win, 'Sign in', ffPage, ffButton)]);
+      const [cv, fv] = await Promise.all([c.result, ff.result(f.call)]);
+      fromChromium.push({ browser: 'chromium', ...cv });
+      fromFirefox.push({ browser: 'firefox', ...fv });
+    }
+    const all = [...fromChromium, ...fromFirefox];
+    for (const a of all) assert.equal(a.error, undefined, `${a.browser}: ${JSON.stringify(a.error)}`);
+    t.diagnostic(`counters: chromium ${fromChromium.map((a) => counterOf(a.credential))}, firefox ${fromFirefox.map((a) => counterOf(a.credential))}`);
+
+    // Each browser's own sign-ins came one after the other: their counters grow.
+    for (const list of [fromChromium, fromFirefox]) {
+      const counters = list.map((a) => counterOf(a.credential));
+      for (let i = 1; i < counters.length; i++) assert.ok(counters[i] > counters[i - 1], `${list[0].browser}: ${counters}`);
+    }
+    // Together: all distinct, all after the first Firefox sign-in (counter 1).
+    const counters = all.map((a) => counterOf(a.credential));
+    assert.equal(new Set(counters).size, counters.length, `duplicate counters: ${counters}`);
+    assert.ok(Math.min(...counters) > 1, `counters: ${counters}`);
+
+    // The RP judges every one, in counter order.
+    const ordered = [...all].sort((a, b) => counterOf(a.credential) - counterOf(b.credential));
+    for (const a of ordered) {
+      const v = await verify(rp, a);
+      assert.equal(v.verified, true, `${a.browser} counter ${counterOf(a.credential)}: ${JSON.stringify(v)}`);
+      assert.equal(v.credentialId, credentialId);
+      assert.equal(v.newCounter, counterOf(a.credential));
+      assert.equal(v.userVerified, true);
+      assert.equal(v.clientData.origin, rp.origin);
+    }
+  });
+
+  it('afterwards either browser still signs in, with the next counter', async () => {
+    const last = [...rp.credentials.values()].find((c) => c.id === credentialId).counter;
+    const { win, call } = await ff.startCeremony(ffPage, (id) => kp.login({ allowCredentials: [id], userVerification: 'required' }), credentialId);
+    await ff.signIn(win, { account: 'alice', pin: PIN }, ffPage);
+    const v = await ff.result(call);
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.newCounter, last + 1);
+  });
+});
