@@ -415,3 +415,64 @@ fn hello_says_why_the_tpm_cannot_be_used_and_tries_again() {
     assert!(host.close().0.success());
     tpm.stop();
 }
+
+/// The host keeps the last used key loaded in the chip: that must never let a request skip its PIN, and switching
+/// between keys must keep working.
+#[test]
+fn a_loaded_key_still_needs_its_pin_and_keys_alternate() {
+    let Some(tpm) = Swtpm::start("a_loaded_key_still_needs_its_pin_and_keys_alternate") else {
+        return;
+    };
+    let env = Env::new();
+    env.install();
+    let mut host = start_host(&env, &tpm);
+    let bank =
+        host.call(1, "create", hardware_create("bank.example", Some(KEY_PIN)))["result"].clone();
+    let mail =
+        host.call(2, "create", hardware_create("mail.example", Some("1357")))["result"].clone();
+    assert!(bank.is_object() && mail.is_object(), "{bank} {mail}");
+
+    assert_eq!(
+        sign_and_verify(&mut host, 3, &bank, "bank.example", KEY_PIN)["sign_count"],
+        1
+    );
+    assert_eq!(
+        sign_and_verify(&mut host, 4, &bank, "bank.example", KEY_PIN)["sign_count"],
+        2
+    );
+    let wrong = host.call(
+        5,
+        "sign",
+        sign_params(
+            &bank["credential_id"],
+            "bank.example",
+            &[5; 32],
+            Some("0000"),
+        ),
+    );
+    assert_eq!(wrong["error"]["code"], "wrong_pin", "{wrong}");
+    assert_eq!(wrong["error"]["details"]["tries_left"], 2, "{wrong}");
+    let signed = sign_and_verify(&mut host, 6, &bank, "bank.example", KEY_PIN);
+    assert_eq!(signed["user_verified"], true);
+
+    for id in (10..16).step_by(2) {
+        sign_and_verify(&mut host, id, &mail, "mail.example", "1357");
+        sign_and_verify(&mut host, id + 1, &bank, "bank.example", KEY_PIN);
+    }
+    // Each key's own PIN, even right after the other key signed with it.
+    let crossed = host.call(
+        20,
+        "sign",
+        sign_params(
+            &mail["credential_id"],
+            "mail.example",
+            &[6; 32],
+            Some(KEY_PIN),
+        ),
+    );
+    assert_eq!(crossed["error"]["code"], "wrong_pin", "{crossed}");
+    let (status, stderr) = host.close();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains(KEY_PIN), "the PIN must never be logged");
+    tpm.stop();
+}

@@ -1,8 +1,10 @@
 //! The software vault. A random 32-byte data key encrypts every private scalar (XChaCha20-Poly1305, AAD = the
 //! credential id, so a blob cannot be moved to another credential). The data key itself is stored only wrapped
 //! under a key derived from the PIN with Argon2id. While unlocked, the data key stays in this process's memory for
-//! `vault_unlock_seconds` (0 = never kept), and is wiped when dropped.
+//! `vault_unlock_seconds` (0 = never kept), and is wiped when dropped. While it is kept, the signing keys decrypted
+//! with it are kept beside it (see [`KeyCache`]) and forgotten with it.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,6 +13,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
+use p256::elliptic_curve::subtle::ConstantTimeEq;
 use rand_core::{OsRng, RngCore};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
@@ -33,11 +36,93 @@ const DATA_KEY_LEN: usize = 32;
 const WRAP_AAD: &[u8] = b"keyplace vault data key v1";
 const KEY_BLOB_VERSION: u8 = 1;
 
+/// At most this many decrypted signing keys are kept while the vault is unlocked; the least recently used goes.
+const KEY_CACHE_ENTRIES: usize = 256;
+
 type DataKey = Zeroizing<[u8; DATA_KEY_LEN]>;
 
+/// The vault while it is unlocked in this process. Dropping it (lock, the end of `vault_unlock_seconds`, shutdown)
+/// forgets the data key and every cached signing key together: both are wiped on drop.
 struct Unlocked {
     data_key: DataKey,
     at: Instant,
+    /// `vault_unlock_seconds` as last read from the database (each `authorize` reads it again).
+    keep_for: Duration,
+    keys: KeyCache,
+}
+
+impl Unlocked {
+    fn expired(&self) -> bool {
+        self.at.elapsed() >= self.keep_for
+    }
+
+    /// Whether `secret` (an authorization's) is this unlocked data key.
+    fn holds(&self, secret: &[u8]) -> bool {
+        bool::from(self.data_key.as_slice().ct_eq(secret))
+    }
+}
+
+/// Signing keys already decrypted with the unlocked data key, by credential id, so that a sign skips the blob's
+/// decryption and `SigningKey::from_slice` (which also computes the public key: about a third of a vault sign).
+///
+/// Why this keeps no more secret than before: it lives inside [`Unlocked`], beside the data key, and is dropped
+/// with it, so it exists only while the data key is in memory anyway, and whoever can read it there can read the
+/// data key and decrypt every blob with it. `SigningKey` wipes its scalar on drop (so does the `Arc`'s last owner).
+///
+/// Why it cannot widen access: it sits behind `authorize`, not in front of it. Every request still goes through
+/// `authorize` (PIN checked with Argon2 whenever one is sent or user verification is asked; otherwise the unlocked
+/// state), and `sign` looks here only with an authorization holding this very data key.
+///
+/// Why skipping the decryption is exact: an entry is added only after the AEAD decryption of `key_blob` under this
+/// data key with AAD = the credential id succeeded, and is used only for the same data key (compared), the same
+/// credential id (the map key) and the same blob (compared byte for byte). The decryption is deterministic in those
+/// three inputs, so running it again could only give the same key; any other blob or id decrypts as before.
+#[derive(Default)]
+struct KeyCache {
+    entries: HashMap<Vec<u8>, CachedKey>,
+    /// Ticks at every use; the entry with the smallest `used` is the least recently used.
+    clock: u64,
+}
+
+struct CachedKey {
+    /// The sealed blob the key was decrypted from (not secret).
+    key_blob: Vec<u8>,
+    signing_key: Arc<SigningKey>,
+    used: u64,
+}
+
+impl KeyCache {
+    fn get(&mut self, credential_id: &[u8], key_blob: &[u8]) -> Option<Arc<SigningKey>> {
+        let entry = self.entries.get_mut(credential_id)?;
+        if entry.key_blob != key_blob {
+            return None;
+        }
+        self.clock += 1;
+        entry.used = self.clock;
+        Some(entry.signing_key.clone())
+    }
+
+    fn insert(&mut self, credential_id: &[u8], key_blob: &[u8], signing_key: Arc<SigningKey>) {
+        if self.entries.len() >= KEY_CACHE_ENTRIES && !self.entries.contains_key(credential_id) {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, entry)| entry.used)
+                .map(|(id, _)| id.clone());
+            if let Some(oldest) = oldest {
+                self.entries.remove(&oldest);
+            }
+        }
+        self.clock += 1;
+        self.entries.insert(
+            credential_id.to_vec(),
+            CachedKey {
+                key_blob: key_blob.to_vec(),
+                signing_key,
+                used: self.clock,
+            },
+        );
+    }
 }
 
 pub struct Vault {
@@ -81,24 +166,93 @@ impl Vault {
     fn cached_data_key(&self) -> Result<Option<DataKey>, StoreError> {
         let keep_for = Duration::from_secs(self.metadata.vault_unlock_seconds()?.into());
         let mut unlocked = self.unlocked();
-        match unlocked.as_ref() {
-            Some(state) if state.at.elapsed() < keep_for => Ok(Some(state.data_key.clone())),
-            Some(_) => {
-                *unlocked = None;
-                Ok(None)
+        let Some(state) = unlocked.as_mut() else {
+            return Ok(None);
+        };
+        state.keep_for = keep_for;
+        if state.expired() {
+            // Forgets the data key and the cached signing keys with it.
+            *unlocked = None;
+            return Ok(None);
+        }
+        Ok(Some(state.data_key.clone()))
+    }
+
+    /// Keeps the data key after a PIN was checked. The same key as the one kept already (the usual case: the PIN of
+    /// this vault) only starts the unlock time again, so the cached signing keys stay.
+    fn remember(&self, data_key: &DataKey) -> Result<(), StoreError> {
+        let keep_for = Duration::from_secs(self.metadata.vault_unlock_seconds()?.into());
+        let mut unlocked = self.unlocked();
+        if keep_for.is_zero() {
+            *unlocked = None;
+            return Ok(());
+        }
+        match unlocked.as_mut() {
+            Some(state) if state.holds(data_key.as_slice()) => {
+                state.at = Instant::now();
+                state.keep_for = keep_for;
             }
-            None => Ok(None),
+            _ => {
+                *unlocked = Some(Unlocked {
+                    data_key: data_key.clone(),
+                    at: Instant::now(),
+                    keep_for,
+                    keys: KeyCache::default(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// The signing key of `credential_id` if it was decrypted from this same blob under the data key that
+    /// `authorization` holds, and the vault is still unlocked with that key.
+    fn cached_signing_key(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+        key_blob: &[u8],
+    ) -> Option<Arc<SigningKey>> {
+        let mut unlocked = self.unlocked();
+        let state = unlocked.as_mut()?;
+        if state.expired() {
+            *unlocked = None;
+            return None;
+        }
+        if !state.holds(authorization.secret()) {
+            return None;
+        }
+        state.keys.get(credential_id, key_blob)
+    }
+
+    /// Keeps a key that was just decrypted, if the vault is still unlocked with the data key that decrypted it.
+    fn cache_signing_key(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+        key_blob: &[u8],
+        signing_key: &Arc<SigningKey>,
+    ) {
+        let mut unlocked = self.unlocked();
+        let Some(state) = unlocked.as_mut() else {
+            return;
+        };
+        if state.expired() {
+            *unlocked = None;
+            return;
+        }
+        if state.holds(authorization.secret()) {
+            state
+                .keys
+                .insert(credential_id, key_blob, signing_key.clone());
         }
     }
 
-    fn remember(&self, data_key: &DataKey) -> Result<(), StoreError> {
-        if self.metadata.vault_unlock_seconds()? > 0 {
-            *self.unlocked() = Some(Unlocked {
-                data_key: data_key.clone(),
-                at: Instant::now(),
-            });
-        }
-        Ok(())
+    /// How many decrypted signing keys are kept now (without checking the unlock time).
+    #[cfg(test)]
+    fn cached_keys(&self) -> usize {
+        self.unlocked()
+            .as_ref()
+            .map_or(0, |state| state.keys.entries.len())
     }
 
     fn set_pin(&self, pin: &str) -> Result<DataKey, StoreError> {
@@ -330,7 +484,19 @@ impl KeyStore for Vault {
         key_blob: &[u8],
         message: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
-        let signing_key = signing_key_from_blob(authorization.secret(), credential_id, key_blob)?;
+        // `authorize` ran for this request already; the cache only saves decrypting the blob again.
+        let signing_key = match self.cached_signing_key(authorization, credential_id, key_blob) {
+            Some(signing_key) => signing_key,
+            None => {
+                let signing_key = Arc::new(signing_key_from_blob(
+                    authorization.secret(),
+                    credential_id,
+                    key_blob,
+                )?);
+                self.cache_signing_key(authorization, credential_id, key_blob, &signing_key);
+                signing_key
+            }
+        };
         let signature: Signature = signing_key.sign(message);
         Ok(signature.to_der().as_bytes().to_vec())
     }
@@ -341,7 +507,12 @@ impl KeyStore for Vault {
     }
 
     fn lock(&self) {
+        // The data key and the cached signing keys, wiped as they drop.
         *self.unlocked() = None;
+    }
+
+    fn shutdown(&self) {
+        self.lock();
     }
 }
 
@@ -445,6 +616,159 @@ mod tests {
             Err(StoreError::WrongPin)
         ));
         assert!(other.authorize(Some("1234"), false, Purpose::Sign).is_ok());
+    }
+
+    fn verify(public_key: &[u8], message: &[u8], der: &[u8]) {
+        VerifyingKey::from_sec1_bytes(public_key)
+            .unwrap()
+            .verify(message, &Signature::from_der(der).unwrap())
+            .expect("the signature verifies with the key's public key");
+    }
+
+    #[test]
+    fn cached_keys_sign_verifiably_and_go_with_lock() {
+        let (_dir, _metadata, vault) = vault();
+        let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+        let key = vault.create_key(&authorization, b"credential-1").unwrap();
+        assert_eq!(vault.cached_keys(), 0, "filled only by a decryption");
+        for round in 0..3u8 {
+            // No PIN: the vault is unlocked; the first sign decrypts, the others use the cached key.
+            let authorization = vault.authorize(None, false, Purpose::Sign).unwrap();
+            let der = vault
+                .sign(&authorization, b"credential-1", &key.key_blob, &[round])
+                .unwrap();
+            assert_eq!(vault.cached_keys(), 1);
+            verify(&key.public_key, &[round], &der);
+        }
+        // The cache is no way around the binding of a blob to its credential, nor around a damaged blob.
+        let authorization = vault.authorize(None, false, Purpose::Sign).unwrap();
+        assert!(vault
+            .sign(&authorization, b"credential-2", &key.key_blob, b"m")
+            .is_err());
+        let mut damaged = key.key_blob.clone();
+        *damaged.last_mut().unwrap() ^= 1;
+        assert!(vault
+            .sign(&authorization, b"credential-1", &damaged, b"m")
+            .is_err());
+        // Nor around the data key: an authorization holding another secret gets nothing from it.
+        let forged = Authorization::new(true, &[7; DATA_KEY_LEN]);
+        assert!(vault
+            .sign(&forged, b"credential-1", &key.key_blob, b"m")
+            .is_err());
+        assert_eq!(vault.cached_keys(), 1);
+
+        vault.lock();
+        assert_eq!(vault.cached_keys(), 0, "lock forgets the cached keys");
+        assert!(matches!(
+            vault.authorize(None, false, Purpose::Sign),
+            Err(StoreError::PinRequired(PinReason::Unlock))
+        ));
+        // Unlocking again starts with an empty cache.
+        let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+        assert_eq!(vault.cached_keys(), 0);
+        let der = vault
+            .sign(&authorization, b"credential-1", &key.key_blob, b"again")
+            .unwrap();
+        verify(&key.public_key, b"again", &der);
+        assert_eq!(vault.cached_keys(), 1);
+        vault.shutdown();
+        assert_eq!(vault.cached_keys(), 0, "shutdown forgets the cached keys");
+    }
+
+    #[test]
+    fn a_cached_key_never_skips_the_pin() {
+        let (_dir, _metadata, vault) = vault();
+        let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+        let key = vault.create_key(&authorization, b"credential-1").unwrap();
+        vault
+            .sign(&authorization, b"credential-1", &key.key_blob, b"m")
+            .unwrap();
+        assert_eq!(vault.cached_keys(), 1);
+        assert!(matches!(
+            vault.authorize(Some("4321"), true, Purpose::Sign),
+            Err(StoreError::WrongPin)
+        ));
+        assert!(matches!(
+            vault.authorize(Some("4321"), false, Purpose::Sign),
+            Err(StoreError::WrongPin)
+        ));
+        assert!(matches!(
+            vault.authorize(None, true, Purpose::Sign),
+            Err(StoreError::PinRequired(PinReason::UserVerification))
+        ));
+        // The right PIN is still checked (user verified) and keeps the cache.
+        let verified = vault.authorize(Some("1234"), true, Purpose::Sign).unwrap();
+        assert!(verified.user_verified);
+        assert_eq!(vault.cached_keys(), 1);
+        let der = vault
+            .sign(&verified, b"credential-1", &key.key_blob, b"uv")
+            .unwrap();
+        verify(&key.public_key, b"uv", &der);
+    }
+
+    #[test]
+    fn cached_keys_go_when_the_unlock_time_ends() {
+        let (_dir, metadata, vault) = vault();
+        metadata.set_vault_unlock_seconds(1).unwrap();
+        let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+        let key = vault.create_key(&authorization, b"credential-1").unwrap();
+        vault
+            .sign(&authorization, b"credential-1", &key.key_blob, b"m")
+            .unwrap();
+        assert_eq!(vault.cached_keys(), 1);
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(!vault.is_unlocked().unwrap());
+        assert_eq!(vault.cached_keys(), 0);
+        assert!(matches!(
+            vault.authorize(None, false, Purpose::Sign),
+            Err(StoreError::PinRequired(PinReason::Unlock))
+        ));
+
+        // A sign that was authorized just before the time ended still signs, and caches nothing.
+        let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        let der = vault
+            .sign(&authorization, b"credential-1", &key.key_blob, b"late")
+            .unwrap();
+        verify(&key.public_key, b"late", &der);
+        assert_eq!(vault.cached_keys(), 0);
+
+        // Unlock time 0: nothing is kept, not even for a moment.
+        metadata.set_vault_unlock_seconds(0).unwrap();
+        let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+        vault
+            .sign(&authorization, b"credential-1", &key.key_blob, b"m")
+            .unwrap();
+        assert_eq!(vault.cached_keys(), 0);
+    }
+
+    #[test]
+    fn the_cache_keeps_the_most_recently_used_keys() {
+        let (_dir, _metadata, vault) = vault();
+        let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+        let keys: Vec<(Vec<u8>, NewKey)> = (0..KEY_CACHE_ENTRIES + 1)
+            .map(|i| {
+                let id = format!("credential-{i}").into_bytes();
+                let key = vault.create_key(&authorization, &id).unwrap();
+                (id, key)
+            })
+            .collect();
+        for (id, key) in &keys[..KEY_CACHE_ENTRIES] {
+            vault.sign(&authorization, id, &key.key_blob, b"m").unwrap();
+        }
+        assert_eq!(vault.cached_keys(), KEY_CACHE_ENTRIES);
+        // Use the first again, then one more key: the second (least recently used) goes, not the first.
+        vault
+            .sign(&authorization, &keys[0].0, &keys[0].1.key_blob, b"m")
+            .unwrap();
+        let (id, key) = &keys[KEY_CACHE_ENTRIES];
+        vault.sign(&authorization, id, &key.key_blob, b"m").unwrap();
+        assert_eq!(vault.cached_keys(), KEY_CACHE_ENTRIES);
+        let mut unlocked = vault.unlocked();
+        let cache = &mut unlocked.as_mut().unwrap().keys;
+        assert!(cache.get(&keys[0].0, &keys[0].1.key_blob).is_some());
+        assert!(cache.get(&keys[1].0, &keys[1].1.key_blob).is_none());
+        assert!(cache.get(id, &key.key_blob).is_some());
     }
 
     /// Invariant 5: the private scalar never reaches the database file or its WAL in the clear.

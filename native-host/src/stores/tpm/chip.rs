@@ -1,5 +1,7 @@
 //! One open connection to the TPM: the ESYS context, the storage root key and a salted HMAC session, kept for the
-//! host's lifetime because making them costs more than the signature itself (tens of ms on a real chip).
+//! host's lifetime because making them costs more than the signature itself (tens of ms on a real chip). Beside
+//! them, one slot keeps the most recently used passkey key loaded, so that signing with it again is one TPM2_Sign
+//! (loading and flushing it cost as much as the signature).
 
 use std::str::FromStr;
 use std::time::Instant;
@@ -21,7 +23,7 @@ use tss_esapi::tss2_esys::TPMT_TK_HASHCHECK;
 use tss_esapi::Context;
 
 use super::blob::KeyBlob;
-use super::errors::Failure;
+use super::errors::{is_out_of_object_memory, Failure};
 use super::templates;
 
 /// The chip's dictionary-attack state (TPM_PT_LOCKOUT_*).
@@ -60,6 +62,16 @@ pub struct Chip {
     context: Context,
     srk: KeyHandle,
     session: AuthSession,
+    /// The one passkey key kept loaded, if any.
+    loaded: Option<LoadedKey>,
+}
+
+/// A passkey key loaded in the chip, and the exact stored blob it was loaded from (its identity: the same bytes
+/// under the same SRK are the same TPM object). Holds no secret: its authValue is set for each signature and wiped
+/// from ESYS right after it.
+struct LoadedKey {
+    key_blob: Vec<u8>,
+    handle: KeyHandle,
 }
 
 // ESYS has no thread affinity; the store keeps the chip behind a Mutex, so one thread at a time uses it.
@@ -89,6 +101,7 @@ impl Chip {
             context,
             srk,
             session,
+            loaded: None,
         })
     }
 
@@ -98,11 +111,13 @@ impl Chip {
         let template = templates::passkey().map_err(|e| Failure::Other(e.to_string()))?;
         let auth = Auth::try_from(pin.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
         let srk = self.srk;
+        let session = self.session;
         // Salted session with parameter encryption: the PIN travels encrypted to the chip.
         let created = self
-            .context
-            .execute_with_session(Some(self.session), |c| {
-                c.create(srk, template, Some(auth), None, None, None)
+            .with_room(|c| {
+                c.execute_with_session(Some(session), |c| {
+                    c.create(srk, template.clone(), Some(auth.clone()), None, None, None)
+                })
             })
             .map_err(|e| Failure::from_tss("creating the key", e))?;
         if !templates::is_passkey(&created.out_public) {
@@ -117,8 +132,15 @@ impl Chip {
         })
     }
 
-    /// ECDSA P-256 over SHA-256(`message`), DER encoded; the chip checks the PIN.
-    pub fn sign(&mut self, blob: KeyBlob, pin: &[u8], message: &[u8]) -> Result<Vec<u8>, Failure> {
+    /// ECDSA P-256 over SHA-256(`message`), DER encoded; the chip checks the PIN. `key_blob` is the stored blob
+    /// that `blob` was decoded from: when it is the key loaded already, that key signs without loading again.
+    pub fn sign(
+        &mut self,
+        key_blob: &[u8],
+        blob: KeyBlob,
+        pin: &[u8],
+        message: &[u8],
+    ) -> Result<Vec<u8>, Failure> {
         let started = Instant::now();
         let auth = Auth::try_from(pin.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
         let digest = Digest::try_from(Sha256::digest(message).to_vec())
@@ -129,29 +151,116 @@ impl Chip {
             digest: Default::default(),
         })
         .map_err(|e| Failure::Other(e.to_string()))?;
-        let srk = self.srk;
-        let key = self
-            .context
-            .execute_with_session(Some(self.session), |c| {
-                c.load(srk, blob.private, blob.public)
+        let reused = self
+            .loaded
+            .as_ref()
+            .is_some_and(|loaded| loaded.key_blob == key_blob);
+        let key = self.load(key_blob, blob)?;
+        // The PIN of *this* request, every time: the chip checks it for this signature (UV stays real) and counts a
+        // wrong one toward its lockout, whether the key was loaded just now or before.
+        let signed = self.context.tr_set_auth(key.into(), auth).and_then(|()| {
+            self.context.execute_with_session(Some(self.session), |c| {
+                c.sign(key, digest, SignatureScheme::Null, ticket)
             })
-            .map_err(|e| Failure::from_tss("loading the key", e))?;
-        let signed = self
-            .context
-            .tr_set_auth(key.into(), auth)
-            .and_then(|()| {
-                self.context.execute_with_session(Some(self.session), |c| {
-                    c.sign(key, digest, SignatureScheme::Null, ticket)
+        });
+        // ESYS copies the authValue into the key's object: overwrite it, so that the PIN does not stay in memory.
+        let _ = self.context.tr_set_auth(key.into(), Auth::default());
+        let signed = match signed {
+            Ok(signature) => signature,
+            Err(error) => {
+                let failure = Failure::from_tss("signing", error);
+                // A refused PIN says nothing against the loaded key; anything else may: load it again next time.
+                if !matches!(failure, Failure::AuthFail | Failure::Lockout) {
+                    self.unload();
+                }
+                return Err(failure);
+            }
+        };
+        let der = der_signature(signed)?;
+        crate::log::debug!(
+            "TPM {}sign: {:?}",
+            if reused { "" } else { "load + " },
+            started.elapsed()
+        );
+        Ok(der)
+    }
+
+    /// The handle of the key in `key_blob`: the one loaded already, or loaded now in place of the previous one.
+    fn load(&mut self, key_blob: &[u8], blob: KeyBlob) -> Result<KeyHandle, Failure> {
+        if let Some(loaded) = self.loaded.as_ref().filter(|l| l.key_blob == key_blob) {
+            return Ok(loaded.handle);
+        }
+        // Only three objects fit in a small TPM: the SRK, this one, and room for whatever else is using the chip.
+        self.unload();
+        let (srk, session) = (self.srk, self.session);
+        let handle = self
+            .with_room(|c| {
+                c.execute_with_session(Some(session), |c| {
+                    c.load(srk, blob.private.clone(), blob.public.clone())
                 })
             })
-            .map_err(|e| Failure::from_tss("signing", e));
-        // Only three objects fit in a small TPM: never leave a key loaded.
-        if let Err(e) = self.context.flush_context(key.into()) {
-            crate::log::warning!("cannot unload a TPM key: {e}");
+            .map_err(|e| Failure::from_tss("loading the key", e))?;
+        self.loaded = Some(LoadedKey {
+            key_blob: key_blob.to_vec(),
+            handle,
+        });
+        Ok(handle)
+    }
+
+    /// Flushes the kept key, if any.
+    pub fn unload(&mut self) {
+        if let Some(loaded) = self.loaded.take() {
+            if let Err(e) = self.context.flush_context(loaded.handle.into()) {
+                crate::log::warning!("cannot unload a TPM key: {e}");
+            }
         }
-        let der = der_signature(signed?)?;
-        crate::log::debug!("TPM load + sign: {:?}", started.elapsed());
-        Ok(der)
+    }
+
+    /// Flushes the kept key if it is the one in `key_blob` (the passkey is being deleted).
+    pub fn forget(&mut self, key_blob: &[u8]) {
+        if self
+            .loaded
+            .as_ref()
+            .is_some_and(|loaded| loaded.key_blob == key_blob)
+        {
+            self.unload();
+        }
+    }
+
+    /// Runs `command`; if the chip has no room for another object, flushes the kept key and runs it once more.
+    fn with_room<T>(
+        &mut self,
+        mut command: impl FnMut(&mut Context) -> tss_esapi::Result<T>,
+    ) -> tss_esapi::Result<T> {
+        match command(&mut self.context) {
+            Err(error) if is_out_of_object_memory(&error) => {
+                crate::log::debug!("the TPM is out of object memory; flushing and trying again");
+                self.unload();
+                command(&mut self.context)
+            }
+            result => result,
+        }
+    }
+
+    /// Whether a passkey key is loaded now, and which (for tests).
+    #[cfg(test)]
+    pub fn loaded_blob(&self) -> Option<&[u8]> {
+        self.loaded.as_ref().map(|loaded| &loaded.key_blob[..])
+    }
+
+    /// Loads `blob` outside the slot, as another user of the chip would (for tests that fill its memory).
+    #[cfg(test)]
+    pub fn occupy(&mut self, blob: KeyBlob) -> Result<ObjectHandle, Failure> {
+        let (srk, session) = (self.srk, self.session);
+        self.context
+            .execute_with_session(Some(session), |c| c.load(srk, blob.private, blob.public))
+            .map(ObjectHandle::from)
+            .map_err(|e| Failure::from_tss("loading", e))
+    }
+
+    #[cfg(test)]
+    pub fn release(&mut self, handle: ObjectHandle) {
+        self.context.flush_context(handle).unwrap();
     }
 
     pub fn da_state(&mut self) -> Result<DaState, Failure> {
@@ -196,6 +305,9 @@ impl Drop for Chip {
     /// Leaves nothing of ours in the chip (swtpm and /dev/tpm0 have no resource manager to do it). No
     /// TPM2_Shutdown: the host does not own the TPM.
     fn drop(&mut self) {
+        if let Some(loaded) = self.loaded.take() {
+            let _ = self.context.flush_context(loaded.handle.into());
+        }
         let _ = self
             .context
             .flush_context(SessionHandle::from(self.session).into());

@@ -54,6 +54,17 @@ impl Failure {
     }
 }
 
+/// TPM_RC_OBJECT_MEMORY (a warning): no room for one more loaded object, whichever layer (the TPM itself or a
+/// resource manager) said so.
+pub fn is_out_of_object_memory(error: &tss_esapi::Error) -> bool {
+    const TPM_RC_OBJECT_MEMORY: u32 = 0x902;
+    let tss_esapi::Error::Tss2Error(code) = *error else {
+        return false;
+    };
+    matches!(code.kind(), Some(Tss2ResponseCodeKind::ObjectMemory))
+        || raw_code(code).is_some_and(|raw| raw & 0xffff == TPM_RC_OBJECT_MEMORY)
+}
+
 /// The numeric response code. tss-esapi 7 keeps it private but prints it as "Response code value: 0x…".
 pub fn raw_code(code: Tss2ResponseCode) -> Option<u32> {
     let text = match code {
@@ -79,5 +90,11 @@ mod tests {
         // TPM_RC_INTEGRITY on parameter 1: the chip refused a blob.
         assert!(matches!(failure(0x19f), Failure::Other(_)));
         assert_eq!(raw_code(0x98e.into()), Some(0x98e));
+        let tss = |rc: u32| tss_esapi::Error::Tss2Error(rc.into());
+        assert!(is_out_of_object_memory(&tss(0x902)));
+        // The same warning passed on by a resource manager (layer 11).
+        assert!(is_out_of_object_memory(&tss(0xb0902)));
+        assert!(!is_out_of_object_memory(&tss(0x903)));
+        assert!(!is_out_of_object_memory(&tss(0x98e)));
     }
 }

@@ -9,6 +9,12 @@ mod doctor;
 mod errors;
 mod templates;
 
+/// One swtpm per test, as in the integration tests.
+#[cfg(test)]
+#[path = "../../../tests/common/swtpm.rs"]
+#[allow(dead_code)]
+mod swtpm;
+
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{json, Value};
@@ -235,11 +241,15 @@ impl KeyStore for TpmStore {
             .ok_or_else(|| {
                 StoreError::Internal("the stored TPM key of this passkey is damaged".into())
             })?;
-        self.with_chip(|chip| chip.sign(blob, authorization.secret(), message))
+        self.with_chip(|chip| chip.sign(key_blob, blob, authorization.secret(), message))
     }
 
-    fn destroy_key(&self, _key_blob: &[u8]) -> Result<(), StoreError> {
-        // The chip keeps nothing: without its blob (deleted with the metadata row) the key is gone for good.
+    fn destroy_key(&self, key_blob: &[u8]) -> Result<(), StoreError> {
+        // Without its blob (deleted with the metadata row) the key is gone for good; if it is the one kept loaded,
+        // it leaves the chip now too. The chip is not opened just for this.
+        if let Some(chip) = self.lock_chip().as_mut() {
+            chip.forget(key_blob);
+        }
         Ok(())
     }
 
@@ -251,6 +261,122 @@ impl KeyStore for TpmStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use p256::ecdsa::signature::Verifier;
+    use p256::ecdsa::{Signature, VerifyingKey};
+    use swtpm::Swtpm;
+
+    const PIN_A: &str = "2468";
+    const PIN_B: &str = "1357";
+
+    fn new_key(store: &TpmStore, pin: &str) -> NewKey {
+        let authorization = store.authorize(Some(pin), true, Purpose::Create).unwrap();
+        store.create_key(&authorization, b"unused").unwrap()
+    }
+
+    fn sign(store: &TpmStore, key: &NewKey, pin: &str, message: &[u8]) -> Result<(), StoreError> {
+        let authorization = store.authorize(Some(pin), true, Purpose::Sign)?;
+        assert!(authorization.user_verified);
+        let der = store.sign(&authorization, b"unused", &key.key_blob, message)?;
+        VerifyingKey::from_sec1_bytes(&key.public_key)
+            .unwrap()
+            .verify(message, &Signature::from_der(&der).unwrap())
+            .expect("the TPM's signature verifies with the key's public key");
+        Ok(())
+    }
+
+    fn loaded(store: &TpmStore) -> Option<Vec<u8>> {
+        store
+            .lock_chip()
+            .as_ref()
+            .and_then(|chip| chip.loaded_blob().map(<[u8]>::to_vec))
+    }
+
+    #[test]
+    fn the_last_key_stays_loaded_and_the_chip_checks_every_pin() {
+        let Some(tpm) = Swtpm::start("the_last_key_stays_loaded_and_the_chip_checks_every_pin")
+        else {
+            return;
+        };
+        tpm.set_da_parameters(10, 1, 1);
+        let store = TpmStore::new(tpm.tcti());
+        let a = new_key(&store, PIN_A);
+        let b = new_key(&store, PIN_B);
+        assert_eq!(loaded(&store), None, "creating loads nothing");
+
+        sign(&store, &a, PIN_A, b"one").unwrap();
+        sign(&store, &a, PIN_A, b"two").unwrap();
+        assert_eq!(loaded(&store).as_deref(), Some(&a.key_blob[..]));
+        // Loaded already, yet a wrong PIN is refused by the chip, and counted.
+        match sign(&store, &a, "0000", b"three") {
+            Err(StoreError::WrongDevicePin(wrong)) => assert_eq!(wrong.tries_left, Some(9)),
+            other => panic!("a wrong PIN must be refused: {:?}", other.err()),
+        }
+        assert_eq!(loaded(&store).as_deref(), Some(&a.key_blob[..]));
+        sign(&store, &a, PIN_A, b"four").unwrap();
+
+        // Alternating keys: each sign loads its own key in place of the other, with its own PIN.
+        for round in 0..3u8 {
+            sign(&store, &b, PIN_B, &[round, 1]).unwrap();
+            assert_eq!(loaded(&store).as_deref(), Some(&b.key_blob[..]));
+            sign(&store, &a, PIN_A, &[round, 2]).unwrap();
+            assert_eq!(loaded(&store).as_deref(), Some(&a.key_blob[..]));
+        }
+        assert!(matches!(
+            sign(&store, &b, PIN_A, b"other key's PIN"),
+            Err(StoreError::WrongDevicePin(_))
+        ));
+        assert!(matches!(
+            sign(&store, &a, PIN_B, b"other key's PIN"),
+            Err(StoreError::WrongDevicePin(_))
+        ));
+        sign(&store, &a, PIN_A, b"five").unwrap();
+
+        // Deleting the loaded key's passkey takes it out of the chip; deleting another leaves it.
+        store.destroy_key(&b.key_blob).unwrap();
+        assert_eq!(loaded(&store).as_deref(), Some(&a.key_blob[..]));
+        store.destroy_key(&a.key_blob).unwrap();
+        assert_eq!(loaded(&store), None);
+        store.close();
+        tpm.stop();
+    }
+
+    #[test]
+    fn a_full_chip_gets_the_kept_key_back() {
+        let Some(tpm) = Swtpm::start("a_full_chip_gets_the_kept_key_back") else {
+            return;
+        };
+        let store = TpmStore::new(tpm.tcti());
+        let a = new_key(&store, PIN_A);
+        let b = new_key(&store, PIN_B);
+        sign(&store, &a, PIN_A, b"m").unwrap();
+        // Fill the chip's object memory (SRK, the kept key, then others) until it is full.
+        let mut others = Vec::new();
+        {
+            let mut slot = store.lock_chip();
+            let chip = slot.as_mut().unwrap();
+            loop {
+                match chip.occupy(blob::KeyBlob::decode(&b.key_blob).unwrap()) {
+                    Ok(handle) => others.push(handle),
+                    Err(Failure::Other(message)) if message.contains("object") => break,
+                    Err(other) => panic!("{}", other.message()),
+                }
+                assert!(others.len() < 64, "the chip never filled up");
+            }
+        }
+        // Creating needs a free object slot: the kept key is flushed and the creation tried again.
+        let c = new_key(&store, PIN_A);
+        assert_eq!(loaded(&store), None);
+        {
+            let mut slot = store.lock_chip();
+            let chip = slot.as_mut().unwrap();
+            for handle in others {
+                chip.release(handle);
+            }
+        }
+        sign(&store, &c, PIN_A, b"m").unwrap();
+        store.close();
+        tpm.stop();
+    }
 
     #[test]
     fn device_paths_and_missing_devices() {
