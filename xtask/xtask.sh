@@ -104,6 +104,8 @@ Keyplace is built. To load the extension in Chromium or Chrome:
   1. open chrome://extensions and switch on "Developer mode";
   2. click "Load unpacked" and choose $ROOT/extension/dist/chromium
      (its ID is ipdamncjijplhbkhipddgambbnginfmp, which the host was registered for).
+In Firefox: about:debugging → This Firefox → Load Temporary Add-on… → $ROOT/extension/dist/firefox/manifest.json
+  (add-on ID keyplace@keyplace.dev; see the README to keep it installed).
 Then visit a site that offers passkeys: Keyplace asks where each new passkey should live.
 EOF
 }
