@@ -580,6 +580,34 @@ mod bench {
                 None => json!({"ok": false, "error": answer["error"], "bytes": size}),
             };
         }
+        // What the popup asks: the first page of 200 slim rows, and a page deep in the list (through a cursor).
+        let mut popup_page = Vec::with_capacity(LOOKUP_N);
+        let mut popup_page_bytes = 0;
+        let mut last_cursor = Value::Null;
+        for i in 0..LOOKUP_N + 5 {
+            let (answer, elapsed, size) = host.call("list", json!({"slim": true, "limit": 200}))?;
+            if i >= 5 {
+                popup_page.push(elapsed);
+            }
+            popup_page_bytes = size;
+            last_cursor = answer["result"]["next"].clone();
+        }
+        // Walk to the last page once, then time that page.
+        let mut after = last_cursor;
+        let mut deep = after.clone();
+        while !after.is_null() {
+            deep = after.clone();
+            let (result, _) =
+                host.ok("list", json!({"slim": true, "limit": 200, "after": after}))?;
+            after = result["next"].clone();
+        }
+        let mut popup_last_page = Vec::with_capacity(LOOKUP_N);
+        for _ in 0..LOOKUP_N {
+            popup_last_page.push(
+                host.ok("list", json!({"slim": true, "limit": 200, "after": deep}))?
+                    .1,
+            );
+        }
         let memory_after_10k = host.memory()?;
         host.close()?;
         if let Some(out) = &out_dir {
@@ -617,6 +645,9 @@ mod bench {
                 "list_by_rp_id_count": by_rp_count,
                 "list_by_unknown_rp_id_ms": summary(by_rp_none),
                 "list_all_ms": summary(list_all),
+                "list_popup_page_ms": summary(popup_page),
+                "list_popup_page_bytes": popup_page_bytes,
+                "list_popup_last_page_ms": summary(popup_last_page),
                 "list_all_answer": list_all_answer,
                 "memory_after": memory_after_10k,
                 "data_dirs": snapshots,

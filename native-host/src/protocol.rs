@@ -202,6 +202,18 @@ pub struct ListParams {
     pub rp_id: Option<String>,
     #[serde(default)]
     pub credential_ids: Option<Vec<B64u>>,
+    /// Case-insensitive (ASCII letters) substring of the RP ID or the account name.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Page size: default and most `service::LIST_MAX_LIMIT`.
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Only what the popup shows: no user id, display name, AAGUID or flags.
+    #[serde(default)]
+    pub slim: bool,
 }
 
 #[derive(Debug, Deserialize)]

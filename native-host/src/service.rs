@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::metadata::{now_ms, CredentialRecord, Metadata, MetadataError};
+use crate::metadata::{
+    now_ms, CredentialRecord, ListFilter, ListKey, ListedCredential, Metadata, MetadataError,
+};
 use crate::protocol::{
     AttestParams, B64u, ConfigureParams, CreateParams, DeleteParams, ErrorBody, ErrorCode,
     ListParams, RenameParams, Request, Response, SignParams,
@@ -30,6 +32,14 @@ const MAX_USER_ID_LEN: usize = 64;
 const MAX_RP_ID_LEN: usize = 253;
 /// An account name set by `rename`: 1 to 64 characters once trimmed, no control characters.
 pub const MAX_USER_NAME_CHARS: usize = 64;
+
+/// `list`: the most rows in one page (and the default page size).
+pub const LIST_MAX_LIMIT: u32 = 500;
+/// `list`: the most bytes of rows in one page, so that the answer stays under the browser's 1 MiB cap whatever the
+/// rows hold (a page has at least one row; the rest of the answer is under 200 bytes).
+pub const LIST_PAGE_BYTES: usize = 768 * 1024;
+/// `list`: the longest `query`.
+const MAX_LIST_QUERY_CHARS: usize = 256;
 
 /// How long after `create` a passkey may still be self-attested (`attest`).
 pub const ATTEST_WINDOW_MS: i64 = 10 * 60 * 1000;
@@ -300,27 +310,86 @@ impl Service {
         })
     }
 
+    /// A page of credentials in (RP ID, account name, credential id) order; see PROTOCOL.md. Each filter shape is
+    /// answered from an index (metadata::list_page), and the page stays under the browser's 1 MiB cap whatever the
+    /// rows hold: at most `LIST_MAX_LIMIT` rows and at most `LIST_PAGE_BYTES` of them.
     fn list(&self, params: ListParams) -> Answer {
-        let records = match params.credential_ids {
-            Some(ids) => {
-                let mut records = Vec::with_capacity(ids.len());
-                for id in ids {
-                    if let Some(record) = self.metadata.credential(&id.0)? {
-                        if params
-                            .rp_id
-                            .as_deref()
-                            .map_or(true, |rp_id| rp_id == record.rp_id)
-                        {
-                            records.push(record);
-                        }
-                    }
-                }
-                records
-            }
-            None => self.metadata.credentials(params.rp_id.as_deref())?,
+        let limit = match params.limit {
+            None => LIST_MAX_LIMIT,
+            Some(0) => return Err(bad_request("limit must be at least 1.")),
+            Some(n) => n.min(LIST_MAX_LIMIT),
         };
-        let credentials: Vec<Value> = records.iter().map(credential_summary).collect();
-        Ok(json!({ "credentials": credentials }))
+        let query = match params.query.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(q) if q.chars().count() > MAX_LIST_QUERY_CHARS => {
+                return Err(bad_request(format!(
+                    "query must be at most {MAX_LIST_QUERY_CHARS} characters."
+                )))
+            }
+            Some(q) => Some(q.to_ascii_lowercase()),
+        };
+        let after = params.after.as_deref().map(decode_cursor).transpose()?;
+        let filter = ListFilter {
+            rp_id: params.rp_id.as_deref(),
+            query: query.as_deref(),
+            after: after.as_ref(),
+        };
+        // One row more than the page tells whether there is a next page.
+        let (rows, total) = match params.credential_ids {
+            Some(ids) => {
+                let ids: Vec<Vec<u8>> = ids.into_iter().map(|id| id.0).collect();
+                let mut found: Vec<ListedCredential> = self
+                    .metadata
+                    .listed_by_ids(&ids)?
+                    .into_iter()
+                    .filter(|c| filter.rp_id.map_or(true, |rp_id| c.rp_id == rp_id))
+                    .filter(|c| filter.query.map_or(true, |q| c.matches(q)))
+                    .collect();
+                found.sort_by(|a, b| a.key().cmp_sql(&b.key()));
+                let total = found.len() as u64;
+                if let Some(after) = &after {
+                    found.retain(|c| c.key().cmp_sql(after).is_gt());
+                }
+                found.truncate(limit as usize + 1);
+                (found, total)
+            }
+            None => {
+                let rows = self.metadata.list_page(&filter, limit + 1)?;
+                // The first page of a small answer already knows the total.
+                let total = if after.is_none() && rows.len() <= limit as usize {
+                    rows.len() as u64
+                } else {
+                    self.metadata.list_count(&filter)?
+                };
+                (rows, total)
+            }
+        };
+        let mut credentials = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut bytes = 0;
+        let mut last: Option<&ListedCredential> = None;
+        let mut more = false;
+        for row in &rows {
+            let value = if params.slim {
+                listed_slim(row)
+            } else {
+                listed_summary(row)
+            };
+            let size = value.to_string().len() + 1;
+            if credentials.len() == limit as usize
+                || (!credentials.is_empty() && bytes + size > LIST_PAGE_BYTES)
+            {
+                more = true;
+                break;
+            }
+            bytes += size;
+            credentials.push(value);
+            last = Some(row);
+        }
+        let next = match (more, last) {
+            (true, Some(last)) => Value::String(encode_cursor(&last.key())),
+            _ => Value::Null,
+        };
+        Ok(json!({ "credentials": credentials, "next": next, "total": total }))
     }
 
     fn delete(&self, params: DeleteParams) -> Answer {
@@ -523,21 +592,53 @@ fn not_found() -> ErrorBody {
     ErrorBody::new(ErrorCode::NotFound, "Keyplace has no passkey with that id.")
 }
 
-pub fn credential_summary(record: &CredentialRecord) -> Value {
+/// A `list` cursor: the last row's key, opaque to the caller (base64url of `[rp_id, user_name, credential_id]`).
+fn encode_cursor(key: &ListKey) -> String {
+    let json = json!([key.rp_id, key.user_name, B64u::encode(&key.credential_id)]);
+    B64u::encode(json.to_string().as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Result<ListKey, ErrorBody> {
+    let bad = || bad_request("after must be the next of an earlier list answer.");
+    let bytes =
+        serde_json::from_value::<B64u>(Value::String(cursor.to_owned())).map_err(|_| bad())?;
+    let (rp_id, user_name, credential_id): (String, String, B64u) =
+        serde_json::from_slice(&bytes.0).map_err(|_| bad())?;
+    Ok(ListKey {
+        rp_id,
+        user_name,
+        credential_id: credential_id.0,
+    })
+}
+
+fn listed_summary(c: &ListedCredential) -> Value {
     json!({
-        "credential_id": B64u::encode(&record.credential_id),
-        "rp_id": record.rp_id,
-        "user_id": B64u::encode(&record.user_id),
-        "user_name": record.user_name,
-        "user_display_name": record.user_display_name,
-        "store": record.store,
-        "aaguid": record.aaguid,
-        "created_at": record.created_at,
-        "last_used_at": record.last_used_at,
-        "sign_count": record.sign_count,
-        "backup_eligible": record.backup_eligible,
-        "backup_state": record.backup_state,
-        "resident_key": record.resident_key,
+        "credential_id": B64u::encode(&c.credential_id),
+        "rp_id": c.rp_id,
+        "user_id": B64u::encode(&c.user_id),
+        "user_name": c.user_name,
+        "user_display_name": c.user_display_name,
+        "store": c.store,
+        "aaguid": c.aaguid,
+        "created_at": c.created_at,
+        "last_used_at": c.last_used_at,
+        "sign_count": c.sign_count,
+        "backup_eligible": c.backup_eligible,
+        "backup_state": c.backup_state,
+        "resident_key": c.resident_key,
+    })
+}
+
+/// What the popup shows of a credential.
+fn listed_slim(c: &ListedCredential) -> Value {
+    json!({
+        "credential_id": B64u::encode(&c.credential_id),
+        "rp_id": c.rp_id,
+        "user_name": c.user_name,
+        "store": c.store,
+        "created_at": c.created_at,
+        "last_used_at": c.last_used_at,
+        "sign_count": c.sign_count,
     })
 }
 

@@ -388,3 +388,102 @@ fn rename_persists_across_processes_and_the_cli_shows_it() {
     let text = String::from_utf8_lossy(&listing.stdout);
     assert!(text.contains("work account"), "{text}");
 }
+
+/// The popup's listing through the real binary: 1,100 passkeys (enough that the first default page is not all of
+/// them), pages that fit the browser's cap and join up to every passkey once, a site's lookup, and search.
+#[test]
+fn list_pages_through_the_binary() {
+    const COUNT: u64 = 1_100;
+    let env = Env::new();
+    env.install();
+    let mut host = env.start(ORIGIN);
+    let params = |i: u64, pin: Option<&str>| {
+        json!({"store": "vault", "rp_id": format!("site{:02}.example", i % 50),
+               "user": {"id": b64(&i.to_be_bytes()), "name": format!("User{i}"), "display_name": format!("User {i}")},
+               "pin": pin, "resident_key": true, "require_user_verification": false})
+    };
+    assert!(host
+        .call(1, "create", params(0, Some(PIN)))
+        .get("result")
+        .is_some());
+    // Pipelined, 32 in flight, as the bench does.
+    let mut sent = 1;
+    let mut answered = 1;
+    while answered < COUNT {
+        while sent < COUNT && sent - answered < 32 {
+            host.request(1000 + sent, "create", params(sent, None));
+            sent += 1;
+        }
+        let answer = host.recv();
+        assert!(answer.get("result").is_some(), "{answer}");
+        answered += 1;
+    }
+
+    let mut seen = std::collections::BTreeSet::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let mut request = json!({"slim": true, "limit": 200});
+        if !after.is_null() {
+            request["after"] = after.clone();
+        }
+        host.request(5000 + pages, "list", request);
+        let (answer, size) = {
+            let answer = host.recv();
+            let size = answer.to_string().len();
+            (answer, size)
+        };
+        assert!(size < 1024 * 1024, "{size}");
+        let result = &answer["result"];
+        assert_eq!(result["total"], COUNT, "{answer}");
+        for row in result["credentials"].as_array().unwrap() {
+            assert!(row.get("user_id").is_none(), "slim rows: {row}");
+            assert!(
+                seen.insert(row["credential_id"].as_str().unwrap().to_owned()),
+                "twice: {row}"
+            );
+        }
+        pages += 1;
+        after = result["next"].clone();
+        if after.is_null() {
+            break;
+        }
+    }
+    assert_eq!(seen.len() as u64, COUNT);
+    assert_eq!(pages, 6);
+
+    // No filter and no limit: one page of 500 full rows, under the cap.
+    let everything = host.call(2, "list", json!({}));
+    assert_eq!(
+        everything["result"]["credentials"]
+            .as_array()
+            .unwrap()
+            .len(),
+        500
+    );
+    assert!(everything["result"]["next"].is_string());
+
+    // Sign-in's lookup: one site, every passkey of it in one page, full rows.
+    let site = host.call(3, "list", json!({"rp_id": "site07.example"}));
+    let rows = site["result"]["credentials"].as_array().unwrap();
+    assert_eq!(rows.len(), 22);
+    assert_eq!(site["result"]["total"], 22);
+    assert_eq!(site["result"]["next"], Value::Null);
+    assert!(rows
+        .iter()
+        .all(|r| r["rp_id"] == "site07.example" && r["user_display_name"].is_string()));
+
+    // Search by account name in another case.
+    let found = host.call(4, "list", json!({"query": "user1079", "slim": true}));
+    let names: Vec<&str> = found["result"]["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["user_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["User1079"]);
+    let bad = host.call(5, "list", json!({"after": "not a cursor"}));
+    assert_eq!(bad["error"]["code"], "bad_request");
+    let (status, _) = host.close();
+    assert!(status.success());
+}

@@ -51,6 +51,30 @@ export interface HostCredential {
   resident_key: boolean;
 }
 
+/** `list` with `slim`: what the popup shows. */
+export type HostSlimCredential = Pick<HostCredential, 'credential_id' | 'rp_id' | 'user_name' | 'store' | 'created_at' | 'last_used_at' | 'sign_count'>;
+
+/** One page of `list` (PROTOCOL.md): `next` is the cursor for the page after, null on the last one. */
+export interface HostListPage<T> {
+  credentials: T[];
+  next: string | null;
+  total: number;
+}
+
+export interface ListParams {
+  rp_id?: string;
+  credential_ids?: string[];
+  /** Substring of the RP ID or the account name, ASCII letters in any case. */
+  query?: string;
+  /** 1 to 500 (the host's default and most). */
+  limit?: number;
+  after?: string;
+  slim?: boolean;
+}
+
+/** Pages a `list` with no page size of its own may follow (each at most 500 rows): a guard, never reached by a lookup. */
+const MAX_FOLLOWED_PAGES = 20;
+
 export interface CreateParams {
   store: StoreId;
   rp_id: string;
@@ -81,9 +105,19 @@ export class Host {
   sign(params: SignParams): Promise<HostSigned> {
     return this.port.request('sign', params);
   }
+  /** Every credential of a lookup (sign-in: one RP ID, maybe the page's ids), following `next` if there is one. */
   async list(filter: { rp_id?: string; credential_ids?: string[] } = {}): Promise<HostCredential[]> {
-    const { credentials } = await this.port.request<{ credentials: HostCredential[] }>('list', filter);
+    let page = await this.listPage<HostCredential>(filter);
+    const credentials = page.credentials;
+    for (let i = 1; page.next && i < MAX_FOLLOWED_PAGES; i++) {
+      page = await this.listPage<HostCredential>({ ...filter, after: page.next });
+      credentials.push(...page.credentials);
+    }
     return credentials;
+  }
+  /** One page of `list`; `slim` rows are HostSlimCredential. */
+  listPage<T extends HostSlimCredential = HostCredential>(params: ListParams): Promise<HostListPage<T>> {
+    return this.port.request<HostListPage<T>>('list', params);
   }
   /** Packed self-attestation: the new key signs its own registration (host checks it is exactly that). */
   async attest(params: { credential_id: string; authenticator_data: string; client_data_hash: string; pin: string | null }): Promise<string> {

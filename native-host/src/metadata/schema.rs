@@ -40,9 +40,17 @@ const MIGRATIONS: &[&str] = &[
         name  TEXT PRIMARY KEY NOT NULL,
         value INTEGER NOT NULL
     );",
+    // 1 -> 2: `list` pages in (rp_id, user_name, credential_id) order, case-insensitive on the account name, and
+    // looks up an RP ID; one index serves both (its first column is rp_id), so the old one goes.
+    "CREATE INDEX credentials_by_site_and_name
+        ON credentials (rp_id, user_name COLLATE NOCASE, credential_id);
+    DROP INDEX credentials_by_rp_id;",
 ];
 
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+
+#[cfg(test)]
+pub(crate) const MIGRATIONS_FOR_TESTS: &[&str] = MIGRATIONS;
 
 /// Brings the schema up to date. The IMMEDIATE transaction makes a second host process starting at the same time
 /// wait, then find nothing left to do.

@@ -1,7 +1,12 @@
 // The popup: the current site first (its passkeys and its rule), then every other site; each passkey with
 // where it is in plain words, when it was made and used, and ways to rename or delete it. Site and account
 // names come from web pages, so they only ever go in as text.
-import type { Choice, LocationIcon, PasskeyRow, PopupAnswer, PopupList, RulesAnswer, SiteRule, UiMessage } from '../../shared/messages';
+//
+// With thousands of passkeys, the popup never holds or builds them all: the background answers this site's
+// passkeys and the first page of every site's (with the total), further pages come on "Show more" (or when
+// it scrolls into view), and a search goes to the host (debounced). Each page's rows are built off-document in
+// one fragment and go in with one append.
+import type { Choice, LocationIcon, PageToken, PasskeyRow, PopupAnswer, PopupList, PopupPage, RulesAnswer, SiteRule, UiMessage } from '../../shared/messages';
 import { byId, element } from '../common/dom';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -46,14 +51,29 @@ interface Current {
   tabId?: number;
 }
 
-let list: PopupList = { rows: [], hostProblem: null, notice: null };
+let list: PopupList = { current: [], rows: [], next: null, total: 0, hostProblem: null, notice: null };
 let current: Current = { site: null };
 let rule: SiteRule | null = null;
+/** The query the shown list answers (lowercased, trimmed). */
+let query = '';
+/** Every site's rows received so far (pages), and how many of them. */
+let loaded = 0;
+let next: PageToken | null = null;
+/** The last site group of "every site", so that the next page's first rows join it. */
+let lastGroup: { rpId: string; ul: HTMLElement } | null = null;
+/** Bumped by every new listing: answers to an older one are dropped. */
+let generation = 0;
+let loadingMore = false;
+const SEARCH_DELAY_MS = 150;
+const numberFormat = new Intl.NumberFormat('en-US');
+const passkeys = (n: number) => `${numberFormat.format(n)} passkey${n === 1 ? '' : 's'}`;
 
 const send = <T>(message: UiMessage): Promise<T> => chrome.runtime.sendMessage(message) as Promise<T>;
 const accountOf = (row: PasskeyRow) => row.userName || 'Unknown account';
 /** Passkeys usable on the current page: its RP ID is the host name or a parent domain of it. */
-const isCurrent = (row: PasskeyRow) => !!current.site && (row.rpId === current.site || current.site.endsWith(`.${row.rpId}`));
+/** (The background looks up the same RP IDs: the host name and its parent domains, not a bare top-level domain.) */
+const isCurrent = (row: PasskeyRow) =>
+  !!current.site && (row.rpId === current.site || (row.rpId.includes('.') && current.site.endsWith(`.${row.rpId}`)));
 
 function describeUse(row: PasskeyRow): string {
   const created = `Created ${dateFormat.format(row.createdAt)}`;
@@ -96,7 +116,6 @@ function passkeyItem(row: PasskeyRow): HTMLElement {
     element('div', { class: 'why' }, describeUse(row)),
   );
   li.dataset.id = row.credentialId;
-  li.dataset.search = `${row.rpId} ${account}`.toLowerCase();
   renameButton.addEventListener('click', () => startRename(li, row));
   deleteButton.addEventListener('click', () => confirmDelete(row));
   return li;
@@ -111,6 +130,47 @@ function ruleLine(): HTMLElement | null {
   return element('p', { class: 'rule muted', id: 'rule' }, element('span', {}, text), change);
 }
 
+const matchesQuery = (row: PasskeyRow) => !query || row.rpId.toLowerCase().includes(query) || row.userName.toLowerCase().includes(query);
+
+function siteGroup(rpId: string): { section: HTMLElement; ul: HTMLElement } {
+  const ul = element('ul', { class: 'passkeys' });
+  return { section: element('section', { class: 'site' }, element('h3', {}, rpId), ul), ul };
+}
+
+/** One page of every site's rows into `others`, off-document first: one append, one layout. */
+function appendPage(rows: PasskeyRow[]): HTMLElement | null {
+  const others = byId('others');
+  const fragment = document.createDocumentFragment();
+  let first: HTMLElement | null = null;
+  for (const row of rows) {
+    if (isCurrent(row)) continue; // shown under "This site"
+    const li = passkeyItem(row);
+    first ??= li;
+    if (lastGroup?.rpId === row.rpId) {
+      lastGroup.ul.append(li);
+    } else {
+      const group = siteGroup(row.rpId);
+      group.ul.append(li);
+      fragment.append(group.section);
+      lastGroup = { rpId: row.rpId, ul: group.ul };
+    }
+  }
+  others.append(fragment);
+  const heading = byId('others-heading');
+  heading.hidden = !others.firstElementChild;
+  return first;
+}
+
+function updateCounts(): void {
+  byId('count').textContent = list.total || query ? (query ? '' : passkeys(list.total)) : '';
+  byId('matches').textContent = query ? (list.total === 1 ? '1 passkey matches.' : `${numberFormat.format(list.total)} passkeys match.`) : '';
+  byId('empty').hidden = list.total > 0 || !!current.site || !!query || !!list.hostProblem;
+  const more = byId('more') as HTMLButtonElement;
+  more.hidden = !next;
+  const left = Math.max(list.total - loaded, 0);
+  more.textContent = left ? `Show more passkeys (${numberFormat.format(left)} not shown)` : 'Show more passkeys';
+}
+
 function render(): void {
   const notice = byId('notice');
   notice.hidden = !list.notice;
@@ -118,12 +178,10 @@ function render(): void {
   const problem = byId('host-problem');
   problem.hidden = !list.hostProblem;
   problem.textContent = list.hostProblem ? `Keyplace host: ${list.hostProblem}` : '';
-  byId('empty').hidden = list.rows.length > 0 || !!current.site;
 
-  const sites = byId('sites');
   const parts: HTMLElement[] = [];
   if (current.site) {
-    const mine = list.rows.filter(isCurrent);
+    const mine = list.current.filter(matchesQuery);
     const section = element(
       'section',
       { 'aria-labelledby': 'this-site', class: 'site current' },
@@ -134,55 +192,69 @@ function render(): void {
     section.append(
       mine.length
         ? element('ul', { class: 'passkeys' }, ...mine.map(passkeyItem))
-        : element('p', { class: 'muted none' }, 'No passkeys for this site yet.'),
+        : element('p', { class: 'muted none' }, query ? 'No passkeys of this site match.' : 'No passkeys for this site yet.'),
     );
     parts.push(section);
   }
-  const others = list.rows.filter((row) => !isCurrent(row));
-  if (others.length) {
-    parts.push(element('h2', {}, current.site ? 'Other sites' : 'All sites'));
-    const bySite = new Map<string, PasskeyRow[]>();
-    for (const row of others) {
-      const rows = bySite.get(row.rpId);
-      if (rows) rows.push(row);
-      else bySite.set(row.rpId, [row]);
-    }
-    for (const [site, rows] of bySite) {
-      parts.push(element('section', { class: 'site' }, element('h3', {}, site), element('ul', { class: 'passkeys' }, ...rows.map(passkeyItem))));
-    }
-  }
+  parts.push(element('h2', { id: 'others-heading', hidden: '' }, current.site ? 'Other sites' : 'All sites'), element('div', { id: 'others' }));
+  const sites = byId('sites');
   sites.replaceChildren(...parts);
-  applySearch();
+  lastGroup = null;
+  loaded = list.rows.length;
+  next = list.next;
+  appendPage(list.rows);
+  updateCounts();
+  sites.setAttribute('aria-busy', 'false');
 }
 
-function applySearch(): void {
-  const query = (byId('search') as HTMLInputElement).value.trim().toLowerCase();
-  let shown = 0;
-  for (const section of byId('sites').querySelectorAll<HTMLElement>('section.site')) {
-    let any = false;
-    for (const li of section.querySelectorAll<HTMLElement>('li')) {
-      const match = !query || (li.dataset.search ?? '').includes(query);
-      li.hidden = !match;
-      if (match) {
-        any = true;
-        shown++;
-      }
-    }
-    // The current site's section stays (its heading and rule); other sites without a match go.
-    if (!section.classList.contains('current')) section.hidden = !any;
-  }
-  const otherHeading = byId('sites').querySelector<HTMLElement>(':scope > h2');
-  if (otherHeading) otherHeading.hidden = !byId('sites').querySelector(':scope > section.site:not(.current):not([hidden])');
-  byId('matches').textContent = query ? (shown === 1 ? '1 passkey matches.' : `${shown} passkeys match.`) : '';
-}
-
+/** This site's passkeys and the first page of every site's, for the query in the search box. */
 async function reload(): Promise<void> {
-  list = await send<PopupList>({ type: 'popup:list', tabId: current.tabId, site: current.site ?? undefined });
+  const mine = ++generation;
+  const asked = (byId('search') as HTMLInputElement).value.trim().toLowerCase();
+  byId('sites').setAttribute('aria-busy', 'true');
+  const answer = await send<PopupList>({ type: 'popup:list', tabId: current.tabId, site: current.site ?? undefined, query: asked || undefined });
+  if (mine !== generation) return;
+  list = answer;
+  query = asked;
   render();
 }
 
+async function showMore(): Promise<void> {
+  if (!next || loadingMore) return;
+  loadingMore = true;
+  const mine = generation;
+  const more = byId('more') as HTMLButtonElement;
+  const hadFocus = document.activeElement === more;
+  more.setAttribute('aria-disabled', 'true');
+  try {
+    const page = await send<PopupPage>({ type: 'popup:more', query: query || undefined, after: next });
+    if (mine !== generation) return;
+    loaded += page.rows.length;
+    next = page.next;
+    if (page.hostProblem) {
+      list.hostProblem = page.hostProblem;
+      const problem = byId('host-problem');
+      problem.hidden = false;
+      problem.textContent = `Keyplace host: ${page.hostProblem}`;
+    }
+    const first = appendPage(page.rows);
+    updateCounts();
+    // The button goes with the last page: keyboard focus moves on to the first passkey that came in.
+    if (hadFocus && !next) (first?.querySelector<HTMLElement>('[data-action="rename"]') ?? byId('search')).focus();
+  } finally {
+    loadingMore = false;
+    more.removeAttribute('aria-disabled');
+  }
+}
+
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
+function onSearchInput(): void {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => void reload(), SEARCH_DELAY_MS);
+}
+
 function focusRow(credentialId: string, action: 'rename' | 'delete'): void {
-  const li = [...byId('sites').querySelectorAll<HTMLElement>('li')].find((x) => x.dataset.id === credentialId);
+  const li = [...byId('sites').querySelectorAll<HTMLElement>('li[data-id]')].find((x) => x.dataset.id === credentialId);
   (li?.querySelector<HTMLElement>(`[data-action="${action}"]`) ?? byId('search')).focus();
 }
 
@@ -222,7 +294,9 @@ function startRename(li: HTMLElement, row: PasskeyRow): void {
       input.focus();
       return;
     }
-    await reload();
+    // In place: the rest of the list (and how far it was scrolled) stays as it is.
+    row.userName = name;
+    li.replaceWith(passkeyItem(row));
     focusRow(row.credentialId, 'rename');
   });
   input.focus();
@@ -267,11 +341,32 @@ function confirmDelete(row: PasskeyRow): void {
     }
     dialog.close();
     done();
-    await reload();
+    removeRow(row);
     byId('search').focus();
   };
   dialog.showModal();
   keep.focus();
+}
+
+/** A deleted or forgotten passkey leaves the list (and its site, when it was the last one there). */
+function removeRow(row: PasskeyRow): void {
+  const li = [...byId('sites').querySelectorAll<HTMLElement>('li[data-id]')].find((x) => x.dataset.id === row.credentialId);
+  const ul = li?.parentElement;
+  li?.remove();
+  list.current = list.current.filter((r) => r.credentialId !== row.credentialId);
+  list.total = Math.max(list.total - 1, 0);
+  if (li) loaded = Math.max(loaded - (isCurrent(row) ? 0 : 1), 0);
+  if (ul && !ul.firstElementChild) {
+    const section = ul.closest('section');
+    if (section?.classList.contains('current')) {
+      ul.replaceWith(element('p', { class: 'muted none' }, 'No passkeys for this site yet.'));
+    } else {
+      if (lastGroup?.ul === ul) lastGroup = null;
+      section?.remove();
+      byId('others-heading').hidden = !byId('others').firstElementChild;
+    }
+  }
+  updateCounts();
 }
 
 /** rules:get answers {ok, value: SiteRule}; anything else (no rules, an error) shows no rule line. */
@@ -281,13 +376,18 @@ function asRule(answer: unknown): SiteRule | null {
 }
 
 async function main(): Promise<void> {
-  byId('search').addEventListener('input', applySearch);
+  byId('search').addEventListener('input', onSearchInput);
+  const more = byId('more');
+  more.addEventListener('click', () => void showMore());
+  // Scrolling near the end loads the next page too; the button stays for the keyboard (and says how many are left).
+  new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) void showMore();
+  }, { rootMargin: '0px 0px 300px 0px' }).observe(more);
   current = await whereAmI();
   const ruleAnswer: Promise<SiteRule | null> = current.site
     ? send<RulesAnswer<SiteRule> | SiteRule | undefined>({ type: 'rules:get', site: current.site }).then(asRule, () => null)
     : Promise.resolve(null);
-  list = await send<PopupList>({ type: 'popup:list', tabId: current.tabId, site: current.site ?? undefined });
-  render();
+  await reload();
   // The rule comes from the core (Public Suffix List); the list does not wait for it.
   rule = await ruleAnswer;
   if (rule) {
