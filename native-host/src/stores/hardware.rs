@@ -62,6 +62,33 @@ pub fn diagnose() -> Vec<DoctorLine> {
     }
 }
 
+/// A hardware passkey has a PIN of its own (the chip's authValue / usage auth): every use needs it, a new one
+/// needs at least MIN_PIN_CHARS characters, and none may exceed what the chip accepts. UV is always true:
+/// a signature exists only if the chip accepted this PIN, and at creation the PIN becomes the key's.
+#[cfg(any(target_os = "linux", windows))]
+pub fn authorize_with_key_pin(
+    pin: Option<&str>,
+    purpose: Purpose,
+) -> Result<Authorization, StoreError> {
+    use super::PinReason;
+    let pin = match (pin, purpose) {
+        (Some(pin), _) => pin,
+        (None, Purpose::Create) => return Err(StoreError::PinRequired(PinReason::SetKeyPin)),
+        (None, Purpose::Sign) => return Err(StoreError::PinRequired(PinReason::KeyPin)),
+    };
+    if pin.len() > MAX_PIN_BYTES {
+        return Err(StoreError::BadPin(format!(
+            "A hardware passkey's PIN can be at most {MAX_PIN_BYTES} bytes long."
+        )));
+    }
+    if purpose == Purpose::Create && pin.chars().count() < MIN_PIN_CHARS {
+        return Err(StoreError::BadPin(format!(
+            "A hardware passkey's PIN needs at least {MIN_PIN_CHARS} characters."
+        )));
+    }
+    Ok(Authorization::new(true, pin.as_bytes()))
+}
+
 /// The hardware store of a platform without one.
 #[allow(dead_code)] // used only on platforms without hardware support
 pub struct Unavailable;

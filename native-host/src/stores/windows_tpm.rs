@@ -18,8 +18,8 @@ use windows::Win32::Security::Cryptography::{
     NCRYPT_SILENT_FLAG,
 };
 
-use super::hardware::{HARDWARE_AAGUID, HARDWARE_STORE_ID, MAX_PIN_BYTES, MIN_PIN_CHARS};
-use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError, WrongPin};
+use super::hardware::{authorize_with_key_pin, HARDWARE_AAGUID, HARDWARE_STORE_ID};
+use super::{Authorization, KeyStore, NewKey, Purpose, StoreError, WrongPin};
 
 const BLOB_VERSION: u8 = 1;
 const KEY_NAME_PREFIX: &str = "Keyplace-";
@@ -222,22 +222,7 @@ impl KeyStore for WindowsTpmStore {
         purpose: Purpose,
     ) -> Result<Authorization, StoreError> {
         provider()?;
-        let pin = match (pin, purpose) {
-            (Some(pin), _) => pin,
-            (None, Purpose::Create) => return Err(StoreError::PinRequired(PinReason::SetKeyPin)),
-            (None, Purpose::Sign) => return Err(StoreError::PinRequired(PinReason::KeyPin)),
-        };
-        if pin.len() > MAX_PIN_BYTES {
-            return Err(StoreError::BadPin(format!(
-                "A hardware passkey's PIN can be at most {MAX_PIN_BYTES} bytes long."
-            )));
-        }
-        if purpose == Purpose::Create && pin.chars().count() < MIN_PIN_CHARS {
-            return Err(StoreError::BadPin(format!(
-                "A hardware passkey's PIN needs at least {MIN_PIN_CHARS} characters."
-            )));
-        }
-        Ok(Authorization::new(true, pin.as_bytes()))
+        authorize_with_key_pin(pin, purpose)
     }
 
     fn create_key(

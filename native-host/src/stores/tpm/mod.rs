@@ -19,8 +19,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{json, Value};
 
-use super::hardware::{HARDWARE_STORE_ID, MAX_PIN_BYTES, MIN_PIN_CHARS};
-use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError, WrongPin};
+use super::hardware::{authorize_with_key_pin, HARDWARE_STORE_ID};
+use super::{Authorization, KeyStore, NewKey, Purpose, StoreError, WrongPin};
 use blob::KeyBlob;
 use chip::Chip;
 pub use chip::DaState;
@@ -158,15 +158,6 @@ fn check_device(path: &str) -> Result<(), String> {
     }
 }
 
-fn check_pin_size(pin: &str) -> Result<(), StoreError> {
-    if pin.len() > MAX_PIN_BYTES {
-        return Err(StoreError::BadPin(format!(
-            "A hardware passkey's PIN can be at most {MAX_PIN_BYTES} bytes long."
-        )));
-    }
-    Ok(())
-}
-
 impl KeyStore for TpmStore {
     fn id(&self) -> &'static str {
         HARDWARE_STORE_ID
@@ -198,20 +189,7 @@ impl KeyStore for TpmStore {
     ) -> Result<Authorization, StoreError> {
         // No point asking for a PIN when the chip cannot be used.
         self.probe().map_err(StoreError::Unavailable)?;
-        // Every use of a TPM key needs its PIN (the authValue), so user verification always happens.
-        let pin = match (pin, purpose) {
-            (Some(pin), _) => pin,
-            (None, Purpose::Create) => return Err(StoreError::PinRequired(PinReason::SetKeyPin)),
-            (None, Purpose::Sign) => return Err(StoreError::PinRequired(PinReason::KeyPin)),
-        };
-        check_pin_size(pin)?;
-        if purpose == Purpose::Create && pin.chars().count() < MIN_PIN_CHARS {
-            return Err(StoreError::BadPin(format!(
-                "A hardware passkey's PIN needs at least {MIN_PIN_CHARS} characters."
-            )));
-        }
-        // UV: a signature exists only if the chip accepted this PIN; at creation the PIN became the key's.
-        Ok(Authorization::new(true, pin.as_bytes()))
+        authorize_with_key_pin(pin, purpose)
     }
 
     fn create_key(
