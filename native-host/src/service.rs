@@ -167,8 +167,8 @@ impl Service {
             credential_id,
             rp_id: params.rp_id,
             user_id: params.user.id.0,
-            user_name: params.user.name,
-            user_display_name: params.user.display_name,
+            user_name: truncate_to_bytes(params.user.name, MAX_STORED_NAME_BYTES),
+            user_display_name: truncate_to_bytes(params.user.display_name, MAX_STORED_NAME_BYTES),
             store: store.id().to_owned(),
             aaguid: store.aaguid().to_owned(),
             key_blob: key.key_blob,
@@ -442,6 +442,22 @@ fn check_rp_id(rp_id: &str) -> Result<(), ErrorBody> {
 }
 
 /// A new account name, trimmed: 1 to 64 characters, none of them control characters.
+/// WebAuthn lets an authenticator keep as little as 64 bytes of `user.name` and `user.displayName`; Keyplace keeps
+/// 256, so one page of `list` can never approach the 1 MiB message cap because of a site's huge names.
+const MAX_STORED_NAME_BYTES: usize = 256;
+
+/// Cuts at a character boundary, never inside a UTF-8 sequence.
+fn truncate_to_bytes(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
 fn check_user_name(name: &str) -> Result<&str, ErrorBody> {
     let trimmed = name.trim();
     let chars = trimmed.chars().count();

@@ -889,3 +889,12 @@ fn list_answers_stay_under_the_browsers_cap_whatever_the_rows_hold() {
     assert!(answer.result.is_some());
     assert!(serde_json::to_vec(&answer).unwrap().len() < 1024 * 1024);
 }
+
+#[test]
+fn very_long_account_names_are_truncated_at_a_character_boundary() {
+    assert_eq!(truncate_to_bytes("abc".to_owned(), 256), "abc");
+    let long = "é".repeat(200); // 400 bytes, 2 per character
+    let cut = truncate_to_bytes(long, 255);
+    assert_eq!(cut.len(), 254);
+    assert!(cut.chars().all(|c| c == 'é'));
+}
