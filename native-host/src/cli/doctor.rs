@@ -83,7 +83,7 @@ fn check_storage(report: &mut Report) {
     match Metadata::open(&database) {
         Ok(metadata) => {
             let version = metadata.schema_version().unwrap_or(0);
-            let count = metadata.credentials(None).map(|c| c.len()).unwrap_or(0);
+            let count = metadata.list_count(&Default::default()).unwrap_or(0);
             report.pass(format!(
                 "Database {} opens (schema {version} of {LATEST_VERSION}, {count} passkey{})",
                 database.display(),
