@@ -148,6 +148,7 @@ cmd_test() {
 
 cmd_bench() {
   build_all debug
+  ensure_geckodriver
   cargo build -p keyplace-host --release --quiet
   KEYPLACE_HOST_BIN="$TARGET/release/keyplace-host" node tests/bench/run.mjs
 }

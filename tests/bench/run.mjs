@@ -32,6 +32,7 @@ import {
 import { startRpServer } from '../support/rp-server.mjs';
 import { startSwtpm, swtpmAvailable } from '../support/swtpm.mjs';
 import { startCeremony, pinField, confirmPinField, clickAndClose, createInHardware, signIn } from '../support/consent.mjs';
+import { firefoxBench, renderFirefox } from './firefox.mjs';
 
 const N = Number(process.env.BENCH_N ?? 20);
 const COLD_N = Number(process.env.BENCH_COLD_N ?? Math.min(N, 10));
@@ -450,6 +451,12 @@ async function main() {
     await plainServer.close();
     await tpm?.stop();
   }
+
+  // 4. Firefox ESR (tests/bench/firefox.mjs): skipped with a note when Firefox or geckodriver is missing.
+  out.firefox = await firefoxBench({ n: N, coldN: COLD_N, pingN: PING_N, notes }).catch((err) => {
+    notes.push(`Firefox not measured: ${String(err?.message ?? err).split('\n')[0]}`);
+    return null;
+  });
   out.sizes = await sizes();
 
   const report = render(out, notes, {
@@ -748,7 +755,7 @@ function render(out, notes, env) {
     ``,
     `Machine: nproc ${env.nproc} (${env.cpu}), load average at start ${env.load}; ${env.chromium}; Node ${env.node}; ${env.date}. N = ${env.n} create+get per path, ${env.coldN} cold starts.`,
     ``,
-    `Keyplace ceremony timings come from the service worker's own metrics (\`globalThis.keyplaceMetrics\`), so the test's clicking and typing are excluded. The virtual authenticator is Chromium's own (CDP WebAuthn, ctap2.1, internal, UV), measured in the same run, timed in the page with performance.now() around create()/get(). Host figures come from host_bench, which drives the real host binary over its stdin/stdout framing without a browser.`,
+    `Keyplace ceremony timings come from the service worker's own metrics (\`globalThis.keyplaceMetrics\`), so the test's clicking and typing are excluded. The virtual authenticator is Chromium's own (CDP WebAuthn, ctap2.1, internal, UV), measured in the same run, timed in the page with performance.now() around create()/get(). Host figures come from host_bench, which drives the real host binary over its stdin/stdout framing without a browser. The Firefox ESR section (tests/bench/firefox.mjs) gives the same kinds of figures beside Firefox's own virtual authenticator.`,
     ``,
     `## Budgets (DESIGN.md)`,
     ``,
@@ -764,6 +771,7 @@ function render(out, notes, env) {
     ``,
     ...extra,
     ``,
+    ...renderFirefox(out.firefox),
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
 }
