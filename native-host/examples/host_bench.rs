@@ -15,6 +15,12 @@
 #[allow(dead_code)]
 mod swtpm;
 
+// The host's own key templates, so the bare measurement uses exactly the objects the host creates.
+#[cfg(target_os = "linux")]
+#[path = "../src/stores/tpm/templates.rs"]
+#[allow(dead_code)]
+mod templates;
+
 #[cfg(not(target_os = "linux"))]
 fn main() {
     eprintln!("host_bench needs Linux (swtpm and tss-esapi)");
@@ -41,18 +47,15 @@ mod bench {
     use base64::Engine;
     use serde_json::{json, Value};
     use sha2::{Digest as _, Sha256};
-    use tss_esapi::attributes::{ObjectAttributesBuilder, SessionAttributesBuilder};
+    use tss_esapi::attributes::SessionAttributesBuilder;
     use tss_esapi::constants::tss::{TPM2_RH_NULL, TPM2_ST_HASHCHECK};
     use tss_esapi::constants::SessionType;
     use tss_esapi::handles::{KeyHandle, ObjectHandle, SessionHandle};
-    use tss_esapi::interface_types::algorithm::{HashingAlgorithm, PublicAlgorithm};
-    use tss_esapi::interface_types::ecc::EccCurve;
+    use tss_esapi::interface_types::algorithm::HashingAlgorithm;
     use tss_esapi::interface_types::resource_handles::Hierarchy;
     use tss_esapi::interface_types::session_handles::AuthSession;
     use tss_esapi::structures::{
-        Auth, Digest, EccPoint, EccScheme, HashScheme, HashcheckTicket,
-        KeyDerivationFunctionScheme, Public, PublicBuilder, PublicEccParametersBuilder,
-        SignatureScheme, SymmetricDefinition, SymmetricDefinitionObject,
+        Auth, Digest, HashcheckTicket, SignatureScheme, SymmetricDefinition,
     };
     use tss_esapi::tcti_ldr::TctiNameConf;
     use tss_esapi::tss2_esys::TPMT_TK_HASHCHECK;
@@ -95,57 +98,6 @@ mod bench {
     }
 
     // ---------- bare tss-esapi, the same objects and session the host uses ----------
-    fn srk_template() -> tss_esapi::Result<Public> {
-        let attributes = ObjectAttributesBuilder::new()
-            .with_fixed_tpm(true)
-            .with_fixed_parent(true)
-            .with_sensitive_data_origin(true)
-            .with_user_with_auth(true)
-            .with_no_da(true)
-            .with_restricted(true)
-            .with_decrypt(true)
-            .build()?;
-        PublicBuilder::new()
-            .with_public_algorithm(PublicAlgorithm::Ecc)
-            .with_name_hashing_algorithm(HashingAlgorithm::Sha256)
-            .with_object_attributes(attributes)
-            .with_ecc_parameters(
-                PublicEccParametersBuilder::new_restricted_decryption_key(
-                    SymmetricDefinitionObject::AES_128_CFB,
-                    EccCurve::NistP256,
-                )
-                .build()?,
-            )
-            .with_ecc_unique_identifier(EccPoint::default())
-            .build()
-    }
-
-    fn key_template() -> tss_esapi::Result<Public> {
-        let attributes = ObjectAttributesBuilder::new()
-            .with_fixed_tpm(true)
-            .with_fixed_parent(true)
-            .with_sensitive_data_origin(true)
-            .with_user_with_auth(true)
-            .with_sign_encrypt(true)
-            .build()?;
-        PublicBuilder::new()
-            .with_public_algorithm(PublicAlgorithm::Ecc)
-            .with_name_hashing_algorithm(HashingAlgorithm::Sha256)
-            .with_object_attributes(attributes)
-            .with_ecc_parameters(
-                PublicEccParametersBuilder::new()
-                    .with_ecc_scheme(EccScheme::EcDsa(HashScheme::new(HashingAlgorithm::Sha256)))
-                    .with_curve(EccCurve::NistP256)
-                    .with_is_signing_key(true)
-                    .with_is_decryption_key(false)
-                    .with_restricted(false)
-                    .with_key_derivation_function_scheme(KeyDerivationFunctionScheme::Null)
-                    .build()?,
-            )
-            .with_ecc_unique_identifier(EccPoint::default())
-            .build()
-    }
-
     fn ticket() -> Result<HashcheckTicket> {
         HashcheckTicket::try_from(TPMT_TK_HASHCHECK {
             tag: TPM2_ST_HASHCHECK,
@@ -163,7 +115,7 @@ mod bench {
     fn bare_tpm(tcti: &str) -> Result<(Vec<f64>, Vec<f64>)> {
         let name = TctiNameConf::from_str(tcti).map_err(err("tcti"))?;
         let mut context = Context::new(name).map_err(err("connect"))?;
-        let srk_public = srk_template().map_err(err("SRK template"))?;
+        let srk_public = super::templates::srk().map_err(err("SRK template"))?;
         let srk: KeyHandle = context
             .execute_with_nullauth_session(|c| {
                 c.create_primary(Hierarchy::Owner, srk_public, None, None, None, None)
@@ -190,7 +142,7 @@ mod bench {
             .tr_sess_set_attributes(session, attributes, mask)
             .map_err(err("session attributes"))?;
         let auth = || Auth::try_from(KEY_PIN.as_bytes().to_vec()).map_err(err("auth"));
-        let key_public = key_template().map_err(err("key template"))?;
+        let key_public = super::templates::passkey().map_err(err("key template"))?;
         let pin = auth()?;
         let created = context
             .execute_with_session(Some(session), |c| {
