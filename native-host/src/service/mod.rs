@@ -25,6 +25,14 @@ use crate::stores::hardware::{hardware_store, HardwareStore};
 use crate::stores::vault::Vault;
 use crate::stores::{KeyStore, PinReason, Purpose, StoreError, WrongPin};
 
+mod attestation;
+mod listing;
+
+#[cfg(test)]
+use attestation::{aaguid_bytes, cose_key_es256, ATTEST_WINDOW_MS};
+use attestation::{check_attestable, check_registration_data, ATTESTED_HEADER_LEN};
+use listing::{decode_cursor, encode_cursor, listed_slim, listed_summary};
+
 pub const AUTHENTICATOR_DATA_LEN: usize = 37;
 const CLIENT_DATA_HASH_LEN: usize = 32;
 const CREDENTIAL_ID_LEN: usize = 16;
@@ -40,13 +48,6 @@ pub const LIST_MAX_LIMIT: u32 = 500;
 pub const LIST_PAGE_BYTES: usize = 768 * 1024;
 /// `list`: the longest `query`.
 const MAX_LIST_QUERY_CHARS: usize = 256;
-
-/// How long after `create` a passkey may still be self-attested (`attest`).
-pub const ATTEST_WINDOW_MS: i64 = 10 * 60 * 1000;
-const AAGUID_LEN: usize = 16;
-/// rpIdHash | flags | counter | AAGUID | credentialIdLength: what attested authenticator data has before the id.
-const ATTESTED_HEADER_LEN: usize = AUTHENTICATOR_DATA_LEN + AAGUID_LEN + 2;
-const P256_COORDINATE_LEN: usize = 32;
 
 const FLAG_UP: u8 = 0x01;
 const FLAG_RFU1: u8 = 0x02;
@@ -441,7 +442,6 @@ fn check_rp_id(rp_id: &str) -> Result<(), ErrorBody> {
     Ok(())
 }
 
-/// A new account name, trimmed: 1 to 64 characters, none of them control characters.
 /// WebAuthn lets an authenticator keep as little as 64 bytes of `user.name` and `user.displayName`; Keyplace keeps
 /// 256, so one page of `list` can never approach the 1 MiB message cap because of a site's huge names.
 const MAX_STORED_NAME_BYTES: usize = 256;
@@ -458,6 +458,7 @@ fn truncate_to_bytes(mut text: String, max: usize) -> String {
     text
 }
 
+/// A new account name, trimmed: 1 to 64 characters, none of them control characters.
 fn check_user_name(name: &str) -> Result<&str, ErrorBody> {
     let trimmed = name.trim();
     let chars = trimmed.chars().count();
@@ -488,174 +489,12 @@ fn check_rp_id_hash(
     Ok(())
 }
 
-/// `attest` is for a registration only: the credential was made within the last ten minutes and never used.
-fn check_attestable(credential: &CredentialRecord, now_ms: i64) -> Result<(), ErrorBody> {
-    if credential.sign_count != 0 || credential.last_used_at.is_some() {
-        return Err(bad_request(
-            "This passkey has already been used; Keyplace attests a passkey only right after it was made.",
-        ));
-    }
-    // A clock that went back counts like one that went forward: either way the creation time cannot be trusted.
-    let age = now_ms.saturating_sub(credential.created_at);
-    if !(-ATTEST_WINDOW_MS..=ATTEST_WINDOW_MS).contains(&age) {
-        return Err(bad_request(
-            "This passkey was made more than 10 minutes ago; Keyplace attests a passkey only right after it was made.",
-        ));
-    }
-    Ok(())
-}
-
-/// Checks that `data` (whose rpIdHash was already checked) is exactly the registration of `credential`:
-/// flags AT and UP without ED, BE/BS as stored, counter 0, the store's AAGUID, the stored credential id, then the
-/// stored public key as its canonical COSE_Key, and nothing after it.
-fn check_registration_data(
-    data: &[u8],
-    credential: &CredentialRecord,
-    aaguid: &str,
-) -> Result<(), ErrorBody> {
-    let flags = data[32];
-    if flags & (FLAG_AT | FLAG_UP) != FLAG_AT | FLAG_UP
-        || flags & (FLAG_ED | FLAG_RFU1 | FLAG_RFU2) != 0
-    {
-        return Err(bad_request(
-            "A registration's authenticator data must have the AT and UP flags, and no ED or reserved flags.",
-        ));
-    }
-    if (flags & FLAG_BE != 0, flags & FLAG_BS != 0)
-        != (credential.backup_eligible, credential.backup_state)
-    {
-        return Err(bad_request(
-            "The backup flags (BE, BS) in the authenticator data are not this passkey's.",
-        ));
-    }
-    if data[33..37] != [0; 4] {
-        return Err(bad_request("A registration's signature counter must be 0."));
-    }
-    let expected_aaguid = aaguid_bytes(aaguid).ok_or_else(|| {
-        ErrorBody::new(
-            ErrorCode::Internal,
-            format!("The store's AAGUID {aaguid} is not a UUID."),
-        )
-    })?;
-    if data[37..53] != expected_aaguid {
-        return Err(bad_request(
-            "The AAGUID in the authenticator data is not this passkey's store's.",
-        ));
-    }
-    let id_len = usize::from(u16::from_be_bytes([data[53], data[54]]));
-    let rest = &data[ATTESTED_HEADER_LEN..];
-    if id_len != credential.credential_id.len()
-        || rest.get(..id_len) != Some(&credential.credential_id[..])
-    {
-        return Err(bad_request(
-            "The credential id in the authenticator data is not this passkey's.",
-        ));
-    }
-    let cose_key = &rest[id_len..];
-    let expected_key = cose_key_es256(&credential.public_key).ok_or_else(|| {
-        ErrorBody::new(
-            ErrorCode::Internal,
-            "The stored public key of this passkey is not a P-256 point.",
-        )
-    })?;
-    if cose_key.len() > expected_key.len() && cose_key.starts_with(&expected_key) {
-        return Err(bad_request(
-            "Nothing may follow the public key in a registration's authenticator data.",
-        ));
-    }
-    if cose_key != expected_key {
-        return Err(bad_request(
-            "The public key in the authenticator data is not this passkey's (expected its COSE_Key \
-             {1: 2, 3: -7, -1: 1, -2: x, -3: y} in canonical CBOR).",
-        ));
-    }
-    Ok(())
-}
-
-/// "62ee5665-1fea-485b-9a24-9ccac93787c2" as its 16 bytes.
-fn aaguid_bytes(uuid: &str) -> Option<[u8; AAGUID_LEN]> {
-    let hex: Vec<u8> = uuid.bytes().filter(|&b| b != b'-').collect();
-    if hex.len() != 2 * AAGUID_LEN {
-        return None;
-    }
-    let mut bytes = [0; AAGUID_LEN];
-    for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
-    Some(bytes)
-}
-
-/// The COSE_Key of a SEC1 uncompressed P-256 point, as CTAP2 canonical CBOR: {1: 2 (EC2), 3: -7 (ES256),
-/// -1: 1 (P-256), -2: x, -3: y}. This is the only encoding of the key a registration may carry.
-fn cose_key_es256(sec1: &[u8]) -> Option<Vec<u8>> {
-    let (&tag, xy) = sec1.split_first()?;
-    if tag != 0x04 || xy.len() != 2 * P256_COORDINATE_LEN {
-        return None;
-    }
-    let (x, y) = xy.split_at(P256_COORDINATE_LEN);
-    let mut out = vec![0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20];
-    out.extend_from_slice(x);
-    out.extend_from_slice(&[0x22, 0x58, 0x20]);
-    out.extend_from_slice(y);
-    Some(out)
-}
-
 fn bad_request(message: impl Into<String>) -> ErrorBody {
     ErrorBody::new(ErrorCode::BadRequest, message)
 }
 
 fn not_found() -> ErrorBody {
     ErrorBody::new(ErrorCode::NotFound, "Keyplace has no passkey with that id.")
-}
-
-/// A `list` cursor: the last row's key, opaque to the caller (base64url of `[rp_id, user_name, credential_id]`).
-fn encode_cursor(key: &ListKey) -> String {
-    let json = json!([key.rp_id, key.user_name, B64u::encode(&key.credential_id)]);
-    B64u::encode(json.to_string().as_bytes())
-}
-
-fn decode_cursor(cursor: &str) -> Result<ListKey, ErrorBody> {
-    let bad = || bad_request("after must be the next of an earlier list answer.");
-    let bytes =
-        serde_json::from_value::<B64u>(Value::String(cursor.to_owned())).map_err(|_| bad())?;
-    let (rp_id, user_name, credential_id): (String, String, B64u) =
-        serde_json::from_slice(&bytes.0).map_err(|_| bad())?;
-    Ok(ListKey {
-        rp_id,
-        user_name,
-        credential_id: credential_id.0,
-    })
-}
-
-fn listed_summary(c: &ListedCredential) -> Value {
-    json!({
-        "credential_id": B64u::encode(&c.credential_id),
-        "rp_id": c.rp_id,
-        "user_id": B64u::encode(&c.user_id),
-        "user_name": c.user_name,
-        "user_display_name": c.user_display_name,
-        "store": c.store,
-        "aaguid": c.aaguid,
-        "created_at": c.created_at,
-        "last_used_at": c.last_used_at,
-        "sign_count": c.sign_count,
-        "backup_eligible": c.backup_eligible,
-        "backup_state": c.backup_state,
-        "resident_key": c.resident_key,
-    })
-}
-
-/// What the popup shows of a credential.
-fn listed_slim(c: &ListedCredential) -> Value {
-    json!({
-        "credential_id": B64u::encode(&c.credential_id),
-        "rp_id": c.rp_id,
-        "user_name": c.user_name,
-        "store": c.store,
-        "created_at": c.created_at,
-        "last_used_at": c.last_used_at,
-        "sign_count": c.sign_count,
-    })
 }
 
 impl From<MetadataError> for ErrorBody {
@@ -740,5 +579,4 @@ fn lock_duration(state: WrongPin) -> String {
 }
 
 #[cfg(test)]
-#[path = "service_tests.rs"]
 mod tests;
