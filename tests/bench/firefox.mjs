@@ -31,21 +31,11 @@ import firefox from 'selenium-webdriver/firefox.js';
 import { launchFirefox, firefoxUnavailable, checkFirefoxBuildOutputs, FIREFOX, ADDON_ID } from '../support/firefox.mjs';
 import { REPO_ROOT } from '../support/browser.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
+import { dist, ms, p50 } from './stats.mjs';
 
 const PIN = '582046';
 const SITE = 'localhost';
 
-// ---------- statistics (as in run.mjs) ----------
-const sorted = (xs) => xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-function quantile(xs, q) {
-  const s = sorted(xs);
-  if (!s.length) return null;
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; // nearest rank
-}
-const p50 = (xs) => quantile(xs, 0.5);
-const p90 = (xs) => quantile(xs, 0.9);
-const ms = (x) => (x == null ? '—' : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);
-const dist = (xs) => (sorted(xs).length ? `${ms(p50(xs))} / ${ms(p90(xs))} (n=${sorted(xs).length})` : '—');
 
 export async function firefoxVersion() {
   try {

@@ -33,6 +33,7 @@ import { startRpServer } from '../support/rp-server.mjs';
 import { startSwtpm, swtpmAvailable } from '../support/swtpm.mjs';
 import { startCeremony, pinField, confirmPinField, clickAndClose, createInHardware, signIn } from '../support/consent.mjs';
 import { firefoxBench, renderFirefox } from './firefox.mjs';
+import { dist, kb, ms, p50, quantile, sorted } from './stats.mjs';
 
 const N = Number(process.env.BENCH_N ?? 20);
 const COLD_N = Number(process.env.BENCH_COLD_N ?? Math.min(N, 10));
@@ -43,19 +44,6 @@ const LOAD_N = Number(process.env.BENCH_LOAD_N ?? 30);
 const SHIM_N = Number(process.env.BENCH_SHIM_N ?? 30);
 const POPUP_N = Number(process.env.BENCH_POPUP_N ?? 5);
 const execFileAsync = promisify(execFile);
-
-// ---------- statistics ----------
-const sorted = (xs) => xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-function quantile(xs, q) {
-  const s = sorted(xs);
-  if (!s.length) return null;
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; // nearest rank
-}
-const p50 = (xs) => quantile(xs, 0.5);
-const p90 = (xs) => quantile(xs, 0.9);
-const ms = (x) => (x == null ? '—' : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);
-const kb = (bytes) => (bytes == null ? '—' : `${(bytes / 1024).toFixed(1)} KB`);
-const dist = (xs) => (sorted(xs).length ? `${ms(p50(xs))} / ${ms(p90(xs))} (n=${sorted(xs).length})` : '—');
 
 // ---------- the consent window, driven like a person would ----------
 // PIN fields appear synchronously when the Vault radio is checked (the window already has its details),
