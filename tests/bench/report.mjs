@@ -2,6 +2,7 @@
 // method in one sentence, then the ceremonies side by side with the browsers' own virtual authenticators.
 import { renderFirefox } from './firefox.mjs';
 import { dist, kb, ms, p50, quantile, sorted } from './stats.mjs';
+import { LOAD_N, PING_N, POPUP_N, SHIM_K, SHIM_N } from './config.mjs';
 
 function budgetRow(name, target, measured, va, status, method) {
   return `| ${name} | ${target} | ${measured} | ${va} | ${status} | ${method} |`;

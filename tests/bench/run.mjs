@@ -35,15 +35,10 @@ import { startCeremony, pinField, confirmPinField, clickAndClose, createInHardwa
 import { firefoxBench } from './firefox.mjs';
 import { render } from './report.mjs';
 import { ms } from './stats.mjs';
+import { COLD_N, LOAD_N, N, PING_N, POPUP_N, SHIM_K, SHIM_N } from './config.mjs';
 
-const N = Number(process.env.BENCH_N ?? 20);
-const COLD_N = Number(process.env.BENCH_COLD_N ?? Math.min(N, 10));
-const PING_N = 200;
 const PIN = '582046';
 const KEY_PIN = '7391'; // each hardware passkey's own PIN (its TPM authValue)
-const LOAD_N = Number(process.env.BENCH_LOAD_N ?? 30);
-const SHIM_N = Number(process.env.BENCH_SHIM_N ?? 30);
-const POPUP_N = Number(process.env.BENCH_POPUP_N ?? 5);
 const execFileAsync = promisify(execFile);
 
 // ---------- the consent window, driven like a person would ----------
@@ -171,7 +166,6 @@ async function startPlainServer() {
 // K (the page clock has 0.1 ms resolution; ÷K gives the per-page figure). "cold": a per-frame comment makes
 // each source unique, so V8 parses and compiles it; "warm": the same source every time after one untimed
 // priming run, so V8's in-process compilation cache serves it and mostly the run itself is timed.
-const SHIM_K = 20;
 async function shimWork(plain, shimSource) {
   const cold = [];
   const warm = [];
