@@ -89,6 +89,46 @@ pub fn authorize_with_key_pin(
     Ok(Authorization::new(true, pin.as_bytes()))
 }
 
+/// A key the platform keeps by name (a Secure Enclave label, an NCrypt key name): the name is a prefix plus the
+/// credential id in hex, and the blob in the database is a version byte followed by that name.
+#[cfg(any(target_os = "macos", windows, test))]
+pub struct NamedKeys {
+    pub prefix: &'static str,
+    /// What the name is called, for the error when a stored one is damaged.
+    pub what: &'static str,
+}
+
+#[cfg(any(target_os = "macos", windows, test))]
+impl NamedKeys {
+    const BLOB_VERSION: u8 = 1;
+
+    pub fn name(&self, credential_id: &[u8]) -> String {
+        let hex: String = credential_id.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}{hex}", self.prefix)
+    }
+
+    pub fn blob(&self, name: &str) -> Vec<u8> {
+        let mut blob = vec![Self::BLOB_VERSION];
+        blob.extend_from_slice(name.as_bytes());
+        blob
+    }
+
+    pub fn name_from_blob<'a>(&self, blob: &'a [u8]) -> Result<&'a str, StoreError> {
+        match blob.split_first() {
+            Some((&Self::BLOB_VERSION, name)) => std::str::from_utf8(name)
+                .ok()
+                .filter(|name| name.starts_with(self.prefix)),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            StoreError::Internal(format!(
+                "the stored {} of this passkey is damaged",
+                self.what
+            ))
+        })
+    }
+}
+
 /// The hardware store of a platform without one.
 #[allow(dead_code)] // used only on platforms without hardware support
 pub struct Unavailable;
@@ -127,5 +167,33 @@ impl KeyStore for Unavailable {
 
     fn destroy_key(&self, _: &[u8]) -> Result<(), StoreError> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: NamedKeys = NamedKeys {
+        prefix: "Keyplace-",
+        what: "key name",
+    };
+
+    #[test]
+    fn a_named_key_round_trips_through_its_blob_and_damage_is_refused() {
+        let name = NAMES.name(&[0x01, 0xab, 0xff]);
+        assert_eq!(name, "Keyplace-01abff");
+        assert_eq!(NAMES.name_from_blob(&NAMES.blob(&name)).unwrap(), name);
+        for damaged in [
+            Vec::new(),
+            vec![2, b'K'],                      // unknown version
+            [&[1u8][..], b"Other-01"].concat(), // not one of ours
+            vec![1, 0xff, 0xfe],                // not UTF-8
+        ] {
+            assert!(matches!(
+                NAMES.name_from_blob(&damaged),
+                Err(StoreError::Internal(message)) if message.contains("key name")
+            ));
+        }
     }
 }

@@ -18,11 +18,13 @@ use security_framework_sys::access_control::{
 };
 use serde_json::{json, Value};
 
-use super::hardware::{HARDWARE_AAGUID, HARDWARE_STORE_ID};
+use super::hardware::{NamedKeys, HARDWARE_AAGUID, HARDWARE_STORE_ID};
 use super::{Authorization, KeyStore, NewKey, Purpose, StoreError};
 
-const BLOB_VERSION: u8 = 1;
-const LABEL_PREFIX: &str = "Keyplace passkey ";
+const LABELS: NamedKeys = NamedKeys {
+    prefix: "Keyplace passkey ",
+    what: "Secure Enclave reference",
+};
 /// Signed right after creation, so that registration also asks for Touch ID / the password (real UV).
 const PRESENCE_CHECK: &[u8] = b"keyplace: confirm the new passkey";
 
@@ -68,26 +70,6 @@ fn access_control() -> Result<SecAccessControl, String> {
         kSecAccessControlPrivateKeyUsage | kSecAccessControlUserPresence,
     )
     .map_err(|e| format!("cannot set up the key's access control: {e}"))
-}
-
-fn label(credential_id: &[u8]) -> String {
-    let hex: String = credential_id.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{LABEL_PREFIX}{hex}")
-}
-
-/// The blob names the keychain item: version, then the label.
-fn label_from_blob(key_blob: &[u8]) -> Result<&str, StoreError> {
-    match key_blob.split_first() {
-        Some((&BLOB_VERSION, label)) => std::str::from_utf8(label)
-            .ok()
-            .filter(|label| label.starts_with(LABEL_PREFIX))
-            .ok_or_else(damaged),
-        _ => Err(damaged()),
-    }
-}
-
-fn damaged() -> StoreError {
-    StoreError::Internal("the stored Secure Enclave reference of this passkey is damaged".into())
 }
 
 fn find_key(label: &str) -> Result<SecKey, StoreError> {
@@ -159,7 +141,7 @@ impl KeyStore for SecureEnclaveStore {
         _authorization: &Authorization,
         credential_id: &[u8],
     ) -> Result<NewKey, StoreError> {
-        let label = label(credential_id);
+        let label = LABELS.name(credential_id);
         let mut options = GenerateKeyOptions::default();
         options
             .set_key_type(KeyType::ec_sec_prime_random())
@@ -184,8 +166,7 @@ impl KeyStore for SecureEnclaveStore {
                 let _ = key.delete();
                 StoreError::Internal("the Secure Enclave gave no P-256 public key".into())
             })?;
-        let mut key_blob = vec![BLOB_VERSION];
-        key_blob.extend_from_slice(label.as_bytes());
+        let key_blob = LABELS.blob(&label);
         Ok(NewKey {
             public_key,
             key_blob,
@@ -199,11 +180,11 @@ impl KeyStore for SecureEnclaveStore {
         key_blob: &[u8],
         message: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
-        sign_with(&find_key(label_from_blob(key_blob)?)?, message)
+        sign_with(&find_key(LABELS.name_from_blob(key_blob)?)?, message)
     }
 
     fn destroy_key(&self, key_blob: &[u8]) -> Result<(), StoreError> {
-        match find_key(label_from_blob(key_blob)?) {
+        match find_key(LABELS.name_from_blob(key_blob)?) {
             Ok(key) => key
                 .delete()
                 .map_err(|e| StoreError::Internal(format!("cannot delete the enclave key: {e}"))),

@@ -18,11 +18,13 @@ use windows::Win32::Security::Cryptography::{
     NCRYPT_SILENT_FLAG,
 };
 
-use super::hardware::{authorize_with_key_pin, HARDWARE_AAGUID, HARDWARE_STORE_ID};
+use super::hardware::{authorize_with_key_pin, NamedKeys, HARDWARE_AAGUID, HARDWARE_STORE_ID};
 use super::{Authorization, KeyStore, NewKey, Purpose, StoreError, WrongPin};
 
-const BLOB_VERSION: u8 = 1;
-const KEY_NAME_PREFIX: &str = "Keyplace-";
+const KEY_NAMES: NamedKeys = NamedKeys {
+    prefix: "Keyplace-",
+    what: "TPM key name",
+};
 
 /// TPM 2.0 response codes come back as HRESULT 0x8028_0000 | RC.
 const TPM_HRESULT_BASE: u32 = 0x8028_0000;
@@ -66,25 +68,6 @@ fn provider() -> Result<(Handle, NCRYPT_PROV_HANDLE), StoreError> {
         },
     )?;
     Ok((Handle(NCRYPT_HANDLE(provider.0)), provider))
-}
-
-fn key_name(credential_id: &[u8]) -> String {
-    let hex: String = credential_id.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{KEY_NAME_PREFIX}{hex}")
-}
-
-fn name_from_blob(key_blob: &[u8]) -> Result<&str, StoreError> {
-    match key_blob.split_first() {
-        Some((&BLOB_VERSION, name)) => std::str::from_utf8(name)
-            .ok()
-            .filter(|name| name.starts_with(KEY_NAME_PREFIX))
-            .ok_or_else(damaged),
-        _ => Err(damaged()),
-    }
-}
-
-fn damaged() -> StoreError {
-    StoreError::Internal("the stored TPM key name of this passkey is damaged".into())
 }
 
 /// The usage authorization the PCP key is created and used with.
@@ -231,7 +214,7 @@ impl KeyStore for WindowsTpmStore {
         credential_id: &[u8],
     ) -> Result<NewKey, StoreError> {
         let (_provider_guard, provider) = provider()?;
-        let name = key_name(credential_id);
+        let name = KEY_NAMES.name(credential_id);
         let wide = HSTRING::from(name.as_str());
         let mut key = NCRYPT_KEY_HANDLE::default();
         // SAFETY: out-pointer to a local; the strings outlive the calls.
@@ -252,8 +235,7 @@ impl KeyStore for WindowsTpmStore {
         unsafe { NCryptFinalizeKey(key, NCRYPT_SILENT_FLAG) }
             .map_err(|e| StoreError::Unavailable(format!("The TPM cannot make a key: {e}")))?;
         let public_key = export_public(key)?;
-        let mut key_blob = vec![BLOB_VERSION];
-        key_blob.extend_from_slice(name.as_bytes());
+        let key_blob = KEY_NAMES.blob(&name);
         Ok(NewKey {
             public_key,
             key_blob,
@@ -267,7 +249,7 @@ impl KeyStore for WindowsTpmStore {
         key_blob: &[u8],
         message: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
-        let (_key_guard, key) = open_key(name_from_blob(key_blob)?)?;
+        let (_key_guard, key) = open_key(KEY_NAMES.name_from_blob(key_blob)?)?;
         set_usage_auth(key, authorization.secret())?;
         let digest = Sha256::digest(message);
         let mut raw = [0u8; 64];
@@ -292,7 +274,7 @@ impl KeyStore for WindowsTpmStore {
     }
 
     fn destroy_key(&self, key_blob: &[u8]) -> Result<(), StoreError> {
-        let Ok((guard, key)) = open_key(name_from_blob(key_blob)?) else {
+        let Ok((guard, key)) = open_key(KEY_NAMES.name_from_blob(key_blob)?) else {
             return Ok(()); // already gone
         };
         // NCryptDeleteKey frees the handle itself.
