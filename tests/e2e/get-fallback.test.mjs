@@ -10,20 +10,6 @@ import { launchKeyplace, virtualAuthenticator, EXTENSION_ORIGIN } from '../suppo
 import { startRpServer } from '../support/rp-server.mjs';
 import { withoutWindow } from '../support/consent.mjs';
 
-/** The build may open welcome.html on install, which takes the RP page's focus: close it when it shows up. */
-function closeWelcomeTabs(session, rpPage) {
-  const isWelcome = (url) => url.includes('/welcome.html');
-  const close = async (p) => {
-    await p.close().catch(() => {});
-    await rpPage()?.bringToFront().catch(() => {});
-  };
-  for (const p of session.context.pages()) if (isWelcome(p.url())) void close(p);
-  session.context.on('page', (p) => {
-    if (isWelcome(p.url())) return void close(p);
-    p.waitForURL((u) => isWelcome(u.href), { waitUntil: 'commit', timeout: 30_000 }).then(() => close(p), () => {});
-  });
-}
-
 /** Polls a condition (no fixed sleeps): resolves with its first truthy value, fails after `timeout`. */
 async function until(what, fn, timeout = 15_000) {
   const deadline = Date.now() + timeout;
@@ -83,7 +69,6 @@ describe('get() falls back to the browser', { timeout: 240_000 }, () => {
   before(async () => {
     rp = await startRpServer();
     session = await launchKeyplace();
-    closeWelcomeTabs(session, () => page);
     await session.worker();
     page = await session.newPage(rp.url('/'));
     authenticator = await virtualAuthenticator(page);

@@ -45,23 +45,6 @@ function hostClient(dataDir, home) {
   };
 }
 
-/**
- * The build may open welcome.html on install, which takes the focus WebAuthn needs from the RP page: close
- * it whenever it shows up (without waiting for it: it may not come) and bring the RP page back to front.
- */
-function closeWelcomeTabs(session, rpPage) {
-  const isWelcome = (url) => url.includes('/welcome.html');
-  const close = async (p) => {
-    await p.close().catch(() => {});
-    await rpPage()?.bringToFront().catch(() => {});
-  };
-  for (const p of session.context.pages()) if (isWelcome(p.url())) void close(p);
-  session.context.on('page', (p) => {
-    if (isWelcome(p.url())) return void close(p);
-    p.waitForURL((u) => isWelcome(u.href), { waitUntil: 'commit', timeout: 30_000 }).then(() => close(p), () => {});
-  });
-}
-
 describe('Popup', { timeout: 240_000 }, () => {
   let session, rp, page, authenticator, host;
   let vaultId, browserId;
@@ -78,7 +61,6 @@ describe('Popup', { timeout: 240_000 }, () => {
   before(async () => {
     rp = await startRpServer();
     session = await launchKeyplace();
-    closeWelcomeTabs(session, () => page);
     await session.worker();
     page = await session.newPage(rp.url('/'));
     authenticator = await virtualAuthenticator(page);
