@@ -12,7 +12,9 @@ pub fn debug_enabled() -> bool {
     })
 }
 
-macro_rules! debug {
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __keyplace_debug {
     ($($arg:tt)*) => {
         if $crate::log::debug_enabled() {
             eprintln!("keyplace-host: {}", format_args!($($arg)*));
@@ -20,10 +22,12 @@ macro_rules! debug {
     };
 }
 
-macro_rules! warning {
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __keyplace_warning {
     ($($arg:tt)*) => {
         eprintln!("keyplace-host: {}", format_args!($($arg)*))
     };
 }
 
-pub(crate) use {debug, warning};
+pub use crate::{__keyplace_debug as debug, __keyplace_warning as warning};

@@ -3,24 +3,16 @@
 //! Started by a browser (argv names the calling extension) it serves the extension over stdin/stdout; started by
 //! a person it runs the CLI (install, uninstall, list, doctor).
 
-mod caller;
-mod cli;
-mod data_dir;
-mod log;
-mod metadata;
-mod protocol;
-mod service;
-mod stores;
-mod transport;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use caller::{Caller, Invocation};
-use protocol::{ErrorBody, ErrorCode, Request, Response};
-use service::Service;
-use transport::Handler;
+use keyplace_host::caller::{self, Caller, Invocation};
+use keyplace_host::protocol::{ErrorBody, ErrorCode, Request, Response};
+use keyplace_host::service::Service;
+use keyplace_host::transport::{self, Handler};
+use keyplace_host::{cli, data_dir, log};
 
 /// Exit code for a caller that may not use the host.
 const EXIT_REFUSED: u8 = 3;
