@@ -1,7 +1,7 @@
-// The WebAssembly protocol core (wasm-core/API.md), loaded once per worker start. Handlers await `ready`
+// The WebAssembly protocol core (wasm-core/API.md), loaded once per worker start. It throws plain
+// {name, message} objects (ceremony/errors.ts maps them). Handlers await `ready`
 // because a service worker may not use top-level await.
 import init, * as wasm from '../../build/wasm/keyplace_core.js';
-import type { CeremonyError } from '../shared/messages';
 
 const instantiateStart = performance.now();
 /** How long fetching and instantiating the module took, for the benchmark. */
@@ -81,14 +81,6 @@ export interface RegistrationFacts {
   credentialId: string;
   flags: AuthenticatorFlags;
   signCount: number;
-}
-
-/** The core throws {name, message}; anything else is a bug worth naming as UnknownError. */
-export function asCeremonyError(err: unknown): CeremonyError {
-  if (err && typeof err === 'object' && 'name' in err && 'message' in err) {
-    return { name: String((err as CeremonyError).name), message: String((err as CeremonyError).message) };
-  }
-  return { name: 'UnknownError', message: String(err) };
 }
 
 /** Only what the core needs to know about the caller, as plain data. */

@@ -2,16 +2,17 @@
 // the browser) and from Keyplace's own pages (consent window, popup).
 import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
 import { callerOf } from './caller';
-import { abortConsent, consentDecide, consentDetails } from './consent';
+import { register } from './ceremony/register';
+import { abortConsent, consentDecide, consentDetails } from './ceremony/session';
+import { signIn } from './ceremony/sign-in';
+import { metrics } from './ceremony/timing';
 import { ready, wasmInstantiateMs } from './core';
-import { Host } from './host-api';
-import { deletePasskey, listMorePasskeys, listPasskeys, renamePasskey } from './locations';
+import { Host } from './host/api';
+import { listMorePasskeys, listPasskeys } from './locations/paging';
+import { deletePasskey, renamePasskey } from './locations/storage';
 import { forgetTab } from './notices';
 import { recordFromPage } from './record';
-import { metrics } from './metrics';
-import { register } from './register';
 import { getSettings, listRules, removeRule, ruleForInput, setRule, setSettings } from './rules';
-import { signIn } from './sign-in';
 
 const host = new Host();
 const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('')).origin;

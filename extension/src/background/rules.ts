@@ -5,47 +5,23 @@
 // because Chrome and Firefox share one host.
 import type { Choice, RulesAnswer, Settings, SiteRule } from '../shared/messages';
 import { core } from './core';
-import type { Host } from './host-api';
+import type { Host } from './host/api';
+import {
+  cleanRules,
+  cleanSettings,
+  isChoice,
+  lookUpRule,
+  normalizeSite as normalizeSiteWith,
+  type StoredRules,
+  validLockSeconds,
+} from './rule-lookup';
 
 const RULES_KEY = 'siteRules';
 const SETTINGS_KEY = 'settings';
-const CHOICES: readonly Choice[] = ['hardware', 'vault', 'browser', 'ask'];
-export const DEFAULT_SETTINGS: Settings = { defaultChoice: 'ask', vaultLockSeconds: 300 };
-/** A day: longer than that is not a "lock time" any more. */
-const MAX_LOCK_SECONDS = 86_400;
 
-interface Stored {
-  rules: Record<string, Choice>;
-  settings: Settings;
-}
+let cache: Promise<StoredRules> | null = null;
 
-let cache: Promise<Stored> | null = null;
-
-function isChoice(value: unknown): value is Choice {
-  return typeof value === 'string' && (CHOICES as readonly string[]).includes(value);
-}
-
-function cleanRules(value: unknown): Record<string, Choice> {
-  const rules: Record<string, Choice> = {};
-  if (value && typeof value === 'object') {
-    for (const [site, choice] of Object.entries(value)) if (isChoice(choice)) rules[site] = choice;
-  }
-  return rules;
-}
-
-function cleanSettings(value: unknown): Settings {
-  const v = (value && typeof value === 'object' ? value : {}) as Partial<Settings>;
-  return {
-    defaultChoice: isChoice(v.defaultChoice) ? v.defaultChoice : DEFAULT_SETTINGS.defaultChoice,
-    vaultLockSeconds: validLockSeconds(v.vaultLockSeconds) ? v.vaultLockSeconds : DEFAULT_SETTINGS.vaultLockSeconds,
-  };
-}
-
-function validLockSeconds(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_LOCK_SECONDS;
-}
-
-function load(): Promise<Stored> {
+function load(): Promise<StoredRules> {
   cache ??= chrome.storage.local.get([RULES_KEY, SETTINGS_KEY]).then(
     (stored) => ({ rules: cleanRules(stored[RULES_KEY]), settings: cleanSettings(stored[SETTINGS_KEY]) }),
     (err) => {
@@ -61,47 +37,14 @@ chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && (RULES_KEY in changes || SETTINGS_KEY in changes)) cache = null;
 });
 
-/**
- * The site a person means for an RP ID: its registrable domain (login.bank.co.uk → bank.co.uk), from the
- * core's Public Suffix List. The core must be ready. A value that is not a domain is returned as it is.
- */
-export function siteOf(rpId: string): string {
-  try {
-    return core.registrableDomain(rpId);
-  } catch {
-    return rpId.toLowerCase();
-  }
-}
+// Site names go through the core's Public Suffix List: the core must be ready.
+const registrableDomain = (name: string) => core.registrableDomain(name);
 
-/**
- * What a person typed as a site ("Bank.example", "https://login.bank.example/x") → the rule key
- * ("bank.example", "login.bank.example"), or an error in plain words.
- */
-export function normalizeSite(input: string): { site: string } | { error: string } {
-  let text = input.trim().toLowerCase();
-  if (!text) return { error: 'Enter a site, for example bank.example.' };
-  try {
-    text = new URL(text.includes('://') ? text : `https://${text}`).hostname;
-  } catch {
-    return { error: `"${input.trim()}" is not a site name.` };
-  }
-  text = text.replace(/\.$/, '');
-  try {
-    core.registrableDomain(text); // TypeError for IP addresses and other non-domains
-  } catch {
-    return { error: `"${input.trim()}" is not a site name (IP addresses cannot have passkeys).` };
-  }
-  return { site: text };
-}
+const normalizeSite = (input: string) => normalizeSiteWith(input, registrableDomain);
 
 /** The rule for an RP ID: an exact RP ID rule first, else the rule of its registrable domain, else the default. */
 export async function ruleFor(rpId: string): Promise<SiteRule> {
-  const { rules, settings } = await load();
-  const id = rpId.toLowerCase();
-  const site = siteOf(id);
-  if (rules[id]) return { site, choice: rules[id], ruleSite: id };
-  if (rules[site]) return { site, choice: rules[site], ruleSite: site };
-  return { site, choice: settings.defaultChoice, ruleSite: null };
+  return lookUpRule(await load(), rpId, registrableDomain);
 }
 
 export async function listRules(): Promise<{ site: string; choice: Choice }[]> {

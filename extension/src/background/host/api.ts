@@ -1,6 +1,6 @@
 // Typed calls of keyplace-host's wire protocol (native-host/PROTOCOL.md).
-import { HostPort } from './host-port';
-import type { StoreId } from '../shared/messages';
+import { HostPort } from './port';
+import type { StoreId } from '../../shared/messages';
 
 export interface HostStore {
   id: StoreId;

@@ -1,5 +1,6 @@
 // One persistent native messaging port to keyplace-host (a new process per message costs ~20x more).
-// Requests carry ids so several can be in flight; the port reconnects lazily after a disconnect.
+// Requests carry ids so several can be in flight; the port reconnects lazily after a disconnect. A failed
+// request rejects with a HostError carrying the host's error code (native-host/PROTOCOL.md).
 
 export const HOST_NAME = 'com.keyplace.host';
 

@@ -1,0 +1,80 @@
+// The one mapping from a failure to what happens next: a problem the person can fix in the consent window
+// (shown there, the next decision awaited), or the DOMException name the page's promise rejects with.
+// Host errors go by their code (native-host/PROTOCOL.md "Error codes"), the core's {name, message} keep
+// their name, and anything else is a bug worth naming as UnknownError.
+import type { CeremonyError, CeremonyResult } from '../../shared/messages';
+import { HostError } from '../host/port';
+
+/** A failure that ends the ceremony with this DOMException name on the page. */
+export class CeremonyFailure extends Error {
+  constructor(
+    readonly domName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a failure means for the ceremony: show a problem in the window and wait, or end with an error. */
+export type FailureOutcome = { retry: string } | { fail: CeremonyError };
+
+type HostErrorRule = { retry: (err: HostError) => string } | { page: string; message?: string };
+
+/** Every host error code the extension treats specially; any other code ends the ceremony as UnknownError. */
+export const HOST_ERRORS: Readonly<Record<string, HostErrorRule>> = {
+  wrong_pin: {
+    retry: (err) => {
+      const left = err.details.tries_left;
+      return typeof left === 'number' ? `Wrong PIN. ${left} tries left.` : 'Wrong PIN. Try again.';
+    },
+  },
+  pin_required: { retry: (err) => err.message || 'Enter your PIN.' },
+  // The chip refuses every PIN for a while; the person can wait, cancel, or use another device.
+  locked: { retry: (err) => err.message },
+  store_unavailable: { retry: (err) => `${err.message} Choose another place for this passkey.` },
+  // A PIN that is too short or similar: the host's message says what to change.
+  bad_request: { retry: (err) => err.message },
+  excluded: { page: 'InvalidStateError', message: 'A passkey for this account already exists in Keyplace.' },
+  not_found: { page: 'NotAllowedError', message: 'That passkey is no longer in Keyplace.' },
+  rp_mismatch: { page: 'SecurityError' },
+};
+
+export const NOT_ALLOWED: CeremonyError = {
+  name: 'NotAllowedError',
+  message: 'The operation either timed out or was not allowed.',
+};
+
+/** The core throws plain {name, message} objects (never Error instances). */
+function isCoreError(err: unknown): err is CeremonyError {
+  return !!err && typeof err === 'object' && !(err instanceof Error) && 'name' in err && 'message' in err;
+}
+
+/** What a failed step of a ceremony leads to, while the window is open. */
+export function failureOutcome(err: unknown): FailureOutcome {
+  if (err instanceof CeremonyFailure) return { fail: { name: err.domName, message: err.message } };
+  if (err instanceof HostError) {
+    const rule = HOST_ERRORS[err.code];
+    if (!rule) return { fail: { name: 'UnknownError', message: err.message } };
+    if ('retry' in rule) return { retry: rule.retry(err) };
+    return { fail: { name: rule.page, message: rule.message ?? err.message } };
+  }
+  if (isCoreError(err)) return { fail: { name: String(err.name), message: String(err.message) } };
+  return { fail: { name: 'UnknownError', message: err instanceof Error ? err.message : String(err) } };
+}
+
+/**
+ * The error the page sees for a failure when there is no window to show a problem in: the same table, and
+ * a problem the person could have fixed in the window becomes UnknownError with the host's words.
+ */
+export function ceremonyError(err: unknown): CeremonyError {
+  const outcome = failureOutcome(err);
+  return 'fail' in outcome ? outcome.fail : { name: 'UnknownError', message: outcome.retry };
+}
+
+/** The page's answer for a ceremony that ended with a failure. */
+export function failed(err: unknown): CeremonyResult {
+  return { outcome: 'error', error: ceremonyError(err) };
+}
+
+/** The page's answer for a cancelled, timed out, aborted or refused ceremony (all look the same to the page). */
+export const NOT_ALLOWED_RESULT: CeremonyResult = { outcome: 'error', error: NOT_ALLOWED };

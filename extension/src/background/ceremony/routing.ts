@@ -1,0 +1,43 @@
+// Which ceremonies go to the Keyplace window and which to the browser's own WebAuthn. Pure. The browser gets
+// what Keyplace cannot or must not answer (ARCHITECTURE.md rule 9: never worse than the browser alone).
+import type { ConsentDetails, SiteRule, StoreId } from '../../shared/messages';
+import { oneLine } from '../notices';
+import { STORE_NAME } from './details';
+
+/** Registration: a "browser" rule (or default) goes straight to the browser, whose UI is the prompt. */
+export function routeRegistration(policy: SiteRule): 'browser' | 'window' {
+  return policy.choice === 'browser' ? 'browser' : 'window';
+}
+
+/** "Hardware only" for a site means no other place for it, whatever a window sends. */
+export function browserAllowed(rule: ConsentDetails['rule']): boolean {
+  return !(rule && !rule.fromDefault && rule.store === 'hardware');
+}
+
+/** The problem when a window chose a store the site's rule does not allow, else null. */
+export function ruleViolation(rule: ConsentDetails['rule'], store: StoreId): string | null {
+  return rule && store !== rule.store ? `Your rule for ${rule.site} allows only ${STORE_NAME[rule.store]}.` : null;
+}
+
+/** Sign-in: what to ask the host for, the page's allowCredentials included when it has any. */
+export function signInLookup(prepared: { rpId: string; allowCredentialIds: string[] }): { rp_id: string; credential_ids?: string[] } {
+  return prepared.allowCredentialIds.length ? { rp_id: prepared.rpId, credential_ids: prepared.allowCredentialIds } : { rp_id: prepared.rpId };
+}
+
+/**
+ * Sign-in: the window only with the Keyplace passkeys that can answer this request (of the page's
+ * allowCredentials when it has any). Foreign ids only (e.g. a security key's) or no Keyplace passkey for
+ * the site: the browser, untouched, so security-key MFA keeps working.
+ */
+export function routeSignIn<T extends { credential_id: string }>(
+  allowCredentialIds: readonly string[],
+  found: readonly T[],
+): { to: 'window'; candidates: T[] } | { to: 'browser' } {
+  const candidates = allowCredentialIds.length ? found.filter((c) => allowCredentialIds.includes(c.credential_id)) : [...found];
+  return candidates.length ? { to: 'window', candidates } : { to: 'browser' };
+}
+
+/** Sign-in with the host unreachable: the browser handles it (fail open) and this one line says why. */
+export function hostUnreachableNotice(problem: string): string {
+  return oneLine(`Keyplace could not reach its host, so your browser handled this sign-in. ${problem}`);
+}

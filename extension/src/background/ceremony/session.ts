@@ -1,0 +1,181 @@
+// The extension-owned consent window: every Keyplace ceremony passes through it (ARCHITECTURE.md rule 6: no
+// page-drawn UI, no auto-approve). A ceremony opens a session and awaits the person's decisions one at a
+// time; while it asks for a retry the window stays open and shows the problem. The session ends when the
+// ceremony closes it, the window is closed, the page aborts, or the ceremony's time is up.
+import type { ConsentDetails, Decision } from '../../shared/messages';
+import { tabIdOfKey } from '../caller';
+import type { WindowTiming } from './timing';
+
+/** Why a session ended without a decision to carry out. */
+export type SessionEnd = { action: 'ended'; reason: 'timeout' | 'aborted' | 'window-closed' | 'closed' };
+
+/** The person's next decision, or the end of the session. */
+export type NextDecision = Decision | SessionEnd;
+
+/** What the consent window is told about its decision: done (it closes) or a problem to show. */
+type DecideAnswer = { ok: true } | { error: string };
+
+interface Pending {
+  decision: Decision;
+  answer: (answer: DecideAnswer) => void;
+}
+
+const sessions = new Map<string, ConsentSession>();
+
+chrome.windows.onRemoved.addListener((windowId) => {
+  for (const session of sessions.values()) if (session.windowId === windowId) session.end('window-closed');
+});
+
+/** Consent window: what to show (waits while the details settle, e.g. the host's store status). */
+export async function consentDetails(requestId: string): Promise<ConsentDetails | null> {
+  const session = sessions.get(requestId);
+  if (!session) return null;
+  session.timing.windowReady();
+  return session.details;
+}
+
+/** Consent window: the person decided; answered once the ceremony has carried it out (or asks to retry). */
+export function consentDecide(requestId: string, decision: Decision): Promise<DecideAnswer> {
+  const session = sessions.get(requestId);
+  if (!session) return Promise.resolve({ error: 'This request has ended. Close this window and try again on the site.' });
+  return session.decided(decision);
+}
+
+/** The page aborted its request. */
+export function abortConsent(requestId: string): void {
+  sessions.get(requestId)?.end('aborted');
+}
+
+export class ConsentSession {
+  windowId: number | null = null;
+  private ending: SessionEnd | null = null;
+  private readonly queue: Pending[] = [];
+  /** The decision the ceremony is carrying out; its window waits for the answer. */
+  private current: Pending | null = null;
+  private waiter: ((next: NextDecision) => void) | null = null;
+  /** Since when the person has had the window to decide in (null while Keyplace works on a decision). */
+  private waitingSince: number | null = performance.now();
+  private readonly timer: ReturnType<typeof setTimeout>;
+
+  private constructor(
+    readonly key: string,
+    readonly details: Promise<ConsentDetails>,
+    timeoutMs: number,
+    readonly timing: WindowTiming,
+  ) {
+    this.timer = setTimeout(() => this.end('timeout'), timeoutMs);
+  }
+
+  /** Opens the window for the request `key` (Caller.key); it shows `details` once they settle. */
+  static async open(key: string, details: Promise<ConsentDetails>, timeoutMs: number, timing: WindowTiming): Promise<ConsentSession> {
+    sessions.get(key)?.end('closed');
+    const session = new ConsentSession(key, details, timeoutMs, timing);
+    sessions.set(key, session);
+    timing.windowRequested();
+    const url = chrome.runtime.getURL(`consent.html?request=${encodeURIComponent(key)}`);
+    let win: chrome.windows.Window | undefined;
+    try {
+      win = await chrome.windows.create({ url, type: 'popup', width: 460, height: 720, focused: true });
+    } catch (err) {
+      await session.close();
+      throw new Error(`Keyplace could not open its window: ${String(err)}`);
+    }
+    if (session.ending) {
+      if (win?.id !== undefined) chrome.windows.remove(win.id).catch(() => undefined);
+    } else {
+      session.windowId = win?.id ?? null;
+    }
+    return session;
+  }
+
+  /** Resolves with the person's next decision, or with how the session ended. */
+  decision(): Promise<NextDecision> {
+    if (this.ending) return Promise.resolve(this.ending);
+    const next = this.queue.shift();
+    if (next) {
+      this.current = next;
+      return Promise.resolve(next.decision);
+    }
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  /** The last decision could not be carried out: the window shows `problem` and the next decision is awaited. */
+  retry(problem: string): void {
+    this.answerCurrent({ error: problem });
+    if (!this.ending) this.waitingSince = performance.now();
+  }
+
+  /** Whether the session ended (timeout, abort, window closed) while a decision was being carried out. */
+  get ended(): boolean {
+    return this.ending !== null;
+  }
+
+  /** Closes the window; the decision being carried out is answered as done. */
+  async close(): Promise<void> {
+    const windowId = this.windowId;
+    this.end('closed');
+    this.windowId = null;
+    if (windowId !== null) await chrome.windows.remove(windowId).catch(() => undefined);
+  }
+
+  /**
+   * Closes the window and brings the page's tab and window back to the front: the page is about to call the
+   * browser's own WebAuthn, which Firefox allows only from a tab in the focused window.
+   */
+  async returnToPage(): Promise<void> {
+    await this.close();
+    const tabId = tabIdOfKey(this.key);
+    if (tabId === null) return;
+    try {
+      const tab = await chrome.tabs.update(tabId, { active: true });
+      if (tab?.windowId !== undefined) await chrome.windows.update(tab.windowId, { focused: true });
+    } catch {
+      // The tab or its window was closed meanwhile: the page is gone too.
+    }
+  }
+
+  /** Called for the window's decision message. */
+  decided(decision: Decision): Promise<DecideAnswer> {
+    if (this.ending) return Promise.resolve({ error: 'This request has ended.' });
+    return new Promise((answer) => {
+      const pending = { decision, answer };
+      if (this.waitingSince !== null) {
+        this.timing.addWaiting(performance.now() - this.waitingSince);
+        this.waitingSince = null;
+      }
+      if (this.waiter) {
+        const resolve = this.waiter;
+        this.waiter = null;
+        this.current = pending;
+        resolve(decision);
+      } else {
+        this.queue.push(pending);
+      }
+    });
+  }
+
+  /** Ends the session (idempotent): a ceremony waiting for a decision gets the end instead. */
+  end(reason: SessionEnd['reason']): void {
+    if (this.ending) return;
+    this.ending = { action: 'ended', reason };
+    clearTimeout(this.timer);
+    if (sessions.get(this.key) === this) sessions.delete(this.key);
+    if (this.waitingSince !== null) this.timing.addWaiting(performance.now() - this.waitingSince);
+    this.waitingSince = null;
+    this.answerCurrent({ ok: true });
+    for (const pending of this.queue.splice(0)) pending.answer({ error: 'This request has ended.' });
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.(this.ending);
+    // Ended from outside (timeout, abort): the window goes too.
+    if (reason !== 'closed' && this.windowId !== null) {
+      chrome.windows.remove(this.windowId).catch(() => undefined);
+      this.windowId = null;
+    }
+  }
+
+  private answerCurrent(answer: DecideAnswer): void {
+    this.current?.answer(answer);
+    this.current = null;
+  }
+}

@@ -1,0 +1,112 @@
+// Authentication: the background's part of navigator.credentials.get(). Only requests that Keyplace can
+// answer open the window; anything else (foreign credential ids, no Keyplace passkey for the site, host
+// missing) goes straight to the browser, so security-key MFA keeps working untouched.
+import type { CeremonyResult } from '../../shared/messages';
+import type { Caller } from '../caller';
+import { core, type PreparedGet } from '../core';
+import type { Host, HostCredential, HostHello } from '../host/api';
+import { clearNotice, showNotice } from '../notices';
+import { signInDetails } from './details';
+import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
+import { handoffs } from './handoff';
+import { hostUnreachableNotice, routeSignIn, signInLookup } from './routing';
+import { ConsentSession } from './session';
+import { CeremonyTimer } from './timing';
+
+type Timer = CeremonyTimer<Host, typeof core>;
+
+export async function signIn(host: Host, caller: Caller, requestId: string, publicKey: unknown, permissionAllowed: boolean): Promise<CeremonyResult> {
+  const timer: Timer = new CeremonyTimer(host, core);
+  const key = caller.key(requestId);
+
+  // Prepare: the core checks the caller and the page's options and builds the client data.
+  let prepared: PreparedGet;
+  try {
+    prepared = timer.core.prepareGet(caller, permissionAllowed, publicKey);
+  } catch (err) {
+    return failed(err);
+  }
+
+  // Route: what Keyplace holds for this request decides between the window and the browser.
+  let found: HostCredential[];
+  let hello: HostHello;
+  try {
+    [found, hello] = await Promise.all([timer.host.list(signInLookup(prepared)), timer.host.hello()]);
+  } catch (err) {
+    // Fail open: the browser handles it, and the toolbar button and the popup say why, in one line.
+    const notice = hostUnreachableNotice(err instanceof Error ? err.message : String(err));
+    await showNotice(caller.tabId, prepared.rpId, notice).catch(() => undefined);
+    return handToBrowser(key, prepared, notice);
+  }
+  void clearNotice(caller.tabId).catch(() => undefined);
+  const route = routeSignIn(prepared.allowCredentialIds, found);
+  if (route.to === 'browser') return handToBrowser(key, prepared);
+  const { candidates } = route;
+
+  let session: ConsentSession;
+  try {
+    session = await ConsentSession.open(key, Promise.resolve(signInDetails(prepared, caller, candidates, hello)), prepared.timeoutMs, timer);
+  } catch (err) {
+    return failed(err);
+  }
+
+  try {
+    for (;;) {
+      const decision = await session.decision();
+      if (decision.action === 'ended' || decision.action === 'cancel') return NOT_ALLOWED_RESULT;
+      if (decision.action === 'browser') {
+        await session.returnToPage();
+        return handToBrowser(key, prepared);
+      }
+      if (decision.action !== 'sign') throw new CeremonyFailure('NotAllowedError', 'Unexpected choice.');
+      const chosen = candidates.find((c) => c.credential_id === decision.credentialId);
+      if (!chosen) throw new CeremonyFailure('NotAllowedError', 'That passkey was not offered for this site.');
+
+      let credential: unknown;
+      try {
+        credential = await signWith(timer, prepared, chosen, decision.pin);
+      } catch (err) {
+        const outcome = failureOutcome(err);
+        if ('fail' in outcome) return { outcome: 'error', error: outcome.fail };
+        session.retry(outcome.retry);
+        continue;
+      }
+      if (session.ended) return NOT_ALLOWED_RESULT; // timed out, aborted or closed meanwhile
+      timer.record('get', chosen.store);
+      return { outcome: 'credential', credential };
+    }
+  } catch (err) {
+    return failed(err);
+  } finally {
+    await session.close();
+  }
+}
+
+function handToBrowser(key: string, prepared: PreparedGet, notice?: string): CeremonyResult {
+  handoffs.add(key, { kind: 'get', rpId: prepared.rpId, allowCredentialIds: prepared.allowCredentialIds }, prepared.timeoutMs);
+  return notice ? { outcome: 'browser', notice } : { outcome: 'browser' };
+}
+
+/** The host signs authenticator data the core built; the core builds the assertion. */
+async function signWith({ host, core }: Timer, prepared: PreparedGet, chosen: HostCredential, pin: string | null): Promise<unknown> {
+  // UV starts false: the host sets it only when it verified the PIN itself.
+  const authenticatorData = core.assertionAuthenticatorData(prepared.rpId, {
+    userPresent: true,
+    userVerified: false,
+    backupEligible: chosen.backup_eligible,
+    backupState: chosen.backup_state,
+  });
+  const signed = await host.sign({
+    credential_id: chosen.credential_id,
+    authenticator_data: authenticatorData,
+    client_data_hash: prepared.clientDataHash,
+    pin,
+    require_user_verification: prepared.userVerification === 'required',
+  });
+  return core.finishGet(prepared, {
+    credentialId: chosen.credential_id,
+    authenticatorData: signed.authenticator_data,
+    signature: signed.signature,
+    userHandle: signed.user_handle,
+  });
+}

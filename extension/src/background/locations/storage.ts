@@ -1,0 +1,185 @@
+// Passkeys the browser made, recorded in chrome.storage.local from public facts only (never keys), and the
+// popup's rename / delete, which go to the host for a Keyplace passkey and to these records otherwise.
+import type { PopupAnswer } from '../../shared/messages';
+import type { Host } from '../host/api';
+import { browserWhereabouts, type LocationFacts } from './wording';
+
+const STORAGE_KEY = 'browserPasskeys';
+export const MAX_ACCOUNT_NAME = 64;
+
+export interface BrowserPasskey {
+  credentialId: string;
+  rpId: string;
+  /** '' when Keyplace first saw it at a sign-in (assertions carry no account name) until renamed. */
+  userName: string;
+  /** null when first seen at a sign-in: assertions carry no AAGUID. */
+  aaguid: string | null;
+  backupEligible: boolean;
+  backupState: boolean;
+  attachment: string | null;
+  transports: string[];
+  /** As worded when recorded; listings word it again from the facts above. */
+  location: string;
+  createdAt: number;
+  /** How Keyplace learnt of it; records from before this field are registrations. */
+  seenAt?: 'registration' | 'sign-in';
+  lastUsedAt?: number | null;
+  signCount?: number | null;
+}
+
+/** The facts a record's location is worded from. */
+export function factsOf(p: BrowserPasskey): LocationFacts {
+  return {
+    aaguid: p.aaguid,
+    backupEligible: p.backupEligible,
+    backupState: p.backupState,
+    attachment: p.attachment,
+    transports: Array.isArray(p.transports) ? p.transports : [],
+    fromSignIn: p.seenAt === 'sign-in',
+  };
+}
+
+// chrome.storage has no transactions: every read-modify-write of the list goes through this queue.
+let queue: Promise<unknown> = Promise.resolve();
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+  const next = queue.then(work, work);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+export async function loadBrowserPasskeys(): Promise<BrowserPasskey[]> {
+  const stored = await chrome.storage.local.get(STORAGE_KEY);
+  const list = stored[STORAGE_KEY];
+  return Array.isArray(list) ? (list as BrowserPasskey[]) : [];
+}
+
+function updateBrowserPasskeys<T>(change: (list: BrowserPasskey[]) => { list: BrowserPasskey[]; result: T }): Promise<T> {
+  return serialized(async () => {
+    const { list, result } = change(await loadBrowserPasskeys());
+    await chrome.storage.local.set({ [STORAGE_KEY]: list });
+    return result;
+  });
+}
+
+const cleanTransports = (t: unknown): string[] =>
+  (Array.isArray(t) ? t : []).filter((x): x is string => typeof x === 'string' && x.length <= 32).slice(0, 8);
+const cleanAttachment = (a: unknown): string | null => (a === 'platform' || a === 'cross-platform' ? a : null);
+
+/** After a Browser-path registration: where the new passkey went (replaces an older record of the same id). */
+export async function recordBrowserRegistration(
+  rpId: string,
+  userName: string,
+  summary: { authenticatorAttachment: unknown; transports: unknown },
+  facts: { aaguid: string; credentialId: string; flags: { be: boolean; bs: boolean }; signCount: number },
+): Promise<void> {
+  const record: BrowserPasskey = {
+    credentialId: facts.credentialId,
+    rpId,
+    userName: userName.slice(0, MAX_ACCOUNT_NAME),
+    aaguid: facts.aaguid,
+    backupEligible: facts.flags.be,
+    backupState: facts.flags.bs,
+    attachment: cleanAttachment(summary.authenticatorAttachment),
+    transports: cleanTransports(summary.transports),
+    location: '',
+    createdAt: Date.now(),
+    seenAt: 'registration',
+    lastUsedAt: null,
+    signCount: facts.signCount,
+  };
+  record.location = browserWhereabouts(factsOf(record)).location;
+  await updateBrowserPasskeys((list) => ({
+    list: [...list.filter((p) => p.credentialId !== record.credentialId), record],
+    result: undefined,
+  }));
+}
+
+/**
+ * After a Browser-path sign-in: a passkey Keyplace had not seen is recorded from its flags and attachment;
+ * one it knows gets its last use and counter. Returns whether it was new.
+ */
+export function recordBrowserSignIn(
+  rpId: string,
+  credentialId: string,
+  attachment: unknown,
+  facts: { flags: { be: boolean; bs: boolean }; signCount: number },
+): Promise<boolean> {
+  const now = Date.now();
+  return updateBrowserPasskeys((list) => {
+    const known = list.find((p) => p.credentialId === credentialId && p.rpId === rpId);
+    if (known) {
+      known.lastUsedAt = now;
+      known.signCount = facts.signCount;
+      return { list, result: false };
+    }
+    const record: BrowserPasskey = {
+      credentialId,
+      rpId,
+      userName: '',
+      aaguid: null,
+      backupEligible: facts.flags.be,
+      backupState: facts.flags.bs,
+      attachment: cleanAttachment(attachment),
+      transports: [],
+      location: '',
+      createdAt: now,
+      seenAt: 'sign-in',
+      lastUsedAt: now,
+      signCount: facts.signCount,
+    };
+    record.location = browserWhereabouts(factsOf(record)).location;
+    return { list: [...list, record], result: true };
+  });
+}
+
+/** A recorded passkey's account name, as the person wants to see it (the browser's copy is not touched). */
+export function renameBrowserPasskey(credentialId: string, userName: string): Promise<boolean> {
+  return updateBrowserPasskeys((list) => {
+    const found = list.find((p) => p.credentialId === credentialId);
+    if (found) found.userName = userName;
+    return { list, result: !!found };
+  });
+}
+
+/** Keyplace forgets where it is; the passkey itself stays with its provider. */
+export function forgetBrowserPasskey(credentialId: string): Promise<boolean> {
+  return updateBrowserPasskeys((list) => {
+    const kept = list.filter((p) => p.credentialId !== credentialId);
+    return { list: kept, result: kept.length !== list.length };
+  });
+}
+
+/** 1 to 64 characters once trimmed, no control characters (the host checks the same for its own). */
+export function checkAccountName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw.trim() : '';
+  const length = [...name].length;
+  if (length === 0 || length > MAX_ACCOUNT_NAME) throw new Error(`A name must be 1 to ${MAX_ACCOUNT_NAME} characters long.`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new Error('A name cannot contain line breaks or other control characters.');
+  return name;
+}
+
+const problem = (err: unknown): { ok: false; error: string } => ({ ok: false, error: err instanceof Error ? err.message : String(err) });
+
+/** Popup: a Keyplace passkey is renamed in the host (both browsers see it); a recorded one in storage. */
+export async function renamePasskey(host: Host, credentialId: unknown, keyplace: unknown, userName: unknown): Promise<PopupAnswer> {
+  try {
+    if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
+    const name = checkAccountName(userName);
+    const renamed = keyplace === true ? await host.rename(credentialId, name) : await renameBrowserPasskey(credentialId, name);
+    return renamed ? { ok: true } : { ok: false, error: 'That passkey is no longer there.' };
+  } catch (err) {
+    return problem(err);
+  }
+}
+
+/** Popup: a Keyplace passkey is destroyed in its store; a recorded one is only forgotten. */
+export async function deletePasskey(host: Host, credentialId: unknown, keyplace: unknown): Promise<PopupAnswer> {
+  try {
+    if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
+    const gone = keyplace === true ? await host.delete(credentialId) : await forgetBrowserPasskey(credentialId);
+    return gone ? { ok: true } : { ok: false, error: 'That passkey is no longer there.' };
+  } catch (err) {
+    return problem(err);
+  }
+}
