@@ -1,0 +1,278 @@
+// The Driver interface (tests/drivers/driver.mjs) for headless Chromium through playwright-core.
+// Launching (temp dirs, developer mode, host manifest in the profile) is in chromium-launch.mjs.
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  launchKeyplace,
+  nextConsentWindow,
+  watchConsentWindows,
+  openConsentContexts,
+  virtualAuthenticator,
+  firstRunPage,
+  EXTENSION_ORIGIN,
+  CHROMIUM,
+} from './chromium-launch.mjs';
+import { consentActions, until, DEFAULT_TIMEOUT } from './driver.mjs';
+import { existsSync } from 'node:fs';
+
+const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Why Chromium cannot run here, or null. */
+export function chromiumUnavailable() {
+  return existsSync(CHROMIUM) ? null : `Chromium is not at ${CHROMIUM} (apt-get install chromium, or set KEYPLACE_CHROMIUM)`;
+}
+
+const exactly = (name) => (typeof name === 'string' ? { name, exact: true } : name === undefined ? {} : { name });
+
+export class ChromiumSurface {
+  constructor(page) {
+    /** The Playwright Page (for a Chromium-only step). */
+    this.page = page;
+  }
+  locator(role, name) {
+    return role ? this.page.getByRole(role, exactly(name)) : this.page.getByLabel(name, { exact: typeof name === 'string' });
+  }
+  async url() {
+    return this.page.url();
+  }
+  evaluate(fn, arg) {
+    return this.page.evaluate(fn, arg);
+  }
+  async waitFor(role, name, { state = 'visible', timeout } = {}) {
+    await this.locator(role, name).first().waitFor({ state, timeout });
+  }
+  count(role, name) {
+    return this.locator(role, name).count();
+  }
+  isChecked(role, name) {
+    return this.locator(role, name).isChecked();
+  }
+  isEnabled(role, name) {
+    return this.locator(role, name).isEnabled();
+  }
+  isVisible(role, name) {
+    return this.locator(role, name).isVisible();
+  }
+  isFocused(role, name) {
+    return this.locator(role, name).evaluate((el) => el === document.activeElement);
+  }
+  check(role, name) {
+    return this.locator(role, name).check();
+  }
+  click(role, name) {
+    return this.locator(role, name).click();
+  }
+  focus(role, name) {
+    return this.locator(role, name).focus();
+  }
+  fill(label, text) {
+    return this.locator(null, label).fill(text);
+  }
+  async select(name, value) {
+    await this.locator('combobox', name).selectOption(value);
+  }
+  value(role, name) {
+    return this.locator(role, name).inputValue();
+  }
+  texts(role) {
+    return this.page.getByRole(role).allInnerTexts();
+  }
+  text() {
+    return this.page.locator('body').innerText();
+  }
+  async waitForText(text, { timeout } = {}) {
+    await this.page.getByText(text).first().waitFor({ timeout });
+  }
+  async alertText(filter = /\S/) {
+    const alert = this.page.getByRole('alert').filter({ hasText: filter }).first();
+    await alert.waitFor({ state: 'visible' });
+    return (await alert.innerText()).trim();
+  }
+  async press(key) {
+    await this.page.keyboard.press(key === 'Space' ? 'Space' : key);
+  }
+  async type(text) {
+    await this.page.keyboard.type(text);
+  }
+  focusedLabel() {
+    return this.page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el) return '';
+      const byFor = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
+      return (el.getAttribute('aria-label') || byFor || el.closest('label')?.textContent || el.textContent || '').trim();
+    });
+  }
+  async colorScheme(scheme) {
+    await this.page.emulateMedia({ colorScheme: scheme });
+  }
+  /** axe-core, evaluated over CDP, so the extension's CSP does not block it. */
+  async axeViolations() {
+    await this.page.evaluate(AXE_SOURCE);
+    const results = await this.page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
+    return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  }
+  async screenshot(file, { width, height } = {}) {
+    if (width) await this.page.setViewportSize({ width, height });
+    await this.page.screenshot({ path: file, fullPage: true });
+  }
+  async setSize(width, height) {
+    await this.page.setViewportSize({ width, height });
+  }
+  async reload() {
+    await this.page.reload();
+  }
+  async bringToFront() {
+    await this.page.bringToFront();
+  }
+  async close() {
+    await this.page.close();
+  }
+}
+
+const closed = (page) => (page.isClosed() ? Promise.resolve() : page.waitForEvent('close', { timeout: 0 }));
+
+export class ChromiumConsentWindow extends ChromiumSurface {
+  async isClosed() {
+    return this.page.isClosed();
+  }
+  /**
+   * Clicks a button that makes the window close itself. Playwright's click can fail with "Target page
+   * ... has been closed" when the window goes away mid-action; that is success here, provided the window
+   * really closes (checked by its close event).
+   */
+  async clickAndClose(name) {
+    const done = closed(this.page);
+    const failure = await this.locator('button', name).click().then(() => null, (err) => err);
+    if (failure) {
+      const closedAnyway = await Promise.race([done.then(() => true), new Promise((r) => setTimeout(r, 5_000, false).unref())]);
+      if (!closedAnyway) throw failure;
+    }
+    await done;
+  }
+  async close() {
+    await this.page.close();
+  }
+}
+Object.assign(ChromiumConsentWindow.prototype, consentActions);
+
+export class ChromiumDriver {
+  name = 'chromium';
+
+  /** Launches Chromium with Keyplace; see launchKeyplace for the options (env, dataDir, keepWelcome). */
+  static async launch(options = {}) {
+    const driver = new ChromiumDriver(await launchKeyplace(options));
+    return driver;
+  }
+
+  constructor(session) {
+    /** The launch session: {context, dirs, worker(), newPage(), close()} (for a Chromium-only step). */
+    this.session = session;
+    this.context = session.context;
+    this.dirs = session.dirs;
+    this.extensionOrigin = EXTENSION_ORIGIN;
+    this.nativeHostManifest = path.join(session.dirs.profile, 'NativeMessagingHosts', 'com.keyplace.host.json');
+    this.hostArgs = [`${EXTENSION_ORIGIN}/`];
+    this.until = until;
+  }
+
+  async openPage(url) {
+    return new ChromiumSurface(await this.session.newPage(url));
+  }
+
+  async openExtensionPage(file) {
+    return this.openPage(`${EXTENSION_ORIGIN}/${file}`);
+  }
+
+  /** Keyplace's first-run page, opened by the extension on install (launch with keepWelcome). */
+  async firstRunPage() {
+    return new ChromiumSurface(await firstRunPage(this.context));
+  }
+
+  async startCeremony(page, fn, arg, { allowNoWindow = false } = {}) {
+    const windowPromise = nextConsentWindow(this.context);
+    const result = page.page.evaluate(fn, arg);
+    const first = await Promise.race([
+      windowPromise.then((win) => ({ win })),
+      result.then((value) => ({ early: value }), (err) => ({ early: { evaluateError: String(err) } })),
+    ]);
+    if (first.early) {
+      windowPromise.cancel();
+      if (allowNoWindow) return { win: null, result };
+      throw new Error(`the ceremony ended without a Keyplace window: ${JSON.stringify(first.early)}`);
+    }
+    return { win: new ChromiumConsentWindow(first.win), result };
+  }
+
+  async withoutWindow(page, fn, arg) {
+    const watch = watchConsentWindows(this.context);
+    try {
+      const result = await page.page.evaluate(fn, arg);
+      // Ask the extension too: a window it created is in its contexts even if Playwright missed it.
+      const open = await openConsentContexts(this.context);
+      return { result, consentWindows: [...watch.consentPages().map((p) => p.url()), ...open] };
+    } finally {
+      watch.stop();
+    }
+  }
+
+  async extensionEval(fn, arg) {
+    return (await this.session.worker()).evaluate(fn, arg);
+  }
+
+  async metrics() {
+    return this.extensionEval(() => (globalThis.keyplaceMetrics ? JSON.parse(JSON.stringify(globalThis.keyplaceMetrics)) : null));
+  }
+
+  /** Chromium's virtual authenticator lives on one page's target (CDP WebAuthn domain). */
+  async addVirtualAuthenticator(page) {
+    const authenticator = await virtualAuthenticator(page.page);
+    return {
+      native: authenticator,
+      async credentialIds() {
+        return (await authenticator.credentials()).map((c) => Buffer.from(c.credentialId, 'base64').toString('base64url'));
+      },
+      async addCredential({ id, rpId, privateKeyPkcs8, userHandle, resident, backupEligible = false, backupState = false }) {
+        await authenticator.client.send('WebAuthn.addCredential', {
+          authenticatorId: authenticator.authenticatorId,
+          credential: {
+            credentialId: id.toString('base64'),
+            isResidentCredential: resident,
+            rpId,
+            privateKey: privateKeyPkcs8.toString('base64'),
+            userHandle: userHandle.toString('base64'),
+            signCount: 0,
+            backupEligibility: backupEligible,
+            backupState,
+          },
+        });
+      },
+    };
+  }
+
+  /**
+   * Stops the extension's service worker (its open port to the host closes). Playwright keeps one Worker
+   * object across a stop/start, so the stop is observed through the ServiceWorker domain's own updates.
+   */
+  async restartBackground(page) {
+    const cdp = await this.context.newCDPSession(page.page);
+    const stopped = new Promise((resolve) => {
+      const onUpdate = ({ versions }) => {
+        if (versions.some((v) => v.scriptURL.startsWith(EXTENSION_ORIGIN) && v.runningStatus === 'stopped')) {
+          cdp.off('ServiceWorker.workerVersionUpdated', onUpdate);
+          resolve();
+        }
+      };
+      cdp.on('ServiceWorker.workerVersionUpdated', onUpdate);
+    });
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await stopped;
+  }
+
+  async close() {
+    await this.session.close();
+  }
+}
+
+export { DEFAULT_TIMEOUT };

@@ -1,0 +1,45 @@
+// Each scenario file is written once and registers its tests for every selected browser:
+//   forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => { before(() => browser.launch()) ... });
+// KEYPLACE_BROWSERS=chromium,firefox selects the browsers (default: both). A browser missing on this
+// machine skips its suite with the reason, never silently.
+import { describe } from 'node:test';
+import { ChromiumDriver, chromiumUnavailable } from './chromium.mjs';
+import { FirefoxDriver, firefoxUnavailable } from './firefox.mjs';
+
+export { until, accountName } from './driver.mjs';
+
+const DRIVERS = {
+  chromium: { launch: (o) => ChromiumDriver.launch(o), unavailable: chromiumUnavailable },
+  firefox: { launch: (o) => FirefoxDriver.launch(o), unavailable: firefoxUnavailable },
+};
+
+/** The browsers selected by KEYPLACE_BROWSERS (comma-separated), default every one. */
+export const BROWSERS = (process.env.KEYPLACE_BROWSERS ?? 'chromium,firefox')
+  .split(',')
+  .map((b) => b.trim().toLowerCase())
+  .filter(Boolean)
+  .map((b) => {
+    if (!DRIVERS[b]) throw new Error(`KEYPLACE_BROWSERS: unknown browser "${b}" (chromium, firefox)`);
+    return b;
+  });
+
+/** Launches one browser by name with Keyplace (options: env, dataDir, and the driver's own). */
+export function launchBrowser(name, options) {
+  return DRIVERS[name].launch(options);
+}
+
+/** Why this browser cannot run here, or null. */
+export function browserUnavailable(name) {
+  return DRIVERS[name].unavailable();
+}
+
+/**
+ * describe(`${title} [browser]`) once per selected browser. `options.skip` may be a string (skip all)
+ * or a function of the browser name returning a reason or null. body({name, launch}) registers the tests.
+ */
+export function forEachBrowser(title, options, body) {
+  for (const name of BROWSERS) {
+    const skip = (typeof options.skip === 'function' ? options.skip(name) : options.skip) || DRIVERS[name].unavailable() || false;
+    describe(`${title} [${name}]`, { ...options, skip }, () => body({ name, launch: (o) => DRIVERS[name].launch(o) }));
+  }
+}

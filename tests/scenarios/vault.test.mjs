@@ -1,0 +1,120 @@
+// A passkey in the Keyplace vault, from registration to repeated sign-ins, judged by @simplewebauthn/server;
+// then the popup lists it with its location. In every selected browser.
+import { it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachBrowser, until } from '../drivers/index.mjs';
+import { startRpServer } from '../support/rp-server.mjs';
+
+const VAULT_AAGUID = '62ee5665-1fea-485b-9a24-9ccac93787c2';
+const PIN = '482913';
+
+forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
+  let driver, rp, page;
+  let credentialId;
+  let lastCounter = 0;
+
+  before(async () => {
+    rp = await startRpServer();
+    driver = await browser.launch();
+    page = await driver.openPage(rp.url('/'));
+  });
+  after(async () => {
+    await driver?.close();
+    await rp?.close();
+  });
+
+  it('registers with a new vault PIN; the RP verifies it (BE=1 BS=0, UV, counter 0)', async () => {
+    const { win, result } = await driver.startCeremony(page, () =>
+      kp.register({ username: 'alice', userVerification: 'required', residentKey: 'required' }),
+    );
+    // The three storage classes are offered; the vault has no PIN yet, so it asks for one twice.
+    await win.waitFor('radio', /^Vault/); // the window renders after asking the background
+    for (const name of [/^Hardware/, /^Vault/, /^Browser/]) assert.equal(await win.count('radio', name), 1, String(name));
+    await win.check('radio', /^Vault/);
+    await win.waitFor(null, 'PIN');
+    await win.waitFor(null, 'Confirm PIN');
+    await win.createInVault({ account: 'alice', pin: PIN, newPin: true });
+
+    const v = await result;
+    assert.equal(v.error, undefined, JSON.stringify(v.error));
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.fmt, 'none');
+    assert.equal(v.aaguid, VAULT_AAGUID);
+    assert.equal(v.userVerified, true);
+    assert.deepEqual({ be: v.flags.be, bs: v.flags.bs, uv: v.flags.uv, up: v.flags.up }, { be: true, bs: false, uv: true, up: true });
+    assert.equal(v.credentialDeviceType, 'multiDevice');
+    assert.equal(v.credentialBackedUp, false);
+    assert.equal(v.counter, 0);
+    assert.equal(v.clientData.origin, rp.origin);
+    assert.equal(v.rpID, 'localhost');
+    assert.equal(v.isPublicKeyCredential, true);
+    credentialId = v.credentialId;
+  });
+
+  it('signs in with the PIN: verified, UV, BE=1 BS=0, counter 1', async () => {
+    const { win, result } = await driver.startCeremony(
+      page,
+      (id) => kp.login({ username: 'alice', allowCredentials: [id], userVerification: 'required' }),
+      credentialId,
+    );
+    await win.signIn({ account: 'alice', pin: PIN });
+    const v = await result;
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.credentialId, credentialId);
+    assert.equal(v.newCounter, 1);
+    assert.equal(v.userVerified, true);
+    assert.equal(v.userHandleMatches, true);
+    assert.deepEqual({ be: v.flags.be, bs: v.flags.bs, uv: v.flags.uv }, { be: true, bs: false, uv: true });
+    assert.equal(v.credentialDeviceType, 'multiDevice');
+    assert.equal(v.credentialBackedUp, false);
+    assert.equal(v.clientData.origin, rp.origin);
+    lastCounter = v.newCounter;
+  });
+
+  it('signs in again (discoverable, no allowCredentials): counter 2', async () => {
+    const { win, result } = await driver.startCeremony(page, () => kp.login({ userVerification: 'required' }));
+    await win.signIn({ account: 'alice', pin: PIN });
+    const v = await result;
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.credentialId, credentialId);
+    assert.equal(v.newCounter, 2);
+    assert.ok(v.newCounter > lastCounter, `counter ${v.newCounter} after ${lastCounter}`);
+    assert.equal(v.userVerified, true);
+    assert.deepEqual({ be: v.flags.be, bs: v.flags.bs }, { be: true, bs: false });
+    assert.equal(v.username, 'alice');
+    lastCounter = v.newCounter;
+  });
+
+  it('a wrong PIN shows an alert, then the right PIN still works (counter +1 only)', async () => {
+    const { win, result } = await driver.startCeremony(page, () => kp.login({ userVerification: 'required' }));
+    await win.submitSignIn({ account: 'alice', pin: '000000' });
+    assert.match(await win.alertText(), /PIN/i);
+    assert.equal(await win.isClosed(), false);
+    await win.signIn({ pin: PIN });
+    const v = await result;
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.userVerified, true);
+    // The failed try must not have signed anything.
+    assert.equal(v.newCounter, lastCounter + 1);
+  });
+
+  it('the popup lists the passkey under "localhost" as "Keyplace vault on this computer"', async () => {
+    const popup = await driver.openExtensionPage('popup.html');
+    await popup.waitFor('heading', 'localhost');
+    const alice = await until('the popup to list alice', async () => {
+      const found = (await popup.texts('listitem')).filter((t) => /alice/.test(t));
+      return found.length ? found : null;
+    });
+    assert.equal(alice.length, 1, JSON.stringify(alice));
+    assert.match(alice[0], /Keyplace vault on this computer/);
+    assert.equal(await popup.count('heading', 'localhost'), 1);
+    // Grouping: the nearest site heading before the passkey is "localhost".
+    const siteOfItem = await popup.evaluate(() => {
+      const li = [...document.querySelectorAll('li,[role=listitem]')].find((el) => el.textContent.includes('alice'));
+      const headings = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6,[role=heading]')];
+      return headings.filter((h) => h.compareDocumentPosition(li) & Node.DOCUMENT_POSITION_FOLLOWING).at(-1)?.textContent.trim();
+    });
+    assert.equal(siteOfItem, 'localhost');
+    await popup.close();
+  });
+});
