@@ -337,5 +337,8 @@ pub fn finish_create(
 }
 
 #[cfg(test)]
+#[path = "make_credential_finish_tests.rs"]
+mod finish_tests;
+#[cfg(test)]
 #[path = "make_credential_tests.rs"]
 mod tests;

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::make_credential::CreatedKey;
+use crate::make_credential::{CreatedKey, PreparedCreate};
 
 pub fn b64u(bytes: &[u8]) -> String {
     crate::bytes::b64u_encode(bytes)
@@ -24,6 +24,12 @@ pub fn creation_options() -> Value {
 pub fn create_request(origin: &str, options: Value) -> Value {
     json!({"origin": origin, "topOrigin": origin, "sameOriginWithAncestors": true,
            "crossOriginCreateAllowed": false, "options": options})
+}
+
+/// `prepare_create` of a same-origin request that must succeed.
+pub fn prepared_create(origin: &str, options: Value) -> PreparedCreate {
+    crate::prepare_create(crate::decode(create_request(origin, options), "request").unwrap())
+        .unwrap()
 }
 
 pub fn sec1_point() -> Vec<u8> {
