@@ -105,11 +105,17 @@ function missingPaths(file, options) {
   return problems;
 }
 
-/** In the map, `path` (`symbol`, `other`) says where something is: each symbol must appear in that file (or folder). */
+/** A name of code in backticks: `signIn`, `Service::handle`, `host.create()`, `MAX_INCOMING`. */
+const CODE_NAME = /^[A-Za-z_$][\w$]*(?:(?:::|\.)[A-Za-z_$][\w$]*)*(?:\(\))?$/;
+
+/**
+ * In the map, `path` (`symbol`, or `symbol`: why) says where something is: every code name in backticks inside
+ * those parentheses must appear in that file (or, for a folder, in a file under it).
+ */
 function missingSymbols(file) {
   const text = read(file);
   const problems = [];
-  for (const m of text.matchAll(/`([^`\s]+)`\s*\(((?:`[^`]+`(?:\s*,\s*|\s+and\s+|\s*)?)+)\)/g)) {
+  for (const m of text.matchAll(/`([^`\s]+)`\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
     const target = m[1];
     if (!REPO_PATH.test(target) || BUILD_OUTPUT.test(target) || !exists(target)) continue;
     const files = statSync(path.join(ROOT, target)).isDirectory()
@@ -117,8 +123,8 @@ function missingSymbols(file) {
       : [target];
     const source = files.map(read).join('\n');
     for (const s of m[2].matchAll(/`([^`]+)`/g)) {
-      // `Service::handle`, `host.create()`, `KeyStore` → each name must be there.
-      for (const name of s[1].replace(/\(\)$/, '').split(/::|\./).filter(Boolean)) {
+      if (!CODE_NAME.test(s[1])) continue;
+      for (const name of s[1].replace(/\(\)$/, '').split(/::|\./)) {
         const word = new RegExp(`(^|[^A-Za-z0-9_$])${name.replace(/[$]/g, '\\$')}($|[^A-Za-z0-9_$])`);
         if (!word.test(source)) problems.push(`${file}:${lineOf(text, m.index)}: ${target} has no ${name}`);
       }
