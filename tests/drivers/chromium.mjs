@@ -84,6 +84,9 @@ export class ChromiumSurface {
   async waitForText(text, { timeout } = {}) {
     await this.page.getByText(text).first().waitFor({ timeout });
   }
+  async waitForTextIn(role, text, { timeout } = {}) {
+    await this.page.getByRole(role).filter({ hasText: text }).first().waitFor({ timeout });
+  }
   async alertText(filter = /\S/) {
     const alert = this.page.getByRole('alert').filter({ hasText: filter }).first();
     await alert.waitFor({ state: 'visible' });
@@ -112,8 +115,7 @@ export class ChromiumSurface {
     const results = await this.page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
     return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
   }
-  async screenshot(file, { width, height } = {}) {
-    if (width) await this.page.setViewportSize({ width, height });
+  async screenshot(file) {
     await this.page.screenshot({ path: file, fullPage: true });
   }
   async setSize(width, height) {

@@ -26,13 +26,16 @@
  * @property {(role: string) => Promise<string[]>} texts  The visible text of every element with that role.
  * @property {() => Promise<string>} text  The visible text of the whole page.
  * @property {(text: string|RegExp, opts?: {timeout?: number}) => Promise<void>} waitForText
+ * @property {(role: string, text: string|RegExp, opts?: {timeout?: number}) => Promise<void>} waitForTextIn
+ *   Waits for a visible element with that role whose text contains `text` (e.g. a status line).
  * @property {(filter?: string|RegExp) => Promise<string>} alertText  The first visible, non-empty alert.
  * @property {(key: string) => Promise<void>} press  A key ("Tab", "Enter", "Space", "Escape", "Control+A").
  * @property {(text: string) => Promise<void>} type  Types into the focused element.
  * @property {() => Promise<string>} focusedLabel  The label of the focused element.
- * @property {(scheme: 'light'|'dark') => Promise<void>} colorScheme  Emulates prefers-color-scheme.
+ * @property {(scheme: 'light'|'dark'|null) => Promise<void>} colorScheme  Emulates prefers-color-scheme (null: stop).
  * @property {() => Promise<string[]>} axeViolations  axe-core run in the page.
- * @property {(file: string, opts?: {width?: number, height?: number}) => Promise<void>} screenshot
+ * @property {(file: string) => Promise<void>} screenshot  The full page, as PNG.
+ * @property {(width: number, height: number) => Promise<void>} setSize  The viewport (Firefox: the window).
  * @property {() => Promise<void>} reload
  * @property {() => Promise<void>} bringToFront
  * @property {() => Promise<void>} close
@@ -65,13 +68,13 @@
  *   `result` is awaited only after the window is driven (in Firefox, reading it focuses the page).
  * @property {(page: Surface, fn: Function, arg?: any) => Promise<{result: any, consentWindows: string[]}>} withoutWindow
  *   Runs fn(arg) in the page, recording every consent window (or any new window, in Firefox) it opened.
- * @property {(page: Surface, fn: Function, arg?: any) => Promise<ConsentWindow|null>} nextConsentWindowOr
- *   Starts fn(arg) in the page; resolves with the consent window, or null when the call settled first
- *   (then `page.lastResult()` holds its value).
+ *   With {allowNoWindow: true} as a 4th argument, `win` is null when the call settled without a window.
+ * @property {() => Promise<Surface>} firstRunPage  The welcome tab the extension opens on install
+ *   (launch with {keepWelcome: true}; otherwise the drivers close it so it cannot take the focus).
  * @property {(fn: Function, arg?: any) => Promise<any>} extensionEval  Runs fn(arg) in an extension context.
  * @property {() => Promise<object|null>} metrics  The extension's globalThis.keyplaceMetrics.
  * @property {(page: Surface) => Promise<VirtualAuthenticator>} addVirtualAuthenticator
- * @property {() => Promise<void>} restartBackground  Stops the background; the next event starts it again.
+ * @property {(page: Surface) => Promise<void>} restartBackground  Stops the background; the next event starts it again.
  * @property {string} nativeHostManifest  Path of the native messaging host manifest this browser reads.
  * @property {string[]} hostArgs  The argv a browser gives the host (for a second host process).
  * @property {(what: string, check: () => Promise<any>, timeout?: number) => Promise<any>} until

@@ -119,7 +119,7 @@ export function firefoxOptions(extraPrefs = {}) {
  * `prefs`: more Firefox prefs (e.g. {'extensions.background.idle.timeout': 1000} for a cold background).
  * Returns a FirefoxSession; close() quits Firefox and deletes the temp dirs (never a given dataDir).
  */
-export async function launchFirefox({ env = {}, prefs = {}, dataDir, host = true, extension = true } = {}) {
+export async function launchFirefox({ env = {}, prefs = {}, dataDir, host = true, extension = true, keepWelcome = false } = {}) {
   checkFirefoxBuildOutputs({ host });
   const dirs = await makeDirs(dataDir);
   let driver;
@@ -146,7 +146,7 @@ export async function launchFirefox({ env = {}, prefs = {}, dataDir, host = true
       .setStdio(['ignore', logFd, logFd]);
     driver = await new Builder().forBrowser('firefox').setFirefoxOptions(firefoxOptions(prefs)).setFirefoxService(service).build();
     const session = new FirefoxSession(driver, dirs, { ownsDataDir: !dataDir, logFd, logPath });
-    if (extension) await session.installKeyplace();
+    if (extension) await session.installKeyplace({ keepWelcome });
     return session;
   } catch (err) {
     await driver?.quit().catch(() => {});
@@ -170,8 +170,11 @@ export class FirefoxSession {
     this._virtualAuthenticator = false;
   }
 
-  /** Installs the built add-on as a temporary add-on; closes the first-run tab if the build opens one. */
-  async installKeyplace() {
+  /**
+   * Installs the built add-on as a temporary add-on; closes the first-run tab if the build opens one
+   * (keepWelcome: leaves it for a test that checks it).
+   */
+  async installKeyplace({ keepWelcome = false } = {}) {
     const { driver } = this;
     const first = await driver.getWindowHandle();
     const id = await driver.installAddon(FIREFOX_EXTENSION_DIR, true);
@@ -179,7 +182,7 @@ export class FirefoxSession {
     // The background opens welcome.html on install when the build has that behaviour: wait for that tab
     // (a condition, not a delay) and close it, so it can never take focus from a test page later.
     const background = await readFile(path.join(FIREFOX_EXTENSION_DIR, 'background.js'), 'utf8');
-    if (background.includes('welcome.html')) {
+    if (background.includes('welcome.html') && !keepWelcome) {
       const welcome = await this.waitForWindow((url) => url.includes('/welcome.html'), { exclude: [first], timeout: 15_000 });
       await driver.switchTo().window(welcome);
       await driver.close();

@@ -116,6 +116,10 @@ export class FirefoxSurface {
     const has = (body) => (typeof text === 'string' ? body.includes(text) : text.test(body));
     await this.driver.wait(async () => has(await this.text()), timeout, `no text ${String(text)}`, 50);
   }
+  async waitForTextIn(role, text, { timeout = DEFAULT_TIMEOUT } = {}) {
+    const has = (t) => (typeof text === 'string' ? t.includes(text) : text.test(t));
+    await this.driver.wait(async () => (await this.texts(role)).some(has), timeout, `no ${role} with ${String(text)}`, 50);
+  }
   async alertText(filter = /\S/) {
     let text = '';
     await this.driver.wait(
@@ -156,8 +160,10 @@ export class FirefoxSurface {
   }
   /** prefers-color-scheme through Firefox's content override pref (0 dark, 1 light), set in the chrome context. */
   async colorScheme(scheme) {
-    await inChrome(this.driver, `Services.prefs.setIntPref('layout.css.prefers-color-scheme.content-override', ${scheme === 'dark' ? 0 : 1});`);
+    const pref = 'layout.css.prefers-color-scheme.content-override';
+    await inChrome(this.driver, scheme ? `Services.prefs.setIntPref('${pref}', ${scheme === 'dark' ? 0 : 1});` : `Services.prefs.clearUserPref('${pref}');`);
     await this.focusWindow();
+    if (!scheme) return;
     await this.driver.wait(() => this.driver.executeScript(`return matchMedia('(prefers-color-scheme: ${scheme})').matches`), 5_000);
   }
   async axeViolations() {
@@ -248,6 +254,13 @@ export class FirefoxDriver {
 
   async openExtensionPage(file) {
     return this.openPage(`${this.extensionOrigin}/${file}`);
+  }
+
+  /** Keyplace's first-run page, opened by the extension on install (launch with keepWelcome). */
+  async firstRunPage() {
+    const handle = await this.session.waitForWindow((url) => url.includes('/welcome.html'), { timeout: 15_000 });
+    if (!handle) throw new Error('no first-run page');
+    return new FirefoxSurface(this, handle);
   }
 
   async startCeremony(page, fn, arg, { allowNoWindow = false } = {}) {
