@@ -93,16 +93,20 @@ const callerFields = ({ origin, topOrigin, sameOriginWithAncestors }: CallerCont
 export const core = {
   prepareCreate: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedCreate =>
     wasm.prepareCreate({ ...callerFields(caller), crossOriginCreateAllowed: crossOriginAllowed, options }),
-  registrationAuthenticatorData: (prepared: PreparedCreate, key: NewKey): string => wasm.registrationAuthenticatorData(prepared, key),
+  registrationAuthenticatorData: (prepared: PreparedCreate, key: NewKey): string =>
+    wasm.registrationAuthenticatorData(prepared, key),
   finishCreate: (prepared: PreparedCreate, key: NewKey): unknown => wasm.finishCreate(prepared, key),
   prepareGet: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedGet =>
     wasm.prepareGet({ ...callerFields(caller), crossOriginGetAllowed: crossOriginAllowed, options }),
-  assertionAuthenticatorData: (rpId: string, flags: { userPresent: boolean; userVerified: boolean; backupEligible: boolean; backupState: boolean }): string =>
-    wasm.assertionAuthenticatorData(rpId, flags),
+  assertionAuthenticatorData: (
+    rpId: string,
+    flags: { userPresent: boolean; userVerified: boolean; backupEligible: boolean; backupState: boolean },
+  ): string => wasm.assertionAuthenticatorData(rpId, flags),
   finishGet: (prepared: PreparedGet, assertion: Assertion): unknown => wasm.finishGet(prepared, assertion),
   inspectRegistration: (attestationObject: string): RegistrationFacts => wasm.inspectRegistration(attestationObject),
   /** An assertion's authenticator data (Browser path): rpIdHash (b64u), flags, counter. */
-  inspectAuthenticatorData: (authenticatorData: string): AuthenticatorDataFacts => wasm.inspectAuthenticatorData(authenticatorData),
+  inspectAuthenticatorData: (authenticatorData: string): AuthenticatorDataFacts =>
+    wasm.inspectAuthenticatorData(authenticatorData),
   /** The site a person means for an RP ID (for rules and display, never for security); TypeError if not a domain. */
   registrableDomain: (rpId: string): string => wasm.registrableDomain(rpId),
 };

@@ -34,7 +34,10 @@ Object.assign(globalThis, {
   },
 });
 
-async function fromContentScript(message: BridgeMessage, sender: chrome.runtime.MessageSender): Promise<CeremonyResult | undefined> {
+async function fromContentScript(
+  message: BridgeMessage,
+  sender: chrome.runtime.MessageSender,
+): Promise<CeremonyResult | undefined> {
   const caller = await callerOf(sender);
   if (!caller) return { outcome: 'error', error: { name: 'NotAllowedError', message: 'Unknown caller.' } };
   switch (message.type) {

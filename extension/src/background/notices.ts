@@ -19,14 +19,20 @@ let cache: Promise<Notices> | null = null;
 
 function load(): Promise<Notices> {
   cache ??= (async () => {
-    const stored = (await area()?.get(KEY).catch(() => undefined))?.[KEY];
+    const stored = (
+      await area()
+        ?.get(KEY)
+        .catch(() => undefined)
+    )?.[KEY];
     return stored && typeof stored === 'object' ? (stored as Notices) : {};
   })();
   return cache;
 }
 
 async function save(notices: Notices): Promise<void> {
-  await area()?.set({ [KEY]: notices }).catch(() => undefined);
+  await area()
+    ?.set({ [KEY]: notices })
+    .catch(() => undefined);
 }
 
 /** One line, whatever the reason said. */
@@ -53,12 +59,15 @@ export async function clearNotice(tabId: number): Promise<void> {
   delete notices[String(tabId)];
   await Promise.all([
     chrome.action.setBadgeText({ tabId, text: '' }).catch(() => undefined),
-    chrome.action.setTitle({ tabId, title: chrome.runtime.getManifest().action?.default_title ?? 'Keyplace' }).catch(() => undefined),
+    chrome.action
+      .setTitle({ tabId, title: chrome.runtime.getManifest().action?.default_title ?? 'Keyplace' })
+      .catch(() => undefined),
     save(notices),
   ]);
 }
 
-const sameSite = (rpId: string, site: string) => rpId === site || site.endsWith(`.${rpId}`) || rpId.endsWith(`.${site}`);
+const sameSite = (rpId: string, site: string) =>
+  rpId === site || site.endsWith(`.${rpId}`) || rpId.endsWith(`.${site}`);
 
 /** The notice of a tab, or else the newest one for a site (the popup opened as a page with ?site=). */
 export async function noticeFor(query: { tabId?: number; site?: string }): Promise<string | null> {

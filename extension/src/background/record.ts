@@ -10,7 +10,8 @@ import type { Host } from './host/api';
 import { recordBrowserRegistration, recordBrowserSignIn } from './locations/storage';
 
 const B64U = /^[A-Za-z0-9_-]+$/;
-const isB64u = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max && B64U.test(v);
+const isB64u = (v: unknown, max: number): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= max && B64U.test(v);
 
 function b64u(bytes: ArrayBuffer): string {
   let s = '';
@@ -22,7 +23,12 @@ export async function rpIdHash(rpId: string): Promise<string> {
   return b64u(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(rpId)));
 }
 
-export async function recordFromPage(host: Host, caller: Caller, requestId: string, credential: unknown): Promise<void> {
+export async function recordFromPage(
+  host: Host,
+  caller: Caller,
+  requestId: string,
+  credential: unknown,
+): Promise<void> {
   if (!credential || typeof credential !== 'object') return;
   const handoff = handoffs.take(caller.key(requestId));
   if (!handoff) return;

@@ -68,7 +68,10 @@ export function lookUpRule(stored: StoredRules, rpId: string, registrableDomain:
  * What a person typed as a site ("Bank.example", "https://login.bank.example/x") → the rule key
  * ("bank.example", "login.bank.example"), or an error in plain words.
  */
-export function normalizeSite(input: string, registrableDomain: RegistrableDomain): { site: string } | { error: string } {
+export function normalizeSite(
+  input: string,
+  registrableDomain: RegistrableDomain,
+): { site: string } | { error: string } {
   let text = input.trim().toLowerCase();
   if (!text) return { error: 'Enter a site, for example bank.example.' };
   try {

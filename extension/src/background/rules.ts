@@ -62,7 +62,10 @@ async function writeRules(change: (rules: Record<string, Choice>) => void): Prom
   cache = Promise.resolve({ ...stored, rules });
 }
 
-export async function setRule(siteInput: string, choice: unknown): Promise<RulesAnswer<{ site: string; choice: Choice }>> {
+export async function setRule(
+  siteInput: string,
+  choice: unknown,
+): Promise<RulesAnswer<{ site: string; choice: Choice }>> {
   if (!isChoice(choice)) return { ok: false, error: 'Choose Hardware, Vault, Browser or Ask.' };
   const normalized = normalizeSite(String(siteInput ?? ''));
   if ('error' in normalized) return { ok: false, error: normalized.error };
@@ -103,11 +106,15 @@ export async function setSettings(host: Host, change: Partial<Settings>): Promis
     next.defaultChoice = change.defaultChoice;
   }
   if (change.vaultLockSeconds !== undefined) {
-    if (!validLockSeconds(change.vaultLockSeconds)) return { ok: false, error: 'The lock time must be 0 to 86400 seconds.' };
+    if (!validLockSeconds(change.vaultLockSeconds))
+      return { ok: false, error: 'The lock time must be 0 to 86400 seconds.' };
     try {
       await host.configure({ vault_unlock_seconds: change.vaultLockSeconds });
     } catch (err) {
-      return { ok: false, error: `The Keyplace host could not be reached, so the vault lock time was not changed. ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        ok: false,
+        error: `The Keyplace host could not be reached, so the vault lock time was not changed. ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     next.vaultLockSeconds = change.vaultLockSeconds;
   }

@@ -61,7 +61,13 @@ export interface BrowserAssertionSummary {
 
 /** Runtime messages, bridge -> background. */
 export type BridgeMessage =
-  | { type: 'ceremony'; id: string; kind: 'create' | 'get'; publicKey: unknown; /** null: the browser cannot tell (Firefox has no featurePolicy API). */ permissionAllowed: boolean | null }
+  | {
+      type: 'ceremony';
+      id: string;
+      kind: 'create' | 'get';
+      publicKey: unknown /** null: the browser cannot tell (Firefox has no featurePolicy API). */;
+      permissionAllowed: boolean | null;
+    }
   | { type: 'record'; id: string; credential: BrowserCredentialSummary | BrowserAssertionSummary }
   | { type: 'abort'; id: string };
 

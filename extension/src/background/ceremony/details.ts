@@ -15,7 +15,9 @@ export function storesFrom(hello: HostHello | null): StoreStatus[] {
   const hardware = hello?.stores.find((s) => s.id === 'hardware');
   return [
     { id: 'hardware', available: !!hardware?.available, reason: hardware?.reason ?? HARDWARE_MISSING },
-    vault ? { ...vault, id: 'vault' } : { id: 'vault', available: false, reason: 'The Keyplace host is not reachable.' },
+    vault
+      ? { ...vault, id: 'vault' }
+      : { id: 'vault', available: false, reason: 'The Keyplace host is not reachable.' },
   ];
 }
 
@@ -67,7 +69,12 @@ export function needsPin(credential: HostCredential, hello: HostHello, userVerif
 }
 
 /** Sign-in: the Keyplace passkeys that can answer, and where each is. */
-export function signInDetails(prepared: PreparedGet, caller: { origin: string }, candidates: HostCredential[], hello: HostHello): ConsentDetails {
+export function signInDetails(
+  prepared: PreparedGet,
+  caller: { origin: string },
+  candidates: HostCredential[],
+  hello: HostHello,
+): ConsentDetails {
   const accounts: AccountChoice[] = candidates.map((c) => ({
     credentialId: c.credential_id,
     userName: c.user_name,

@@ -14,7 +14,13 @@ import { CeremonyTimer } from './timing';
 
 type Timer = CeremonyTimer<Host, typeof core>;
 
-export async function register(host: Host, caller: Caller, requestId: string, publicKey: unknown, permissionAllowed: boolean): Promise<CeremonyResult> {
+export async function register(
+  host: Host,
+  caller: Caller,
+  requestId: string,
+  publicKey: unknown,
+  permissionAllowed: boolean,
+): Promise<CeremonyResult> {
   const timer: Timer = new CeremonyTimer(host, core);
   const key = caller.key(requestId);
 
@@ -121,7 +127,11 @@ async function createPasskey(
   const key = await host.create({
     store: decision.store,
     rp_id: prepared.rpId,
-    user: { id: prepared.user.id, name: decision.accountName.trim() || prepared.user.name, display_name: prepared.user.displayName },
+    user: {
+      id: prepared.user.id,
+      name: decision.accountName.trim() || prepared.user.name,
+      display_name: prepared.user.displayName,
+    },
     pin: decision.pin,
     exclude_credential_ids: prepared.excludeCredentialIds,
     resident_key: residentKey,

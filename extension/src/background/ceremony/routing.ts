@@ -20,8 +20,13 @@ export function ruleViolation(rule: ConsentDetails['rule'], store: StoreId): str
 }
 
 /** Sign-in: what to ask the host for, the page's allowCredentials included when it has any. */
-export function signInLookup(prepared: { rpId: string; allowCredentialIds: string[] }): { rp_id: string; credential_ids?: string[] } {
-  return prepared.allowCredentialIds.length ? { rp_id: prepared.rpId, credential_ids: prepared.allowCredentialIds } : { rp_id: prepared.rpId };
+export function signInLookup(prepared: { rpId: string; allowCredentialIds: string[] }): {
+  rp_id: string;
+  credential_ids?: string[];
+} {
+  return prepared.allowCredentialIds.length
+    ? { rp_id: prepared.rpId, credential_ids: prepared.allowCredentialIds }
+    : { rp_id: prepared.rpId };
 }
 
 /**
@@ -33,7 +38,9 @@ export function routeSignIn<T extends { credential_id: string }>(
   allowCredentialIds: readonly string[],
   found: readonly T[],
 ): { to: 'window'; candidates: T[] } | { to: 'browser' } {
-  const candidates = allowCredentialIds.length ? found.filter((c) => allowCredentialIds.includes(c.credential_id)) : [...found];
+  const candidates = allowCredentialIds.length
+    ? found.filter((c) => allowCredentialIds.includes(c.credential_id))
+    : [...found];
   return candidates.length ? { to: 'window', candidates } : { to: 'browser' };
 }
 

@@ -37,7 +37,8 @@ export async function consentDetails(requestId: string): Promise<ConsentDetails 
 /** Consent window: the person decided; answered once the ceremony has carried it out (or asks to retry). */
 export function consentDecide(requestId: string, decision: Decision): Promise<DecideAnswer> {
   const session = sessions.get(requestId);
-  if (!session) return Promise.resolve({ error: 'This request has ended. Close this window and try again on the site.' });
+  if (!session)
+    return Promise.resolve({ error: 'This request has ended. Close this window and try again on the site.' });
   return session.decided(decision);
 }
 
@@ -67,7 +68,12 @@ export class ConsentSession {
   }
 
   /** Opens the window for the request `key` (Caller.key); it shows `details` once they settle. */
-  static async open(key: string, details: Promise<ConsentDetails>, timeoutMs: number, timing: WindowTiming): Promise<ConsentSession> {
+  static async open(
+    key: string,
+    details: Promise<ConsentDetails>,
+    timeoutMs: number,
+    timing: WindowTiming,
+  ): Promise<ConsentSession> {
     sessions.get(key)?.end('closed');
     const session = new ConsentSession(key, details, timeoutMs, timing);
     sessions.set(key, session);

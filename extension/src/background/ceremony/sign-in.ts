@@ -15,7 +15,13 @@ import { CeremonyTimer } from './timing';
 
 type Timer = CeremonyTimer<Host, typeof core>;
 
-export async function signIn(host: Host, caller: Caller, requestId: string, publicKey: unknown, permissionAllowed: boolean): Promise<CeremonyResult> {
+export async function signIn(
+  host: Host,
+  caller: Caller,
+  requestId: string,
+  publicKey: unknown,
+  permissionAllowed: boolean,
+): Promise<CeremonyResult> {
   const timer: Timer = new CeremonyTimer(host, core);
   const key = caller.key(requestId);
 
@@ -45,7 +51,12 @@ export async function signIn(host: Host, caller: Caller, requestId: string, publ
 
   let session: ConsentSession;
   try {
-    session = await ConsentSession.open(key, Promise.resolve(signInDetails(prepared, caller, candidates, hello)), prepared.timeoutMs, timer);
+    session = await ConsentSession.open(
+      key,
+      Promise.resolve(signInDetails(prepared, caller, candidates, hello)),
+      prepared.timeoutMs,
+      timer,
+    );
   } catch (err) {
     return failed(err);
   }
@@ -83,12 +94,21 @@ export async function signIn(host: Host, caller: Caller, requestId: string, publ
 }
 
 function handToBrowser(key: string, prepared: PreparedGet, notice?: string): CeremonyResult {
-  handoffs.add(key, { kind: 'get', rpId: prepared.rpId, allowCredentialIds: prepared.allowCredentialIds }, prepared.timeoutMs);
+  handoffs.add(
+    key,
+    { kind: 'get', rpId: prepared.rpId, allowCredentialIds: prepared.allowCredentialIds },
+    prepared.timeoutMs,
+  );
   return notice ? { outcome: 'browser', notice } : { outcome: 'browser' };
 }
 
 /** The host signs authenticator data the core built; the core builds the assertion. */
-async function signWith({ host, core }: Timer, prepared: PreparedGet, chosen: HostCredential, pin: string | null): Promise<unknown> {
+async function signWith(
+  { host, core }: Timer,
+  prepared: PreparedGet,
+  chosen: HostCredential,
+  pin: string | null,
+): Promise<unknown> {
   // UV starts false: the host sets it only when it verified the PIN itself.
   const authenticatorData = core.assertionAuthenticatorData(prepared.rpId, {
     userPresent: true,

@@ -1,6 +1,7 @@
 // Typed calls of keyplace-host's wire protocol (native-host/PROTOCOL.md).
-import { HostPort } from './port';
+
 import type { StoreId } from '../../shared/messages';
+import { HostPort } from './port';
 
 export interface HostStore {
   id: StoreId;
@@ -52,7 +53,10 @@ export interface HostCredential {
 }
 
 /** `list` with `slim`: what the popup shows. */
-export type HostSlimCredential = Pick<HostCredential, 'credential_id' | 'rp_id' | 'user_name' | 'store' | 'created_at' | 'last_used_at' | 'sign_count'>;
+export type HostSlimCredential = Pick<
+  HostCredential,
+  'credential_id' | 'rp_id' | 'user_name' | 'store' | 'created_at' | 'last_used_at' | 'sign_count'
+>;
 
 /** One page of `list` (PROTOCOL.md): `next` is the cursor for the page after, null on the last one. */
 export interface HostListPage<T> {
@@ -120,7 +124,12 @@ export class Host {
     return this.port.request<HostListPage<T>>('list', params);
   }
   /** Packed self-attestation: the new key signs its own registration (host checks it is exactly that). */
-  async attest(params: { credential_id: string; authenticator_data: string; client_data_hash: string; pin: string | null }): Promise<string> {
+  async attest(params: {
+    credential_id: string;
+    authenticator_data: string;
+    client_data_hash: string;
+    pin: string | null;
+  }): Promise<string> {
     const { signature } = await this.port.request<{ signature: string }>('attest', params);
     return signature;
   }
@@ -130,7 +139,10 @@ export class Host {
   }
   /** Changes the account name Keyplace shows (1 to 64 characters); false when there is no such passkey. */
   async rename(credentialId: string, userName: string): Promise<boolean> {
-    const { renamed } = await this.port.request<{ renamed: boolean }>('rename', { credential_id: credentialId, user_name: userName });
+    const { renamed } = await this.port.request<{ renamed: boolean }>('rename', {
+      credential_id: credentialId,
+      user_name: userName,
+    });
     return renamed;
   }
   /** How long a correct vault PIN keeps the vault unlocked (0 = ask every time); the host persists it. */

@@ -71,7 +71,8 @@ export function siteRpIds(site: string): string[] {
   return ids;
 }
 
-const matchesQuery = (p: BrowserPasskey, query: string) => p.rpId.toLowerCase().includes(query) || p.userName.toLowerCase().includes(query);
+const matchesQuery = (p: BrowserPasskey, query: string) =>
+  p.rpId.toLowerCase().includes(query) || p.userName.toLowerCase().includes(query);
 
 /**
  * One page of every site's passkeys: the host's page (slim rows) with the recorded browser passkeys that fall in
@@ -84,7 +85,8 @@ export function mergePage(
   after: PageToken | null,
 ): { rows: PasskeyRow[]; next: PageToken | null } {
   const last = page.credentials.at(-1);
-  const next: PageToken | null = page.next && last ? { cursor: page.next, rpId: last.rp_id, userName: last.user_name } : null;
+  const next: PageToken | null =
+    page.next && last ? { cursor: page.next, rpId: last.rp_id, userName: last.user_name } : null;
   const mine = recorded.filter(
     (p) =>
       (!after || compareKeys(p.rpId, p.userName, after.rpId, after.userName) > 0) &&
@@ -103,7 +105,12 @@ async function everySitePage(host: PagingHost, recorded: BrowserPasskey[], query
   let hostProblem: string | null = null;
   const empty: HostListPage<HostSlimCredential> = { credentials: [], next: null, total: 0 };
   const page = await host
-    .listPage<HostSlimCredential>({ slim: true, limit: POPUP_PAGE_SIZE, ...(query ? { query } : {}), ...(after ? { after: after.cursor } : {}) })
+    .listPage<HostSlimCredential>({
+      slim: true,
+      limit: POPUP_PAGE_SIZE,
+      ...(query ? { query } : {}),
+      ...(after ? { after: after.cursor } : {}),
+    })
     .catch((err: unknown) => {
       hostProblem = messageOf(err);
       return empty;
@@ -116,7 +123,10 @@ async function everySitePage(host: PagingHost, recorded: BrowserPasskey[], query
  * page of every site's (matching `query`), and the total, in parallel. Never the whole list: the host's answer has
  * to stay under the browser's 1 MiB cap, and the popup builds one page of rows at a time.
  */
-export async function listPasskeys(host: PagingHost, ask: { tabId?: number; site?: string; query?: string } = {}): Promise<PopupList> {
+export async function listPasskeys(
+  host: PagingHost,
+  ask: { tabId?: number; site?: string; query?: string } = {},
+): Promise<PopupList> {
   const query = (ask.query ?? '').trim().toLowerCase();
   const siteIds = ask.site ? siteRpIds(ask.site) : [];
   const recordedP = loadBrowserPasskeys();
@@ -127,7 +137,9 @@ export async function listPasskeys(host: PagingHost, ask: { tabId?: number; site
       (pages) => pages.flatMap((p) => p.credentials),
       () => [] as HostSlimCredential[], // the page of every site says what went wrong
     ),
-    recordedP.then((recorded) => everySitePage(host, query ? recorded.filter((p) => matchesQuery(p, query)) : recorded, query, null)),
+    recordedP.then((recorded) =>
+      everySitePage(host, query ? recorded.filter((p) => matchesQuery(p, query)) : recorded, query, null),
+    ),
   ]);
   const current = currentHost.map(keyplaceRow);
   for (const p of recorded) if (siteIds.includes(p.rpId)) current.push(browserRow(p));
@@ -144,13 +156,26 @@ export async function listPasskeys(host: PagingHost, ask: { tabId?: number; site
 }
 
 /** The popup's next page of every site's passkeys (after "Show more", or when scrolled near the end). */
-export async function listMorePasskeys(host: PagingHost, ask: { query?: unknown; after?: unknown }): Promise<PopupPage> {
+export async function listMorePasskeys(
+  host: PagingHost,
+  ask: { query?: unknown; after?: unknown },
+): Promise<PopupPage> {
   const after = ask.after as PageToken | undefined;
-  if (!after || typeof after.cursor !== 'string' || typeof after.rpId !== 'string' || typeof after.userName !== 'string') {
+  if (
+    !after ||
+    typeof after.cursor !== 'string' ||
+    typeof after.rpId !== 'string' ||
+    typeof after.userName !== 'string'
+  ) {
     return { rows: [], next: null, hostProblem: 'The popup asked for a page that does not exist.' };
   }
   const query = (typeof ask.query === 'string' ? ask.query : '').trim().toLowerCase();
   const recorded = await loadBrowserPasskeys();
-  const page = await everySitePage(host, query ? recorded.filter((p) => matchesQuery(p, query)) : recorded, query, after);
+  const page = await everySitePage(
+    host,
+    query ? recorded.filter((p) => matchesQuery(p, query)) : recorded,
+    query,
+    after,
+  );
   return { rows: page.rows, next: page.next, hostProblem: page.hostProblem };
 }

@@ -53,7 +53,9 @@ export async function loadBrowserPasskeys(): Promise<BrowserPasskey[]> {
   return Array.isArray(list) ? (list as BrowserPasskey[]) : [];
 }
 
-function updateBrowserPasskeys<T>(change: (list: BrowserPasskey[]) => { list: BrowserPasskey[]; result: T }): Promise<T> {
+function updateBrowserPasskeys<T>(
+  change: (list: BrowserPasskey[]) => { list: BrowserPasskey[]; result: T },
+): Promise<T> {
   return serialized(async () => {
     const { list, result } = change(await loadBrowserPasskeys());
     await chrome.storage.local.set({ [STORAGE_KEY]: list });
@@ -153,20 +155,31 @@ export function forgetBrowserPasskey(credentialId: string): Promise<boolean> {
 export function checkAccountName(raw: unknown): string {
   const name = typeof raw === 'string' ? raw.trim() : '';
   const length = [...name].length;
-  if (length === 0 || length > MAX_ACCOUNT_NAME) throw new Error(`A name must be 1 to ${MAX_ACCOUNT_NAME} characters long.`);
+  if (length === 0 || length > MAX_ACCOUNT_NAME)
+    throw new Error(`A name must be 1 to ${MAX_ACCOUNT_NAME} characters long.`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new Error('A name cannot contain line breaks or other control characters.');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
+    throw new Error('A name cannot contain line breaks or other control characters.');
   return name;
 }
 
-const problem = (err: unknown): { ok: false; error: string } => ({ ok: false, error: err instanceof Error ? err.message : String(err) });
+const problem = (err: unknown): { ok: false; error: string } => ({
+  ok: false,
+  error: err instanceof Error ? err.message : String(err),
+});
 
 /** Popup: a Keyplace passkey is renamed in the host (both browsers see it); a recorded one in storage. */
-export async function renamePasskey(host: Host, credentialId: unknown, keyplace: unknown, userName: unknown): Promise<PopupAnswer> {
+export async function renamePasskey(
+  host: Host,
+  credentialId: unknown,
+  keyplace: unknown,
+  userName: unknown,
+): Promise<PopupAnswer> {
   try {
     if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
     const name = checkAccountName(userName);
-    const renamed = keyplace === true ? await host.rename(credentialId, name) : await renameBrowserPasskey(credentialId, name);
+    const renamed =
+      keyplace === true ? await host.rename(credentialId, name) : await renameBrowserPasskey(credentialId, name);
     return renamed ? { ok: true } : { ok: false, error: 'That passkey is no longer there.' };
   } catch (err) {
     return problem(err);

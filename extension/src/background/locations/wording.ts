@@ -55,14 +55,23 @@ export function browserWhereabouts(f: LocationFacts): Whereabouts {
   const here = f.fromSignIn ? 'on one device' : 'this device only';
   if (name) {
     if (f.backupEligible) return { location: `${name} (synced)`, provider: name, icon: 'cloud' };
-    if (isSecurityKey(f)) return { location: `Security key (${name})`, provider: `the security key (${name})`, icon: 'key' };
+    if (isSecurityKey(f))
+      return { location: `Security key (${name})`, provider: `the security key (${name})`, icon: 'key' };
     return { location: `${name} (${here})`, provider: name, icon: 'device' };
   }
   if (f.backupEligible && f.backupState) {
-    return { location: 'Synced passkey provider (synced)', provider: 'a passkey provider that syncs it', icon: 'cloud' };
+    return {
+      location: 'Synced passkey provider (synced)',
+      provider: 'a passkey provider that syncs it',
+      icon: 'cloud',
+    };
   }
   if (f.backupEligible) {
-    return { location: 'Passkey provider (may be synced)', provider: 'a passkey provider that may sync it', icon: 'cloud' };
+    return {
+      location: 'Passkey provider (may be synced)',
+      provider: 'a passkey provider that may sync it',
+      icon: 'cloud',
+    };
   }
   if (isSecurityKey(f)) {
     return f.fromSignIn
