@@ -83,15 +83,41 @@ import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messag
     return target;
   };
 
+  // The core's credential JSON (WebAuthn's RegistrationResponseJSON or AuthenticationResponseJSON).
+  interface CredentialJson {
+    id: string;
+    rawId: string;
+    type: string;
+    authenticatorAttachment: string | null;
+    response: AttestationJson | AssertionJson;
+    clientExtensionResults: unknown;
+  }
+  interface AttestationJson {
+    clientDataJSON: string;
+    attestationObject: string;
+    authenticatorData: string;
+    publicKey: string;
+    publicKeyAlgorithm: number;
+    transports: string[];
+  }
+  interface AssertionJson {
+    clientDataJSON: string;
+    authenticatorData: string;
+    signature: string;
+    userHandle: string | null;
+  }
+
   // Rebuilds a credential from the core's JSON. Own methods rather than the native ones, which throw
   // "Illegal invocation" on objects the browser did not make.
-  const toCredential = (json: any): PublicKeyCredential => {
+  const toCredential = (json: CredentialJson): PublicKeyCredential => {
     const r = json.response;
     const isCreate = 'attestationObject' in r;
     const response = Object.create(isCreate ? Att : Asr);
     const fields: Record<string, unknown> = {};
-    for (const k of Object.keys(r)) {
-      if (typeof r[k] === 'string' && k !== 'publicKeyAlgorithm') fields[k] = fromB64u(r[k]);
+    const values = r as unknown as Record<string, unknown>;
+    for (const k of Object.keys(values)) {
+      const v = values[k];
+      if (typeof v === 'string' && k !== 'publicKeyAlgorithm') fields[k] = fromB64u(v);
     }
     if (isCreate) {
       define(response, { clientDataJSON: fields.clientDataJSON, attestationObject: fields.attestationObject });
@@ -121,22 +147,22 @@ import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messag
     }) as PublicKeyCredential;
   };
 
-  const run = async (
+  const run = async <O extends CredentialCreationOptions | CredentialRequestOptions>(
     self: CredentialsContainer,
     kind: 'create' | 'get',
-    options: any,
-    original: (o: any) => Promise<Credential | null>,
+    options: O,
+    original: (this: CredentialsContainer, o?: O) => Promise<Credential | null>,
   ) => {
     const id = newId();
     const result = await ask(id, kind, options);
-    if (result.outcome === 'credential') return toCredential(result.credential);
+    if (result.outcome === 'credential') return toCredential(result.credential as CredentialJson);
     if (result.outcome === 'error') throw fail(result.error.name, result.error.message);
     // The person chose the browser (or Keyplace has nothing for this site): the page's own options, untouched.
     const credential = (await original.call(self, options)) as PublicKeyCredential | null;
     if (credential) {
       // Only public facts, so Keyplace can show where the passkey is; `id` ties the report to the request
       // the background handed to the browser (it accepts one report per request, from this frame only).
-      const r = credential.response as any;
+      const r = credential.response as AuthenticatorAttestationResponse & AuthenticatorAssertionResponse;
       const b = (v: ArrayBuffer) => toB64u(new Uint8Array(v));
       post({
         kp: 'kp-rec',
@@ -154,12 +180,12 @@ import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messag
   };
 
   proto.create = function (this: CredentialsContainer, options?: CredentialCreationOptions) {
-    if (!options || !options.publicKey) return originalCreate.call(this, options);
+    if (!options?.publicKey) return originalCreate.call(this, options);
     return run(this, 'create', options, originalCreate);
   };
   proto.get = function (this: CredentialsContainer, options?: CredentialRequestOptions) {
     // Conditional (autofill) requests stay with the browser for now.
-    if (!options || !options.publicKey || options.mediation === 'conditional') return originalGet.call(this, options);
+    if (!options?.publicKey || options.mediation === 'conditional') return originalGet.call(this, options);
     return run(this, 'get', options, originalGet);
   };
 })();
