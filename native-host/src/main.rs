@@ -3,14 +3,13 @@
 //! Started by a browser (argv names the calling extension) it serves the extension over stdin/stdout; started by
 //! a person it runs the CLI (install, uninstall, list, doctor).
 
-
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use keyplace_host::caller::{self, Caller, Invocation};
-use keyplace_host::protocol::{ErrorBody, ErrorCode, Request, Response};
-use keyplace_host::service::Service;
+use keyplace_host::protocol::{Request, Response};
+use keyplace_host::service::{errors, Service};
 use keyplace_host::transport::{self, Handler};
 use keyplace_host::{cli, data_dir, log};
 
@@ -62,14 +61,8 @@ fn run_host(caller: Caller) -> ExitCode {
         Err(error) => {
             // Keep the port and say why on every request, rather than exiting with nothing the extension can show.
             log::warning!("cannot open the database: {error}");
-            let message =
-                format!("Keyplace cannot open its database: {error}. Run `keyplace-host doctor`.");
-            Arc::new(move |request: Request| {
-                Response::failure(
-                    Some(request.id),
-                    ErrorBody::new(ErrorCode::Internal, message.clone()),
-                )
-            })
+            let failure = errors::database_unavailable(error);
+            Arc::new(move |request: Request| Response::failure(Some(request.id), failure.clone()))
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,11 +1,10 @@
 //! Hardware-bound keys: the platform's own store behind one name. Linux: a TPM 2.0 through tss-esapi; macOS: the
 //! Secure Enclave; Windows: the TPM through the Microsoft Platform Crypto Provider; elsewhere: unavailable.
 
-use serde_json::{json, Value};
-
 use super::{Authorization, KeyStore, NewKey, Purpose, StoreError};
+use crate::protocol::{StoreId, StoreStatus};
 
-pub const HARDWARE_STORE_ID: &str = "hardware";
+pub const HARDWARE_STORE_ID: &str = StoreId::Hardware.as_str();
 pub const HARDWARE_AAGUID: &str = "c95948a9-3e06-473d-a1ef-b11f0081645d";
 /// A hardware passkey's PIN, where the chip checks one (TPM authValue).
 #[cfg_attr(target_os = "macos", allow(dead_code))]
@@ -50,10 +49,10 @@ pub fn diagnose() -> Vec<DoctorLine> {
     #[cfg(not(target_os = "linux"))]
     {
         let status = hardware_store().status();
-        let available = status["available"].as_bool().unwrap_or(false);
+        let available = status.available();
         vec![DoctorLine {
             ok: available,
-            text: match status["reason"].as_str() {
+            text: match status.reason() {
                 Some(reason) if !available => format!("Hardware store: {reason}"),
                 _ => "Hardware store: available".to_owned(),
             },
@@ -137,8 +136,8 @@ pub struct Unavailable;
 const UNAVAILABLE: &str = "This kind of computer has no secure hardware Keyplace can use.";
 
 impl KeyStore for Unavailable {
-    fn id(&self) -> &'static str {
-        HARDWARE_STORE_ID
+    fn id(&self) -> StoreId {
+        StoreId::Hardware
     }
 
     fn aaguid(&self) -> &'static str {
@@ -149,8 +148,12 @@ impl KeyStore for Unavailable {
         (false, false)
     }
 
-    fn status(&self) -> Value {
-        json!({"id": HARDWARE_STORE_ID, "available": false, "reason": UNAVAILABLE})
+    fn status(&self) -> StoreStatus {
+        StoreStatus::Hardware {
+            available: false,
+            kind: None,
+            reason: Some(UNAVAILABLE.to_owned()),
+        }
     }
 
     fn authorize(&self, _: Option<&str>, _: bool, _: Purpose) -> Result<Authorization, StoreError> {

@@ -10,10 +10,10 @@ pub mod vault;
 #[cfg(windows)]
 pub mod windows_tpm;
 
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::metadata::MetadataError;
+use crate::protocol::{StoreId, StoreStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PinReason {
@@ -114,13 +114,13 @@ pub struct NewKey {
 
 pub trait KeyStore: Send + Sync {
     /// The store's name on the wire and in the database.
-    fn id(&self) -> &'static str;
+    fn id(&self) -> StoreId;
     /// Identifies this kind of Keyplace authenticator to relying parties.
     fn aaguid(&self) -> &'static str;
     /// Backup eligibility and state given to every key made here; they never change afterwards.
     fn backup_flags(&self) -> (bool, bool);
     /// The store's entry in `hello`'s `stores`.
-    fn status(&self) -> Value;
+    fn status(&self) -> StoreStatus;
     /// Checks the PIN (or the store's unlocked state) for one request.
     fn authorize(
         &self,

@@ -16,10 +16,10 @@ use security_framework::key::{Algorithm, GenerateKeyOptions, KeyType, SecKey, To
 use security_framework_sys::access_control::{
     kSecAccessControlPrivateKeyUsage, kSecAccessControlUserPresence,
 };
-use serde_json::{json, Value};
 
-use super::hardware::{NamedKeys, HARDWARE_AAGUID, HARDWARE_STORE_ID};
+use super::hardware::{NamedKeys, HARDWARE_AAGUID};
 use super::{Authorization, KeyStore, NewKey, Purpose, StoreError};
+use crate::protocol::{HardwareKind, StoreId, StoreStatus};
 
 const LABELS: NamedKeys = NamedKeys {
     prefix: "Keyplace passkey ",
@@ -104,8 +104,8 @@ fn sign_with(key: &SecKey, message: &[u8]) -> Result<Vec<u8>, StoreError> {
 }
 
 impl KeyStore for SecureEnclaveStore {
-    fn id(&self) -> &'static str {
-        HARDWARE_STORE_ID
+    fn id(&self) -> StoreId {
+        StoreId::Hardware
     }
 
     fn aaguid(&self) -> &'static str {
@@ -116,11 +116,12 @@ impl KeyStore for SecureEnclaveStore {
         (false, false)
     }
 
-    fn status(&self) -> Value {
-        match self.probe() {
-            Ok(()) => json!({"id": HARDWARE_STORE_ID, "available": true, "kind": "secure_enclave"}),
-            Err(reason) => json!({"id": HARDWARE_STORE_ID, "available": false,
-                                   "kind": "secure_enclave", "reason": reason}),
+    fn status(&self) -> StoreStatus {
+        let probed = self.probe();
+        StoreStatus::Hardware {
+            available: probed.is_ok(),
+            kind: Some(HardwareKind::SecureEnclave),
+            reason: probed.err(),
         }
     }
 

@@ -15,13 +15,13 @@ use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::elliptic_curve::subtle::ConstantTimeEq;
 use rand_core::{OsRng, RngCore};
-use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
 use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError};
 use crate::metadata::{now_ms, Metadata, VaultRecord};
+use crate::protocol::{StoreId, StoreStatus};
 
-pub const VAULT_STORE_ID: &str = "vault";
+pub const VAULT_STORE_ID: &str = StoreId::Vault.as_str();
 pub const VAULT_AAGUID: &str = "62ee5665-1fea-485b-9a24-9ccac93787c2";
 pub const MIN_PIN_CHARS: usize = 4;
 const MAX_PIN_BYTES: usize = 256;
@@ -416,8 +416,8 @@ fn seal_key(
 }
 
 impl KeyStore for Vault {
-    fn id(&self) -> &'static str {
-        VAULT_STORE_ID
+    fn id(&self) -> StoreId {
+        StoreId::Vault
     }
 
     fn aaguid(&self) -> &'static str {
@@ -429,10 +429,12 @@ impl KeyStore for Vault {
         (true, false)
     }
 
-    fn status(&self) -> Value {
-        let initialized = self.is_initialized().unwrap_or(false);
-        let unlocked = self.is_unlocked().unwrap_or(false);
-        json!({"id": VAULT_STORE_ID, "available": true, "initialized": initialized, "unlocked": unlocked})
+    fn status(&self) -> StoreStatus {
+        StoreStatus::Vault {
+            available: true,
+            initialized: self.is_initialized().unwrap_or(false),
+            unlocked: self.is_unlocked().unwrap_or(false),
+        }
     }
 
     fn authorize(

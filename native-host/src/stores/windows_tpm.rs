@@ -6,7 +6,6 @@
 //! (SHA-256 of the PIN, set the same way at creation and at every use) is to be confirmed on a Windows machine.
 
 use p256::ecdsa::Signature as EcdsaSignature;
-use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use windows::core::{HSTRING, PCWSTR};
 use windows::Win32::Security::Cryptography::{
@@ -18,8 +17,9 @@ use windows::Win32::Security::Cryptography::{
     NCRYPT_SILENT_FLAG,
 };
 
-use super::hardware::{authorize_with_key_pin, NamedKeys, HARDWARE_AAGUID, HARDWARE_STORE_ID};
+use super::hardware::{authorize_with_key_pin, NamedKeys, HARDWARE_AAGUID};
 use super::{Authorization, KeyStore, NewKey, Purpose, StoreError, WrongPin};
+use crate::protocol::{HardwareKind, StoreId, StoreStatus};
 
 const KEY_NAMES: NamedKeys = NamedKeys {
     prefix: "Keyplace-",
@@ -176,8 +176,8 @@ fn export_public(key: NCRYPT_KEY_HANDLE) -> Result<Vec<u8>, StoreError> {
 }
 
 impl KeyStore for WindowsTpmStore {
-    fn id(&self) -> &'static str {
-        HARDWARE_STORE_ID
+    fn id(&self) -> StoreId {
+        StoreId::Hardware
     }
 
     fn aaguid(&self) -> &'static str {
@@ -188,13 +188,12 @@ impl KeyStore for WindowsTpmStore {
         (false, false)
     }
 
-    fn status(&self) -> Value {
-        match provider() {
-            Ok(_) => json!({"id": HARDWARE_STORE_ID, "available": true, "kind": "windows_tpm"}),
-            Err(error) => {
-                json!({"id": HARDWARE_STORE_ID, "available": false, "kind": "windows_tpm",
-                                  "reason": error.to_string()})
-            }
+    fn status(&self) -> StoreStatus {
+        let probed = provider();
+        StoreStatus::Hardware {
+            available: probed.is_ok(),
+            kind: Some(HardwareKind::WindowsTpm),
+            reason: probed.err().map(|error| error.to_string()),
         }
     }
 

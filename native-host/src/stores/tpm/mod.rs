@@ -7,20 +7,14 @@ mod blob;
 mod chip;
 mod doctor;
 mod errors;
-mod templates;
-
-/// One swtpm per test, as in the integration tests.
-#[cfg(test)]
-#[path = "../../../tests/common/swtpm.rs"]
-#[allow(dead_code)]
-mod swtpm;
+/// Public so the benchmark example measures the chip with exactly the objects the host creates.
+pub mod templates;
 
 use std::sync::{Mutex, MutexGuard};
 
-use serde_json::{json, Value};
-
-use super::hardware::{authorize_with_key_pin, HARDWARE_STORE_ID};
+use super::hardware::authorize_with_key_pin;
 use super::{Authorization, KeyStore, NewKey, Purpose, StoreError, WrongPin};
+use crate::protocol::{HardwareKind, StoreId, StoreStatus};
 use blob::KeyBlob;
 use chip::Chip;
 pub use chip::DaState;
@@ -159,8 +153,8 @@ fn check_device(path: &str) -> Result<(), String> {
 }
 
 impl KeyStore for TpmStore {
-    fn id(&self) -> &'static str {
-        HARDWARE_STORE_ID
+    fn id(&self) -> StoreId {
+        StoreId::Hardware
     }
 
     fn aaguid(&self) -> &'static str {
@@ -172,12 +166,12 @@ impl KeyStore for TpmStore {
         (false, false)
     }
 
-    fn status(&self) -> Value {
-        match self.probe() {
-            Ok(()) => json!({"id": HARDWARE_STORE_ID, "available": true, "kind": "tpm"}),
-            Err(reason) => {
-                json!({"id": HARDWARE_STORE_ID, "available": false, "kind": "tpm", "reason": reason})
-            }
+    fn status(&self) -> StoreStatus {
+        let probed = self.probe();
+        StoreStatus::Hardware {
+            available: probed.is_ok(),
+            kind: Some(HardwareKind::Tpm),
+            reason: probed.err(),
         }
     }
 
@@ -239,9 +233,9 @@ impl KeyStore for TpmStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::swtpm::Swtpm;
     use p256::ecdsa::signature::Verifier;
     use p256::ecdsa::{Signature, VerifyingKey};
-    use swtpm::Swtpm;
 
     const PIN_A: &str = "2468";
     const PIN_B: &str = "1357";
@@ -364,7 +358,7 @@ mod tests {
         let missing = check_device("/nonexistent/tpmrm0").unwrap_err();
         assert!(missing.contains("no TPM 2.0"), "{missing}");
         let store = TpmStore::new("device:/nonexistent/tpmrm0".into());
-        assert_eq!(store.status()["available"], false);
+        assert_eq!(store.status().available(), false);
         assert!(matches!(
             store.authorize(None, false, Purpose::Sign),
             Err(StoreError::Unavailable(_))

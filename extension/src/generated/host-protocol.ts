@@ -1,0 +1,257 @@
+// generated from native-host/src/protocol by ts-rs; do not edit;
+// KEYPLACE_UPDATE_GENERATED=1 cargo test -p keyplace-host generated_typescript to refresh
+
+/**
+ * Binary value carried as base64url without padding (a `string` in TypeScript).
+ */
+export type B64u = string;
+
+/**
+ * Where a passkey's private key lives: the same strings on the wire and in the database's `store` column.
+ */
+export type StoreId = "vault" | "hardware";
+
+/**
+ * A request whose envelope was valid; params are not checked yet (requests.rs has each method's).
+ */
+export type Request = { id: number, method: string, 
+/**
+ * May be left out or `null` (read as `{}`).
+ */
+params: Record<string, unknown>, };
+
+/**
+ * One answer frame. `id` is `None` only when the request had no usable id. `result` is one of the answers in
+ * answers.rs, serialized (its type depends on the method).
+ */
+export type Response = { id: number | null, result?: unknown, error?: ErrorBody, };
+
+/**
+ * What went wrong, for the extension to act on (PROTOCOL.md, "Error codes").
+ */
+export type ErrorCode = "bad_request" | "unknown_method" | "not_found" | "pin_required" | "wrong_pin" | "locked" | "excluded" | "rp_mismatch" | "store_unavailable" | "internal";
+
+/**
+ * What a failure tells besides its message; every field is left out when unknown.
+ */
+export type ErrorDetails = { 
+/**
+ * `pin_required`: why a PIN is needed (`set_pin`, `unlock`, `user_verification`, `set_key_pin`, `key_pin`);
+ * `store_unavailable`: why the store cannot be used, in plain words.
+ */
+reason?: string, 
+/**
+ * `wrong_pin`, `locked`: about how long until the chip accepts a PIN again.
+ */
+retry_after_seconds?: number, 
+/**
+ * `wrong_pin` on hardware: how many more wrong PINs the chip accepts before it locks.
+ */
+tries_left?: number, };
+
+/**
+ * A failure answer; `details` is sent only when it has something in it.
+ */
+export type ErrorBody = { code: ErrorCode, message: string, details?: ErrorDetails, };
+
+/**
+ * `hello`, `lock`: no params (an empty object, or none at all).
+ */
+export type EmptyParams = Record<symbol, never>;
+
+/**
+ * `hello`.
+ */
+export type HelloAnswer = { version: string, stores: Array<StoreStatus>, vault_unlock_seconds: number, };
+
+/**
+ * One store's entry in `hello`'s `stores`, told apart by `id`.
+ */
+export type StoreStatus = { "id": "vault", 
+/**
+ * Always true: the vault needs nothing but the database.
+ */
+available: boolean, 
+/**
+ * Whether the vault has a PIN yet.
+ */
+initialized: boolean, 
+/**
+ * Whether this host process holds the vault's key now.
+ */
+unlocked: boolean, } | { "id": "hardware", available: boolean, 
+/**
+ * Which hardware; absent where the platform has none.
+ */
+kind?: HardwareKind, 
+/**
+ * Why it cannot be used, in plain words: only when `available` is false.
+ */
+reason?: string, };
+
+/**
+ * The hardware behind the `hardware` store on this platform.
+ */
+export type HardwareKind = "tpm" | "secure_enclave" | "windows_tpm";
+
+export type UserParams = { 
+/**
+ * 1 to 64 bytes.
+ */
+id: B64u, name: string, display_name: string, };
+
+export type CreateParams = { store: StoreId, rp_id: string, user: UserParams, pin?: string | null, exclude_credential_ids?: Array<B64u> | null, resident_key?: boolean, require_user_verification?: boolean, };
+
+/**
+ * `create`.
+ */
+export type CreateAnswer = { 
+/**
+ * 16 random bytes.
+ */
+credential_id: B64u, 
+/**
+ * SEC1 uncompressed P-256 point, 65 bytes.
+ */
+public_key: B64u, 
+/**
+ * The store's AAGUID, as a UUID.
+ */
+aaguid: string, 
+/**
+ * Always 0.
+ */
+sign_count: number, 
+/**
+ * True only when the host checked the PIN in this request.
+ */
+user_verified: boolean, backup_eligible: boolean, backup_state: boolean, store: StoreId, };
+
+export type SignParams = { credential_id: B64u, 
+/**
+ * Exactly 37 bytes: rpIdHash | flags | counter.
+ */
+authenticator_data: B64u, 
+/**
+ * 32 bytes.
+ */
+client_data_hash: B64u, pin?: string | null, require_user_verification?: boolean, };
+
+/**
+ * `sign`.
+ */
+export type SignAnswer = { 
+/**
+ * As signed: the host's counter and flags.
+ */
+authenticator_data: B64u, 
+/**
+ * DER ECDSA P-256 / SHA-256.
+ */
+signature: B64u, user_handle: B64u, sign_count: number, user_verified: boolean, };
+
+export type AttestParams = { credential_id: B64u, 
+/**
+ * The registration's, with attested credential data.
+ */
+authenticator_data: B64u, 
+/**
+ * 32 bytes.
+ */
+client_data_hash: B64u, pin?: string | null, };
+
+/**
+ * `attest`.
+ */
+export type AttestAnswer = { 
+/**
+ * DER ECDSA P-256 / SHA-256 over `authenticator_data || client_data_hash`.
+ */
+signature: B64u, };
+
+export type ListParams = { rp_id?: string | null, credential_ids?: Array<B64u> | null, 
+/**
+ * Case-insensitive (ASCII letters) substring of the RP ID or the account name.
+ */
+query?: string | null, 
+/**
+ * Page size: default and most `service::LIST_MAX_LIMIT`.
+ */
+limit?: number | null, 
+/**
+ * The `next` of the previous page.
+ */
+after?: string | null, 
+/**
+ * Only what the popup shows: no user id, display name, AAGUID or flags.
+ */
+slim?: boolean, };
+
+/**
+ * `list`: one page; `Row` is [`CredentialRow`], or [`SlimCredentialRow`] when asked with `slim`.
+ */
+export type ListPage<Row> = { credentials: Array<Row>, 
+/**
+ * The cursor for the next page (`after`); null on the last page.
+ */
+next: string | null, 
+/**
+ * Every credential matching the filters, not only this page.
+ */
+total: number, };
+
+/**
+ * A `list` row of either shape.
+ */
+export type ListRow = CredentialRow | SlimCredentialRow;
+
+/**
+ * A credential as `list` shows it: everything but its key.
+ */
+export type CredentialRow = { credential_id: B64u, rp_id: string, user_id: B64u, user_name: string, user_display_name: string, store: StoreId, aaguid: string, 
+/**
+ * Unix milliseconds.
+ */
+created_at: number, 
+/**
+ * Unix milliseconds; null when never used.
+ */
+last_used_at: number | null, sign_count: number, backup_eligible: boolean, backup_state: boolean, resident_key: boolean, };
+
+/**
+ * What the popup shows of a credential (`list` with `slim`).
+ */
+export type SlimCredentialRow = { credential_id: B64u, rp_id: string, user_name: string, store: StoreId, 
+/**
+ * Unix milliseconds.
+ */
+created_at: number, 
+/**
+ * Unix milliseconds; null when never used.
+ */
+last_used_at: number | null, sign_count: number, };
+
+export type DeleteParams = { credential_id: B64u, };
+
+/**
+ * `delete`: false when there was no such credential.
+ */
+export type DeleteAnswer = { deleted: boolean, };
+
+export type RenameParams = { credential_id: B64u, user_name: string, };
+
+/**
+ * `rename`: false when there was no such credential.
+ */
+export type RenameAnswer = { renamed: boolean, };
+
+export type ConfigureParams = { 
+/**
+ * 0 = ask for the PIN every time.
+ */
+vault_unlock_seconds: number, };
+
+/**
+ * `lock`, `configure`: `{}`.
+ */
+export type EmptyAnswer = Record<symbol, never>;

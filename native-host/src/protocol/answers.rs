@@ -1,0 +1,193 @@
+//! Each method's answer (the `result` of a success frame). Field names, and which fields are `null` rather than
+//! left out, are the wire format: PROTOCOL.md documents them and the extension reads them.
+
+use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use ts_rs::TS;
+
+use super::values::{B64u, StoreId};
+
+/// `hello`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct HelloAnswer {
+    pub version: String,
+    pub stores: Vec<StoreStatus>,
+    pub vault_unlock_seconds: u32,
+}
+
+/// One store's entry in `hello`'s `stores`, told apart by `id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "id", rename_all = "lowercase")]
+#[cfg_attr(test, derive(TS))]
+pub enum StoreStatus {
+    Vault {
+        /// Always true: the vault needs nothing but the database.
+        available: bool,
+        /// Whether the vault has a PIN yet.
+        initialized: bool,
+        /// Whether this host process holds the vault's key now.
+        unlocked: bool,
+    },
+    Hardware {
+        available: bool,
+        /// Which hardware; absent where the platform has none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        kind: Option<HardwareKind>,
+        /// Why it cannot be used, in plain words: only when `available` is false.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        reason: Option<String>,
+    },
+}
+
+impl StoreStatus {
+    pub fn id(&self) -> StoreId {
+        match self {
+            StoreStatus::Vault { .. } => StoreId::Vault,
+            StoreStatus::Hardware { .. } => StoreId::Hardware,
+        }
+    }
+
+    pub fn available(&self) -> bool {
+        match self {
+            StoreStatus::Vault { available, .. } | StoreStatus::Hardware { available, .. } => {
+                *available
+            }
+        }
+    }
+
+    /// Why the store cannot be used, when it says.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            StoreStatus::Vault { .. } => None,
+            StoreStatus::Hardware { reason, .. } => reason.as_deref(),
+        }
+    }
+}
+
+/// The hardware behind the `hardware` store on this platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(TS))]
+pub enum HardwareKind {
+    Tpm,
+    SecureEnclave,
+    WindowsTpm,
+}
+
+/// `create`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CreateAnswer {
+    /// 16 random bytes.
+    pub credential_id: B64u,
+    /// SEC1 uncompressed P-256 point, 65 bytes.
+    pub public_key: B64u,
+    /// The store's AAGUID, as a UUID.
+    pub aaguid: String,
+    /// Always 0.
+    pub sign_count: u32,
+    /// True only when the host checked the PIN in this request.
+    pub user_verified: bool,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub store: StoreId,
+}
+
+/// `sign`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct SignAnswer {
+    /// As signed: the host's counter and flags.
+    pub authenticator_data: B64u,
+    /// DER ECDSA P-256 / SHA-256.
+    pub signature: B64u,
+    pub user_handle: B64u,
+    pub sign_count: u32,
+    pub user_verified: bool,
+}
+
+/// `attest`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct AttestAnswer {
+    /// DER ECDSA P-256 / SHA-256 over `authenticator_data || client_data_hash`.
+    pub signature: B64u,
+}
+
+/// `list`: one page; `Row` is [`CredentialRow`], or [`SlimCredentialRow`] when asked with `slim`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct ListPage<Row> {
+    pub credentials: Vec<Row>,
+    /// The cursor for the next page (`after`); null on the last page.
+    pub next: Option<String>,
+    /// Every credential matching the filters, not only this page.
+    pub total: u64,
+}
+
+/// A `list` row of either shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[cfg_attr(test, derive(TS))]
+pub enum ListRow {
+    Full(CredentialRow),
+    Slim(SlimCredentialRow),
+}
+
+/// A credential as `list` shows it: everything but its key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CredentialRow {
+    pub credential_id: B64u,
+    pub rp_id: String,
+    pub user_id: B64u,
+    pub user_name: String,
+    pub user_display_name: String,
+    pub store: StoreId,
+    pub aaguid: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds; null when never used.
+    pub last_used_at: Option<i64>,
+    pub sign_count: u32,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub resident_key: bool,
+}
+
+/// What the popup shows of a credential (`list` with `slim`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct SlimCredentialRow {
+    pub credential_id: B64u,
+    pub rp_id: String,
+    pub user_name: String,
+    pub store: StoreId,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds; null when never used.
+    pub last_used_at: Option<i64>,
+    pub sign_count: u32,
+}
+
+/// `delete`: false when there was no such credential.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct DeleteAnswer {
+    pub deleted: bool,
+}
+
+/// `rename`: false when there was no such credential.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct RenameAnswer {
+    pub renamed: bool,
+}
+
+/// `lock`, `configure`: `{}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct EmptyAnswer {}

@@ -1,0 +1,30 @@
+//! The host protocol of PROTOCOL.md, as Rust types: the one source for the wire format. Every request's params
+//! and every answer is a serde struct here; the extension's TypeScript types are generated from these
+//! (`typescript.rs`, into extension/src/generated/host-protocol.ts), and PROTOCOL.md's examples are parsed with them
+//! (`document_tests.rs`), so neither can drift from the host.
+//!
+//! Requests are parsed in two steps: the envelope first (so even a request with bad params gets an answer carrying
+//! its own id), then the params of the named method.
+
+mod answers;
+mod envelope;
+mod errors;
+mod requests;
+mod values;
+
+#[cfg(test)]
+mod document_tests;
+#[cfg(test)]
+mod typescript;
+
+pub use answers::{
+    AttestAnswer, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
+    HelloAnswer, ListPage, ListRow, RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
+};
+pub use envelope::{parse_request, Request, Response};
+pub use errors::{ErrorBody, ErrorCode, ErrorDetails};
+pub use requests::{
+    AttestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
+    RenameParams, SignParams, UserParams,
+};
+pub use values::{B64u, StoreId};

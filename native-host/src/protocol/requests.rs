@@ -1,0 +1,118 @@
+//! Each method's params. Optional fields may be left out or `null`; unknown fields are ignored. The host only reads
+//! these: `Serialize` is for PROTOCOL.md's examples (document_tests.rs), hence the absent fields left out.
+
+use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use ts_rs::TS;
+
+use super::values::{B64u, StoreId};
+
+/// `hello`, `lock`: no params (an empty object, or none at all).
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct EmptyParams {}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct UserParams {
+    /// 1 to 64 bytes.
+    pub id: B64u,
+    pub name: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CreateParams {
+    pub store: StoreId,
+    pub rp_id: String,
+    pub user: UserParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub pin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub exclude_credential_ids: Option<Vec<B64u>>,
+    #[serde(default)]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub resident_key: bool,
+    #[serde(default)]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub require_user_verification: bool,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct SignParams {
+    pub credential_id: B64u,
+    /// Exactly 37 bytes: rpIdHash | flags | counter.
+    pub authenticator_data: B64u,
+    /// 32 bytes.
+    pub client_data_hash: B64u,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub pin: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub require_user_verification: bool,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct AttestParams {
+    pub credential_id: B64u,
+    /// The registration's, with attested credential data.
+    pub authenticator_data: B64u,
+    /// 32 bytes.
+    pub client_data_hash: B64u,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub pin: Option<String>,
+}
+
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct ListParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub rp_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub credential_ids: Option<Vec<B64u>>,
+    /// Case-insensitive (ASCII letters) substring of the RP ID or the account name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub query: Option<String>,
+    /// Page size: default and most `service::LIST_MAX_LIMIT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub after: Option<String>,
+    /// Only what the popup shows: no user id, display name, AAGUID or flags.
+    #[serde(default)]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub slim: bool,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct DeleteParams {
+    pub credential_id: B64u,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct RenameParams {
+    pub credential_id: B64u,
+    pub user_name: String,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct ConfigureParams {
+    /// 0 = ask for the PIN every time.
+    pub vault_unlock_seconds: u32,
+}

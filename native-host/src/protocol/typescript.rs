@@ -1,0 +1,90 @@
+//! Renders the protocol types as TypeScript for the extension, and checks the committed file is current.
+
+use std::path::PathBuf;
+
+use ts_rs::{Config, TS};
+
+use super::answers::{
+    AttestAnswer, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
+    HelloAnswer, ListPage, ListRow, RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
+};
+use super::envelope::{Request, Response};
+use super::errors::{ErrorBody, ErrorCode, ErrorDetails};
+use super::requests::{
+    AttestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
+    RenameParams, SignParams, UserParams,
+};
+use super::values::{B64u, StoreId};
+
+const HEADER: &str = "// generated from native-host/src/protocol by ts-rs; do not edit;\n\
+// KEYPLACE_UPDATE_GENERATED=1 cargo test -p keyplace-host generated_typescript to refresh\n";
+
+fn generated_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../extension/src/generated/host-protocol.ts")
+}
+
+/// One exported declaration, with its doc comment.
+fn declaration<T: TS>(config: &Config) -> String {
+    format!(
+        "{}export {}\n",
+        T::docs().unwrap_or_default(),
+        T::decl(config)
+    )
+}
+
+/// The whole file: every type of the protocol, in the order PROTOCOL.md tells them.
+pub(crate) fn render() -> String {
+    // Counters, times and ids all fit in a double: `number`, never `bigint`.
+    let config = Config::new().with_large_int("number");
+    let declarations = [
+        declaration::<B64u>(&config),
+        declaration::<StoreId>(&config),
+        declaration::<Request>(&config),
+        declaration::<Response>(&config),
+        declaration::<ErrorCode>(&config),
+        declaration::<ErrorDetails>(&config),
+        declaration::<ErrorBody>(&config),
+        declaration::<EmptyParams>(&config),
+        declaration::<HelloAnswer>(&config),
+        declaration::<StoreStatus>(&config),
+        declaration::<HardwareKind>(&config),
+        declaration::<UserParams>(&config),
+        declaration::<CreateParams>(&config),
+        declaration::<CreateAnswer>(&config),
+        declaration::<SignParams>(&config),
+        declaration::<SignAnswer>(&config),
+        declaration::<AttestParams>(&config),
+        declaration::<AttestAnswer>(&config),
+        declaration::<ListParams>(&config),
+        declaration::<ListPage<ListRow>>(&config),
+        declaration::<ListRow>(&config),
+        declaration::<CredentialRow>(&config),
+        declaration::<SlimCredentialRow>(&config),
+        declaration::<DeleteParams>(&config),
+        declaration::<DeleteAnswer>(&config),
+        declaration::<RenameParams>(&config),
+        declaration::<RenameAnswer>(&config),
+        declaration::<ConfigureParams>(&config),
+        declaration::<EmptyAnswer>(&config),
+    ];
+    format!("{HEADER}\n{}", declarations.join("\n"))
+}
+
+#[test]
+fn generated_typescript_is_current() {
+    let rendered = render();
+    assert!(!rendered.contains("bigint"), "a u64 became a bigint");
+    let path = generated_file();
+    if std::env::var_os("KEYPLACE_UPDATE_GENERATED").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &rendered).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == rendered,
+        "{} is not what the Rust types give; run KEYPLACE_UPDATE_GENERATED=1 cargo test -p keyplace-host \
+         generated_typescript and commit the file",
+        path.display()
+    );
+}
