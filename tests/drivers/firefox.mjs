@@ -16,6 +16,12 @@ const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-co
 const NAMED = 'input, button, textarea, select, [role], h1, h2, h3, h4, h5, h6, li, dialog, section, img, a, main, nav, form';
 const KEYS = { Tab: Key.TAB, Enter: Key.ENTER, Space: Key.SPACE, Escape: Key.ESCAPE, ArrowDown: Key.ARROW_DOWN, ArrowUp: Key.ARROW_UP };
 
+// Firefox computes ARIA 1.3 role names where Playwright uses the older ones.
+const ROLE_ALIASES = { image: 'img' };
+const roleOf = async (el) => {
+  const role = await el.getAriaRole().catch(() => '');
+  return ROLE_ALIASES[role] ?? role;
+};
 const matches = (name, label) => name === undefined || (typeof name === 'string' ? label === name : name.test(label));
 
 export class FirefoxSurface {
@@ -43,7 +49,7 @@ export class FirefoxSurface {
     const found = [];
     for (const el of await this.driver.findElements(By.css(NAMED))) {
       if (!(await el.isDisplayed().catch(() => false))) continue;
-      if (role && (await el.getAriaRole().catch(() => '')) !== role) continue;
+      if (role && (await roleOf(el)) !== role) continue;
       if (name !== undefined && !matches(name, (await el.getAccessibleName().catch(() => '')).trim())) continue;
       found.push(el);
     }
@@ -231,7 +237,9 @@ export class FirefoxDriver {
 
   /** Launches Firefox with Keyplace; options as launchFirefox (env, prefs, dataDir). */
   static async launch(options = {}) {
-    return new FirefoxDriver(await launchFirefox(options));
+    const driver = new FirefoxDriver(await launchFirefox(options));
+    driver._firstTab = await driver.session.driver.getWindowHandle();
+    return driver;
   }
 
   constructor(session) {
@@ -247,6 +255,9 @@ export class FirefoxDriver {
   }
 
   async openPage(url) {
+    // The current window may have been closed (a consent window, a page): start from one that exists.
+    const open = await this.session.driver.getAllWindowHandles();
+    await this.session.switchTo(open.includes(this._firstTab) ? this._firstTab : open[0]);
     const handle = await this.session.openPage(url, { newTab: !this._firstTabFree });
     this._firstTabFree = false;
     return new FirefoxSurface(this, handle);
@@ -311,9 +322,7 @@ export class FirefoxDriver {
 
   /** Runs fn(arg) in an extension page (a tab of its own, opened once), where browser.* is available. */
   async extensionEval(fn, arg) {
-    if (!this._extensionTab) {
-      this._extensionTab = await this.session.openPage(`${this.extensionOrigin}/welcome.html`, { newTab: true });
-    }
+    if (!this._extensionTab) this._extensionTab = (await this.openPage(`${this.extensionOrigin}/welcome.html`)).handle;
     return this.session.inPage(this._extensionTab, fn, arg);
   }
 
