@@ -1,9 +1,9 @@
-// Firefox: frames the shim reaches that Chromium's does not. Firefox injects content scripts into
-// about:blank and blob: frames (match_origin_as_fallback), so a page that calls WebAuthn from such a frame
-// goes through Keyplace; the origin must be the creator's, and the RP must accept the result.
-import { describe, it, before, after } from 'node:test';
+// Frames the page makes itself: about:blank and blob: frames. Where the browser runs the shim in them
+// (Firefox injects content scripts there), a registration from such a frame goes through Keyplace; the
+// origin must be the creator's and the RP must accept the result, whichever realm made the option buffers.
+import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchFirefox, firefoxUnavailable } from '../support/firefox.mjs';
+import { forEachBrowser } from '../drivers/index.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 
 const PIN = '284619';
@@ -39,27 +39,27 @@ async function registerFromFrame({ kind, realm, username }) {
   return kp.postJson('/api/register/verify', { flowId, response: kp.encodeCredential(cred) });
 }
 
-describe('Firefox: about:blank and blob: frames', { timeout: 240_000, skip: firefoxUnavailable() ?? false }, () => {
-  let ff, rp, page;
+forEachBrowser('about:blank and blob: frames', { timeout: 240_000 }, (browser) => {
+  let driver, rp, page;
   let vaultHasPin = false;
 
   before(async () => {
     rp = await startRpServer();
-    ff = await launchFirefox();
-    page = await ff.openPage(rp.url('/'));
+    driver = await browser.launch();
+    page = await driver.openPage(rp.url('/'));
   });
   after(async () => {
-    await ff?.close();
+    await driver?.close();
     await rp?.close();
   });
 
   for (const kind of ['about:blank', 'blob']) {
     it(`registers from ${kind === 'blob' ? 'a blob:' : 'an about:blank'} frame with the creator's origin; the RP verifies`, async () => {
       const username = `frame-${kind.replace(/\W/g, '')}`;
-      const { win, call } = await ff.startCeremony(page, registerFromFrame, { kind: kind === 'blob' ? 'blob' : 'blank', realm: 'frame', username });
-      await ff.createInVault(win, { account: username, pin: PIN, newPin: !vaultHasPin }, page);
+      const { win, result } = await driver.startCeremony(page, registerFromFrame, { kind: kind === 'blob' ? 'blob' : 'blank', realm: 'frame', username });
+      await win.createInVault({ account: username, pin: PIN, newPin: !vaultHasPin });
       vaultHasPin = true;
-      const v = await ff.result(call);
+      const v = await result;
       assert.equal(v.error, undefined, JSON.stringify(v.error));
       assert.equal(v.verified, true, JSON.stringify(v));
       assert.equal(v.clientData.origin, rp.origin);
@@ -67,10 +67,11 @@ describe('Firefox: about:blank and blob: frames', { timeout: 240_000, skip: fire
     });
   }
 
-  it('accepts option buffers from another realm (the page\'s ArrayBuffers in the frame\'s call), as WebIDL does', async () => {
-    const { win, call } = await ff.startCeremony(page, registerFromFrame, { kind: 'blank', realm: 'page', username: 'cross-realm' });
-    await ff.createInVault(win, { account: 'cross-realm', pin: PIN, newPin: !vaultHasPin }, page);
-    const v = await ff.result(call);
+  it("accepts option buffers from another realm (the page's ArrayBuffers in the frame's call), as WebIDL does", async () => {
+    const { win, result } = await driver.startCeremony(page, registerFromFrame, { kind: 'blank', realm: 'page', username: 'cross-realm' });
+    await win.createInVault({ account: 'cross-realm', pin: PIN, newPin: !vaultHasPin });
+    vaultHasPin = true;
+    const v = await result;
     assert.equal(v.verified, true, JSON.stringify(v));
   });
 });
