@@ -10,17 +10,6 @@
 //! copies of the populated data directory are left in `<dir>/<count>/` for the popup benchmark.
 //! No assertions on time: every figure is reported as measured.
 
-#[cfg(target_os = "linux")]
-#[path = "../tests/common/swtpm.rs"]
-#[allow(dead_code)]
-mod swtpm;
-
-// The host's own key templates, so the bare measurement uses exactly the objects the host creates.
-#[cfg(target_os = "linux")]
-#[path = "../src/stores/tpm/templates.rs"]
-#[allow(dead_code)]
-mod templates;
-
 #[cfg(not(target_os = "linux"))]
 fn main() {
     eprintln!("host_bench needs Linux (swtpm and tss-esapi)");
@@ -61,7 +50,9 @@ mod bench {
     use tss_esapi::tss2_esys::TPMT_TK_HASHCHECK;
     use tss_esapi::Context;
 
-    use super::swtpm::Swtpm;
+    // The host's own key templates: the bare measurement uses exactly the objects the host creates.
+    use keyplace_host::stores::tpm::templates;
+    use keyplace_host::test_support::swtpm::Swtpm;
 
     const ORIGIN: &str = "chrome-extension://ipdamncjijplhbkhipddgambbnginfmp/";
     const VAULT_PIN: &str = "582046";
@@ -115,7 +106,7 @@ mod bench {
     fn bare_tpm(tcti: &str) -> Result<(Vec<f64>, Vec<f64>)> {
         let name = TctiNameConf::from_str(tcti).map_err(err("tcti"))?;
         let mut context = Context::new(name).map_err(err("connect"))?;
-        let srk_public = super::templates::srk().map_err(err("SRK template"))?;
+        let srk_public = templates::srk().map_err(err("SRK template"))?;
         let srk: KeyHandle = context
             .execute_with_nullauth_session(|c| {
                 c.create_primary(Hierarchy::Owner, srk_public, None, None, None, None)
@@ -142,7 +133,7 @@ mod bench {
             .tr_sess_set_attributes(session, attributes, mask)
             .map_err(err("session attributes"))?;
         let auth = || Auth::try_from(KEY_PIN.as_bytes().to_vec()).map_err(err("auth"));
-        let key_public = super::templates::passkey().map_err(err("key template"))?;
+        let key_public = templates::passkey().map_err(err("key template"))?;
         let pin = auth()?;
         let created = context
             .execute_with_session(Some(session), |c| {

@@ -9,4 +9,6 @@ pub mod metadata;
 pub mod protocol;
 pub mod service;
 pub mod stores;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod transport;

@@ -1,4 +1,4 @@
-//! Security invariant 3: only the extensions `install` allowed may use the host, decided before any frame is read.
+//! ARCHITECTURE.md rule 3: only the extensions `install` allowed may use the host, decided before any frame is read.
 
 mod common;
 

@@ -6,8 +6,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::swtpm::{free_port_pair, Swtpm};
 use common::*;
+use keyplace_host::test_support::swtpm::{free_port_pair, Swtpm};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use serde_json::{json, Value};
@@ -133,7 +133,7 @@ fn create_restart_sign_verify() {
     );
     assert_eq!(no_pin["error"]["details"]["reason"], "key_pin", "{no_pin}");
 
-    // Invariant 4 for a TPM key: another RP's hash is refused before the chip is asked.
+    // ARCHITECTURE.md rule 4 for a TPM key: another RP's hash is refused before the chip is asked.
     let other = host.call(
         13,
         "sign",

@@ -1,13 +1,13 @@
-//! Invariant 5 for TPM keys, checked with the chip itself: the key the host made has exactly the non-exportable
-//! attributes, the chip refuses to duplicate it, and its blob is useless on another TPM.
+//! ARCHITECTURE.md rule 5 for TPM keys, checked with the chip itself: the key the host made has exactly the
+//! non-exportable attributes, the chip refuses to duplicate it, and its blob is useless on another TPM.
 #![cfg(target_os = "linux")]
 
 mod common;
 
 use std::str::FromStr;
 
-use common::swtpm::Swtpm;
 use common::*;
+use keyplace_host::test_support::swtpm::Swtpm;
 use serde_json::json;
 use tss_esapi::attributes::ObjectAttributesBuilder;
 use tss_esapi::constants::{CommandCode, SessionType};

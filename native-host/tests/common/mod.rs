@@ -2,9 +2,6 @@
 //! JSON over its stdin/stdout like a browser does.
 #![allow(dead_code)] // each test file uses a different part of this
 
-#[cfg(target_os = "linux")]
-pub mod swtpm;
-
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
