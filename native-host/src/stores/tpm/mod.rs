@@ -234,7 +234,6 @@ impl KeyStore for TpmStore {
 mod tests {
     use super::*;
     use crate::test_support::swtpm::Swtpm;
-    use crate::test_support::swtpm::Swtpm;
     use p256::ecdsa::signature::Verifier;
     use p256::ecdsa::{Signature, VerifyingKey};
 
