@@ -320,9 +320,16 @@ export class FirefoxDriver {
     return { result, consentWindows: urls };
   }
 
-  /** Runs fn(arg) in an extension page (a tab of its own, opened once), where browser.* is available. */
+  /** Runs fn(arg) in an extension page (opened once), where browser.* is available. */
   async extensionEval(fn, arg) {
-    if (!this._extensionTab) this._extensionTab = (await this.openPage(`${this.extensionOrigin}/welcome.html`)).handle;
+    // A window of its own, so the tabs of the test's pages stay the active ones in theirs.
+    if (!this._extensionTab) {
+      const open = await this.session.driver.getAllWindowHandles();
+      await this.session.switchTo(open.includes(this._firstTab) ? this._firstTab : open[0]);
+      await this.session.driver.switchTo().newWindow('window');
+      await this.session.driver.get(`${this.extensionOrigin}/welcome.html`);
+      this._extensionTab = await this.session.driver.getWindowHandle();
+    }
     return this.session.inPage(this._extensionTab, fn, arg);
   }
 
