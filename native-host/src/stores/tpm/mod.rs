@@ -358,7 +358,7 @@ mod tests {
         let missing = check_device("/nonexistent/tpmrm0").unwrap_err();
         assert!(missing.contains("no TPM 2.0"), "{missing}");
         let store = TpmStore::new("device:/nonexistent/tpmrm0".into());
-        assert_eq!(store.status().available(), false);
+        assert!(!store.status().available());
         assert!(matches!(
             store.authorize(None, false, Purpose::Sign),
             Err(StoreError::Unavailable(_))
