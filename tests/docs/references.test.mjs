@@ -21,7 +21,13 @@ const SKIPPED_DIRS = new Set(['.git', 'node_modules', 'target', 'dist', 'build']
 /** A path the map may name although it exists only after a build. */
 const BUILD_OUTPUT = /^(extension\/(dist|build)|target)(\/|$)/;
 /** What looks like a path into the repository when it appears in backticks. */
-const REPO_PATH = /^(\.ci|extension|manifests|native-host|tests|wasm-core|xtask)\/\S*$|^[A-Z][A-Z_]*\.md$|^(Cargo\.toml|Cargo\.lock|package\.json|package-lock\.json)$/;
+const REPO_PATH = new RegExp(
+  [
+    String.raw`^(\.ci|extension|manifests|native-host|tests|wasm-core|xtask)/\S*$`,
+    String.raw`^[A-Z][A-Z_]*\.md$`,
+    String.raw`^(Cargo\.toml|Cargo\.lock|package\.json|package-lock\.json)$`,
+  ].join('|'),
+);
 
 function walk(dir) {
   const out = [];
@@ -51,7 +57,8 @@ function exists(rel) {
   const clean = rel.replace(/[.,;:]+$/, '');
   if (BUILD_OUTPUT.test(clean)) return true;
   if (clean.includes('*')) {
-    const pattern = new RegExp(`^${clean.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '.{0,}').replace(/\*/g, '[^/]*')}$`);
+    const escaped = clean.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`^${escaped.replace(/\*\*\/?/g, '.{0,}').replace(/\*/g, '[^/]*')}$`);
     return allFiles.some((f) => pattern.test(f) || pattern.test(`${f}/`));
   }
   return existsSync(path.join(ROOT, clean));
@@ -66,7 +73,10 @@ const slug = (heading) =>
     .replace(/\s/g, '-');
 const headingsOf = (text) => [...text.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => m[1].replace(/`/g, ''));
 
-/** Every repository path a Markdown file names: links and images (relative to the file), and for the map also paths in backticks. */
+/**
+ * Every repository path a Markdown file names: links and images (relative to the file), and, for the map, also
+ * the paths in backticks (from the repository root).
+ */
 function citedPaths(file, { backticks }) {
   const text = read(file);
   const dir = path.posix.dirname(file);
@@ -86,7 +96,9 @@ function citedPaths(file, { backticks }) {
     for (const m of text.matchAll(/`([^`\n]+)`/g)) {
       for (const token of m[1].split(/\s+/)) {
         const t = token.replace(/[.,;:)]+$/, '');
-        if (REPO_PATH.test(t)) for (const p of expandBraces(t)) cited.push({ rel: p, anchor: null, where: `${file}:${lineOf(text, m.index)}`, raw: t });
+        if (!REPO_PATH.test(t)) continue;
+        const where = `${file}:${lineOf(text, m.index)}`;
+        for (const p of expandBraces(t)) cited.push({ rel: p, anchor: null, where, raw: t });
       }
     }
   }
@@ -99,7 +111,8 @@ function missingPaths(file, options) {
     if (!exists(c.rel)) {
       problems.push(`${c.where}: ${c.raw} does not exist`);
     } else if (c.anchor && c.rel.endsWith('.md') && statSync(path.join(ROOT, c.rel)).isFile()) {
-      if (!headingsOf(read(c.rel)).some((h) => slug(h) === c.anchor)) problems.push(`${c.where}: ${c.raw}: no such heading`);
+      const headings = headingsOf(read(c.rel));
+      if (!headings.some((h) => slug(h) === c.anchor)) problems.push(`${c.where}: ${c.raw}: no such heading`);
     }
   }
   return problems;
@@ -221,7 +234,7 @@ describe('ARCHITECTURE.md and the references to it', () => {
     assertNone(problems, 'Cite ARCHITECTURE.md (rule N, or a section) instead');
   });
 
-  it(`every rule cited in the code is one of ARCHITECTURE.md's rules 1–${RULE_COUNT}, every section cited exists`, () => {
+  it(`every rule (1–${RULE_COUNT}) and every section of ${MAP} cited in the code exists`, () => {
     const problems = offenders((line) => unknownRule(line) ?? unknownSection(line));
     assertNone(problems, 'Unknown rule or section of ARCHITECTURE.md');
   });
