@@ -89,7 +89,7 @@ export async function signIn(
   } catch (err) {
     return failed(err);
   } finally {
-    await session.close();
+    void session.close(); // the page need not wait for the window to go
   }
 }
 
