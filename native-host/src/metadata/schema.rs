@@ -1,11 +1,7 @@
 //! Schema versions, tracked in `PRAGMA user_version`. Each entry migrates from version `index` to `index + 1`;
-//! append new entries, never edit old ones (databases in the field already ran them).
+//! append new entries, never edit old ones (databases in the field already ran them). `super::migrate` runs them.
 
-use rusqlite::{Connection, TransactionBehavior};
-
-use super::MetadataError;
-
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 0 -> 1: credentials, the vault's wrapped data key, and settings.
     "CREATE TABLE credentials (
         credential_id     BLOB PRIMARY KEY NOT NULL,
@@ -48,25 +44,3 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
-
-#[cfg(test)]
-pub(crate) const MIGRATIONS_FOR_TESTS: &[&str] = MIGRATIONS;
-
-/// Brings the schema up to date. The IMMEDIATE transaction makes a second host process starting at the same time
-/// wait, then find nothing left to do.
-pub fn migrate(conn: &mut Connection) -> Result<(), MetadataError> {
-    let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let current: u32 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if current > LATEST_VERSION {
-        return Err(MetadataError::NewerSchema {
-            found: current,
-            supported: LATEST_VERSION,
-        });
-    }
-    for (index, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        transaction.execute_batch(migration)?;
-        transaction.pragma_update(None, "user_version", index as u32 + 1)?;
-    }
-    transaction.commit()?;
-    Ok(())
-}
