@@ -138,6 +138,10 @@ export class ChromiumConsentWindow extends ChromiumSurface {
   async isClosed() {
     return this.page.isClosed();
   }
+  /** Resolves when the window has closed (by its close event). */
+  waitClosed() {
+    return closed(this.page);
+  }
   /**
    * Clicks a button that makes the window close itself. Playwright's click can fail with "Target page
    * ... has been closed" when the window goes away mid-action; that is success here, provided the window

@@ -51,6 +51,7 @@
  * @property {(o?: {account?: string, pin?: string}) => Promise<void>} fillSignIn
  * @property {() => Promise<void>} cancel
  * @property {() => Promise<boolean>} isClosed
+ * @property {() => Promise<void>} waitClosed  Resolves once the window has closed (e.g. after Enter).
  *
  * @typedef {object} VirtualAuthenticator  The browser's own WebAuthn, through its automation protocol.
  * @property {() => Promise<string[]>} credentialIds  base64url ids of the credentials it holds.

@@ -209,6 +209,10 @@ export class FirefoxConsentWindow extends FirefoxSurface {
   async isClosed() {
     return !(await this.driver.getAllWindowHandles()).includes(this.handle);
   }
+  /** Resolves when the window has closed (its handle is gone). */
+  async waitClosed() {
+    await this.driver.wait(() => this.isClosed(), 15_000, 'the window stayed open', 50);
+  }
   /** Clicks the button and waits for the window to be gone. Leaves no window current (the next action picks one). */
   async clickAndClose(name) {
     await this.ff.clickAndClose(this.handle, name, null, await this.one('button', name));
