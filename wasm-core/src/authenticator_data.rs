@@ -23,6 +23,7 @@ const MAX_CBOR_DEPTH: u32 = 16;
 
 /// The four flags a relying party reads, as they cross to JavaScript: `{up, uv, be, bs}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct FlagSummary {
     pub up: bool,
     pub uv: bool,

@@ -65,7 +65,9 @@ pub fn json_kind(value: &Value) -> &'static str {
     }
 }
 
+/// Bytes as base64url without padding.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(type = "string"))]
 pub struct Base64Url(pub Vec<u8>);
 
 impl Serialize for Base64Url {

@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
+/// The DOMException (or `TypeError`) name the page must see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ErrorName {
     TypeError,
     NotSupportedError,
@@ -28,7 +30,9 @@ impl ErrorName {
     }
 }
 
+/// What every export throws on failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[error("{}: {message}", name.as_str())]
 pub struct CoreError {
     pub name: ErrorName,

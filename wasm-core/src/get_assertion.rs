@@ -16,22 +16,28 @@ use crate::error::{CoreError, CoreResult};
 use crate::options::{
     decode, effective_timeout_ms, public_key_credential_ids, user_verification, Requirement,
 };
-use crate::options::{RequestOptions, PUBLIC_KEY_TYPE};
+use crate::options::{Attachment, CredentialType, RequestOptions};
 use crate::origin::{caller_origin, parse_host, Host};
 use crate::rp_id::resolve_rp_id;
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GetRequest {
     pub origin: String,
     pub top_origin: Option<String>,
     pub same_origin_with_ancestors: bool,
+    /// Absent counts as false.
     #[serde(default)]
     pub cross_origin_get_allowed: bool,
+    /// The page's PublicKeyCredentialRequestOptions, buffers as `{"$bytes": b64u}`; checked here, not typed.
+    #[cfg_attr(test, ts(type = "unknown"))]
     pub options: Value,
 }
 
+/// The checked request, handed back unchanged to `finishGet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PreparedGet {
     pub rp_id: String,
@@ -90,7 +96,9 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
     })
 }
 
+/// The flags `assertionAuthenticatorData` writes; the host sets the true UV bit before it signs.
 #[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AssertionFlags {
     pub user_present: bool,
@@ -122,15 +130,18 @@ pub fn assertion_authenticator_data(rp_id: &str, flags: AssertionFlags) -> CoreR
 
 /// What the host returns after signing.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SignedAssertion {
     pub credential_id: Base64Url,
     pub authenticator_data: Base64Url,
+    /// DER ECDSA signature.
     pub signature: Base64Url,
     pub user_handle: Option<Base64Url>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AssertionResponse {
     #[serde(rename = "clientDataJSON")]
@@ -141,16 +152,19 @@ pub struct AssertionResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct EmptyExtensionResults {}
 
+/// The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AssertionCredential {
     pub id: String,
     pub raw_id: Base64Url,
     #[serde(rename = "type")]
-    pub credential_type: &'static str,
-    pub authenticator_attachment: &'static str,
+    pub credential_type: CredentialType,
+    pub authenticator_attachment: Attachment,
     pub response: AssertionResponse,
     pub client_extension_results: EmptyExtensionResults,
 }
@@ -197,8 +211,8 @@ pub fn finish_get(
     Ok(AssertionCredential {
         id: b64u_encode(&credential_id),
         raw_id: Base64Url(credential_id),
-        credential_type: PUBLIC_KEY_TYPE,
-        authenticator_attachment: "platform",
+        credential_type: CredentialType::PublicKey,
+        authenticator_attachment: Attachment::Platform,
         response: AssertionResponse {
             client_data_json: prepared.client_data_json,
             authenticator_data: assertion.authenticator_data,

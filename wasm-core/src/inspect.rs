@@ -8,7 +8,9 @@ use crate::authenticator_data::{cbor_item_len, parse_authenticator_data, FlagSum
 use crate::bytes::{b64u_decode_field, format_aaguid, Base64Url};
 use crate::error::{CoreError, CoreResult};
 
+/// Where a passkey made by another authenticator went.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RegistrationInfo {
     pub fmt: String,
@@ -19,6 +21,7 @@ pub struct RegistrationInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AuthenticatorDataInfo {
     pub rp_id_hash: Base64Url,

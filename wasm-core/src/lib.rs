@@ -20,6 +20,8 @@ pub mod rp_id;
 
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod typescript;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

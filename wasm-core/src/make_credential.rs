@@ -17,8 +17,8 @@ use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     cred_props_requested, decode, effective_timeout_ms, public_key_credential_ids,
-    user_verification, Attachment, AttestationConveyance, CreationOptions, Requirement,
-    PUBLIC_KEY_TYPE,
+    user_verification, Attachment, AttestationConveyance, CreationOptions, CredentialType,
+    Requirement, Transport, PUBLIC_KEY_TYPE,
 };
 use crate::origin::caller_origin;
 use crate::rp_id::resolve_rp_id;
@@ -27,17 +27,22 @@ const MAX_USER_ID_LEN: usize = 64;
 
 /// What the background sends: the origin facts it took from the browser, and the page's options.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateRequest {
     pub origin: String,
     pub top_origin: Option<String>,
     pub same_origin_with_ancestors: bool,
+    /// Absent counts as false.
     #[serde(default)]
     pub cross_origin_create_allowed: bool,
+    /// The page's PublicKeyCredentialCreationOptions, buffers as `{"$bytes": b64u}`; checked here, not typed.
+    #[cfg_attr(test, ts(type = "unknown"))]
     pub options: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PreparedUser {
     pub id: Base64Url,
@@ -45,7 +50,9 @@ pub struct PreparedUser {
     pub display_name: String,
 }
 
+/// The checked request, handed back unchanged to `registrationAuthenticatorData` and `finishCreate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PreparedCreate {
     pub rp_id: String,
@@ -162,10 +169,13 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
 
 /// The key the host created.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedKey {
     pub credential_id: Base64Url,
+    /// SEC1 uncompressed P-256 point (65 bytes).
     pub public_key: Base64Url,
+    /// A UUID, `8-4-4-4-12` hex digits.
     pub aaguid: String,
     pub sign_count: u32,
     pub user_verified: bool,
@@ -173,43 +183,52 @@ pub struct CreatedKey {
     pub backup_state: bool,
     pub resident_key: bool,
     /// DER ECDSA P-256 signature by the credential's own key over `authenticatorData || clientDataHash`, where
-    /// authenticatorData is [`registration_authenticator_data`]. Present: "packed" self attestation; absent or
-    /// null: "none".
+    /// authenticatorData is what `registrationAuthenticatorData` returns. Present: "packed" self attestation;
+    /// absent or null: "none".
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub attestation_signature: Option<Base64Url>,
 }
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AttestationResponse {
     #[serde(rename = "clientDataJSON")]
     pub client_data_json: Base64Url,
     pub attestation_object: Base64Url,
     pub authenticator_data: Base64Url,
+    /// DER SubjectPublicKeyInfo.
     pub public_key: Base64Url,
     pub public_key_algorithm: i64,
-    pub transports: Vec<&'static str>,
+    pub transports: Vec<Transport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CredProps {
     pub rk: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RegistrationExtensionResults {
+    /// Present only when the page asked for credProps.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub cred_props: Option<CredProps>,
 }
 
+/// The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RegistrationCredential {
     pub id: String,
     pub raw_id: Base64Url,
     #[serde(rename = "type")]
-    pub credential_type: &'static str,
-    pub authenticator_attachment: &'static str,
+    pub credential_type: CredentialType,
+    pub authenticator_attachment: Attachment,
     pub response: AttestationResponse,
     pub client_extension_results: RegistrationExtensionResults,
 }
@@ -318,15 +337,15 @@ pub fn finish_create(
     Ok(RegistrationCredential {
         id: b64u_encode(&credential_id),
         raw_id: Base64Url(credential_id),
-        credential_type: PUBLIC_KEY_TYPE,
-        authenticator_attachment: "platform",
+        credential_type: CredentialType::PublicKey,
+        authenticator_attachment: Attachment::Platform,
         response: AttestationResponse {
             client_data_json: prepared.client_data_json,
             attestation_object: Base64Url(attestation_object),
             authenticator_data: Base64Url(authenticator_data),
             public_key: Base64Url(point.spki_der()),
             public_key_algorithm: ES256,
-            transports: vec!["internal"],
+            transports: vec![Transport::Internal],
         },
         client_extension_results: RegistrationExtensionResults {
             cred_props: prepared.cred_props_requested.then_some(CredProps {

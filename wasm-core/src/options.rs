@@ -87,7 +87,24 @@ pub struct RequestOptions {
 
 pub const PUBLIC_KEY_TYPE: &str = "public-key";
 
+/// The type of every credential the core returns (PublicKeyCredentialType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum CredentialType {
+    #[serde(rename = "public-key")]
+    PublicKey,
+}
+
+/// How the relying party may reach the authenticator (AuthenticatorTransport); Keyplace's is built in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Internal,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Requirement {
     Required,
@@ -112,6 +129,7 @@ pub fn user_verification(name: Option<&str>) -> Requirement {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Attachment {
     Platform,
@@ -129,6 +147,7 @@ impl Attachment {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AttestationConveyance {
     None,

@@ -1,0 +1,155 @@
+// Generated from wasm-core/src by ts-rs (wasm-core/src/typescript.rs): do not edit. To refresh:
+//   KEYPLACE_UPDATE_GENERATED=1 cargo test -p keyplace-core generated_typescript
+// The shapes of wasm-core/API.md: what crosses the boundary through serde-wasm-bindgen (json_compatible).
+
+/**
+ * Bytes as base64url without padding.
+ */
+export type Base64Url = string;
+
+/**
+ * The DOMException (or `TypeError`) name the page must see.
+ */
+export type ErrorName = "TypeError" | "NotSupportedError" | "SecurityError" | "NotAllowedError" | "InvalidStateError" | "ConstraintError" | "UnknownError";
+
+/**
+ * What every export throws on failure.
+ */
+export type CoreError = { name: ErrorName, message: string, };
+
+export type Requirement = "required" | "preferred" | "discouraged";
+
+export type Attachment = "platform" | "cross-platform";
+
+export type AttestationConveyance = "none" | "indirect" | "direct" | "enterprise";
+
+/**
+ * The type of every credential the core returns (PublicKeyCredentialType).
+ */
+export type CredentialType = "public-key";
+
+/**
+ * How the relying party may reach the authenticator (AuthenticatorTransport); Keyplace's is built in.
+ */
+export type Transport = "internal";
+
+/**
+ * The four flags a relying party reads, as they cross to JavaScript: `{up, uv, be, bs}`.
+ */
+export type FlagSummary = { up: boolean, uv: boolean, be: boolean, bs: boolean, };
+
+/**
+ * What the background sends: the origin facts it took from the browser, and the page's options.
+ */
+export type CreateRequest = { origin: string, topOrigin: string | null, sameOriginWithAncestors: boolean, 
+/**
+ * Absent counts as false.
+ */
+crossOriginCreateAllowed: boolean, 
+/**
+ * The page's PublicKeyCredentialCreationOptions, buffers as `{"$bytes": b64u}`; checked here, not typed.
+ */
+options: unknown, };
+
+export type PreparedUser = { id: Base64Url, name: string, displayName: string, };
+
+/**
+ * The checked request, handed back unchanged to `registrationAuthenticatorData` and `finishCreate`.
+ */
+export type PreparedCreate = { rpId: string, rpName: string, user: PreparedUser, clientDataJSON: Base64Url, clientDataHash: Base64Url, excludeCredentialIds: Array<Base64Url>, alg: number, residentKey: Requirement, userVerification: Requirement, authenticatorAttachment: Attachment | null, attestation: AttestationConveyance, credPropsRequested: boolean, timeoutMs: number, };
+
+/**
+ * The key the host created.
+ */
+export type CreatedKey = { credentialId: Base64Url, 
+/**
+ * SEC1 uncompressed P-256 point (65 bytes).
+ */
+publicKey: Base64Url, 
+/**
+ * A UUID, `8-4-4-4-12` hex digits.
+ */
+aaguid: string, signCount: number, userVerified: boolean, backupEligible: boolean, backupState: boolean, residentKey: boolean, 
+/**
+ * DER ECDSA P-256 signature by the credential's own key over `authenticatorData || clientDataHash`, where
+ * authenticatorData is what `registrationAuthenticatorData` returns. Present: "packed" self attestation;
+ * absent or null: "none".
+ */
+attestationSignature?: Base64Url | null, };
+
+export type AttestationResponse = { clientDataJSON: Base64Url, attestationObject: Base64Url, authenticatorData: Base64Url, 
+/**
+ * DER SubjectPublicKeyInfo.
+ */
+publicKey: Base64Url, publicKeyAlgorithm: number, transports: Array<Transport>, };
+
+export type CredProps = { rk: boolean, };
+
+export type RegistrationExtensionResults = { 
+/**
+ * Present only when the page asked for credProps.
+ */
+credProps?: CredProps, };
+
+/**
+ * The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
+ */
+export type RegistrationCredential = { id: string, rawId: Base64Url, type: CredentialType, authenticatorAttachment: Attachment, response: AttestationResponse, clientExtensionResults: RegistrationExtensionResults, };
+
+export type GetRequest = { origin: string, topOrigin: string | null, sameOriginWithAncestors: boolean, 
+/**
+ * Absent counts as false.
+ */
+crossOriginGetAllowed: boolean, 
+/**
+ * The page's PublicKeyCredentialRequestOptions, buffers as `{"$bytes": b64u}`; checked here, not typed.
+ */
+options: unknown, };
+
+/**
+ * The checked request, handed back unchanged to `finishGet`.
+ */
+export type PreparedGet = { rpId: string, clientDataJSON: Base64Url, clientDataHash: Base64Url, allowCredentialIds: Array<Base64Url>, userVerification: Requirement, timeoutMs: number, };
+
+/**
+ * The flags `assertionAuthenticatorData` writes; the host sets the true UV bit before it signs.
+ */
+export type AssertionFlags = { userPresent: boolean, userVerified: boolean, backupEligible: boolean, backupState: boolean, };
+
+/**
+ * What the host returns after signing.
+ */
+export type SignedAssertion = { credentialId: Base64Url, authenticatorData: Base64Url, 
+/**
+ * DER ECDSA signature.
+ */
+signature: Base64Url, userHandle: Base64Url | null, };
+
+export type AssertionResponse = { clientDataJSON: Base64Url, authenticatorData: Base64Url, signature: Base64Url, userHandle: Base64Url | null, };
+
+export type EmptyExtensionResults = Record<symbol, never>;
+
+/**
+ * The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
+ */
+export type AssertionCredential = { id: string, rawId: Base64Url, type: CredentialType, authenticatorAttachment: Attachment, response: AssertionResponse, clientExtensionResults: EmptyExtensionResults, };
+
+/**
+ * Where a passkey made by another authenticator went.
+ */
+export type RegistrationInfo = { fmt: string, aaguid: string, credentialId: Base64Url, flags: FlagSummary, signCount: number, };
+
+export type AuthenticatorDataInfo = { rpIdHash: Base64Url, flags: FlagSummary, signCount: number, };
+
+/** The exports of keyplace_core.js (wasm.rs). Each throws a CoreError on failure. */
+export interface CoreApi {
+  prepareCreate(request: CreateRequest): PreparedCreate;
+  registrationAuthenticatorData(prepared: PreparedCreate, key: CreatedKey): string;
+  finishCreate(prepared: PreparedCreate, key: CreatedKey): RegistrationCredential;
+  prepareGet(request: GetRequest): PreparedGet;
+  assertionAuthenticatorData(rpId: string, flags: AssertionFlags): string;
+  finishGet(prepared: PreparedGet, assertion: SignedAssertion): AssertionCredential;
+  inspectRegistration(attestationObject: string): RegistrationInfo;
+  inspectAuthenticatorData(authenticatorData: string): AuthenticatorDataInfo;
+  registrableDomain(rpId: string): string;
+}
