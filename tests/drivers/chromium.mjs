@@ -147,14 +147,18 @@ export class ChromiumConsentWindow extends ChromiumSurface {
    * ... has been closed" when the window goes away mid-action; that is success here, provided the window
    * really closes (checked by its close event).
    */
-  async clickAndClose(name) {
+  async clickAndClose(name, found) {
     const done = closed(this.page);
-    const failure = await this.locator('button', name).click().then(() => null, (err) => err);
+    const failure = await (found ?? this.locator('button', name)).click().then(() => null, (err) => err);
     if (failure) {
       const closedAnyway = await Promise.race([done.then(() => true), new Promise((r) => setTimeout(r, 5_000, false).unref())]);
       if (!closedAnyway) throw failure;
     }
     await done;
+  }
+  /** A locator, for clickAndClose(name, button): Playwright clicks in one step anyway. */
+  async button(name) {
+    return this.locator('button', name);
   }
   async close() {
     await this.page.close();

@@ -42,7 +42,9 @@
  *
  * @typedef {Surface & ConsentActions} ConsentWindow  The Keyplace window of one ceremony.
  * @typedef {object} ConsentActions
- * @property {(name: Name) => Promise<void>} clickAndClose  Clicks a button that closes the window; waits for the close.
+ * @property {(name: Name, button?: any) => Promise<void>} clickAndClose  Clicks a button that closes the window;
+ *   waits for the close. `button`: from button(name), looked up beforehand so the click is immediate.
+ * @property {(name: Name) => Promise<any>} button  Looks up a button for clickAndClose.
  * @property {(o: {account?: string, pin?: string, newPin?: boolean}) => Promise<void>} createInVault
  * @property {(o: {account?: string, pin: string}) => Promise<void>} createInHardware
  * @property {() => Promise<void>} createInBrowser

@@ -213,9 +213,16 @@ export class FirefoxConsentWindow extends FirefoxSurface {
   async waitClosed() {
     await this.driver.wait(() => this.isClosed(), 15_000, 'the window stayed open', 50);
   }
-  /** Clicks the button and waits for the window to be gone. Leaves no window current (the next action picks one). */
-  async clickAndClose(name) {
-    await this.ff.clickAndClose(this.handle, name, null, await this.one('button', name));
+  /**
+   * Clicks the button (`found`: already looked up with one(), so the click itself is one command) and
+   * waits for the window to be gone. Leaves no window current (the next action picks one).
+   */
+  async clickAndClose(name, found) {
+    await this.ff.clickAndClose(this.handle, name, null, found ?? (await this.one('button', name)));
+  }
+  /** Looks up the button a later clickAndClose(name, button) clicks at once. */
+  async button(name) {
+    return this.one('button', name);
   }
 }
 Object.assign(FirefoxConsentWindow.prototype, consentActions);

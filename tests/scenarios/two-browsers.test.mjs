@@ -2,15 +2,13 @@
 // (each browser starts its own keyplace-host process on the same database). A vault passkey registered
 // in Chromium signs in from Firefox; then both browsers sign in at the same time, several times, and
 // every assertion verifies at one relying party with distinct, strictly increasing counters: nothing
-// lost or corrupted by the two host processes.
+// lost or corrupted by the two host processes. Inherently both browsers: one scenario, not one per browser.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { launchKeyplace, checkBuildOutputs } from '../support/browser.mjs';
-import { startCeremony, createInVault, clickAndClose, pinField } from '../support/consent.mjs';
-import { launchFirefox, firefoxUnavailable } from '../support/firefox.mjs';
+import { BROWSERS, browserUnavailable, launchBrowser } from '../drivers/index.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 
 const PIN = '615273';
@@ -48,43 +46,48 @@ async function verify(rp, { flowId, credential }) {
   return res.json();
 }
 
-describe('Firefox + Chromium: one passkey, two browsers', { timeout: 360_000, skip: firefoxUnavailable() ?? false }, () => {
-  let dataDir, rp, chromium, chromePage, ff, ffPage;
+const skip =
+  (!(BROWSERS.includes('chromium') && BROWSERS.includes('firefox')) && `needs both browsers (KEYPLACE_BROWSERS=${BROWSERS.join(',')})`) ||
+  browserUnavailable('chromium') ||
+  browserUnavailable('firefox') ||
+  false;
+
+describe('Chromium + Firefox: one passkey, two browsers', { timeout: 360_000, skip }, () => {
+  let dataDir, rp, chromium, chromePage, firefox, firefoxPage;
   let credentialId;
 
   before(async () => {
-    checkBuildOutputs();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'keyplace-shared-data-'));
     rp = await startRpServer();
     // One after the other: each install adds its browser's id to the shared allowed-extensions list.
-    chromium = await launchKeyplace({ dataDir });
-    ff = await launchFirefox({ dataDir });
-    chromePage = await chromium.newPage(rp.url('/'));
-    ffPage = await ff.openPage(rp.url('/'));
+    chromium = await launchBrowser('chromium', { dataDir });
+    firefox = await launchBrowser('firefox', { dataDir });
+    chromePage = await chromium.openPage(rp.url('/'));
+    firefoxPage = await firefox.openPage(rp.url('/'));
   });
   after(async () => {
-    await ff?.close();
+    await firefox?.close();
     await chromium?.close();
     await rp?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
   });
 
   it('a vault passkey registered in Chromium signs in from Firefox; the RP verifies both', async () => {
-    const { win, result } = await startCeremony(chromium.context, chromePage, () =>
+    const { win, result } = await chromium.startCeremony(chromePage, () =>
       kp.register({ username: 'alice', userVerification: 'required', residentKey: 'required' }),
     );
-    await createInVault(win, { account: 'alice', pin: PIN, newPin: true });
+    await win.createInVault({ account: 'alice', pin: PIN, newPin: true });
     const reg = await result;
     assert.equal(reg.verified, true, JSON.stringify(reg));
     credentialId = reg.credentialId;
 
-    const { win: ffWin, call } = await ff.startCeremony(
-      ffPage,
+    const signIn = await firefox.startCeremony(
+      firefoxPage,
       (id) => kp.login({ username: 'alice', allowCredentials: [id], userVerification: 'required' }),
       credentialId,
     );
-    await ff.signIn(ffWin, { account: 'alice', pin: PIN }, ffPage);
-    const v = await ff.result(call);
+    await signIn.win.signIn({ account: 'alice', pin: PIN });
+    const v = await signIn.result;
     assert.equal(v.verified, true, JSON.stringify(v));
     assert.equal(v.credentialId, credentialId);
     assert.equal(v.userVerified, true);
@@ -101,16 +104,14 @@ describe('Firefox + Chromium: one passkey, two browsers', { timeout: 360_000, sk
       // Both windows open and filled in, then both "Sign in" buttons clicked together, so the two host
       // processes sign (and bump the shared counter) at the same moment.
       const [c, f] = await Promise.all([
-        startCeremony(chromium.context, chromePage, assertOnly, options),
-        ff.startCeremony(ffPage, assertOnly, options),
+        chromium.startCeremony(chromePage, assertOnly, options),
+        firefox.startCeremony(firefoxPage, assertOnly, options),
       ]);
-      await c.win.getByRole('radio', { name: /^alice\b/ }).check();
-      await pinField(c.win).fill(PIN);
-      await ff.fillSignIn({ account: 'alice', pin: PIN });
-      const chromeButton = c.win.getByRole('button', { name: 'Sign in' });
-      const ffButton = await ff.byName('button', 'Sign in');
-      await Promise.all([clickAndClose(c.win, chromeButton), ff.clickAndClose(f.win, 'Sign in', ffPage, ffButton)]);
-      const [cv, fv] = await Promise.all([c.result, ff.result(f.call)]);
+      await c.win.fillSignIn({ account: 'alice', pin: PIN });
+      await f.win.fillSignIn({ account: 'alice', pin: PIN });
+      const [chromeButton, firefoxButton] = [await c.win.button('Sign in'), await f.win.button('Sign in')];
+      await Promise.all([c.win.clickAndClose('Sign in', chromeButton), f.win.clickAndClose('Sign in', firefoxButton)]);
+      const [cv, fv] = await Promise.all([c.result, f.result]);
       fromChromium.push({ browser: 'chromium', ...cv });
       fromFirefox.push({ browser: 'firefox', ...fv });
     }
@@ -142,9 +143,9 @@ describe('Firefox + Chromium: one passkey, two browsers', { timeout: 360_000, sk
 
   it('afterwards either browser still signs in, with the next counter', async () => {
     const last = [...rp.credentials.values()].find((c) => c.id === credentialId).counter;
-    const { win, call } = await ff.startCeremony(ffPage, (id) => kp.login({ allowCredentials: [id], userVerification: 'required' }), credentialId);
-    await ff.signIn(win, { account: 'alice', pin: PIN }, ffPage);
-    const v = await ff.result(call);
+    const { win, result } = await firefox.startCeremony(firefoxPage, (id) => kp.login({ allowCredentials: [id], userVerification: 'required' }), credentialId);
+    await win.signIn({ account: 'alice', pin: PIN });
+    const v = await result;
     assert.equal(v.verified, true, JSON.stringify(v));
     assert.equal(v.newCounter, last + 1);
   });
