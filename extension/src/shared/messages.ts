@@ -2,6 +2,8 @@
 // window channel (shim <-> bridge), so nothing there is trusted: the background takes the caller's
 // origin from the browser (MessageSender), never from a message.
 
+import type { StoreId } from '../generated/host-protocol';
+
 /** Error shape every layer uses; `name` is the DOMException (or TypeError) name the page must see. */
 export interface CeremonyError {
   name: string;
@@ -78,7 +80,8 @@ export type Decision =
   | { action: 'create'; store: StoreId; accountName: string; pin: string | null; remember?: boolean }
   | { action: 'sign'; credentialId: string; pin: string | null };
 
-export type StoreId = 'vault' | 'hardware';
+/** Where a Keyplace passkey lives: the host protocol's own type. */
+export type { StoreId };
 
 /** Runtime messages, extension pages (consent window, popup) -> background. */
 export type UiMessage =

@@ -64,8 +64,8 @@ export function detailsFor(
 export function needsPin(credential: HostCredential, hello: HostHello, userVerification: string): boolean {
   // The chip checks a hardware passkey's PIN at every use; the vault needs it when locked or for UV.
   if (credential.store === 'hardware') return true;
-  const store = hello.stores.find((s) => s.id === credential.store);
-  return userVerification === 'required' || !store?.unlocked;
+  const vault = hello.stores.find((s) => s.id === 'vault');
+  return userVerification === 'required' || !vault?.unlocked;
 }
 
 /** Sign-in: the Keyplace passkeys that can answer, and where each is. */

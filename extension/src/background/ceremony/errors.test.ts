@@ -43,8 +43,8 @@ describe('failureOutcome: host errors', () => {
   });
 
   it('ends with UnknownError for codes it has no rule for', () => {
-    for (const code of ['internal', 'unknown_method', 'host_unavailable', 'something_new']) {
-      assert.ok(!(code in HOST_ERRORS));
+    for (const code of ['internal', 'unknown_method', 'host_unavailable', 'something_new', 'constructor', 'toString']) {
+      assert.ok(!Object.hasOwn(HOST_ERRORS, code));
       assert.deepEqual(failureOutcome(new HostError(code, `${code} happened`)), {
         fail: { name: 'UnknownError', message: `${code} happened` },
       });

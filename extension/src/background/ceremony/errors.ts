@@ -2,6 +2,7 @@
 // (shown there, the next decision awaited), or the DOMException name the page's promise rejects with.
 // Host errors go by their code (native-host/PROTOCOL.md "Error codes"), the core's {name, message} keep
 // their name, and anything else is a bug worth naming as UnknownError.
+import type { ErrorCode } from '../../generated/host-protocol';
 import type { CeremonyError, CeremonyResult } from '../../shared/messages';
 import { HostError } from '../host/port';
 
@@ -21,7 +22,7 @@ export type FailureOutcome = { retry: string } | { fail: CeremonyError };
 type HostErrorRule = { retry: (err: HostError) => string } | { page: string; message?: string };
 
 /** Every host error code the extension treats specially; any other code ends the ceremony as UnknownError. */
-export const HOST_ERRORS: Readonly<Record<string, HostErrorRule>> = {
+export const HOST_ERRORS: { readonly [code in ErrorCode]?: HostErrorRule } = {
   wrong_pin: {
     retry: (err) => {
       const left = err.details.tries_left;
@@ -53,7 +54,8 @@ function isCoreError(err: unknown): err is CeremonyError {
 export function failureOutcome(err: unknown): FailureOutcome {
   if (err instanceof CeremonyFailure) return { fail: { name: err.domName, message: err.message } };
   if (err instanceof HostError) {
-    const rule = HOST_ERRORS[err.code];
+    // Own keys only: a code such as "constructor" must not find Object.prototype's.
+    const rule = Object.hasOwn(HOST_ERRORS, err.code) ? HOST_ERRORS[err.code as ErrorCode] : undefined;
     if (!rule) return { fail: { name: 'UnknownError', message: err.message } };
     if ('retry' in rule) return { retry: rule.retry(err) };
     return { fail: { name: rule.page, message: rule.message ?? err.message } };

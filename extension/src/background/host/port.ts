@@ -2,13 +2,16 @@
 // Requests carry ids so several can be in flight; the port reconnects lazily after a disconnect. A failed
 // request rejects with a HostError carrying the host's error code (native-host/PROTOCOL.md).
 
+import type { ErrorDetails, Response as HostReply } from '../../generated/host-protocol';
+
 export const HOST_NAME = 'com.keyplace.host';
 
 export class HostError extends Error {
   constructor(
+    /** One of the host's ErrorCode values (a newer host may send others), or host_unavailable from here. */
     readonly code: string,
     message: string,
-    readonly details: Record<string, unknown> = {},
+    readonly details: ErrorDetails = {},
   ) {
     super(message);
   }
@@ -17,12 +20,6 @@ export class HostError extends Error {
 interface Waiter {
   resolve: (value: unknown) => void;
   reject: (error: HostError) => void;
-}
-
-interface HostReply {
-  id: number | null;
-  result?: unknown;
-  error?: { code: string; message: string; details?: Record<string, unknown> };
 }
 
 export class HostPort {
