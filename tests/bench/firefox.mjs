@@ -28,8 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { By, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
-import { launchFirefox, firefoxUnavailable, checkFirefoxBuildOutputs, FIREFOX, ADDON_ID } from '../support/firefox.mjs';
-import { REPO_ROOT } from '../support/browser.mjs';
+import { launchFirefox, firefoxUnavailable, checkFirefoxBuildOutputs, FIREFOX, ADDON_ID } from '../drivers/firefox-session.mjs';
+import { REPO_ROOT } from '../support/build-outputs.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 import { dist, ms, p50 } from './stats.mjs';
 

@@ -1,4 +1,4 @@
-// BENCHMARKS.md from the figures run.mjs gathered: every budget of DESIGN.md with its figure, its verdict and the
+// BENCHMARKS.md from the figures run.mjs gathered: every performance budget with its figure, its verdict and the
 // method in one sentence, then the ceremonies side by side with the browsers' own virtual authenticators.
 import { renderFirefox } from './firefox.mjs';
 import { dist, kb, ms, p50, quantile, sorted } from './stats.mjs';
@@ -153,7 +153,7 @@ export function render(out, notes, env) {
     ``,
     `Keyplace ceremony timings come from the service worker's own metrics (\`globalThis.keyplaceMetrics\`), so the test's clicking and typing are excluded. The virtual authenticator is Chromium's own (CDP WebAuthn, ctap2.1, internal, UV), measured in the same run, timed in the page with performance.now() around create()/get(). Host figures come from host_bench, which drives the real host binary over its stdin/stdout framing without a browser. The Firefox ESR section (tests/bench/firefox.mjs) gives the same kinds of figures beside Firefox's own virtual authenticator.`,
     ``,
-    `## Budgets (DESIGN.md)`,
+    `## Budgets`,
     ``,
     `| Budget | Target | Keyplace: p50 / p90 (n) | Virtual authenticator, same run | Status | Method |`,
     `|---|---|---|---|---|---|`,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Keyplace benchmark: one Chromium session with the extension and host; N create+get ceremonies through
 // the Keyplace vault (timed by the extension's own metrics, so the test's clicking is excluded) beside N
-// through Chromium's own virtual authenticator (timed in the page). Reports every budget of DESIGN.md as
+// through Chromium's own virtual authenticator (timed in the page). Reports every performance budget as
 // met / not met / not measured yet, writes BENCHMARKS.md at the repo root and prints it.
 // Nothing here asserts on time.
 import { execFile } from 'node:child_process';
@@ -28,10 +28,11 @@ import {
   installHost,
   chromiumArgs,
   browserEnv,
-} from '../support/browser.mjs';
+} from '../drivers/chromium-launch.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 import { startSwtpm, swtpmAvailable } from '../support/swtpm.mjs';
-import { startCeremony, pinField, confirmPinField, clickAndClose, createInHardware, signIn } from '../support/consent.mjs';
+import { startCeremonyIn as startCeremony } from '../drivers/chromium.mjs';
+import { accountName } from '../drivers/driver.mjs';
 import { firefoxBench } from './firefox.mjs';
 import { render } from './report.mjs';
 import { ms } from './stats.mjs';
@@ -45,37 +46,37 @@ const execFileAsync = promisify(execFile);
 // PIN fields appear synchronously when the Vault radio is checked (the window already has its details),
 // so their visibility right after check() says whether this ceremony needs a PIN.
 async function fillPinIfAsked(win) {
-  if (await pinField(win).isVisible()) await pinField(win).fill(PIN);
-  if (await confirmPinField(win).isVisible()) await confirmPinField(win).fill(PIN);
+  if (await win.isVisible(null, 'PIN')) await win.fill('PIN', PIN);
+  if (await win.isVisible(null, 'Confirm PIN')) await win.fill('Confirm PIN', PIN);
 }
 
 async function vaultCreate(context, page, username) {
   const { win, result } = await startCeremony(context, page, (u) => kp.register({ username: u, userVerification: 'discouraged', residentKey: 'discouraged' }), username);
-  await win.getByRole('radio', { name: /^Vault/ }).check();
-  await win.getByRole('textbox', { name: 'Account name' }).fill(username);
+  await win.check('radio', /^Vault/);
+  await win.fill('Account name', username);
   await fillPinIfAsked(win);
-  await clickAndClose(win, win.getByRole('button', { name: 'Create passkey' }));
+  await win.clickAndClose('Create passkey');
   return result;
 }
 
 async function vaultGet(context, page, username, id) {
   const { win, result } = await startCeremony(context, page, (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged' }), id);
-  await win.getByRole('radio', { name: new RegExp(`^${username}\\b`) }).check();
+  await win.check('radio', accountName(username));
   await fillPinIfAsked(win);
-  await clickAndClose(win, win.getByRole('button', { name: 'Sign in' }));
+  await win.clickAndClose('Sign in');
   return result;
 }
 
 // Hardware (TPM on swtpm): the passkey gets its own PIN at registration (PIN + Confirm PIN) and needs it to sign.
 async function hardwareCreate(context, page, username) {
   const { win, result } = await startCeremony(context, page, (u) => kp.register({ username: u, userVerification: 'discouraged', residentKey: 'discouraged' }), username);
-  await createInHardware(win, { account: username, pin: KEY_PIN });
+  await win.createInHardware({ account: username, pin: KEY_PIN });
   return result;
 }
 
 async function hardwareGet(context, page, username, id) {
   const { win, result } = await startCeremony(context, page, (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged' }), id);
-  await signIn(win, { account: username, pin: KEY_PIN });
+  await win.signIn({ account: username, pin: KEY_PIN });
   return result;
 }
 

@@ -166,6 +166,25 @@ export class ChromiumConsentWindow extends ChromiumSurface {
 }
 Object.assign(ChromiumConsentWindow.prototype, consentActions);
 
+/**
+ * Starts fn(arg) in a Playwright page and waits for the consent window ({win, result}, see the Driver's
+ * startCeremony); for code that holds a Playwright context and page (the benchmark).
+ */
+export async function startCeremonyIn(context, page, fn, arg, { allowNoWindow = false } = {}) {
+  const windowPromise = nextConsentWindow(context);
+  const result = page.evaluate(fn, arg);
+  const first = await Promise.race([
+    windowPromise.then((win) => ({ win })),
+    result.then((value) => ({ early: value }), (err) => ({ early: { evaluateError: String(err) } })),
+  ]);
+  if (first.early) {
+    windowPromise.cancel();
+    if (allowNoWindow) return { win: null, result };
+    throw new Error(`the ceremony ended without a Keyplace window: ${JSON.stringify(first.early)}`);
+  }
+  return { win: new ChromiumConsentWindow(first.win), result };
+}
+
 export class ChromiumDriver {
   name = 'chromium';
 
@@ -199,19 +218,8 @@ export class ChromiumDriver {
     return new ChromiumSurface(await firstRunPage(this.context));
   }
 
-  async startCeremony(page, fn, arg, { allowNoWindow = false } = {}) {
-    const windowPromise = nextConsentWindow(this.context);
-    const result = page.page.evaluate(fn, arg);
-    const first = await Promise.race([
-      windowPromise.then((win) => ({ win })),
-      result.then((value) => ({ early: value }), (err) => ({ early: { evaluateError: String(err) } })),
-    ]);
-    if (first.early) {
-      windowPromise.cancel();
-      if (allowNoWindow) return { win: null, result };
-      throw new Error(`the ceremony ended without a Keyplace window: ${JSON.stringify(first.early)}`);
-    }
-    return { win: new ChromiumConsentWindow(first.win), result };
+  async startCeremony(page, fn, arg, options) {
+    return startCeremonyIn(this.context, page.page, fn, arg, options);
   }
 
   async withoutWindow(page, fn, arg) {

@@ -16,7 +16,7 @@ import {
   serviceWorker,
   virtualAuthenticator,
   watchConsentWindows,
-} from '../support/browser.mjs';
+} from '../drivers/chromium-launch.mjs';
 import { rm } from 'node:fs/promises';
 
 // A stub that opens /consent.html in a popup window when the page posts {stub:'open'}, like Keyplace does.
