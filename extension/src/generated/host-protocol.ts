@@ -14,7 +14,7 @@ export type StoreId = "vault" | "hardware";
 /**
  * A request whose envelope was valid; params are not checked yet (requests.rs has each method's).
  */
-export type Request = { id: number, method: string, 
+export type HostRequest = { id: number, method: string, 
 /**
  * May be left out or `null` (read as `{}`).
  */
@@ -24,7 +24,7 @@ params: Record<string, unknown>, };
  * One answer frame. `id` is `None` only when the request had no usable id. `result` is one of the answers in
  * answers.rs, serialized (its type depends on the method).
  */
-export type Response = { id: number | null, result?: unknown, error?: ErrorBody, };
+export type HostResponse = { id: number | null, result?: unknown, error?: ErrorBody, };
 
 /**
  * What went wrong, for the extension to act on (PROTOCOL.md, "Error codes").
