@@ -2,6 +2,18 @@
 // {name, message} objects (ceremony/errors.ts maps them). Handlers await `ready`
 // because a service worker may not use top-level await.
 import init, * as wasm from '../../build/wasm/keyplace_core.js';
+import type {
+  AssertionCredential,
+  AssertionFlags,
+  AuthenticatorDataInfo,
+  CoreApi,
+  CreatedKey,
+  PreparedCreate,
+  PreparedGet,
+  RegistrationCredential,
+  RegistrationInfo,
+  SignedAssertion,
+} from '../generated/core-api';
 
 const instantiateStart = performance.now();
 /** How long fetching and instantiating the module took, for the benchmark. */
@@ -17,71 +29,15 @@ export interface CallerContext {
   sameOriginWithAncestors: boolean;
 }
 
-export interface PreparedCreate {
-  rpId: string;
-  rpName: string;
-  user: { id: string; name: string; displayName: string };
-  clientDataJSON: string;
-  clientDataHash: string;
-  excludeCredentialIds: string[];
-  alg: number;
-  residentKey: 'required' | 'preferred' | 'discouraged';
-  userVerification: 'required' | 'preferred' | 'discouraged';
-  authenticatorAttachment: 'platform' | 'cross-platform' | null;
-  attestation: string;
-  credPropsRequested: boolean;
-  timeoutMs: number;
-}
+// The API's types are generated from the core's Rust types; these are the names the background uses.
+export type { PreparedCreate, PreparedGet };
+/** The key the host created, as the core wants it. */
+export type NewKey = CreatedKey;
+/** What the host signed, as the core wants it. */
+export type Assertion = SignedAssertion;
 
-export interface PreparedGet {
-  rpId: string;
-  clientDataJSON: string;
-  clientDataHash: string;
-  allowCredentialIds: string[];
-  userVerification: 'required' | 'preferred' | 'discouraged';
-  timeoutMs: number;
-}
-
-export interface NewKey {
-  credentialId: string;
-  publicKey: string;
-  aaguid: string;
-  signCount: number;
-  userVerified: boolean;
-  backupEligible: boolean;
-  backupState: boolean;
-  residentKey: boolean;
-  /** DER signature by the new key over authenticatorData || clientDataHash: makes the attestation "packed". */
-  attestationSignature?: string | null;
-}
-
-export interface Assertion {
-  credentialId: string;
-  authenticatorData: string;
-  signature: string;
-  userHandle: string | null;
-}
-
-export interface AuthenticatorFlags {
-  up: boolean;
-  uv: boolean;
-  be: boolean;
-  bs: boolean;
-}
-
-export interface AuthenticatorDataFacts {
-  rpIdHash: string;
-  flags: AuthenticatorFlags;
-  signCount: number;
-}
-
-export interface RegistrationFacts {
-  fmt: string;
-  aaguid: string;
-  credentialId: string;
-  flags: AuthenticatorFlags;
-  signCount: number;
-}
+/** The module's exports (typed `any` by wasm-bindgen) seen through the generated API. */
+const api: CoreApi = wasm;
 
 /** Only what the core needs to know about the caller, as plain data. */
 const callerFields = ({ origin, topOrigin, sameOriginWithAncestors }: CallerContext): CallerContext => ({
@@ -92,21 +48,19 @@ const callerFields = ({ origin, topOrigin, sameOriginWithAncestors }: CallerCont
 
 export const core = {
   prepareCreate: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedCreate =>
-    wasm.prepareCreate({ ...callerFields(caller), crossOriginCreateAllowed: crossOriginAllowed, options }),
+    api.prepareCreate({ ...callerFields(caller), crossOriginCreateAllowed: crossOriginAllowed, options }),
   registrationAuthenticatorData: (prepared: PreparedCreate, key: NewKey): string =>
-    wasm.registrationAuthenticatorData(prepared, key),
-  finishCreate: (prepared: PreparedCreate, key: NewKey): unknown => wasm.finishCreate(prepared, key),
+    api.registrationAuthenticatorData(prepared, key),
+  finishCreate: (prepared: PreparedCreate, key: NewKey): RegistrationCredential => api.finishCreate(prepared, key),
   prepareGet: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedGet =>
-    wasm.prepareGet({ ...callerFields(caller), crossOriginGetAllowed: crossOriginAllowed, options }),
-  assertionAuthenticatorData: (
-    rpId: string,
-    flags: { userPresent: boolean; userVerified: boolean; backupEligible: boolean; backupState: boolean },
-  ): string => wasm.assertionAuthenticatorData(rpId, flags),
-  finishGet: (prepared: PreparedGet, assertion: Assertion): unknown => wasm.finishGet(prepared, assertion),
-  inspectRegistration: (attestationObject: string): RegistrationFacts => wasm.inspectRegistration(attestationObject),
+    api.prepareGet({ ...callerFields(caller), crossOriginGetAllowed: crossOriginAllowed, options }),
+  assertionAuthenticatorData: (rpId: string, flags: AssertionFlags): string =>
+    api.assertionAuthenticatorData(rpId, flags),
+  finishGet: (prepared: PreparedGet, assertion: Assertion): AssertionCredential => api.finishGet(prepared, assertion),
+  inspectRegistration: (attestationObject: string): RegistrationInfo => api.inspectRegistration(attestationObject),
   /** An assertion's authenticator data (Browser path): rpIdHash (b64u), flags, counter. */
-  inspectAuthenticatorData: (authenticatorData: string): AuthenticatorDataFacts =>
-    wasm.inspectAuthenticatorData(authenticatorData),
+  inspectAuthenticatorData: (authenticatorData: string): AuthenticatorDataInfo =>
+    api.inspectAuthenticatorData(authenticatorData),
   /** The site a person means for an RP ID (for rules and display, never for security); TypeError if not a domain. */
-  registrableDomain: (rpId: string): string => wasm.registrableDomain(rpId),
+  registrableDomain: (rpId: string): string => api.registrableDomain(rpId),
 };

@@ -2,7 +2,7 @@
 // Requests carry ids so several can be in flight; the port reconnects lazily after a disconnect. A failed
 // request rejects with a HostError carrying the host's error code (native-host/PROTOCOL.md).
 
-import type { ErrorDetails, Response as HostReply } from '../../generated/host-protocol';
+import type { ErrorBody, ErrorDetails } from '../../generated/host-protocol';
 
 export const HOST_NAME = 'com.keyplace.host';
 
@@ -20,6 +20,13 @@ export class HostError extends Error {
 interface Waiter {
   resolve: (value: unknown) => void;
   reject: (error: HostError) => void;
+}
+
+/** One answer frame (PROTOCOL.md): `result` on success, `error` on failure. */
+interface HostReply {
+  id: number | null;
+  result?: unknown;
+  error?: ErrorBody;
 }
 
 export class HostPort {
