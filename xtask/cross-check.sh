@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Type-checks and lints the host for macOS and Windows from Linux (nothing links here).
+# Lints the host for macOS and Windows from Linux with clippy -D warnings (clippy type-checks; nothing links here).
+# Usage: xtask/cross-check.sh [target...]   (default: aarch64-apple-darwin x86_64-pc-windows-msvc)
 # rusqlite's bundled SQLite is C, compiled by a build script even for `cargo check`, and this machine has no macOS
 # SDK or MSVC: stand-in compiler and archiver commands make that step a no-op. Only `check`/`clippy` are valid
 # with them; real builds for those targets happen on those systems.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rustup target add aarch64-apple-darwin x86_64-pc-windows-msvc >/dev/null
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(aarch64-apple-darwin x86_64-pc-windows-msvc)
+for target in "${targets[@]}"; do
+  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+done
 stub_dir=$(mktemp -d)
 trap 'rm -rf "$stub_dir"' EXIT
 # Archivers must leave the output file behind (cc-rs copies it); compilers only need to succeed.
@@ -22,8 +27,7 @@ STUB
 chmod +x "$stub_dir/stub-ar"
 export CC_aarch64_apple_darwin=true AR_aarch64_apple_darwin="$stub_dir/stub-ar"
 export CC_x86_64_pc_windows_msvc=true AR_x86_64_pc_windows_msvc="$stub_dir/stub-ar"
-for target in aarch64-apple-darwin x86_64-pc-windows-msvc; do
+for target in "${targets[@]}"; do
   echo "== $target"
-  cargo check -p keyplace-host --all-targets --target "$target"
   cargo clippy -p keyplace-host --all-targets --target "$target" -- -D warnings
 done

@@ -3,9 +3,11 @@
 # and npm only; slow tools are built once into a cache directory.
 #
 #   xtask/xtask.sh install   build in release and register the host with every browser found
-#   xtask/xtask.sh test      build and run every test (Rust unit + integration, typecheck, end to end)
+#   xtask/xtask.sh test      lint, build and run every test, then one summary (its last line: N passed, N failed)
+#   xtask/xtask.sh lint      the lint stages of `test` alone: rustfmt, Biome, tsc, clippy for every target
 #   xtask/xtask.sh bench     run the benchmark and write BENCHMARKS.md
 #   xtask/xtask.sh build     build only (debug host, release WASM core, extension)
+# Reports of the last `test` or `lint` run stay in $CARGO_TARGET_DIR/test-reports (JUnit, libtest JSON).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -74,20 +76,36 @@ build_wasm_core() {
   "$WASM_BINDGEN" --target web --remove-name-section --out-dir "$out" "$TARGET/wasm32-unknown-unknown/wasm/keyplace_core.wasm"
 }
 
-build_all() {
-  local profile=$1
-  ensure_system_packages
-  ensure_rust_tools
-  ensure_node_modules
-  say "Building keyplace-host ($profile)"
-  if [ "$profile" = release ]; then cargo build -p keyplace-host --release --quiet; else cargo build -p keyplace-host --quiet; fi
-  build_wasm_core
-  say "Type-checking and bundling the extension"
-  npx tsc -p extension/tsconfig.json
+build_host() {
+  say "Building keyplace-host ($1)"
+  if [ "$1" = release ]; then cargo build -p keyplace-host --release --quiet; else cargo build -p keyplace-host --quiet; fi
+}
+
+bundle_extension() {
+  say "Bundling the extension"
   node extension/build.mjs chromium
   node extension/build.mjs firefox
   node extension/package.mjs chromium
   node extension/package.mjs firefox
+}
+
+typecheck_extension() {
+  say "Type-checking the extension"
+  npx tsc -p extension/tsconfig.json
+}
+
+ensure_tools() {
+  ensure_system_packages
+  ensure_rust_tools
+  ensure_node_modules
+}
+
+build_all() {
+  ensure_tools
+  build_host "$1"
+  build_wasm_core
+  typecheck_extension
+  bundle_extension
 }
 
 cmd_install() {
@@ -110,40 +128,117 @@ Then visit a site that offers passkeys: Keyplace asks where each new passkey sho
 EOF
 }
 
-# Runs a test command, keeping its output for the closing summary.
-run_suite() {
-  local log=$1; shift
+# Stages of `test` and `lint` run one after another, whatever failed before (the summary needs every result).
+# Each appends a line to stages.tsv: name, kind (see xtask/summary.mjs), exit status, report file or reason, seconds.
+REPORTS=$TARGET/test-reports
+
+start_reports() {
+  rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+  : >"$REPORTS/stages.tsv"
+}
+
+# stage NAME KIND REPORT COMMAND...: runs COMMAND with errexit off, so a failure is recorded, not fatal. A stage of
+# several steps is a function whose body is a `set -e` subshell: its first failing step fails the stage. (Not
+# `COMMAND || status=$?`: bash ignores errexit inside anything run on the left of `||`, even a `set -e` subshell.)
+stage() {
+  local name=$1 kind=$2 report=$3 status started=$SECONDS
+  shift 3
+  say "$name"
   set +e
-  "$@" 2>&1 | tee "$log"
-  local status=${PIPESTATUS[0]}
+  "$@"
+  status=$?
   set -e
-  return "$status"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$kind" "$status" "$report" $((SECONDS - started)) >>"$REPORTS/stages.tsv"
+  STAGE_STATUS=$status
+}
+
+skip_stage() {
+  say "$1: skipped, $2"
+  printf '%s\tskipped\t-\t%s\t0\n' "$1" "$2" >>"$REPORTS/stages.tsv"
+}
+
+build_wasm_core_checked() (
+  set -e
+  build_wasm_core
+)
+
+build_for_tests() (
+  set -e
+  build_host debug
+  build_wasm_core
+  bundle_extension
+)
+
+# Needs the WASM core's .d.ts, so it runs after the build.
+lint_stages() {
+  stage "tsc (extension)" check - npx tsc -p extension/tsconfig.json
+  stage "clippy (Linux)" check - cargo clippy --workspace --all-targets --quiet -- -D warnings
+  stage "clippy (wasm32 core)" check - cargo clippy -p keyplace-core --target wasm32-unknown-unknown --quiet -- -D warnings
+  stage "clippy (macOS host)" check - xtask/cross-check.sh aarch64-apple-darwin
+  stage "clippy (Windows host)" check - xtask/cross-check.sh x86_64-pc-windows-msvc
+}
+
+# libtest's JSON output is unstable, so its test binaries (and rustdoc, for doctests) get RUSTC_BOOTSTRAP=1, but
+# only when they run: cargo and rustc never see it, or proc-macro2's build script would force a rebuild.
+rust_tests() (
+  host=$(rustc -vV | sed -n 's/^host: //p') || exit
+  runner="CARGO_TARGET_$(printf '%s' "$host" | tr '[:lower:]-' '[:upper:]_')_RUNNER"
+  printf '#!/bin/sh\nRUSTC_BOOTSTRAP=1 exec %s "$@"\n' "${RUSTDOC:-rustdoc}" >"$REPORTS/rustdoc" || exit
+  chmod +x "$REPORTS/rustdoc" || exit
+  env "$runner=env RUSTC_BOOTSTRAP=1" RUSTDOC="$REPORTS/rustdoc" \
+    cargo test --workspace --no-fail-fast -- -Z unstable-options --format json --report-time |
+    node xtask/libtest-view.mjs "$REPORTS/rust-tests.jsonl"
+  statuses=("${PIPESTATUS[@]}")
+  [ "${statuses[0]}" -eq 0 ] && [ "${statuses[1]}" -eq 0 ]
+)
+
+# node's test runner: the usual output on stdout and a JUnit report (REPORTS/$1) for the summary.
+node_reporters() {
+  NODE_REPORTERS=(--test-reporter=spec --test-reporter-destination=stdout
+    --test-reporter=junit "--test-reporter-destination=$REPORTS/$1")
+}
+
+cmd_lint() {
+  ensure_tools
+  start_reports
+  stage "rustfmt" check - cargo fmt --all --check
+  stage "Biome lint" check - npx biome lint --error-on-warnings
+  stage "WASM core (for tsc)" check - build_wasm_core_checked
+  lint_stages
+  node xtask/summary.mjs "$REPORTS"
 }
 
 cmd_test() {
-  build_all debug
+  ensure_tools
   ensure_geckodriver
-  local logs
-  logs=$(mktemp -d)
-  local failed=0
-  say "Rust tests"
-  run_suite "$logs/cargo.log" cargo test --workspace --quiet || failed=1
-  say "macOS and Windows stores: type-check and lint (nothing links for those targets here)"
-  native-host/scripts/cross-check.sh || failed=1
-  say "End-to-end tests in headless Chromium (a real TPM on swtpm, the RP library verifying each response)"
-  run_suite "$logs/e2e.log" node --test --test-concurrency=1 tests/harness/ tests/e2e/ || failed=1
-  say "End-to-end tests in headless Firefox ESR, web-ext lint, and one passkey used from both browsers"
-  run_suite "$logs/firefox.log" node --test --test-concurrency=1 tests/firefox/ || failed=1
-  local passed fails
-  passed=$(( $(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}') \
-           + $(cat "$logs/e2e.log" "$logs/firefox.log" | grep -E '^# pass [0-9]+' | awk '{s+=$3} END {print s+0}') ))
-  fails=$(( $(grep -ho '; [0-9]* failed' "$logs/cargo.log" | awk '{s+=$2} END {print s+0}') \
-          + $(cat "$logs/e2e.log" "$logs/firefox.log" | grep -E '^# fail [0-9]+' | awk '{s+=$3} END {print s+0}') ))
-  rm -rf "$logs"
-  if [ "$failed" -ne 0 ] && [ "$fails" -eq 0 ]; then fails=1; fi # a suite that crashed before counting
-  echo
-  echo "$passed passed, $fails failed"
-  return "$failed"
+  start_reports
+  stage "rustfmt" check - cargo fmt --all --check
+  stage "Biome lint" check - npx biome lint --error-on-warnings
+  stage "Build" check - build_for_tests
+  local built=$STAGE_STATUS
+  lint_stages
+  stage "Rust tests" libtest rust-tests.jsonl rust_tests
+  if [ -f extension/scripts/unit-tests.mjs ]; then
+    node_reporters unit-tests.xml
+    stage "TypeScript unit tests" junit unit-tests.xml node extension/scripts/unit-tests.mjs "${NODE_REPORTERS[@]}"
+  else
+    skip_stage "TypeScript unit tests" "extension/scripts/unit-tests.mjs does not exist"
+  fi
+  # Every scenario in headless Chromium and Firefox ESR (a real TPM on swtpm, the RP library verifying each
+  # response), packaging and web-ext lint, the docs' references, the harness itself and the summary's readers.
+  local dirs=() dir
+  for dir in tests/harness tests/scenarios tests/packaging tests/docs tests/e2e tests/firefox xtask; do
+    if [ -d "$dir" ]; then dirs+=("$dir/"); fi
+  done
+  if [ "$built" -eq 0 ]; then
+    node_reporters node-tests.xml
+    stage "End-to-end and harness tests" junit node-tests.xml \
+      node --test --test-concurrency=1 "${NODE_REPORTERS[@]}" "${dirs[@]}"
+  else
+    # extension/dist may hold an older build: passing against it would prove nothing.
+    skip_stage "End-to-end and harness tests" "the build failed"
+  fi
+  node xtask/summary.mjs "$REPORTS"
 }
 
 cmd_bench() {
@@ -156,7 +251,8 @@ cmd_bench() {
 case "${1:-}" in
   install) cmd_install ;;
   test) cmd_test ;;
+  lint) cmd_lint ;;
   bench) cmd_bench ;;
   build) build_all debug ;;
-  *) sed -n '2,9p' "$0"; exit 2 ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac
