@@ -267,10 +267,34 @@ fn lock_duration(state: WrongPin) -> String {
     }
 }
 
+// The transport (transport/): frames too big, cut short, or a handler that failed.
+
+pub fn message_too_large(len: usize, max: usize) -> ErrorBody {
+    bad_request(format!("The message was {len} bytes; the limit is {max}."))
+}
+
+pub fn truncated_message() -> ErrorBody {
+    bad_request("The input ended in the middle of a message.")
+}
+
+pub fn handler_failed() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::Internal,
+        "The host failed while answering this request.",
+    )
+}
+
+pub fn answer_too_large(len: usize, max: usize) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::Internal,
+        format!("The answer was {len} bytes, over the browser's limit of {max}; ask for less at a time."),
+    )
+}
+
 /// Cannot happen with the answers of protocol/answers.rs; said rather than panicking all the same.
 pub fn answer_not_serializable(error: impl Display) -> ErrorBody {
     ErrorBody::new(
         ErrorCode::Internal,
-        format!("Keyplace could not write its answer: {error}"),
+        format!("The answer could not be encoded: {error}"),
     )
 }

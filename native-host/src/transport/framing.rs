@@ -10,7 +10,8 @@ use std::io;
 use native_messaging::host::{encode_message, NmError};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use crate::protocol::{ErrorBody, ErrorCode, Response};
+use crate::protocol::Response;
+use crate::service::errors;
 
 /// Larger requests are refused; no method needs more than a few KiB.
 pub const MAX_INCOMING: usize = 4 * 1024 * 1024;
@@ -58,14 +59,11 @@ pub fn encode_response(response: &Response) -> Vec<u8> {
     match encode_message(response) {
         Ok(frame) => frame,
         Err(error) => {
-            let message = match error {
-                NmError::OutgoingTooLarge { len, max } => format!(
-                    "The answer was {len} bytes, over the browser's limit of {max}; ask for less at a time."
-                ),
-                other => format!("The answer could not be encoded: {other}"),
+            let failure = match error {
+                NmError::OutgoingTooLarge { len, max } => errors::answer_too_large(len, max),
+                other => errors::answer_not_serializable(other),
             };
-            let fallback =
-                Response::failure(response.id, ErrorBody::new(ErrorCode::Internal, message));
+            let fallback = Response::failure(response.id, failure);
             // A short error answer always fits and always serialises.
             encode_message(&fallback).unwrap_or_default()
         }

@@ -13,7 +13,8 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
 use super::framing::{encode_response, read_frame, Frame, MAX_INCOMING};
-use crate::protocol::{parse_request, ErrorBody, ErrorCode, Request, Response};
+use crate::protocol::{parse_request, Request, Response};
+use crate::service::errors;
 
 /// Answers one request; blocking work is fine, it runs on the blocking pool.
 pub type Handler = Arc<dyn Fn(Request) -> Response + Send + Sync>;
@@ -44,13 +45,13 @@ where
         let bytes = match frame {
             Frame::Message(bytes) => bytes,
             Frame::TooLarge(len) => {
-                let message = format!("The message was {len} bytes; the limit is {MAX_INCOMING}.");
-                let _ = answers.send(envelope_error(message)).await;
+                let failure = errors::message_too_large(len, MAX_INCOMING);
+                let _ = answers.send(Response::failure(None, failure)).await;
                 continue;
             }
             Frame::Truncated => {
-                let message = "The input ended in the middle of a message.".to_owned();
-                let _ = answers.send(envelope_error(message)).await;
+                let failure = errors::truncated_message();
+                let _ = answers.send(Response::failure(None, failure)).await;
                 break;
             }
         };
@@ -71,15 +72,7 @@ where
             crate::log::debug!("request {id}: {}", request.method);
             let response = tokio::task::spawn_blocking(move || handler(request))
                 .await
-                .unwrap_or_else(|_| {
-                    Response::failure(
-                        Some(id),
-                        ErrorBody::new(
-                            ErrorCode::Internal,
-                            "The host failed while answering this request.",
-                        ),
-                    )
-                });
+                .unwrap_or_else(|_| Response::failure(Some(id), errors::handler_failed()));
             drop(permit);
             let _ = answers.send(response).await;
         });
@@ -95,10 +88,6 @@ where
         Some(error) => Err(error),
         None => written,
     }
-}
-
-fn envelope_error(message: String) -> Response {
-    Response::failure(None, ErrorBody::new(ErrorCode::BadRequest, message))
 }
 
 async fn write_answers<W: AsyncWrite + Unpin>(
