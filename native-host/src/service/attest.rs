@@ -236,7 +236,7 @@ mod tests {
             };
         let flags = FLAG_UP | FLAG_BE | FLAG_AT;
 
-        // Invariant 4: another site's rpIdHash.
+        // ARCHITECTURE.md rule 4: another site's rpIdHash.
         let elsewhere = build(
             "evil.example",
             flags,

@@ -72,8 +72,10 @@ pub fn encode_response(response: &Response) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use serde_json::json;
+
+    use super::{encode_response, read_frame, Frame, MAX_INCOMING};
+    use crate::protocol::Response;
 
     fn frame(payload: &[u8]) -> Vec<u8> {
         [&(payload.len() as u32).to_ne_bytes()[..], payload].concat()

@@ -104,10 +104,13 @@ async fn write_answers<W: AsyncWrite + Unpin>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::{Arc, Barrier};
+
     use serde_json::{json, Value};
-    use std::sync::Barrier;
     use tokio::io::AsyncReadExt;
+
+    use super::{serve, Handler};
+    use crate::protocol::{Request, Response};
 
     fn frame(value: &[u8]) -> Vec<u8> {
         [&(value.len() as u32).to_ne_bytes()[..], value].concat()
