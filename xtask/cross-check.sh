@@ -11,8 +11,9 @@ targets=("$@")
 for target in "${targets[@]}"; do
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 done
-stub_dir=$(mktemp -d)
-trap 'rm -rf "$stub_dir"' EXIT
+# A fixed place: the archiver's path is part of the build script's inputs, a new one would rebuild SQLite.
+mkdir -p "${CARGO_TARGET_DIR:-target}/cross-check-stubs"
+stub_dir=$(cd "${CARGO_TARGET_DIR:-target}/cross-check-stubs" && pwd)
 # Archivers must leave the output file behind (cc-rs copies it); compilers only need to succeed.
 cat >"$stub_dir/stub-ar" <<'STUB'
 #!/bin/sh
