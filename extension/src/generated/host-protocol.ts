@@ -255,3 +255,13 @@ vault_unlock_seconds: number, };
  * `lock`, `configure`: `{}`.
  */
 export type EmptyAnswer = Record<symbol, never>;
+
+/**
+ * One method's params and answer.
+ */
+export type HostMethod<Params, Answer> = { params: Params, answer: Answer, };
+
+/**
+ * Every method by name, with its params and answer: what `service::Service::handle` dispatches.
+ */
+export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, };

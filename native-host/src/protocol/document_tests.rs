@@ -18,20 +18,8 @@ use super::envelope::{parse_request, Response};
 use super::errors::ErrorBody;
 use super::requests::{
     AttestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
-    RenameParams, SignParams,
+    RenameParams, SignParams, METHODS,
 };
-
-const METHODS: [&str; 9] = [
-    "hello",
-    "create",
-    "sign",
-    "attest",
-    "list",
-    "delete",
-    "rename",
-    "lock",
-    "configure",
-];
 
 struct Example {
     /// `request`, or `answer <method>`.

@@ -25,6 +25,6 @@ pub use envelope::{parse_request, Request, Response};
 pub use errors::{ErrorBody, ErrorCode, ErrorDetails};
 pub use requests::{
     AttestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
-    RenameParams, SignParams, UserParams,
+    RenameParams, SignParams, UserParams, METHODS,
 };
 pub use values::{B64u, StoreId};

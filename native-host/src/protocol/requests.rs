@@ -7,6 +7,19 @@ use ts_rs::TS;
 
 use super::values::{B64u, StoreId};
 
+/// Every method the host answers (service::Service::handle dispatches exactly these).
+pub const METHODS: [&str; 9] = [
+    "hello",
+    "create",
+    "sign",
+    "attest",
+    "list",
+    "delete",
+    "rename",
+    "lock",
+    "configure",
+];
+
 /// `hello`, `lock`: no params (an empty object, or none at all).
 #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(TS))]

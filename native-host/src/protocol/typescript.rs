@@ -16,6 +16,31 @@ use super::requests::{
 };
 use super::values::{B64u, StoreId};
 
+/// One method's params and answer.
+#[derive(TS)]
+#[ts(rename = "HostMethod")]
+#[allow(dead_code)] // a type for TypeScript only
+struct Method<Params, Answer> {
+    params: Params,
+    answer: Answer,
+}
+
+/// Every method by name, with its params and answer: what `service::Service::handle` dispatches.
+#[derive(TS)]
+#[ts(rename = "HostMethods")]
+#[allow(dead_code)] // a type for TypeScript only
+struct Methods {
+    hello: Method<EmptyParams, HelloAnswer>,
+    create: Method<CreateParams, CreateAnswer>,
+    sign: Method<SignParams, SignAnswer>,
+    attest: Method<AttestParams, AttestAnswer>,
+    list: Method<ListParams, ListPage<ListRow>>,
+    delete: Method<DeleteParams, DeleteAnswer>,
+    rename: Method<RenameParams, RenameAnswer>,
+    lock: Method<EmptyParams, EmptyAnswer>,
+    configure: Method<ConfigureParams, EmptyAnswer>,
+}
+
 const HEADER: &str = "// generated from native-host/src/protocol by ts-rs; do not edit;\n\
 // KEYPLACE_UPDATE_GENERATED=1 cargo test -p keyplace-host generated_typescript to refresh\n";
 
@@ -66,6 +91,8 @@ pub(crate) fn render() -> String {
         declaration::<RenameAnswer>(&config),
         declaration::<ConfigureParams>(&config),
         declaration::<EmptyAnswer>(&config),
+        declaration::<Method<EmptyParams, EmptyAnswer>>(&config),
+        declaration::<Methods>(&config),
     ];
     format!("{HEADER}\n{}", declarations.join("\n"))
 }

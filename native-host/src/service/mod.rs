@@ -138,7 +138,17 @@ mod tests {
     use serde_json::json;
 
     use super::test_fixtures::{call, create, service};
-    use crate::protocol::ErrorCode;
+    use crate::protocol::{ErrorCode, METHODS};
+
+    #[test]
+    fn every_method_of_the_protocol_is_dispatched() {
+        let (_dir, service) = service();
+        for method in METHODS {
+            if let Err(error) = call(&service, method, json!({})) {
+                assert_ne!(error.code, ErrorCode::UnknownMethod, "{method}");
+            }
+        }
+    }
 
     #[test]
     fn bad_params_are_typed_errors() {
