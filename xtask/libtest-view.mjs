@@ -1,6 +1,7 @@
 // Shows Rust tests run with libtest's JSON output (--format json) the way people read them, and keeps the JSON
 // lines unchanged in a report file for xtask/summary.mjs. Usage: cargo test ... | node xtask/libtest-view.mjs FILE
-// Passing tests are counted, not listed; failures are shown with the output libtest captured for them.
+// Passing tests are counted, not listed; failures are shown with the output libtest captured for them. Lines
+// that are not libtest JSON (cargo's messages, what tests wrote to stderr) are shown as they come.
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -13,7 +14,7 @@ for await (const line of createInterface({ input: process.stdin, crlfDelay: Infi
   try {
     event = JSON.parse(line);
   } catch {
-    show(line); // a test wrote straight to stdout, bypassing libtest's capture
+    show(line);
     continue;
   }
   if (event?.type === 'suite' && event.event === 'started') show(`running ${event.test_count} tests`);

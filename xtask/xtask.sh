@@ -179,14 +179,15 @@ lint_stages() {
 }
 
 # libtest's JSON output is unstable, so its test binaries (and rustdoc, for doctests) get RUSTC_BOOTSTRAP=1, but
-# only when they run: cargo and rustc never see it, or proc-macro2's build script would force a rebuild.
+# only when they run: cargo and rustc never see it, or proc-macro2's build script would force a rebuild. Cargo's
+# messages go through the same pipe so they stay in order with the results; the report ignores what is not JSON.
 rust_tests() (
   host=$(rustc -vV | sed -n 's/^host: //p') || exit
   runner="CARGO_TARGET_$(printf '%s' "$host" | tr '[:lower:]-' '[:upper:]_')_RUNNER"
   printf '#!/bin/sh\nRUSTC_BOOTSTRAP=1 exec %s "$@"\n' "${RUSTDOC:-rustdoc}" >"$REPORTS/rustdoc" || exit
   chmod +x "$REPORTS/rustdoc" || exit
   env "$runner=env RUSTC_BOOTSTRAP=1" RUSTDOC="$REPORTS/rustdoc" \
-    cargo test --workspace --no-fail-fast -- -Z unstable-options --format json --report-time |
+    cargo test --workspace --no-fail-fast -- -Z unstable-options --format json --report-time 2>&1 |
     node xtask/libtest-view.mjs "$REPORTS/rust-tests.jsonl"
   statuses=("${PIPESTATUS[@]}")
   [ "${statuses[0]}" -eq 0 ] && [ "${statuses[1]}" -eq 0 ]
