@@ -202,6 +202,8 @@ export class ChromiumDriver {
     this.extensionOrigin = EXTENSION_ORIGIN;
     this.nativeHostManifest = path.join(session.dirs.profile, 'NativeMessagingHosts', 'com.keyplace.host.json');
     this.hostArgs = [`${EXTENSION_ORIGIN}/`];
+    /** Chromium's virtual authenticator attests with no AAGUID of its own (null: nothing to compare). */
+    this.virtualAuthenticatorAaguid = null;
     this.until = until;
   }
 

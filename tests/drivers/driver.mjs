@@ -80,6 +80,8 @@
  * @property {(page: Surface) => Promise<void>} restartBackground  Stops the background; the next event starts it again.
  * @property {string} nativeHostManifest  Path of the native messaging host manifest this browser reads.
  * @property {string[]} hostArgs  The argv a browser gives the host (for a second host process).
+ * @property {string|null} virtualAuthenticatorAaguid  The AAGUID the browser's virtual authenticator attests
+ *   with under direct attestation (Firefox), or null (Chromium's gives none to compare).
  * @property {(what: string, check: () => Promise<any>, timeout?: number) => Promise<any>} until
  *   Waits for check() to be truthy (polled), never for a fixed time.
  * @property {() => Promise<void>} close  Quits the browser and deletes its temp dirs.

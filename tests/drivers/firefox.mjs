@@ -7,7 +7,7 @@ import command from 'selenium-webdriver/lib/command.js';
 import { createRequire } from 'node:module';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { launchFirefox, firefoxUnavailable, ADDON_ID, FIREFOX_EXTENSION_ORIGIN } from './firefox-session.mjs';
+import { launchFirefox, firefoxUnavailable, ADDON_ID, FIREFOX_EXTENSION_ORIGIN, FIREFOX_VIRTUAL_AAGUID } from './firefox-session.mjs';
 import { consentActions, until, DEFAULT_TIMEOUT } from './driver.mjs';
 
 export { firefoxUnavailable };
@@ -260,6 +260,8 @@ export class FirefoxDriver {
     this.extensionOrigin = FIREFOX_EXTENSION_ORIGIN;
     this.nativeHostManifest = path.join(session.dirs.home, '.mozilla/native-messaging-hosts/com.keyplace.host.json');
     this.hostArgs = [this.nativeHostManifest, ADDON_ID];
+    /** The AAGUID WebDriver's virtual authenticator attests with (direct attestation). */
+    this.virtualAuthenticatorAaguid = FIREFOX_VIRTUAL_AAGUID;
     this.until = until;
     this._firstTabFree = true;
     this._extensionTab = null;

@@ -6,7 +6,6 @@
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBrowser, until } from '../drivers/index.mjs';
-import { FIREFOX_VIRTUAL_AAGUID } from '../drivers/firefox-session.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 
 const KEYPLACE_AAGUIDS = ['62ee5665-1fea-485b-9a24-9ccac93787c2', 'c95948a9-3e06-473d-a1ef-b11f0081645d'];
@@ -42,7 +41,7 @@ forEachBrowser('Browser path', { timeout: 240_000 }, (browser) => {
     const v = await result;
     assert.equal(v.error, undefined, JSON.stringify(v.error));
     assert.equal(v.verified, true, JSON.stringify(v));
-    if (browser.name === 'firefox') assert.equal(v.aaguid, FIREFOX_VIRTUAL_AAGUID);
+    if (driver.virtualAuthenticatorAaguid) assert.equal(v.aaguid, driver.virtualAuthenticatorAaguid);
     else assert.equal(v.fmt, 'none');
     assert.ok(!KEYPLACE_AAGUIDS.includes(v.aaguid), v.aaguid);
     assert.equal(v.clientData.origin, rp.origin);

@@ -4,7 +4,6 @@
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBrowser, until } from '../drivers/index.mjs';
-import { FIREFOX_VIRTUAL_AAGUID } from '../drivers/firefox-session.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 
 const VAULT_AAGUID = '62ee5665-1fea-485b-9a24-9ccac93787c2';
@@ -66,7 +65,7 @@ forEachBrowser('Site rules and settings', { timeout: 400_000 }, (browser) => {
   /** Registration through the browser's authenticator: direct attestation in Firefox shows whose it is. */
   const checkBrowserMade = (v) => {
     assert.notEqual(v.aaguid, VAULT_AAGUID);
-    if (browser.name === 'firefox') assert.equal(v.aaguid, FIREFOX_VIRTUAL_AAGUID);
+    if (driver.virtualAuthenticatorAaguid) assert.equal(v.aaguid, driver.virtualAuthenticatorAaguid);
   };
 
   before(async () => {
