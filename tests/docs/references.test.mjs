@@ -74,40 +74,38 @@ const slug = (heading) =>
 const headingsOf = (text) => [...text.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => m[1].replace(/`/g, ''));
 
 /**
- * Every repository path a Markdown file names: links and images (relative to the file), and, for the map, also
- * the paths in backticks (from the repository root).
+ * Every repository path a Markdown file names: links and images (relative to the file), and the paths in
+ * backticks (from the repository root).
  */
-function citedPaths(file, { backticks }) {
+function citedPaths(file) {
   const text = read(file);
   const dir = path.posix.dirname(file);
   const cited = [];
-  const add = (target, index, fromRoot) => {
+  const add = (target, index) => {
     const [bare, anchor] = target.split('#');
-    const rel = bare === '' ? file : fromRoot ? bare : path.posix.normalize(path.posix.join(dir, bare));
+    const rel = bare === '' ? file : path.posix.normalize(path.posix.join(dir, bare));
     cited.push({ rel, anchor: anchor ?? null, where: `${file}:${lineOf(text, index)}`, raw: target });
   };
   for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-    if (!/^[a-z]+:/i.test(m[1])) add(m[1], m.index, false);
+    if (!/^[a-z]+:/i.test(m[1])) add(m[1], m.index);
   }
   for (const m of text.matchAll(/<img[^>]*\ssrc="([^"]+)"/g)) {
-    if (!/^[a-z]+:/i.test(m[1])) add(m[1], m.index, false);
+    if (!/^[a-z]+:/i.test(m[1])) add(m[1], m.index);
   }
-  if (backticks) {
-    for (const m of text.matchAll(/`([^`\n]+)`/g)) {
-      for (const token of m[1].split(/\s+/)) {
-        const t = token.replace(/[.,;:)]+$/, '');
-        if (!REPO_PATH.test(t)) continue;
-        const where = `${file}:${lineOf(text, m.index)}`;
-        for (const p of expandBraces(t)) cited.push({ rel: p, anchor: null, where, raw: t });
-      }
+  for (const m of text.matchAll(/`([^`\n]+)`/g)) {
+    for (const token of m[1].split(/\s+/)) {
+      const t = token.replace(/[.,;:)]+$/, '');
+      if (!REPO_PATH.test(t)) continue;
+      const where = `${file}:${lineOf(text, m.index)}`;
+      for (const p of expandBraces(t)) cited.push({ rel: p, anchor: null, where, raw: t });
     }
   }
   return cited;
 }
 
-function missingPaths(file, options) {
+function missingPaths(file) {
   const problems = [];
-  for (const c of citedPaths(file, options)) {
+  for (const c of citedPaths(file)) {
     if (!exists(c.rel)) {
       problems.push(`${c.where}: ${c.raw} does not exist`);
     } else if (c.anchor && c.rel.endsWith('.md') && statSync(path.join(ROOT, c.rel)).isFile()) {
@@ -220,12 +218,12 @@ describe('ARCHITECTURE.md and the references to it', () => {
 
   it(`every path ${MAP} names exists, and so does every symbol it places in a file`, () => {
     assert.ok(existsSync(path.join(ROOT, MAP)), `${MAP} is missing at the repository root`);
-    const problems = [...missingPaths(MAP, { backticks: true }), ...missingSymbols(MAP)];
+    const problems = [...missingPaths(MAP), ...missingSymbols(MAP)];
     assertNone(problems, `${MAP} names what is not there`);
   });
 
-  it('every link and image in README.md exists', () => {
-    const problems = missingPaths('README.md', { backticks: false });
+  it('every path, link and image in README.md exists', () => {
+    const problems = missingPaths('README.md');
     assertNone(problems, 'README.md links to what is not there');
   });
 
