@@ -1,6 +1,7 @@
-// Frames the page makes itself: about:blank and blob: frames. Where the browser runs the shim in them
-// (Firefox injects content scripts there), a registration from such a frame goes through Keyplace; the
-// origin must be the creator's and the RP must accept the result, whichever realm made the option buffers.
+// Frames: about:blank and blob: frames the page makes itself go through Keyplace with the creator's origin,
+// whichever realm made the option buffers; a cross-origin frame (another port of localhost, so the same
+// RP ID) needs the publickey-credentials-create permission (ARCHITECTURE.md rule 1), and the RP accepts
+// what it makes with crossOrigin and topOrigin set.
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBrowser } from '../drivers/index.mjs';
@@ -39,18 +40,39 @@ async function registerFromFrame({ kind, realm, username }) {
   return kp.postJson('/api/register/verify', { flowId, response: kp.encodeCredential(cred) });
 }
 
-forEachBrowser('about:blank and blob: frames', { timeout: 240_000 }, (browser) => {
-  let driver, rp, page;
+// Runs in the page: frames `src` (another origin), with `allow` as its permissions policy, and asks the
+// framed RP page to run a ceremony (rp-page.js answers kpFrameCall messages from its parent).
+async function ceremonyInFrame({ src, allow, kind, opts }) {
+  const frame = document.createElement('iframe');
+  if (allow) frame.allow = allow;
+  frame.src = src;
+  await new Promise((resolve) => {
+    frame.onload = resolve;
+    document.body.append(frame);
+  });
+  const id = Math.random().toString(36).slice(2);
+  return new Promise((resolve) => {
+    window.addEventListener('message', (e) => {
+      if (e.data && e.data.kpFrameResult === id) resolve(e.data.result);
+    });
+    frame.contentWindow.postMessage({ kpFrameCall: id, kind, opts }, '*');
+  });
+}
+
+forEachBrowser('frames: about:blank, blob: and cross-origin', { timeout: 240_000 }, (browser) => {
+  let driver, rp, otherRp, page;
   let vaultHasPin = false;
 
   before(async () => {
     rp = await startRpServer();
+    otherRp = await startRpServer();
     driver = await browser.launch();
     page = await driver.openPage(rp.url('/'));
   });
   after(async () => {
     await driver?.close();
     await rp?.close();
+    await otherRp?.close();
   });
 
   for (const kind of ['about:blank', 'blob']) {
@@ -73,5 +95,34 @@ forEachBrowser('about:blank and blob: frames', { timeout: 240_000 }, (browser) =
     vaultHasPin = true;
     const v = await result;
     assert.equal(v.verified, true, JSON.stringify(v));
+  });
+
+  it('a cross-origin frame without the publickey-credentials-create permission gets NotAllowedError and no window', async () => {
+    const { result, consentWindows } = await driver.withoutWindow(page, ceremonyInFrame, { src: otherRp.url('/'), kind: 'register', opts: { username: 'framed' } });
+    assert.equal(result.error?.name, 'NotAllowedError', JSON.stringify(result));
+    assert.deepEqual(consentWindows, []);
+    assert.equal(otherRp.credentials.size, 0);
+  });
+
+  it('a cross-origin frame with the permission: the passkey carries crossOrigin and topOrigin, and its RP verifies', async (t) => {
+    const call = { src: otherRp.url('/'), allow: 'publickey-credentials-create', kind: 'register', opts: { username: 'framed', userVerification: 'required' } };
+    if (browser.name === 'firefox') {
+      // Firefox gives extensions no permissions-policy API, so Keyplace cannot tell whether the frame is
+      // allowed and hands the request to Firefox itself (never worse than the browser alone: rule 9).
+      const { consentWindows } = await driver.withoutWindow(page, ceremonyInFrame, call);
+      assert.deepEqual(consentWindows, []);
+      return t.skip('Firefox: the permission cannot be read, so the request goes to the browser, not through Keyplace');
+    }
+    const { win, result } = await driver.startCeremony(page, ceremonyInFrame, call);
+    // The window names the frame's origin, the one the passkey is for.
+    assert.ok((await win.text()).includes(otherRp.origin), 'the window names the frame\'s origin');
+    await win.createInVault({ account: 'framed', pin: PIN, newPin: !vaultHasPin });
+    vaultHasPin = true;
+    const v = await result;
+    assert.equal(v.error, undefined, JSON.stringify(v.error));
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.clientData.origin, otherRp.origin);
+    assert.equal(v.clientData.crossOrigin, true);
+    assert.equal(v.clientData.topOrigin, rp.origin);
   });
 });

@@ -101,4 +101,13 @@
     encodeCredential,
     postJson,
   };
+
+  // When this page is framed by another origin, the parent asks it to run a ceremony by message
+  // ({kpFrameCall: id, kind: 'register'|'login', opts}) and gets {kpFrameResult: id, result} back.
+  window.addEventListener('message', async (e) => {
+    const call = e.data;
+    if (!call || typeof call.kpFrameCall !== 'string' || e.source !== window.parent) return;
+    const result = await (call.kind === 'login' ? window.kp.login(call.opts) : window.kp.register(call.opts));
+    e.source.postMessage({ kpFrameResult: call.kpFrameCall, result: result }, e.origin);
+  });
 })();
