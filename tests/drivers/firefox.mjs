@@ -59,7 +59,10 @@ export class FirefoxSurface {
   async one(role, name, timeout = DEFAULT_TIMEOUT) {
     let found = [];
     await this.driver.wait(
-      async () => (found = await this.find(role, name)).length === 1,
+      async () => {
+        found = await this.find(role, name);
+        return found.length === 1;
+      },
       timeout,
       `no single ${role ?? 'field'} named ${String(name)} (found ${found.length})`,
       50,
@@ -240,7 +243,13 @@ async function inChrome(driver, script, { async = false, args = [] } = {}) {
 /** A startInPage call read only when awaited: reading switches to (and so focuses) the page's window. */
 function lazyResult(session, call) {
   let promise;
-  return { then: (resolve, reject) => (promise ??= session.result(call)).then(resolve, reject) };
+  return {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, so the page is read only when awaited
+    then(resolve, reject) {
+      promise ??= session.result(call);
+      return promise.then(resolve, reject);
+    },
+  };
 }
 
 export class FirefoxDriver {
@@ -294,7 +303,10 @@ export class FirefoxDriver {
     let early;
     const win = await session.waitForWindow((url) => url.includes('/consent.html'), {
       exclude: before,
-      stopIf: async () => (early = await session.peek(call)) !== undefined,
+      stopIf: async () => {
+        early = await session.peek(call);
+        return early !== undefined;
+      },
     });
     if (!win) {
       if (allowNoWindow) return { win: null, result: Promise.resolve(early) };
@@ -320,7 +332,8 @@ export class FirefoxDriver {
     await session.driver.wait(
       async () => {
         await look();
-        return (result = await session.peek(call)) !== undefined;
+        result = await session.peek(call);
+        return result !== undefined;
       },
       60_000,
       'the page call did not settle',

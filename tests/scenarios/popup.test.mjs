@@ -41,7 +41,12 @@ function hostClient(driver) {
         child.stdin.write(Buffer.concat([header, body]));
       });
     },
-    close: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.stdin.end()))),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.stdin.end();
+      }),
   };
 }
 

@@ -23,7 +23,7 @@ forEachBrowser('Site rules and settings', { timeout: 400_000 }, (browser) => {
 
   /** What the extension has stored, read in the options page (an extension page). */
   const stored = () => options.evaluate(() => (globalThis.browser ?? chrome).storage.local.get(['siteRules', 'settings']));
-  const ruleStored = (site, choice) => until(`rule ${site}=${choice}`, async () => ((await stored()).siteRules ?? {})[site] === choice);
+  const ruleStored = (site, choice) => until(`rule ${site}=${choice}`, async () => (await stored()).siteRules?.[site] === choice);
   const ruleGone = (site) => until(`no rule for ${site}`, async () => !(site in ((await stored()).siteRules ?? {})));
   const status = (text) => options.waitForTextIn('status', text);
   const optionsReady = () => until('the options page to be ready', () => options.evaluate(() => document.body.dataset.ready === 'true'), 30_000);

@@ -28,7 +28,7 @@ async function assertOnly(opts) {
     const cred = await navigator.credentials.get({ publicKey });
     return { flowId, credential: kp.encodeCredential(cred) };
   } catch (err) {
-    return { error: { name: err && err.name, message: err && err.message } };
+    return { error: { name: err?.name, message: err?.message } };
   }
 }
 
