@@ -117,4 +117,11 @@ forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
     assert.equal(siteOfItem, 'localhost');
     await popup.close();
   });
+
+  it("the extension's own metrics record the vault ceremonies (what the benchmark reads)", async () => {
+    const metrics = await driver.metrics();
+    const vault = (metrics?.ceremonies ?? []).filter((c) => c.store === 'vault');
+    assert.deepEqual([...new Set(vault.map((c) => c.kind))].sort(), ['create', 'get'], JSON.stringify(metrics));
+    assert.ok(vault.filter((c) => c.kind === 'get').length >= 3, JSON.stringify(vault));
+  });
 });
