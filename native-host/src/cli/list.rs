@@ -2,8 +2,7 @@
 
 use crate::data_dir::{data_dir, DATABASE_FILE};
 use crate::metadata::{CredentialRecord, Metadata};
-use crate::stores::hardware::HARDWARE_STORE_ID;
-use crate::stores::vault::VAULT_STORE_ID;
+use crate::protocol::StoreId;
 
 pub fn run() -> Result<(), String> {
     let database = data_dir().map_err(|e| e.to_string())?.join(DATABASE_FILE);
@@ -41,7 +40,7 @@ fn print_credential(credential: &CredentialRecord) {
             credential.user_name, credential.user_display_name
         )
     };
-    println!("  {account}: {}", location(&credential.store));
+    println!("  {account}: {}", location(credential.store));
     let last_used = credential
         .last_used_at
         .map(format_time)
@@ -54,11 +53,10 @@ fn print_credential(credential: &CredentialRecord) {
     );
 }
 
-pub fn location(store: &str) -> String {
+pub fn location(store: StoreId) -> &'static str {
     match store {
-        VAULT_STORE_ID => "Keyplace vault on this computer".into(),
-        HARDWARE_STORE_ID => "TPM on this computer (cannot be copied)".into(),
-        other => format!("unknown store \"{other}\""),
+        StoreId::Vault => "Keyplace vault on this computer",
+        StoreId::Hardware => "TPM on this computer (cannot be copied)",
     }
 }
 

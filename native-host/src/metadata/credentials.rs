@@ -4,6 +4,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::list_queries::{listed_from_row, LISTED_COLUMNS, LISTED_COLUMN_COUNT};
 use super::{ListedCredential, Metadata, MetadataError};
+use crate::protocol::StoreId;
 
 /// A credential with its key: what `ListedCredential` shows, plus the store's key blob and the public key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,7 +14,7 @@ pub struct CredentialRecord {
     pub user_id: Vec<u8>,
     pub user_name: String,
     pub user_display_name: String,
-    pub store: String,
+    pub store: StoreId,
     pub aaguid: String,
     pub key_blob: Vec<u8>,
     pub public_key: Vec<u8>,
@@ -100,7 +101,7 @@ impl Metadata {
         &self,
         credential_ids: &[Vec<u8>],
         rp_id: &str,
-        store: &str,
+        store: StoreId,
     ) -> Result<bool, MetadataError> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
@@ -236,19 +237,34 @@ mod tests {
             b"b"
         );
         assert!(metadata
-            .any_exists(&[b"x".to_vec(), b"a".to_vec()], "a.example", "vault")
+            .any_exists(&[b"x".to_vec(), b"a".to_vec()], "a.example", StoreId::Vault)
             .unwrap());
         assert!(!metadata
-            .any_exists(&[b"a".to_vec()], "b.example", "vault")
+            .any_exists(&[b"a".to_vec()], "b.example", StoreId::Vault)
             .unwrap());
         assert!(!metadata
-            .any_exists(&[b"a".to_vec()], "a.example", "hardware")
+            .any_exists(&[b"a".to_vec()], "a.example", StoreId::Hardware)
             .unwrap());
         assert!(metadata.rename_credential(b"a", "bob").unwrap());
         assert_eq!(metadata.credential(b"a").unwrap().unwrap().user_name, "bob");
         assert!(!metadata.rename_credential(b"nope", "bob").unwrap());
         assert!(metadata.delete_credential(b"a").unwrap());
         assert!(!metadata.delete_credential(b"a").unwrap());
+    }
+
+    /// A store name this host does not know (a newer Keyplace wrote it) is a read error, never another store.
+    #[test]
+    fn an_unknown_store_name_is_a_read_error() {
+        let (_dir, metadata) = open_temporary();
+        metadata
+            .insert_credential(&sample_credential(b"c1", "example.com"))
+            .unwrap();
+        metadata
+            .connection()
+            .execute("UPDATE credentials SET store = 'cloud'", [])
+            .unwrap();
+        let error = metadata.credential(b"c1").unwrap_err().to_string();
+        assert!(error.contains("unknown store \"cloud\""), "{error}");
     }
 
     /// The CLI's listing of one RP ID is a range of the index `list` pages through.

@@ -5,6 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row};
 
 use super::{Metadata, MetadataError};
+use crate::protocol::StoreId;
 
 /// The columns of a `ListedCredential`, in `listed_from_row`'s order.
 pub(super) const LISTED_COLUMNS: &str =
@@ -20,7 +21,7 @@ pub struct ListedCredential {
     pub user_id: Vec<u8>,
     pub user_name: String,
     pub user_display_name: String,
-    pub store: String,
+    pub store: StoreId,
     pub aaguid: String,
     pub sign_count: u32,
     pub created_at: i64,

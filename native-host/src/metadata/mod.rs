@@ -15,7 +15,10 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
+
+use crate::protocol::StoreId;
 
 pub use credentials::CredentialRecord;
 pub use list_queries::{ListFilter, ListKey, ListedCredential};
@@ -100,13 +103,26 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// The `store` column keeps a store's wire name ("vault", "hardware"); a name this host does not know is a read error.
+impl ToSql for StoreId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for StoreId {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let name = value.as_str()?;
+        StoreId::from_name(name).ok_or_else(|| {
+            FromSqlError::Other(format!("a passkey is in an unknown store \"{name}\"").into())
+        })
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::test_support::sample_credential;
-
-    /// Older unit tests elsewhere in the crate reach the sample record through here.
-    pub(crate) use crate::test_support::sample_credential as sample;
 
     /// A fresh database in its own temporary directory (kept alive by the returned guard).
     pub(crate) fn open_temporary() -> (tempfile::TempDir, Metadata) {

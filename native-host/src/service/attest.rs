@@ -35,7 +35,7 @@ impl Service {
             .ok_or_else(errors::not_found)?;
         check_rp_id_hash(&authenticator_data, &credential)?;
         check_attestable(&credential, now_ms())?;
-        let store = self.credential_store(&credential)?;
+        let store = self.credential_store(&credential);
         check_registration_data(&authenticator_data, &credential, store.aaguid())?;
         let authorization = store.authorize(params.pin.as_deref(), false, Purpose::Sign)?;
         // Authorizing can take a while (Argon2id): look again, so that a `sign` in the meantime is noticed.

@@ -29,7 +29,7 @@ impl Service {
             .collect();
         if self
             .metadata
-            .any_exists(&excluded, &params.rp_id, store.id().as_str())?
+            .any_exists(&excluded, &params.rp_id, store.id())?
         {
             return Err(errors::excluded());
         }
@@ -48,7 +48,7 @@ impl Service {
             user_id: params.user.id.0,
             user_name: truncate_to_bytes(params.user.name, MAX_STORED_NAME_BYTES),
             user_display_name: truncate_to_bytes(params.user.display_name, MAX_STORED_NAME_BYTES),
-            store: store.id().as_str().to_owned(),
+            store: store.id(),
             aaguid: store.aaguid().to_owned(),
             key_blob: key.key_blob,
             public_key: key.public_key,

@@ -188,13 +188,6 @@ pub fn rp_mismatch() -> ErrorBody {
     )
 }
 
-pub fn unknown_credential_store(store: &str) -> ErrorBody {
-    ErrorBody::new(
-        ErrorCode::Internal,
-        format!("This passkey is in an unknown store \"{store}\"."),
-    )
-}
-
 // The database and the key stores.
 
 impl From<MetadataError> for ErrorBody {

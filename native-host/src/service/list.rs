@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{errors, Service};
 use crate::metadata::{ListFilter, ListKey, ListedCredential};
 use crate::protocol::{
-    B64u, CredentialRow, ErrorBody, ListPage, ListParams, ListRow, SlimCredentialRow, StoreId,
+    B64u, CredentialRow, ErrorBody, ListPage, ListParams, ListRow, SlimCredentialRow,
 };
 
 /// The most rows in one page (and the default page size).
@@ -126,11 +126,6 @@ fn decode_cursor(cursor: &str) -> Result<ListKey, ErrorBody> {
     })
 }
 
-/// The database's store name as the protocol's (every row has one of the names `create` wrote).
-fn store_id(c: &ListedCredential) -> Result<StoreId, ErrorBody> {
-    StoreId::from_name(&c.store).ok_or_else(|| errors::unknown_credential_store(&c.store))
-}
-
 fn full_row(c: &ListedCredential) -> Result<CredentialRow, ErrorBody> {
     Ok(CredentialRow {
         credential_id: B64u(c.credential_id.clone()),
@@ -138,7 +133,7 @@ fn full_row(c: &ListedCredential) -> Result<CredentialRow, ErrorBody> {
         user_id: B64u(c.user_id.clone()),
         user_name: c.user_name.clone(),
         user_display_name: c.user_display_name.clone(),
-        store: store_id(c)?,
+        store: c.store,
         aaguid: c.aaguid.clone(),
         created_at: c.created_at,
         last_used_at: c.last_used_at,
@@ -155,7 +150,7 @@ fn slim_row(c: &ListedCredential) -> Result<SlimCredentialRow, ErrorBody> {
         credential_id: B64u(c.credential_id.clone()),
         rp_id: c.rp_id.clone(),
         user_name: c.user_name.clone(),
-        store: store_id(c)?,
+        store: c.store,
         created_at: c.created_at,
         last_used_at: c.last_used_at,
         sign_count: c.sign_count,
@@ -178,7 +173,7 @@ mod tests {
         name: impl Fn(u32) -> String,
     ) {
         for i in 0..count {
-            let mut record = crate::metadata::tests::sample(&i.to_be_bytes(), &rp_id(i));
+            let mut record = crate::test_support::sample_credential(&i.to_be_bytes(), &rp_id(i));
             record.user_name = name(i);
             service.metadata.insert_credential(&record).unwrap();
         }

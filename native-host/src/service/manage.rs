@@ -23,9 +23,8 @@ impl Service {
         let Some(credential) = self.metadata.credential(&params.credential_id.0)? else {
             return Ok(DeleteAnswer { deleted: false });
         };
-        if let Ok(store) = self.credential_store(&credential) {
-            store.destroy_key(&credential.key_blob)?;
-        }
+        self.credential_store(&credential)
+            .destroy_key(&credential.key_blob)?;
         let deleted = self.metadata.delete_credential(&credential.credential_id)?;
         Ok(DeleteAnswer { deleted })
     }

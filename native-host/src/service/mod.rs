@@ -80,11 +80,9 @@ impl Service {
         }
     }
 
-    /// The store that holds a credential's key (the database keeps its name).
-    fn credential_store(&self, credential: &CredentialRecord) -> Result<&dyn KeyStore, ErrorBody> {
-        StoreId::from_name(&credential.store)
-            .map(|id| self.store(id))
-            .ok_or_else(|| errors::unknown_credential_store(&credential.store))
+    /// The store that holds a credential's key.
+    fn credential_store(&self, credential: &CredentialRecord) -> &dyn KeyStore {
+        self.store(credential.store)
     }
 
     pub fn handle(&self, request: Request) -> Response {

@@ -28,7 +28,7 @@ impl Service {
         if requested_flags & (FLAG_AT | FLAG_ED) != 0 {
             return Err(errors::assertion_with_attested_data());
         }
-        let store = self.credential_store(&credential)?;
+        let store = self.credential_store(&credential);
         let authorization = store.authorize(
             params.pin.as_deref(),
             params.require_user_verification,

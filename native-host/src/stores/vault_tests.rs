@@ -259,7 +259,7 @@ fn private_keys_are_not_stored_in_the_clear() {
     let signing_key = SigningKey::random(&mut OsRng);
     let scalar = signing_key.to_bytes();
     let key = seal_key(&authorization, b"credential-1", &signing_key).unwrap();
-    let mut record = crate::metadata::tests::sample(b"credential-1", "example.com");
+    let mut record = crate::test_support::sample_credential(b"credential-1", "example.com");
     record.key_blob = key.key_blob.clone();
     record.public_key = key.public_key.clone();
     metadata.insert_credential(&record).unwrap();

@@ -5,6 +5,7 @@
 pub mod swtpm;
 
 use crate::metadata::CredentialRecord;
+use crate::protocol::StoreId;
 
 /// A vault credential of `rp_id` for "alice", never used, with placeholder key material.
 pub fn sample_credential(credential_id: &[u8], rp_id: &str) -> CredentialRecord {
@@ -14,7 +15,7 @@ pub fn sample_credential(credential_id: &[u8], rp_id: &str) -> CredentialRecord 
         user_id: vec![1, 2, 3],
         user_name: "alice".into(),
         user_display_name: "Alice".into(),
-        store: "vault".into(),
+        store: StoreId::Vault,
         aaguid: "00000000-0000-0000-0000-000000000000".into(),
         key_blob: vec![9; 10],
         public_key: vec![4; 65],
