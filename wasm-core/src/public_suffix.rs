@@ -1,5 +1,5 @@
-//! The embedded Public Suffix List (written by build.rs from the Debian `publicsuffix` package or
-//! `KEYPLACE_PSL_FILE`). Both the ICANN and the private sections count.
+//! The embedded Public Suffix List (written by build.rs from `KEYPLACE_PSL_FILE`, which `xtask/psl.sh` points at
+//! the list of a pinned `publicsuffixlist` release). Both the ICANN and the private sections count.
 //!
 //! Parsing the whole list into a `publicsuffix::List` costs about 80 ms in WASM, more than the extension's whole
 //! cold-start budget. PSL matching only ever involves rules that end in the domain's own TLD, so the core parses,
@@ -14,6 +14,15 @@ use publicsuffix::{List, Psl as _};
 use crate::error::{CoreError, CoreResult};
 
 static COMPACT_LIST: &str = include_str!(concat!(env!("OUT_DIR"), "/public_suffix_list.txt"));
+
+/// The embedded list's `// VERSION:` header, e.g. `2026-10-22_08-36-41_UTC` (its upstream release time), or
+/// `unknown` for a list without one. `keyplace-host doctor` shows it.
+pub const LIST_VERSION: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/public_suffix_list_version.txt"));
+
+/// The embedded list's `// COMMIT:` header (the upstream publicsuffix/list commit), or `unknown`.
+pub const LIST_COMMIT: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/public_suffix_list_commit.txt"));
 
 // Must match build.rs.
 const COMPACT_ICANN_LINE: &str = "#icann";
@@ -181,6 +190,45 @@ mod tests {
             assert!(icann.iter().any(|k| k == key), "{key} missing");
         }
         assert!(private.iter().any(|k| k == "io.github"));
+    }
+
+    /// Fails on Debian's 2023 list (build.rs's fallback), so a test run cannot pass on a stale list. Raise the date
+    /// when the pinned release in xtask/psl.sh moves on.
+    #[test]
+    fn embedded_list_is_current() {
+        let date = LIST_VERSION.get(..10).unwrap_or(LIST_VERSION);
+        assert!(
+            date.len() == 10 && date >= "2026-01-01",
+            "the embedded Public Suffix List is from {LIST_VERSION:?}; build with KEYPLACE_PSL_FILE set \
+             (bash xtask/psl.sh prints it; xtask/xtask.sh sets it)"
+        );
+        assert_eq!(LIST_COMMIT.len(), 40, "{LIST_COMMIT:?} is not a git commit");
+    }
+
+    /// Rules added to the list after Debian's 2023 copy: under each, a name is its own site, not the rule's.
+    #[test]
+    fn rules_added_since_2024_resolve() {
+        for (domain, suffix, site) in [
+            // Private section.
+            ("acme.notion.site", "notion.site", "acme.notion.site"),
+            ("www.my-app.bolt.host", "bolt.host", "my-app.bolt.host"),
+            ("node.libp2p.direct", "libp2p.direct", "node.libp2p.direct"),
+            (
+                "a.chair.ruhr-uni-bochum.de",
+                "ruhr-uni-bochum.de",
+                "chair.ruhr-uni-bochum.de",
+            ),
+            // ICANN section.
+            (
+                "www.hospital.thainguyen.vn",
+                "thainguyen.vn",
+                "hospital.thainguyen.vn",
+            ),
+            ("club.sport.eg", "sport.eg", "club.sport.eg"),
+        ] {
+            assert_eq!(public_suffix(domain).unwrap(), suffix, "{domain}");
+            assert_eq!(crate::rp_id::registrable_domain(domain).unwrap(), site);
+        }
     }
 
     #[test]
