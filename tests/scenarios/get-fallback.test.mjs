@@ -156,13 +156,7 @@ forEachBrowser('get() falls back to the browser', { timeout: 300_000 }, (browser
     assert.equal(marked[0].active, true, "on the RP page's tab");
     const line = marked[0].title;
     assert.match(line, /browser handled this sign-in/);
-    if (browser.name === 'firefox' && !/not installed|keyplace-host install/i.test(line)) {
-      // Product bug, reported: Firefox puts a native port's error in port.error, not runtime.lastError, so
-      // extension/src/background/host/port.ts falls back to "the host exited" instead of "not installed".
-      t.todo(`Firefox names the wrong reason for the missing host: ${line}`);
-    } else {
-      assert.match(line, /not installed|keyplace-host install/i);
-    }
+    assert.match(line, /not installed|keyplace-host install/i);
     assert.doesNotMatch(line, /\n/);
 
     const popup = await driver.openExtensionPage('popup.html?site=localhost');

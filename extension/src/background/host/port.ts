@@ -52,8 +52,10 @@ export class HostPort {
     if (this.port) return this.port;
     const port = chrome.runtime.connectNative(HOST_NAME);
     port.onMessage.addListener((reply: HostReply) => this.settle(reply));
-    port.onDisconnect.addListener(() => {
-      const why = describeDisconnect(chrome.runtime.lastError?.message ?? 'the host exited');
+    port.onDisconnect.addListener((closed) => {
+      // Chromium says why in runtime.lastError; Firefox in the port's own `error`.
+      const firefoxError = (closed as { error?: { message?: string } }).error;
+      const why = describeDisconnect(chrome.runtime.lastError?.message ?? firefoxError?.message ?? 'the host exited');
       if (this.port === port) this.port = null;
       for (const waiter of this.waiting.values()) waiter.reject(new HostError('host_unavailable', why));
       this.waiting.clear();
@@ -76,8 +78,9 @@ export class HostPort {
   }
 }
 
-function describeDisconnect(raw: string): string {
-  if (/not found/i.test(raw)) {
+/** Chromium: "Specified native messaging host not found."; Firefox: "No such native application …". */
+export function describeDisconnect(raw: string): string {
+  if (/not found|no such native application/i.test(raw)) {
     return 'The Keyplace host is not installed for this browser. Run "keyplace-host install".';
   }
   if (/forbidden/i.test(raw)) return 'The Keyplace host refused this extension. Run "keyplace-host install" again.';
