@@ -9,7 +9,10 @@ describe('describeDisconnect', () => {
     }
   });
   it('names a refused extension', () => {
-    assert.match(describeDisconnect('Access to the specified native messaging host is forbidden.'), /refused this extension/);
+    assert.match(
+      describeDisconnect('Access to the specified native messaging host is forbidden.'),
+      /refused this extension/,
+    );
   });
   it('passes anything else through', () => {
     assert.equal(describeDisconnect('the host exited'), 'The Keyplace host stopped: the host exited');
