@@ -1,5 +1,8 @@
 //! The envelope of every frame: `{"id", "method", "params"}` in, `{"id", "result" | "error"}` out.
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 #[cfg(test)]
@@ -55,8 +58,8 @@ pub struct Request {
 /// Parses one frame's bytes into a request, or the answer to send when that is impossible.
 pub fn parse_request(frame: &[u8]) -> Result<Request, Box<Response>> {
     let refuse = |id, error| Box::new(Response::failure(id, error));
-    let value: Value =
-        serde_json::from_slice(frame).map_err(|e| refuse(None, errors::not_json(e)))?;
+    let value: Value = serde_json::from_slice(frame)
+        .map_err(|e| refuse(readable_id(frame), errors::not_json(e)))?;
     let Some(object) = value.as_object() else {
         return Err(refuse(None, errors::not_an_object()));
     };
@@ -75,11 +78,52 @@ pub fn parse_request(frame: &[u8]) -> Result<Request, Box<Response>> {
     Ok(Request { id, method, params })
 }
 
+/// The numeric `id` of a frame that is not valid JSON as a whole (cut short, a bad byte or a syntax error further
+/// on), when the frame is an object whose members up to `id` are valid: enough to answer that request with an
+/// error instead of leaving it waiting. The extension writes `id` first. `None` when no such id can be read.
+pub fn readable_id(frame: &[u8]) -> Option<u64> {
+    let mut id = None;
+    // The error, if any, is the reason the frame is being refused; only the id read before it matters.
+    let _ = IdReader(&mut id).deserialize(&mut serde_json::Deserializer::from_slice(frame));
+    id
+}
+
+/// Reads the top-level object's members in order and records `id` as soon as it is read, so a syntax error after
+/// it does not lose it. Values before it are skipped (serde_json bounds their nesting).
+struct IdReader<'a>(&'a mut Option<u64>);
+
+impl<'de> DeserializeSeed<'de> for IdReader<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdReader<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a request object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<(), A::Error> {
+        while let Some(key) = members.next_key::<String>()? {
+            if key == "id" {
+                *self.0 = members.next_value::<u64>().ok();
+                return Ok(());
+            }
+            members.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::{parse_request, Response};
+    use super::{parse_request, readable_id, Response};
     use crate::protocol::{ErrorBody, ErrorCode};
 
     #[test]
@@ -99,6 +143,35 @@ mod tests {
             assert_eq!(answer.id, None);
             assert_eq!(answer.error.unwrap().code, ErrorCode::BadRequest);
         }
+    }
+
+    #[test]
+    fn broken_json_is_answered_with_its_id_when_the_id_is_readable() {
+        for (frame, id) in [
+            (
+                &b"{\"id\":41,\"method\":\"sign\",\"params\":{\"pin\":"[..],
+                Some(41),
+            ),
+            (
+                b"{\"method\":\"list\",\"params\":{\"a\":[1,{}]},\"id\":42,",
+                Some(42),
+            ),
+            (b"{\"id\":43,\"method\":\"x\"} trailing", Some(43)),
+            (b"{\"id\":44,\"method\":\"\xff\"}", Some(44)),
+            (b"{\"params\":{\"a\":tru", None),
+            (b"{\"id\":\"45\",", None),
+            (b"{\"id\":-46,", None),
+            (b"[{\"id\":47}", None),
+            (b"\"id\":48", None),
+            (b"", None),
+        ] {
+            assert_eq!(readable_id(frame), id, "{}", String::from_utf8_lossy(frame));
+            let answer = parse_request(frame).unwrap_err();
+            assert_eq!(answer.id, id);
+            assert_eq!(answer.error.unwrap().code, ErrorCode::BadRequest);
+        }
+        let deep = format!("{{\"a\":{}", "[".repeat(100_000));
+        assert_eq!(readable_id(deep.as_bytes()), None);
     }
 
     #[test]

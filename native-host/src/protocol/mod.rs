@@ -21,10 +21,10 @@ pub use answers::{
     AttestAnswer, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
     HelloAnswer, ListPage, ListRow, RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
 };
-pub use envelope::{parse_request, Request, Response};
+pub use envelope::{parse_request, readable_id, Request, Response};
 pub use errors::{ErrorBody, ErrorCode, ErrorDetails};
 pub use requests::{
     AttestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
     RenameParams, SignParams, UserParams, METHODS,
 };
-pub use values::{B64u, StoreId};
+pub use values::{B64u, Pin, StoreId};

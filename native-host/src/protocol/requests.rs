@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 use ts_rs::TS;
 
-use super::values::{B64u, StoreId};
+use super::values::{B64u, Pin, StoreId};
 
 /// Every method the host answers (service::Service::handle dispatches exactly these).
 pub const METHODS: [&str; 9] = [
@@ -41,8 +41,9 @@ pub struct CreateParams {
     pub rp_id: String,
     pub user: UserParams,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional = nullable))]
-    pub pin: Option<String>,
+    // A plain `string` in TypeScript: `Pin` only changes how the host holds it.
+    #[cfg_attr(test, ts(as = "Option<String>", optional = nullable))]
+    pub pin: Option<Pin>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional = nullable))]
     pub exclude_credential_ids: Option<Vec<B64u>>,
@@ -63,8 +64,9 @@ pub struct SignParams {
     /// 32 bytes.
     pub client_data_hash: B64u,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional = nullable))]
-    pub pin: Option<String>,
+    // A plain `string` in TypeScript: `Pin` only changes how the host holds it.
+    #[cfg_attr(test, ts(as = "Option<String>", optional = nullable))]
+    pub pin: Option<Pin>,
     #[serde(default)]
     #[cfg_attr(test, ts(as = "Option<bool>", optional))]
     pub require_user_verification: bool,
@@ -79,8 +81,9 @@ pub struct AttestParams {
     /// 32 bytes.
     pub client_data_hash: B64u,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional = nullable))]
-    pub pin: Option<String>,
+    // A plain `string` in TypeScript: `Pin` only changes how the host holds it.
+    #[cfg_attr(test, ts(as = "Option<String>", optional = nullable))]
+    pub pin: Option<Pin>,
 }
 
 #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -128,4 +131,40 @@ pub struct RenameParams {
 pub struct ConfigureParams {
     /// 0 = ask for the PIN every time.
     pub vault_unlock_seconds: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{AttestParams, CreateParams, SignParams};
+
+    /// No request that carries a PIN prints it (ARCHITECTURE.md rule 5): not one digit of it in `Debug` (the PIN shares no digit with "B64u" or the bytes).
+    #[test]
+    fn debug_of_a_request_never_shows_its_pin() {
+        let pin = "9753";
+        let id = json!("AAAAAAAAAAAAAAAAAAAAAA");
+        let create: CreateParams = serde_json::from_value(json!({
+            "store": "vault", "rp_id": "example.com", "pin": pin,
+            "user": {"id": "AA", "name": "alice", "display_name": "Alice"}
+        }))
+        .unwrap();
+        let sign: SignParams = serde_json::from_value(json!({
+            "credential_id": id, "authenticator_data": "AA", "client_data_hash": "AA", "pin": pin
+        }))
+        .unwrap();
+        let attest: AttestParams = serde_json::from_value(json!({
+            "credential_id": id, "authenticator_data": "AA", "client_data_hash": "AA", "pin": pin
+        }))
+        .unwrap();
+        assert_eq!(create.pin.as_ref().unwrap().as_str(), pin);
+        for shown in [
+            format!("{create:?}"),
+            format!("{sign:#?}"),
+            format!("{attest:?}"),
+        ] {
+            assert!(shown.contains("Pin(<redacted>)"), "{shown}");
+            assert!(!shown.chars().any(|c| pin.contains(c)), "{shown}");
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! The two value types every part of the protocol uses: binary values as base64url, and store names.
+//! The value types the protocol shares: binary values as base64url, store names, and PINs.
 
 use std::fmt;
 
@@ -6,6 +6,7 @@ use keyplace_core::bytes::{b64u_decode, b64u_encode};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[cfg(test)]
 use ts_rs::TS;
+use zeroize::Zeroizing;
 
 /// Binary value carried as base64url without padding (a `string` in TypeScript).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,11 +76,53 @@ impl<'de> Deserialize<'de> for StoreId {
     }
 }
 
+/// A PIN as the host holds it: a JSON string on the wire, wiped from memory when dropped, and never printed by
+/// `Debug` (so a logged or panicking request shows no PIN).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pin(Zeroizing<String>);
+
+impl Pin {
+    pub fn new(pin: impl Into<String>) -> Self {
+        Pin(Zeroizing::new(pin.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pin(<redacted>)")
+    }
+}
+
+impl Serialize for Pin {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Pin {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Pin::new)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::{B64u, StoreId};
+    use super::{B64u, Pin, StoreId};
+
+    #[test]
+    fn a_pin_is_a_json_string_that_debug_never_shows() {
+        let pin: Pin = serde_json::from_value(json!("482915")).unwrap();
+        assert_eq!(pin.as_str(), "482915");
+        assert_eq!(serde_json::to_value(&pin).unwrap(), json!("482915"));
+        assert_eq!(format!("{pin:?}"), "Pin(<redacted>)");
+        assert!(serde_json::from_value::<Pin>(json!(482915)).is_err());
+    }
 
     #[test]
     fn b64u_rejects_padding_and_standard_alphabet() {

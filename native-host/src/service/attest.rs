@@ -7,7 +7,7 @@ use keyplace_core::cose::P256PublicPoint;
 
 use super::{check_rp_id_hash, errors, Service, AUTHENTICATOR_DATA_LEN, CLIENT_DATA_HASH_LEN};
 use crate::metadata::{now_ms, CredentialRecord};
-use crate::protocol::{AttestAnswer, AttestParams, B64u, ErrorBody};
+use crate::protocol::{AttestAnswer, AttestParams, B64u, ErrorBody, Pin};
 use crate::stores::Purpose;
 
 /// How long after `create` a passkey may still be self-attested (`attest`).
@@ -37,7 +37,8 @@ impl Service {
         check_attestable(&credential, now_ms())?;
         let store = self.credential_store(&credential);
         check_registration_data(&authenticator_data, &credential, store.aaguid())?;
-        let authorization = store.authorize(params.pin.as_deref(), false, Purpose::Sign)?;
+        let authorization =
+            store.authorize(params.pin.as_ref().map(Pin::as_str), false, Purpose::Sign)?;
         // Authorizing can take a while (Argon2id): look again, so that a `sign` in the meantime is noticed.
         let current = self
             .metadata

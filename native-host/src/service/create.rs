@@ -2,9 +2,9 @@
 
 use rand_core::{OsRng, RngCore};
 
-use super::{errors, Service};
+use super::{credential_ids, errors, Service};
 use crate::metadata::{now_ms, CredentialRecord};
-use crate::protocol::{B64u, CreateAnswer, CreateParams, ErrorBody};
+use crate::protocol::{B64u, CreateAnswer, CreateParams, ErrorBody, Pin};
 use crate::stores::Purpose;
 
 const CREDENTIAL_ID_LEN: usize = 16;
@@ -21,12 +21,8 @@ impl Service {
         if params.user.id.0.is_empty() || params.user.id.0.len() > MAX_USER_ID_LEN {
             return Err(errors::bad_user_id());
         }
-        let excluded: Vec<Vec<u8>> = params
-            .exclude_credential_ids
-            .unwrap_or_default()
-            .into_iter()
-            .map(|id| id.0)
-            .collect();
+        let excluded = credential_ids("exclude_credential_ids", params.exclude_credential_ids)?
+            .unwrap_or_default();
         if self
             .metadata
             .any_exists(&excluded, &params.rp_id, store.id())?
@@ -34,7 +30,7 @@ impl Service {
             return Err(errors::excluded());
         }
         let authorization = store.authorize(
-            params.pin.as_deref(),
+            params.pin.as_ref().map(Pin::as_str),
             params.require_user_verification,
             Purpose::Create,
         )?;

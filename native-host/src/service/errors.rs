@@ -91,6 +91,12 @@ pub fn user_name_with_control_characters() -> ErrorBody {
     bad_request("An account name cannot contain control characters (such as line breaks).")
 }
 
+pub fn too_many_credential_ids(field: &str, count: usize, max: usize) -> ErrorBody {
+    bad_request(format!(
+        "`{field}` names {count} credentials; the limit is {max}."
+    ))
+}
+
 pub fn zero_list_limit() -> ErrorBody {
     bad_request("limit must be at least 1.")
 }

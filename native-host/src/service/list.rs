@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{errors, Service};
+use super::{credential_ids, errors, Service};
 use crate::metadata::{ListFilter, ListKey, ListedCredential};
 use crate::protocol::{
     B64u, CredentialRow, ErrorBody, ListPage, ListParams, ListRow, SlimCredentialRow,
@@ -41,9 +41,8 @@ impl Service {
             after: after.as_ref(),
         };
         // One row more than the page tells whether there is a next page.
-        let (rows, total) = match params.credential_ids {
+        let (rows, total) = match credential_ids("credential_ids", params.credential_ids)? {
             Some(ids) => {
-                let ids: Vec<Vec<u8>> = ids.into_iter().map(|id| id.0).collect();
                 let mut found: Vec<ListedCredential> = self
                     .metadata
                     .listed_by_ids(&ids)?

@@ -17,7 +17,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::metadata::{CredentialRecord, Metadata, MetadataError};
-use crate::protocol::{EmptyParams, ErrorBody, Request, Response, StoreId};
+use crate::protocol::{B64u, EmptyParams, ErrorBody, Request, Response, StoreId};
 use crate::stores::hardware::{hardware_store, HardwareStore};
 use crate::stores::vault::Vault;
 use crate::stores::KeyStore;
@@ -38,6 +38,13 @@ pub use manage::MAX_USER_NAME_CHARS;
 pub use sign::AUTHENTICATOR_DATA_LEN;
 
 const CLIENT_DATA_HASH_LEN: usize = 32;
+
+/// The most credential ids one request may name (`list`'s `credential_ids`, `create`'s `exclude_credential_ids`:
+/// a page's `allowCredentials` and `excludeCredentials`). Sites name a person's few passkeys and security keys,
+/// rarely more than a dozen; 256 leaves room for that many times over. A page that sends thousands is refused before
+/// its list reaches SQLite, where each id is one lookup made while holding the database connection (and `list`
+/// drops repeats by comparing every pair), so a 4 MiB list of ids would hold up every other request.
+pub const MAX_CREDENTIAL_IDS: usize = 256;
 
 pub struct Service {
     metadata: Arc<Metadata>,
@@ -119,6 +126,18 @@ fn run<P: DeserializeOwned, A: Serialize>(
     serde_json::to_value(method(params)?).map_err(errors::answer_not_serializable)
 }
 
+/// The raw ids of an optional list of credential ids, refused when it names more than `MAX_CREDENTIAL_IDS`.
+fn credential_ids(field: &str, ids: Option<Vec<B64u>>) -> Result<Option<Vec<Vec<u8>>>, ErrorBody> {
+    match ids {
+        Some(ids) if ids.len() > MAX_CREDENTIAL_IDS => Err(errors::too_many_credential_ids(
+            field,
+            ids.len(),
+            MAX_CREDENTIAL_IDS,
+        )),
+        ids => Ok(ids.map(|ids| ids.into_iter().map(|id| id.0).collect())),
+    }
+}
+
 /// ARCHITECTURE.md rule 4: the first 32 bytes must be SHA-256 of the credential's own RP ID (the caller checked the
 /// length).
 fn check_rp_id_hash(
@@ -136,7 +155,45 @@ mod tests {
     use serde_json::json;
 
     use super::test_fixtures::{call, create, service};
+    use super::MAX_CREDENTIAL_IDS;
     use crate::protocol::{ErrorCode, METHODS};
+
+    /// A page's huge `allowCredentials`/`excludeCredentials` is a typed error naming the limit, never a query.
+    #[test]
+    fn too_many_credential_ids_are_refused_with_the_limit() {
+        let (_dir, service) = service();
+        let ids = |n: usize| vec![json!("AAAAAAAAAAAAAAAAAAAAAA"); n];
+        let user = json!({"id": "AQ", "name": "a", "display_name": "A"});
+        for (method, field, params) in [
+            (
+                "list",
+                "credential_ids",
+                json!({"credential_ids": ids(MAX_CREDENTIAL_IDS + 1)}),
+            ),
+            (
+                "create",
+                "exclude_credential_ids",
+                json!({"store": "vault", "rp_id": "example.com", "user": user,
+                       "exclude_credential_ids": ids(100_000)}),
+            ),
+        ] {
+            let error = call(&service, method, params).unwrap_err();
+            assert_eq!(error.code, ErrorCode::BadRequest, "{method}");
+            assert!(
+                error.message.contains(field)
+                    && error.message.contains(&MAX_CREDENTIAL_IDS.to_string()),
+                "{}",
+                error.message
+            );
+        }
+        let at_the_limit = call(
+            &service,
+            "list",
+            json!({"credential_ids": ids(MAX_CREDENTIAL_IDS)}),
+        )
+        .unwrap();
+        assert_eq!(at_the_limit["total"], 0);
+    }
 
     #[test]
     fn every_method_of_the_protocol_is_dispatched() {

@@ -4,7 +4,7 @@ use keyplace_core::authenticator_data::{FLAG_AT, FLAG_BE, FLAG_BS, FLAG_ED, FLAG
 
 use super::{check_rp_id_hash, errors, Service, CLIENT_DATA_HASH_LEN};
 use crate::metadata::now_ms;
-use crate::protocol::{B64u, ErrorBody, SignAnswer, SignParams};
+use crate::protocol::{B64u, ErrorBody, Pin, SignAnswer, SignParams};
 use crate::stores::Purpose;
 
 /// rpIdHash | flags | counter: all of an assertion's authenticator data (no extensions).
@@ -30,7 +30,7 @@ impl Service {
         }
         let store = self.credential_store(&credential);
         let authorization = store.authorize(
-            params.pin.as_deref(),
+            params.pin.as_ref().map(Pin::as_str),
             params.require_user_verification,
             Purpose::Sign,
         )?;

@@ -15,12 +15,18 @@ use crate::service::errors;
 
 /// Larger requests are refused; no method needs more than a few KiB.
 pub const MAX_INCOMING: usize = 4 * 1024 * 1024;
+/// How much of a refused oversized frame is kept to find its `id` (which the extension writes first).
+pub const OVERSIZED_HEAD: usize = 4 * 1024;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame {
     Message(Vec<u8>),
-    /// Over `MAX_INCOMING`; its payload was read and dropped, so the stream stays in step.
-    TooLarge(usize),
+    /// Over `MAX_INCOMING`: its first `OVERSIZED_HEAD` bytes (to answer with its id), the rest read and dropped,
+    /// so the stream stays in step.
+    TooLarge {
+        len: usize,
+        head: Vec<u8>,
+    },
     /// The input ended inside a frame.
     Truncated,
 }
@@ -38,9 +44,15 @@ pub async fn read_frame<R: AsyncRead + Unpin>(reader: &mut R) -> io::Result<Opti
     }
     let len = u32::from_ne_bytes(prefix) as usize;
     if len > MAX_INCOMING {
-        let skipped = tokio::io::copy(&mut reader.take(len as u64), &mut tokio::io::sink()).await?;
-        return Ok(Some(if skipped == len as u64 {
-            Frame::TooLarge(len)
+        let mut head = Vec::with_capacity(OVERSIZED_HEAD);
+        let kept = (&mut *reader)
+            .take(OVERSIZED_HEAD as u64)
+            .read_to_end(&mut head)
+            .await?;
+        let rest = (len - kept) as u64;
+        let skipped = tokio::io::copy(&mut reader.take(rest), &mut tokio::io::sink()).await?;
+        return Ok(Some(if kept == OVERSIZED_HEAD && skipped == rest {
+            Frame::TooLarge { len, head }
         } else {
             Frame::Truncated
         }));
@@ -74,7 +86,7 @@ pub fn encode_response(response: &Response) -> Vec<u8> {
 mod tests {
     use serde_json::json;
 
-    use super::{encode_response, read_frame, Frame, MAX_INCOMING};
+    use super::{encode_response, read_frame, Frame, MAX_INCOMING, OVERSIZED_HEAD};
     use crate::protocol::Response;
 
     fn frame(payload: &[u8]) -> Vec<u8> {
@@ -113,12 +125,18 @@ mod tests {
 
     #[tokio::test]
     async fn oversized_frames_are_skipped_and_the_stream_stays_in_step() {
-        let big = vec![b' '; MAX_INCOMING + 1];
+        let mut big = vec![b' '; MAX_INCOMING + 1];
+        big[0] = b'{';
         let input = [frame(&big), frame(b"{}")].concat();
         let mut reader = &input[..];
+        let mut head = vec![b' '; OVERSIZED_HEAD];
+        head[0] = b'{';
         assert_eq!(
             read_frame(&mut reader).await.unwrap(),
-            Some(Frame::TooLarge(MAX_INCOMING + 1))
+            Some(Frame::TooLarge {
+                len: MAX_INCOMING + 1,
+                head
+            })
         );
         assert_eq!(
             read_frame(&mut reader).await.unwrap(),

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
 use super::framing::{encode_response, read_frame, Frame, MAX_INCOMING};
-use crate::protocol::{parse_request, Request, Response};
+use crate::protocol::{parse_request, readable_id, Request, Response};
 use crate::service::errors;
 
 /// Answers one request; blocking work is fine, it runs on the blocking pool.
@@ -44,9 +44,11 @@ where
         };
         let bytes = match frame {
             Frame::Message(bytes) => bytes,
-            Frame::TooLarge(len) => {
+            Frame::TooLarge { len, head } => {
                 let failure = errors::message_too_large(len, MAX_INCOMING);
-                let _ = answers.send(Response::failure(None, failure)).await;
+                let _ = answers
+                    .send(Response::failure(readable_id(&head), failure))
+                    .await;
                 continue;
             }
             Frame::Truncated => {
@@ -109,7 +111,7 @@ mod tests {
     use serde_json::{json, Value};
     use tokio::io::AsyncReadExt;
 
-    use super::{serve, Handler};
+    use super::{serve, Handler, MAX_INCOMING};
     use crate::protocol::{Request, Response};
 
     fn frame(value: &[u8]) -> Vec<u8> {
@@ -163,6 +165,26 @@ mod tests {
         let by_id = |id: u64| answers.iter().find(|a| a["id"] == id).unwrap();
         assert_eq!(by_id(2)["error"]["code"], "bad_request");
         assert_eq!(*by_id(3), json!({"id": 3, "result": {"method": "hello"}}));
+    }
+
+    #[tokio::test]
+    async fn oversized_and_broken_frames_are_answered_with_their_readable_id() {
+        let mut oversized = br#"{"id":7,"method":"list","params":{"credential_ids":["#.to_vec();
+        oversized.resize(MAX_INCOMING + 10, b'A');
+        let input = [
+            frame(&oversized),
+            frame(br#"{"id":8,"method":"sign","params":{"pin":"#),
+            frame(br#"{"id":9,"method":"hello"}"#),
+        ]
+        .concat();
+        let answers = run(input, echo()).await;
+        assert_eq!(answers.len(), 3);
+        let by_id = |id: u64| answers.iter().find(|a| a["id"] == id).unwrap();
+        assert_eq!(by_id(7)["error"]["code"], "bad_request");
+        let message = by_id(7)["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&MAX_INCOMING.to_string()), "{message}");
+        assert_eq!(by_id(8)["error"]["code"], "bad_request");
+        assert_eq!(*by_id(9), json!({"id": 9, "result": {"method": "hello"}}));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
