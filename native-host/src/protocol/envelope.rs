@@ -60,19 +60,20 @@ pub fn parse_request(frame: &[u8]) -> Result<Request, Box<Response>> {
     let refuse = |id, error| Box::new(Response::failure(id, error));
     let value: Value = serde_json::from_slice(frame)
         .map_err(|e| refuse(readable_id(frame), errors::not_json(e)))?;
-    let Some(object) = value.as_object() else {
+    let Value::Object(mut object) = value else {
         return Err(refuse(None, errors::not_an_object()));
     };
     let Some(id) = object.get("id").and_then(Value::as_u64) else {
         return Err(refuse(None, errors::no_id()));
     };
-    let method = match object.get("method") {
-        Some(Value::String(method)) => method.clone(),
+    let method = match object.remove("method") {
+        Some(Value::String(method)) => method,
         _ => return Err(refuse(Some(id), errors::no_method())),
     };
-    let params = match object.get("params") {
+    // Moved, not copied: a `pin` string inside goes on to its `Pin`, which wipes it, with no copy left behind.
+    let params = match object.remove("params") {
         None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(params @ Value::Object(_)) => params.clone(),
+        Some(params @ Value::Object(_)) => params,
         Some(_) => return Err(refuse(Some(id), errors::params_not_an_object())),
     };
     Ok(Request { id, method, params })

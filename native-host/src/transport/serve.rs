@@ -11,6 +11,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
+use zeroize::Zeroizing;
 
 use super::framing::{encode_response, read_frame, Frame, MAX_INCOMING};
 use crate::protocol::{parse_request, readable_id, Request, Response};
@@ -42,8 +43,9 @@ where
                 break;
             }
         };
+        // Wiped once parsed: a request's bytes may hold a PIN.
         let bytes = match frame {
-            Frame::Message(bytes) => bytes,
+            Frame::Message(bytes) => Zeroizing::new(bytes),
             Frame::TooLarge { len, head } => {
                 let failure = errors::message_too_large(len, MAX_INCOMING);
                 let _ = answers
