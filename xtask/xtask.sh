@@ -19,6 +19,9 @@ WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in wasm-
 GECKODRIVER_VERSION=0.37.1
 APT_PACKAGES=(chromium firefox-esr publicsuffix swtpm libtss2-dev pkg-config build-essential ca-certificates)
 
+# shellcheck source=xtask/psl.sh
+. "$ROOT/xtask/psl.sh" # ensure_public_suffix_list: the list keyplace-core embeds
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 as_root() {
@@ -44,6 +47,7 @@ ensure_rust_tools() {
   for component in rustfmt clippy; do
     rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
   done
+  ensure_public_suffix_list
   WASM_BINDGEN="$CACHE/wasm-bindgen-$WASM_BINDGEN_VERSION/bin/wasm-bindgen"
   if [ ! -x "$WASM_BINDGEN" ]; then
     say "Building wasm-bindgen-cli $WASM_BINDGEN_VERSION once into $CACHE (about 5 minutes)"
