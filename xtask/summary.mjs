@@ -3,7 +3,8 @@
 //
 // <reports-dir>/stages.tsv has one line per stage, in the order they ran: name, kind, exit status, the report
 // file (or, for a skipped stage, why) and, optionally, seconds taken. Kinds:
-//   check    a named check (rustfmt, clippy, tsc, Biome, the build): exit 0 passes, anything else is one failure;
+//   check    a named check (rustfmt, clippy, tsc, Biome, the build): shown as ok or FAILED; a failed check adds one
+//            to `failed`, a passing one adds nothing to `passed` (which counts tests only);
 //   libtest  Rust tests, libtest's JSON lines (--format json);
 //   junit    node's test runner, its JUnit report;
 //   skipped  not run; shown, never counted.
