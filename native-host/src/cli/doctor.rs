@@ -90,9 +90,12 @@ fn check_storage(report: &mut Report) {
                 if count == 1 { "" } else { "s" }
             ));
             let vault = Vault::new(std::sync::Arc::new(metadata));
-            match vault.is_initialized() {
-                Ok(true) => report.pass("Vault has a PIN"),
-                Ok(false) => report.pass("Vault has no PIN yet; you choose one when you create your first passkey"),
+            match vault.protection() {
+                Ok(Some(protection)) => match protection.advice() {
+                    None => report.pass(protection.describe()),
+                    Some(advice) => report.note(protection.describe(), advice),
+                },
+                Ok(None) => report.pass(vault.available_protection().describe_future()),
                 Err(e) => report.fail(format!("Vault cannot be read: {e}"), "Run doctor again; if it persists, report it."),
             }
         }

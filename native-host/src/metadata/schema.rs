@@ -41,6 +41,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "CREATE INDEX credentials_by_site_and_name
         ON credentials (rp_id, user_name COLLATE NOCASE, credential_id);
     DROP INDEX credentials_by_rp_id;",
+    // 2 -> 3: the vault's data key sealed by this computer's TPM (the sealed object's public and private areas;
+    // NULL while it is wrapped under the PIN only), and the host's count of wrong vault PINs with the time before
+    // which no PIN is tried again (kept here so that a restart does not reset them).
+    "ALTER TABLE vault ADD COLUMN tpm_sealed BLOB;
+    ALTER TABLE vault ADD COLUMN wrong_pins INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE vault ADD COLUMN retry_at_ms INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -1,10 +1,13 @@
-//! The vault's data key, sealed under a key derived from the PIN: one row, written once.
+//! The vault's data key, sealed by the TPM or wrapped under a key derived from the PIN (one row), and the host's
+//! count of wrong vault PINs.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Row};
 
 use super::{Metadata, MetadataError};
 
-/// The vault's data key, wrapped under a key derived from the PIN, with the KDF parameters used.
+/// The vault's data key as stored. `kdf` names the protection: for a PIN-wrapped key, the KDF and its parameters,
+/// with `salt`, `nonce` and `wrapped_key` (the AEAD-wrapped data key); for a TPM-sealed key, `tpm_sealed` holds the
+/// sealed object and `salt` the salt of its authorization (the KDF numbers are 0, `nonce` and `wrapped_key` empty).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VaultRecord {
     pub kdf: String,
@@ -14,7 +17,32 @@ pub struct VaultRecord {
     pub salt: Vec<u8>,
     pub nonce: Vec<u8>,
     pub wrapped_key: Vec<u8>,
+    pub tpm_sealed: Option<Vec<u8>>,
     pub created_at: i64,
+}
+
+/// Wrong vault PINs counted by the host, and until when (Unix ms) no PIN is tried.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WrongVaultPins {
+    pub count: u32,
+    pub retry_at_ms: i64,
+}
+
+const RECORD_COLUMNS: &str =
+    "kdf, kdf_m_kib, kdf_t, kdf_p, salt, nonce, wrapped_key, tpm_sealed, created_at";
+
+fn record_from_row(row: &Row<'_>) -> rusqlite::Result<VaultRecord> {
+    Ok(VaultRecord {
+        kdf: row.get(0)?,
+        kdf_m_kib: row.get(1)?,
+        kdf_t: row.get(2)?,
+        kdf_p: row.get(3)?,
+        salt: row.get(4)?,
+        nonce: row.get(5)?,
+        wrapped_key: row.get(6)?,
+        tpm_sealed: row.get(7)?,
+        created_at: row.get(8)?,
+    })
 }
 
 impl Metadata {
@@ -22,20 +50,9 @@ impl Metadata {
         Ok(self
             .connection()
             .query_row(
-                "SELECT kdf, kdf_m_kib, kdf_t, kdf_p, salt, nonce, wrapped_key, created_at FROM vault WHERE id = 1",
+                &format!("SELECT {RECORD_COLUMNS} FROM vault WHERE id = 1"),
                 [],
-                |row| {
-                    Ok(VaultRecord {
-                        kdf: row.get(0)?,
-                        kdf_m_kib: row.get(1)?,
-                        kdf_t: row.get(2)?,
-                        kdf_p: row.get(3)?,
-                        salt: row.get(4)?,
-                        nonce: row.get(5)?,
-                        wrapped_key: row.get(6)?,
-                        created_at: row.get(7)?,
-                    })
-                },
+                record_from_row,
             )
             .optional()?)
     }
@@ -46,8 +63,10 @@ impl Metadata {
         record: &VaultRecord,
     ) -> Result<bool, MetadataError> {
         let inserted = self.connection().execute(
-            "INSERT OR IGNORE INTO vault (id, kdf, kdf_m_kib, kdf_t, kdf_p, salt, nonce, wrapped_key, created_at) \
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            &format!(
+                "INSERT OR IGNORE INTO vault (id, {RECORD_COLUMNS}) \
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ),
             params![
                 record.kdf,
                 record.kdf_m_kib,
@@ -56,10 +75,92 @@ impl Metadata {
                 record.salt,
                 record.nonce,
                 record.wrapped_key,
+                record.tpm_sealed,
                 record.created_at,
             ],
         )?;
         Ok(inserted == 1)
+    }
+
+    /// Replaces the record `old` by `new` (the same data key protected another way), unless another request or
+    /// process changed it first; returns whether this one was stored.
+    pub fn replace_vault_record(
+        &self,
+        old: &VaultRecord,
+        new: &VaultRecord,
+    ) -> Result<bool, MetadataError> {
+        let replaced = self.connection().execute(
+            "UPDATE vault SET kdf = ?1, kdf_m_kib = ?2, kdf_t = ?3, kdf_p = ?4, salt = ?5, nonce = ?6, \
+             wrapped_key = ?7, tpm_sealed = ?8 \
+             WHERE id = 1 AND kdf = ?9 AND salt = ?10 AND wrapped_key = ?11 AND tpm_sealed IS ?12",
+            params![
+                new.kdf,
+                new.kdf_m_kib,
+                new.kdf_t,
+                new.kdf_p,
+                new.salt,
+                new.nonce,
+                new.wrapped_key,
+                new.tpm_sealed,
+                old.kdf,
+                old.salt,
+                old.wrapped_key,
+                old.tpm_sealed,
+            ],
+        )?;
+        Ok(replaced == 1)
+    }
+
+    pub fn wrong_vault_pins(&self) -> Result<WrongVaultPins, MetadataError> {
+        Ok(self
+            .connection()
+            .query_row(
+                "SELECT wrong_pins, retry_at_ms FROM vault WHERE id = 1",
+                [],
+                |row| {
+                    Ok(WrongVaultPins {
+                        count: row.get(0)?,
+                        retry_at_ms: row.get(1)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    /// Counts one more wrong vault PIN (atomically, as both browsers' hosts may count) and, when `delay_ms` gives
+    /// one for the new count, refuses PINs until `now_ms` plus that delay. Returns the new state.
+    pub fn count_wrong_vault_pin(
+        &self,
+        now_ms: i64,
+        delay_ms: impl Fn(u32) -> Option<i64>,
+    ) -> Result<WrongVaultPins, MetadataError> {
+        let connection = self.connection();
+        let count: u32 = connection.query_row(
+            "UPDATE vault SET wrong_pins = wrong_pins + 1 WHERE id = 1 RETURNING wrong_pins",
+            [],
+            |row| row.get(0),
+        )?;
+        let retry_at_ms: i64 = match delay_ms(count) {
+            Some(delay) => connection.query_row(
+                "UPDATE vault SET retry_at_ms = MAX(retry_at_ms, ?1) WHERE id = 1 RETURNING retry_at_ms",
+                [now_ms.saturating_add(delay)],
+                |row| row.get(0),
+            )?,
+            None => connection.query_row("SELECT retry_at_ms FROM vault WHERE id = 1", [], |row| {
+                row.get(0)
+            })?,
+        };
+        Ok(WrongVaultPins { count, retry_at_ms })
+    }
+
+    /// After the right PIN: the count starts again from zero.
+    pub fn clear_wrong_vault_pins(&self) -> Result<(), MetadataError> {
+        self.connection().execute(
+            "UPDATE vault SET wrong_pins = 0, retry_at_ms = 0 WHERE id = 1 AND (wrong_pins != 0 OR retry_at_ms != 0)",
+            [],
+        )?;
+        Ok(())
     }
 }
 
@@ -77,6 +178,7 @@ mod tests {
             salt: vec![1; 16],
             nonce: vec![2; 24],
             wrapped_key: wrapped_key.to_vec(),
+            tpm_sealed: None,
             created_at: 7,
         }
     }
@@ -93,5 +195,59 @@ mod tests {
             .insert_vault_record_if_absent(&record(b"second"))
             .unwrap());
         assert_eq!(metadata.vault_record().unwrap(), Some(record(b"first")));
+    }
+
+    /// Two hosts re-sealing at once: the first replacement stays, the second finds the record changed.
+    #[test]
+    fn a_record_is_replaced_once() {
+        let (_dir, metadata) = open_temporary();
+        let old = record(b"wrapped");
+        metadata.insert_vault_record_if_absent(&old).unwrap();
+        let sealed = VaultRecord {
+            kdf: "sealed".into(),
+            wrapped_key: Vec::new(),
+            tpm_sealed: Some(vec![5; 40]),
+            ..old.clone()
+        };
+        assert!(metadata.replace_vault_record(&old, &sealed).unwrap());
+        assert!(!metadata.replace_vault_record(&old, &sealed).unwrap());
+        assert_eq!(metadata.vault_record().unwrap(), Some(sealed));
+    }
+
+    #[test]
+    fn wrong_pins_are_counted_delayed_and_cleared() {
+        let (_dir, metadata) = open_temporary();
+        metadata
+            .insert_vault_record_if_absent(&record(b"k"))
+            .unwrap();
+        assert_eq!(
+            metadata.wrong_vault_pins().unwrap(),
+            WrongVaultPins::default()
+        );
+        let delay = |count: u32| (count >= 2).then_some(1_000);
+        let first = metadata.count_wrong_vault_pin(10, delay).unwrap();
+        assert_eq!(
+            first,
+            WrongVaultPins {
+                count: 1,
+                retry_at_ms: 0
+            }
+        );
+        let second = metadata.count_wrong_vault_pin(20, delay).unwrap();
+        assert_eq!(
+            second,
+            WrongVaultPins {
+                count: 2,
+                retry_at_ms: 1_020
+            }
+        );
+        // A delay never shortens one set before.
+        let third = metadata.count_wrong_vault_pin(5, delay).unwrap();
+        assert_eq!(third.retry_at_ms, 1_020);
+        metadata.clear_wrong_vault_pins().unwrap();
+        assert_eq!(
+            metadata.wrong_vault_pins().unwrap(),
+            WrongVaultPins::default()
+        );
     }
 }

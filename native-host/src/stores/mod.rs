@@ -2,11 +2,13 @@
 //! database, and signs with it later. The service never sees private key material.
 
 pub mod hardware;
+pub mod protection;
 #[cfg(target_os = "macos")]
 pub mod secure_enclave;
 #[cfg(target_os = "linux")]
 pub mod tpm;
 pub mod vault;
+pub mod vault_seal;
 #[cfg(windows)]
 pub mod windows_tpm;
 

@@ -1,8 +1,11 @@
 //! The software vault. A random 32-byte data key encrypts every private scalar (XChaCha20-Poly1305, AAD = the
-//! credential id, so a blob cannot be moved to another credential). The data key itself is stored only wrapped
-//! under a key derived from the PIN with Argon2id. While unlocked, the data key stays in this process's memory for
-//! `vault_unlock_seconds` (0 = never kept), and is wiped when dropped. While it is kept, the signing keys decrypted
-//! with it are kept beside it (see [`KeyCache`]) and forgotten with it.
+//! credential id, so a blob cannot be moved to another credential). The data key itself is stored only sealed:
+//! by this computer's TPM where one is reachable (the PIN, hashed with a salt, is the sealed object's
+//! authorization: the chip checks it and counts wrong ones toward its lockout, and the object loads on no other
+//! chip), else wrapped under a key derived from the PIN with Argon2id, with the host's own delay after wrong PINs.
+//! A PIN-wrapped key is sealed by the TPM at the first unlock where one is reachable. While unlocked, the data key
+//! stays in this process's memory for `vault_unlock_seconds` (0 = never kept), and is wiped when dropped. While it
+//! is kept, the signing keys decrypted with it are kept beside it (see [`KeyCache`]) and forgotten with it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,7 +20,9 @@ use p256::elliptic_curve::subtle::ConstantTimeEq;
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
-use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError};
+use super::protection::VaultProtection;
+use super::vault_seal::{seal_auth, DeviceSeal};
+use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError, WrongPin};
 use crate::metadata::{now_ms, Metadata, VaultRecord};
 use crate::protocol::{StoreId, StoreStatus};
 
@@ -27,9 +32,18 @@ pub const MIN_PIN_CHARS: usize = 4;
 const MAX_PIN_BYTES: usize = 256;
 
 const KDF_NAME: &str = "argon2id-v19";
+/// Argon2id at 19 MiB (its memory counts toward the host's RSS budget, so more passes rather than more memory):
+/// these passes make one guess cost at least 250 ms of one core (measured by examples/vault_unlock.rs).
 const KDF_M_KIB: u32 = 19_456;
-const KDF_T: u32 = 2;
+pub const KDF_PASSES: u32 = 18;
 const KDF_P: u32 = 1;
+/// The `kdf` of a record whose data key is sealed by the TPM.
+const TPM_SEALED: &str = "tpm-sealed-v1";
+/// Without a TPM: wrong PINs the host lets through before it makes the next one wait.
+pub const FREE_WRONG_PINS: u32 = 5;
+/// The first wait, doubled at every further wrong PIN up to MAX_DELAY_MS.
+const FIRST_DELAY_MS: i64 = 30_000;
+const MAX_DELAY_MS: i64 = 3_600_000;
 const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 24;
 const DATA_KEY_LEN: usize = 32;
@@ -128,24 +142,60 @@ impl KeyCache {
 pub struct Vault {
     metadata: Arc<Metadata>,
     unlocked: Mutex<Option<Unlocked>>,
+    /// This computer's TPM, when it has one (shared with the hardware store: the same connection).
+    seal: DeviceSeal,
     /// Lower KDF cost for unit tests only; records carry their own parameters, so this never affects reading.
     kdf_m_kib: u32,
+    kdf_t: u32,
 }
 
 impl Vault {
+    /// The vault with this computer's device seal (the TPM of `KEYPLACE_TPM_TCTI`, else /dev/tpmrm0, if any).
     pub fn new(metadata: Arc<Metadata>) -> Self {
+        Vault::with_seal(metadata, DeviceSeal::from_env())
+    }
+
+    pub fn with_seal(metadata: Arc<Metadata>, seal: DeviceSeal) -> Self {
         Vault {
             metadata,
             unlocked: Mutex::new(None),
+            seal,
             kdf_m_kib: KDF_M_KIB,
+            kdf_t: KDF_PASSES,
         }
     }
 
     #[cfg(test)]
     fn with_cheap_kdf(metadata: Arc<Metadata>) -> Self {
+        Vault::with_cheap_kdf_and_seal(metadata, DeviceSeal::none())
+    }
+
+    #[cfg(test)]
+    fn with_cheap_kdf_and_seal(metadata: Arc<Metadata>, seal: DeviceSeal) -> Self {
         Vault {
             kdf_m_kib: 64,
-            ..Vault::new(metadata)
+            kdf_t: 1,
+            ..Vault::with_seal(metadata, seal)
+        }
+    }
+
+    /// How the data key is kept now (none before the first PIN).
+    pub fn protection(&self) -> Result<Option<VaultProtection>, StoreError> {
+        Ok(self.metadata.vault_record()?.map(|record| {
+            if record.tpm_sealed.is_some() {
+                VaultProtection::TpmSealed
+            } else {
+                VaultProtection::PinOnly
+            }
+        }))
+    }
+
+    /// How the data key would be kept if it were sealed now.
+    pub fn available_protection(&self) -> VaultProtection {
+        if self.seal.available().is_ok() {
+            VaultProtection::TpmSealed
+        } else {
+            VaultProtection::PinOnly
         }
     }
 
@@ -263,11 +313,28 @@ impl Vault {
         }
         let mut data_key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
         OsRng.fill_bytes(data_key.as_mut());
+        let record = match self.seal.available() {
+            Ok(()) => self.sealed_record(pin, &data_key)?,
+            Err(_) => self.pin_wrapped_record(pin, &data_key)?,
+        };
+        if self.metadata.insert_vault_record_if_absent(&record)? {
+            Ok(data_key)
+        } else {
+            // Another request or the other browser's host set a PIN first: this PIN must match that one.
+            let stored = self.metadata.vault_record()?.ok_or_else(|| {
+                StoreError::Internal("the vault record vanished while setting the PIN".into())
+            })?;
+            self.unlock(&stored, pin)
+        }
+    }
+
+    /// The data key wrapped under a key derived from the PIN alone.
+    fn pin_wrapped_record(&self, pin: &str, data_key: &DataKey) -> Result<VaultRecord, StoreError> {
         let mut salt = vec![0; SALT_LEN];
         OsRng.fill_bytes(&mut salt);
         let mut nonce = vec![0; NONCE_LEN];
         OsRng.fill_bytes(&mut nonce);
-        let wrapping_key = derive_wrapping_key(pin, &salt, self.kdf_m_kib, KDF_T, KDF_P)?;
+        let wrapping_key = derive_wrapping_key(pin, &salt, self.kdf_m_kib, self.kdf_t, KDF_P)?;
         let wrapped_key = XChaCha20Poly1305::new(wrapping_key.as_ref().into())
             .encrypt(
                 XNonce::from_slice(&nonce),
@@ -277,26 +344,126 @@ impl Vault {
                 },
             )
             .map_err(|_| StoreError::Internal("cannot wrap the vault key".into()))?;
-        let record = VaultRecord {
+        Ok(VaultRecord {
             kdf: KDF_NAME.into(),
             kdf_m_kib: self.kdf_m_kib,
-            kdf_t: KDF_T,
+            kdf_t: self.kdf_t,
             kdf_p: KDF_P,
             salt,
             nonce,
             wrapped_key,
+            tpm_sealed: None,
             created_at: now_ms(),
+        })
+    }
+
+    /// The data key sealed by the TPM, with the salted PIN hash as the sealed object's authorization.
+    fn sealed_record(&self, pin: &str, data_key: &DataKey) -> Result<VaultRecord, StoreError> {
+        let mut salt = vec![0; SALT_LEN];
+        OsRng.fill_bytes(&mut salt);
+        let sealed = self.seal.seal(&seal_auth(pin, &salt), data_key.as_ref())?;
+        Ok(VaultRecord {
+            kdf: TPM_SEALED.into(),
+            kdf_m_kib: 0,
+            kdf_t: 0,
+            kdf_p: 0,
+            salt,
+            nonce: Vec::new(),
+            wrapped_key: Vec::new(),
+            tpm_sealed: Some(sealed),
+            created_at: now_ms(),
+        })
+    }
+
+    /// The data key of `record` with `pin`: unsealed by the TPM (which counts wrong PINs), or unwrapped with
+    /// Argon2 under the host's own limit on wrong PINs, then sealed by the TPM if one is reachable now.
+    fn unlock(&self, record: &VaultRecord, pin: &str) -> Result<DataKey, StoreError> {
+        if let Some(sealed) = &record.tpm_sealed {
+            if record.kdf != TPM_SEALED {
+                return Err(unknown_format(record));
+            }
+            let secret = self.seal.unseal(sealed, &seal_auth(pin, &record.salt))?;
+            return data_key_from(&secret);
+        }
+        self.wait_for_retry()?;
+        let data_key = match unwrap_data_key(record, pin) {
+            Err(StoreError::WrongPin) => return Err(self.count_wrong_pin()?),
+            other => other?,
         };
-        if self.metadata.insert_vault_record_if_absent(&record)? {
-            Ok(data_key)
+        self.metadata.clear_wrong_vault_pins()?;
+        self.seal_by_tpm(record, pin, &data_key);
+        Ok(data_key)
+    }
+
+    /// Refuses to try a PIN while the host makes wrong PINs wait.
+    fn wait_for_retry(&self) -> Result<(), StoreError> {
+        let wrong = self.metadata.wrong_vault_pins()?;
+        let wait_ms = wrong.retry_at_ms.saturating_sub(now_ms());
+        if wait_ms > 0 {
+            return Err(StoreError::Locked(WrongPin {
+                tries_left: Some(0),
+                retry_after_seconds: Some((wait_ms as u64).div_ceil(1000)),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Counts a wrong PIN (in the database, so a restart does not forget it); the error to answer with.
+    fn count_wrong_pin(&self) -> Result<StoreError, StoreError> {
+        let now = now_ms();
+        let wrong = self
+            .metadata
+            .count_wrong_vault_pin(now, wrong_pin_delay_ms)?;
+        let wait_ms = wrong.retry_at_ms.saturating_sub(now);
+        Ok(if wait_ms > 0 {
+            StoreError::Locked(WrongPin {
+                tries_left: Some(0),
+                retry_after_seconds: Some((wait_ms as u64).div_ceil(1000)),
+            })
         } else {
-            // Another request or the other browser's host set a PIN first: this PIN must match that one.
-            let stored = self.metadata.vault_record()?.ok_or_else(|| {
-                StoreError::Internal("the vault record vanished while setting the PIN".into())
-            })?;
-            unwrap_data_key(&stored, pin)
+            StoreError::WrongPin
+        })
+    }
+
+    /// Migration: a PIN-wrapped data key, just unwrapped with the right PIN, is sealed by the TPM when one is
+    /// reachable. The same data key, so every passkey stays usable. A failure keeps the PIN-wrapped record.
+    fn seal_by_tpm(&self, record: &VaultRecord, pin: &str, data_key: &DataKey) {
+        if self.seal.available().is_err() {
+            return;
+        }
+        let replaced = self
+            .sealed_record(pin, data_key)
+            .and_then(|sealed| Ok(self.metadata.replace_vault_record(record, &sealed)?));
+        match replaced {
+            Ok(true) => crate::log::debug!("the vault key is now sealed by the TPM"),
+            Ok(false) => {} // another host sealed it first
+            Err(e) => crate::log::warning!("the vault key stays wrapped by the PIN only: {e}"),
         }
     }
+}
+
+/// Without a TPM: how long the `count`th wrong PIN makes the next one wait, if at all.
+fn wrong_pin_delay_ms(count: u32) -> Option<i64> {
+    let doublings = count.checked_sub(FREE_WRONG_PINS)?.min(16);
+    Some((FIRST_DELAY_MS << doublings).min(MAX_DELAY_MS))
+}
+
+fn unknown_format(record: &VaultRecord) -> StoreError {
+    StoreError::Internal(format!(
+        "the vault uses an unknown key format ({})",
+        record.kdf
+    ))
+}
+
+fn data_key_from(secret: &[u8]) -> Result<DataKey, StoreError> {
+    if secret.len() != DATA_KEY_LEN {
+        return Err(StoreError::Internal(
+            "the vault key has the wrong length".into(),
+        ));
+    }
+    let mut data_key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
+    data_key.copy_from_slice(secret);
+    Ok(data_key)
 }
 
 /// One Argon2 derivation at a time per process: each takes ~19 MiB, and a flood of PIN guesses should queue.
@@ -321,10 +488,7 @@ fn derive_wrapping_key(
 
 fn unwrap_data_key(record: &VaultRecord, pin: &str) -> Result<DataKey, StoreError> {
     if record.kdf != KDF_NAME || record.nonce.len() != NONCE_LEN {
-        return Err(StoreError::Internal(format!(
-            "the vault uses an unknown key format ({})",
-            record.kdf
-        )));
+        return Err(unknown_format(record));
     }
     let wrapping_key = derive_wrapping_key(
         pin,
@@ -344,14 +508,7 @@ fn unwrap_data_key(record: &VaultRecord, pin: &str) -> Result<DataKey, StoreErro
             )
             .map_err(|_| StoreError::WrongPin)?,
     );
-    let mut data_key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
-    if plain.len() != DATA_KEY_LEN {
-        return Err(StoreError::Internal(
-            "the vault key has the wrong length".into(),
-        ));
-    }
-    data_key.copy_from_slice(&plain);
-    Ok(data_key)
+    data_key_from(&plain)
 }
 
 fn signing_key_from_blob(
@@ -452,7 +609,7 @@ impl KeyStore for Vault {
         let data_key = match (record, pin) {
             (None, None) => return Err(StoreError::PinRequired(PinReason::SetPin)),
             (None, Some(pin)) => self.set_pin(pin)?,
-            (Some(record), Some(pin)) => unwrap_data_key(&record, pin)?,
+            (Some(record), Some(pin)) => self.unlock(&record, pin)?,
             (Some(_), None) if require_user_verification => {
                 return Err(StoreError::PinRequired(PinReason::UserVerification))
             }

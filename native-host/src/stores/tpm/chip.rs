@@ -16,11 +16,13 @@ use tss_esapi::interface_types::algorithm::HashingAlgorithm;
 use tss_esapi::interface_types::resource_handles::Hierarchy;
 use tss_esapi::interface_types::session_handles::AuthSession;
 use tss_esapi::structures::{
-    Auth, CapabilityData, Digest, HashcheckTicket, Signature, SignatureScheme, SymmetricDefinition,
+    Auth, CapabilityData, Digest, HashcheckTicket, SensitiveData, Signature, SignatureScheme,
+    SymmetricDefinition,
 };
 use tss_esapi::tcti_ldr::TctiNameConf;
 use tss_esapi::tss2_esys::TPMT_TK_HASHCHECK;
 use tss_esapi::Context;
+use zeroize::Zeroizing;
 
 use super::blob::KeyBlob;
 use super::errors::{is_out_of_object_memory, Failure};
@@ -183,6 +185,92 @@ impl Chip {
             started.elapsed()
         );
         Ok(der)
+    }
+
+    /// Seals `secret` in a new sealed-data object under the SRK, with `auth` as its authValue. The secret and the
+    /// auth travel encrypted (the session's parameter encryption covers TPM2_Create's sensitive part).
+    pub fn seal(&mut self, auth: &[u8], secret: &[u8]) -> Result<KeyBlob, Failure> {
+        let template = templates::sealed_secret().map_err(|e| Failure::Other(e.to_string()))?;
+        let auth = Auth::try_from(auth.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
+        let data =
+            SensitiveData::try_from(secret.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
+        let (srk, session) = (self.srk, self.session);
+        let created = self
+            .with_room(|c| {
+                c.execute_with_session(Some(session), |c| {
+                    c.create(
+                        srk,
+                        template.clone(),
+                        Some(auth.clone()),
+                        Some(data.clone()),
+                        None,
+                        None,
+                    )
+                })
+            })
+            .map_err(|e| Failure::from_tss("sealing the vault key", e))?;
+        Ok(KeyBlob {
+            public: created.out_public,
+            private: created.out_private,
+        })
+    }
+
+    /// TPM2_Unseal of a sealed-data object with `auth`, in the salted session (the secret comes back encrypted).
+    /// The chip checks `auth` and counts a wrong one toward its lockout. The object is flushed right after.
+    pub fn unseal(&mut self, blob: KeyBlob, auth: &[u8]) -> Result<Zeroizing<Vec<u8>>, Failure> {
+        let auth = Auth::try_from(auth.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
+        let (srk, session) = (self.srk, self.session);
+        let handle = self
+            .with_room(|c| {
+                c.execute_with_session(Some(session), |c| {
+                    c.load(srk, blob.private.clone(), blob.public.clone())
+                })
+            })
+            .map_err(
+                |e| match Failure::from_tss("loading the vault's sealed key", e) {
+                    // The chip refuses the blob itself: it was sealed by another TPM (or this one was cleared).
+                    Failure::Other(message) => Failure::NotThisChip(message),
+                    failure => failure,
+                },
+            )?;
+        let unsealed = self
+            .context
+            .tr_set_auth(handle.into(), auth)
+            .and_then(|()| {
+                self.context
+                    .execute_with_session(Some(session), |c| c.unseal(handle.into()))
+            });
+        if let Err(e) = self.context.flush_context(handle.into()) {
+            crate::log::warning!("cannot unload the vault's sealed key: {e}");
+        }
+        unsealed
+            .map(|data| Zeroizing::new(data.value().to_vec()))
+            .map_err(|e| Failure::from_tss("unsealing the vault key", e))
+    }
+
+    /// Whether the lockout hierarchy has an authorization (TPM_PT_PERMANENT, lockoutAuthSet). Without one, anyone
+    /// who can use the TPM can reset its dictionary-attack counter.
+    pub fn lockout_auth_set(&mut self) -> Result<bool, Failure> {
+        const LOCKOUT_AUTH_SET: u32 = 1 << 2;
+        let (data, _) = self
+            .context
+            .execute_without_session(|c| {
+                c.get_capability(
+                    CapabilityType::TpmProperties,
+                    PropertyTag::Permanent.into(),
+                    1,
+                )
+            })
+            .map_err(|e| Failure::from_tss("reading the TPM's permanent attributes", e))?;
+        let CapabilityData::TpmProperties(properties) = data else {
+            return Err(Failure::Other(
+                "the TPM answered with other data than asked".into(),
+            ));
+        };
+        properties
+            .find(PropertyTag::Permanent)
+            .map(|p| p.value() & LOCKOUT_AUTH_SET != 0)
+            .ok_or_else(|| Failure::Other("the TPM did not report its permanent attributes".into()))
     }
 
     /// The handle of the key in `key_blob`: the one loaded already, or loaded now in place of the previous one.

@@ -2,6 +2,7 @@
 
 use super::{TpmStore, TCTI_ENV};
 use crate::stores::hardware::DoctorLine;
+use crate::stores::protection::{LOCKOUT_AUTH_FIX, LOCKOUT_AUTH_MISSING, LOCKOUT_AUTH_SET};
 
 pub fn diagnose(tcti: &str) -> Vec<DoctorLine> {
     let store = TpmStore::new(tcti.to_owned());
@@ -57,5 +58,14 @@ pub fn diagnose(tcti: &str) -> Vec<DoctorLine> {
             "Run doctor again; if it persists, report it.",
         )),
     }
+    lines.push(match store.lockout_auth_set() {
+        Ok(true) => line(true, LOCKOUT_AUTH_SET.to_owned(), ""),
+        Ok(false) => line(false, LOCKOUT_AUTH_MISSING.to_owned(), LOCKOUT_AUTH_FIX),
+        Err(e) => line(
+            false,
+            format!("Whether the TPM lockout has an owner password cannot be read: {e}"),
+            "Run doctor again; if it persists, report it.",
+        ),
+    });
     lines
 }

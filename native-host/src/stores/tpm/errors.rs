@@ -15,6 +15,8 @@ pub enum Failure {
     Lockout,
     /// The TPM cannot be reached or the connection to it broke; the connection must be opened again.
     Unreachable(String),
+    /// The chip refused to load a stored object: it was made by another TPM, or this one was cleared since.
+    NotThisChip(String),
     /// The TPM or the TSS refused for another reason; the connection is still fine.
     Other(String),
 }
@@ -49,7 +51,9 @@ impl Failure {
         match self {
             Failure::AuthFail => "the PIN was wrong".to_owned(),
             Failure::Lockout => "the TPM is locked after too many wrong PINs".to_owned(),
-            Failure::Unreachable(message) | Failure::Other(message) => message.clone(),
+            Failure::Unreachable(message)
+            | Failure::NotThisChip(message)
+            | Failure::Other(message) => message.clone(),
         }
     }
 }

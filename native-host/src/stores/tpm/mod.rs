@@ -10,7 +10,9 @@ mod errors;
 /// Public so the benchmark example measures the chip with exactly the objects the host creates.
 pub mod templates;
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use zeroize::Zeroizing;
 
 use super::hardware::authorize_with_key_pin;
 use super::{Authorization, KeyStore, NewKey, Purpose, StoreError, WrongPin};
@@ -32,18 +34,45 @@ pub fn tcti_from_env() -> String {
         .unwrap_or_else(|| DEFAULT_TCTI.to_owned())
 }
 
+type ChipSlot = Mutex<Option<Chip>>;
+type SharedChip = Arc<ChipSlot>;
+
+/// The connections open in this process, by TCTI. The hardware store and the vault's seal use the same chip
+/// through one connection: swtpm (and /dev/tpm0) serve one client at a time, and one SRK and session are enough.
+static CHIPS: Mutex<Vec<(String, Weak<ChipSlot>)>> = Mutex::new(Vec::new());
+
+fn shared_chip(tcti: &str) -> SharedChip {
+    let mut chips = CHIPS.lock().unwrap_or_else(|e| e.into_inner());
+    chips.retain(|(_, chip)| chip.strong_count() > 0);
+    if let Some(chip) = chips
+        .iter()
+        .find(|(name, _)| name == tcti)
+        .and_then(|(_, chip)| chip.upgrade())
+    {
+        return chip;
+    }
+    let chip: SharedChip = Arc::new(Mutex::new(None));
+    chips.push((tcti.to_owned(), Arc::downgrade(&chip)));
+    chip
+}
+
 pub struct TpmStore {
     tcti: String,
-    /// Opened at the first use and kept; dropped (and opened again next time) when the connection breaks.
-    chip: Mutex<Option<Chip>>,
+    /// Opened at the first use and kept; dropped (and opened again next time) when the connection breaks. Shared
+    /// with every other `TpmStore` of the same TCTI in this process.
+    chip: SharedChip,
 }
 
 impl TpmStore {
     pub fn new(tcti: String) -> Self {
         TpmStore {
+            chip: shared_chip(&tcti),
             tcti,
-            chip: Mutex::new(None),
         }
+    }
+
+    pub fn tcti(&self) -> &str {
+        &self.tcti
     }
 
     fn lock_chip(&self) -> MutexGuard<'_, Option<Chip>> {
@@ -71,8 +100,36 @@ impl TpmStore {
                     "Keyplace lost its connection to the TPM ({message}). Try again."
                 )))
             }
+            Err(Failure::NotThisChip(message)) => Err(StoreError::Unavailable(format!(
+                "This was sealed by another computer's TPM, or this TPM was cleared since: it cannot be \
+                 opened here ({message})."
+            ))),
             Err(Failure::Other(message)) => Err(StoreError::Internal(format!("TPM: {message}"))),
         }
+    }
+
+    /// Seals `secret` in this chip with `auth` as its authorization; the blob (public and private areas) loads
+    /// only on this TPM.
+    pub fn seal_secret(&self, auth: &[u8], secret: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let blob = self.with_chip(|chip| chip.seal(auth, secret))?;
+        blob.encode().map_err(StoreError::Internal)
+    }
+
+    /// The secret sealed in `sealed` by `seal_secret`, if the chip accepts `auth` (a wrong one is counted).
+    pub fn unseal_secret(
+        &self,
+        sealed: &[u8],
+        auth: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+        let blob = KeyBlob::decode(sealed)
+            .filter(|blob| templates::is_sealed_secret(&blob.public))
+            .ok_or_else(|| StoreError::Internal("the sealed vault key is damaged".into()))?;
+        self.with_chip(|chip| chip.unseal(blob, auth))
+    }
+
+    /// Whether the chip's lockout hierarchy has an authorization, for `doctor`.
+    pub fn lockout_auth_set(&self) -> Result<bool, StoreError> {
+        self.with_chip(Chip::lockout_auth_set)
     }
 
     /// The chip's lockout state, for `doctor`.

@@ -4,8 +4,9 @@ use tss_esapi::attributes::{ObjectAttributes, ObjectAttributesBuilder};
 use tss_esapi::interface_types::algorithm::{HashingAlgorithm, PublicAlgorithm};
 use tss_esapi::interface_types::ecc::EccCurve;
 use tss_esapi::structures::{
-    EccPoint, EccScheme, HashScheme, KeyDerivationFunctionScheme, Public, PublicBuilder,
-    PublicEccParametersBuilder, SymmetricDefinitionObject,
+    EccPoint, EccScheme, HashScheme, KeyDerivationFunctionScheme, KeyedHashScheme, Public,
+    PublicBuilder, PublicEccParametersBuilder, PublicKeyedHashParameters,
+    SymmetricDefinitionObject,
 };
 
 /// The owner-hierarchy storage key, the same every time for the same TPM (like `tpm2_createprimary -C o -g sha256
@@ -90,6 +91,50 @@ pub fn is_passkey(public: &Public) -> bool {
     }
 }
 
+/// The vault's sealed data key: a keyedhash sealed-data object (neither sign nor decrypt) that only this chip can
+/// load (fixedTPM, fixedParent), unsealed with its authValue (userWithAuth, derived from the vault PIN), *without*
+/// noDA so wrong PINs count toward the chip's lockout. The data comes from the host, so no sensitiveDataOrigin.
+fn sealed_secret_attributes() -> tss_esapi::Result<ObjectAttributes> {
+    ObjectAttributesBuilder::new()
+        .with_fixed_tpm(true)
+        .with_fixed_parent(true)
+        .with_user_with_auth(true)
+        .build()
+}
+
+pub fn sealed_secret() -> tss_esapi::Result<Public> {
+    PublicBuilder::new()
+        .with_public_algorithm(PublicAlgorithm::KeyedHash)
+        .with_name_hashing_algorithm(HashingAlgorithm::Sha256)
+        .with_object_attributes(sealed_secret_attributes()?)
+        .with_keyed_hash_parameters(PublicKeyedHashParameters::new(KeyedHashScheme::Null))
+        .with_keyed_hash_unique_identifier(Default::default())
+        .build()
+}
+
+/// Whether a stored public area is a sealed secret exactly as `sealed_secret()` makes them (so a blob written into
+/// the database by someone else, say one with noDA or a policy, is refused before the chip sees a PIN).
+pub fn is_sealed_secret(public: &Public) -> bool {
+    let Ok(expected) = sealed_secret_attributes() else {
+        return false;
+    };
+    match public {
+        Public::KeyedHash {
+            object_attributes,
+            auth_policy,
+            name_hashing_algorithm,
+            parameters,
+            ..
+        } => {
+            *object_attributes == expected
+                && auth_policy.is_empty()
+                && *name_hashing_algorithm == HashingAlgorithm::Sha256
+                && *parameters == PublicKeyedHashParameters::new(KeyedHashScheme::Null)
+        }
+        _ => false,
+    }
+}
+
 /// The key's public point as SEC1 uncompressed bytes (the TPM may drop leading zero bytes: pad them back).
 pub fn sec1_point(public: &Public) -> Option<Vec<u8>> {
     let Public::Ecc { unique, .. } = public else {
@@ -125,5 +170,22 @@ mod tests {
         assert!(!a.no_da() && !a.decrypt() && !a.restricted() && !a.admin_with_policy());
         assert!(is_passkey(&public));
         assert!(!is_passkey(&srk().unwrap()));
+    }
+
+    #[test]
+    fn the_sealed_secret_stays_in_this_chip_and_counts_wrong_pins() {
+        let public = sealed_secret().unwrap();
+        let Public::KeyedHash {
+            object_attributes: a,
+            ..
+        } = &public
+        else {
+            panic!("not a keyedhash object")
+        };
+        assert!(a.fixed_tpm() && a.fixed_parent() && a.user_with_auth());
+        assert!(!a.no_da() && !a.sign_encrypt() && !a.decrypt() && !a.admin_with_policy());
+        assert!(is_sealed_secret(&public));
+        assert!(!is_sealed_secret(&passkey().unwrap()));
+        assert!(!is_passkey(&public));
     }
 }
