@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Keyplace developer tasks. Everything a fresh Debian machine needs is installed from Debian, crates.io
-# and npm only; slow tools are built once into a cache directory.
+# Keyplace developer tasks. Everything a fresh Debian machine needs is installed from Debian, crates.io, npm
+# and PyPI (the Public Suffix List) only; slow tools are built or fetched once into a cache directory.
 #
 #   xtask/xtask.sh install   build in release and register the host with every browser found
 #   xtask/xtask.sh test      lint, build and run every test, then one summary (its last line: N passed, N failed)
@@ -262,5 +262,5 @@ case "${1:-}" in
   lint) cmd_lint ;;
   bench) cmd_bench ;;
   build) build_all debug ;;
-  *) sed -n '2,11p' "$0"; exit 2 ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
 esac
