@@ -28,14 +28,19 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { By, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
-import { launchFirefox, firefoxUnavailable, checkFirefoxBuildOutputs, FIREFOX, ADDON_ID } from '../drivers/firefox-session.mjs';
+import {
+  ADDON_ID,
+  checkFirefoxBuildOutputs,
+  FIREFOX,
+  firefoxUnavailable,
+  launchFirefox,
+} from '../drivers/firefox-session.mjs';
 import { REPO_ROOT } from '../support/build-outputs.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 import { dist, ms, p50 } from './stats.mjs';
 
 const PIN = '582046';
 const SITE = 'localhost';
-
 
 export async function firefoxVersion() {
   try {
@@ -60,9 +65,17 @@ async function fillPinIfAsked(ff) {
 }
 
 async function vaultCreate(ff, page, username) {
-  const { win, call } = await ff.startCeremony(page, (u) => kp.register({ username: u, userVerification: 'discouraged', residentKey: 'discouraged' }), username);
+  const { win, call } = await ff.startCeremony(
+    page,
+    (u) => kp.register({ username: u, userVerification: 'discouraged', residentKey: 'discouraged' }),
+    username,
+  );
   // The window renders once the background has answered consent:details.
-  const vault = await ff.driver.wait(until.elementLocated(By.css('#store-vault:enabled')), 30_000, 'no enabled Vault choice');
+  const vault = await ff.driver.wait(
+    until.elementLocated(By.css('#store-vault:enabled')),
+    30_000,
+    'no enabled Vault choice',
+  );
   if (!(await vault.isSelected())) await vault.click();
   await fillPinIfAsked(ff);
   await ff.clickAndClose(win, 'Create passkey', page, await ff.driver.findElement(By.id('confirm')));
@@ -70,8 +83,16 @@ async function vaultCreate(ff, page, username) {
 }
 
 async function vaultGet(ff, page, id) {
-  const { win, call } = await ff.startCeremony(page, (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged' }), id);
-  const account = await ff.driver.wait(until.elementLocated(By.css('input[name=account]')), 30_000, 'no account to choose');
+  const { win, call } = await ff.startCeremony(
+    page,
+    (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged' }),
+    id,
+  );
+  const account = await ff.driver.wait(
+    until.elementLocated(By.css('input[name=account]')),
+    30_000,
+    'no account to choose',
+  );
   if (!(await account.isSelected())) await account.click();
   await fillPinIfAsked(ff);
   await ff.clickAndClose(win, 'Sign in', page, await ff.driver.findElement(By.id('confirm')));
@@ -89,13 +110,20 @@ const readMetrics = (ff, tab) =>
 async function inChrome(ff, script, { async = false, args = [] } = {}) {
   await ff.driver.setContext(firefox.Context.CHROME);
   try {
-    return async ? await ff.driver.executeAsyncScript(script, ADDON_ID, ...args) : await ff.driver.executeScript(script, ADDON_ID, ...args);
+    return async
+      ? await ff.driver.executeAsyncScript(script, ADDON_ID, ...args)
+      : await ff.driver.executeScript(script, ADDON_ID, ...args);
   } finally {
     await ff.driver.setContext(firefox.Context.CONTENT);
   }
 }
-const backgroundState = (ff) => inChrome(ff, 'return WebExtensionPolicy.getByID(arguments[0]).extension.backgroundState;');
-const hasNativePort = (ff) => inChrome(ff, 'return !!WebExtensionPolicy.getByID(arguments[0]).extension.backgroundContext?.hasActiveNativeAppPorts;');
+const backgroundState = (ff) =>
+  inChrome(ff, 'return WebExtensionPolicy.getByID(arguments[0]).extension.backgroundState;');
+const hasNativePort = (ff) =>
+  inChrome(
+    ff,
+    'return !!WebExtensionPolicy.getByID(arguments[0]).extension.backgroundContext?.hasActiveNativeAppPorts;',
+  );
 const terminateBackground = (ff) =>
   inChrome(
     ff,
@@ -125,7 +153,16 @@ export async function firefoxBench({ n = 20, coldN = Math.min(n, 10), pingN = 20
     return null;
   }
   checkFirefoxBuildOutputs();
-  const out = { version: await firefoxVersion(), n, coldN, vault: {}, passthrough: {}, baseline: {}, cold: {}, host: {} };
+  const out = {
+    version: await firefoxVersion(),
+    n,
+    coldN,
+    vault: {},
+    passthrough: {},
+    baseline: {},
+    cold: {},
+    host: {},
+  };
   const rp = await startRpServer();
   let ff = null;
   let plain = null;
@@ -153,15 +190,21 @@ export async function firefoxBench({ n = 20, coldN = Math.min(n, 10), pingN = 20
         hostMs: cs.map((c) => c.hostMs),
         coreMs: cs.map((c) => c.coreMs),
         overheadMs: cs.map((c) => c.overheadMs),
-        windowReadyMs: cs.filter((c) => c.windowReadyAt && c.windowRequestedAt).map((c) => c.windowReadyAt - c.windowRequestedAt),
+        windowReadyMs: cs
+          .filter((c) => c.windowReadyAt && c.windowRequestedAt)
+          .map((c) => c.windowReadyAt - c.windowRequestedAt),
       };
     }
 
     // Host round trip over the open port.
-    const pings = await ff.inPage(tab, async (count) => {
-      const bg = await browser.runtime.getBackgroundPage();
-      return bg.keyplaceBench?.hostPing ? bg.keyplaceBench.hostPing(count) : null;
-    }, pingN);
+    const pings = await ff.inPage(
+      tab,
+      async (count) => {
+        const bg = await browser.runtime.getBackgroundPage();
+        return bg.keyplaceBench?.hostPing ? bg.keyplaceBench.hostPing(count) : null;
+      },
+      pingN,
+    );
     out.host.pingMs = Array.isArray(pings) ? pings : null;
     if (!out.host.pingMs) notes.push('Firefox: keyplaceBench.hostPing is missing: host round trip not measured.');
 
@@ -187,7 +230,16 @@ export async function firefoxBench({ n = 20, coldN = Math.min(n, 10), pingN = 20
     const page = await plain.openPage(rp.url('/'));
     await plain.addVirtualAuthenticator();
     out.baseline = await pageTimed(plain, page, n, 'va', notes, 'Virtual authenticator baseline');
-    out.baseline.shimSeen = await plain.inPage(page, () => '__keyplaceShim' in window);
+    out.baseline.shimSeen = await plain.inPage(page, () =>
+      ((w) => {
+        try {
+          w.Function.prototype.toString.call(null);
+        } catch (e) {
+          if (/shim\.js/.test(String(e.stack))) return true;
+        }
+        return !/native code/.test(w.Function.prototype.toString.call(w.CredentialsContainer.prototype.create));
+      })(window),
+    );
   } finally {
     await plain?.close();
     await rp.close();
@@ -204,7 +256,11 @@ async function pageTimed(ff, page, n, prefix, notes, what) {
         const out = [];
         for (let i = 0; i < n; i++) {
           // Non-resident, so no authenticator storage limit matters.
-          const reg = await kp.register({ username: `${prefix}${i}`, userVerification: 'discouraged', residentKey: 'discouraged' });
+          const reg = await kp.register({
+            username: `${prefix}${i}`,
+            userVerification: 'discouraged',
+            residentKey: 'discouraged',
+          });
           if (!reg.verified) return { failed: `create ${i}: ${JSON.stringify(reg.error ?? reg)}` };
           const got = await kp.login({ allowCredentials: [reg.credentialId], userVerification: 'discouraged' });
           if (!got.verified) return { failed: `get ${i}: ${JSON.stringify(got.error ?? got)}` };
@@ -220,7 +276,11 @@ async function pageTimed(ff, page, n, prefix, notes, what) {
     notes.push(`Firefox: ${what} failed: ${runs.failed}`);
     return { createMs: [], getMs: [] };
   }
-  return { createMs: runs.runs.map((r) => r.createMs), getMs: runs.runs.map((r) => r.getMs), aaguid: runs.runs[0]?.aaguid };
+  return {
+    createMs: runs.runs.map((r) => r.createMs),
+    getMs: runs.runs.map((r) => r.getMs),
+    aaguid: runs.runs[0]?.aaguid,
+  };
 }
 
 /**
@@ -235,12 +295,17 @@ async function idleCheck(ff, notes) {
     const states = new Set();
     let stopped = false;
     await ff.driver
-      .wait(async () => {
-        const state = await backgroundState(ff);
-        states.add(state);
-        stopped = state === 'stopped' || state === 'suspending';
-        return stopped;
-      }, 3 * timeoutMs, undefined, 100)
+      .wait(
+        async () => {
+          const state = await backgroundState(ff);
+          states.add(state);
+          stopped = state === 'stopped' || state === 'suspending';
+          return stopped;
+        },
+        3 * timeoutMs,
+        undefined,
+        100,
+      )
       .catch(() => {});
     if (!stopped) {
       notes.push(
@@ -248,9 +313,16 @@ async function idleCheck(ff, notes) {
           `(native port open: ${port}); Firefox exempts backgrounds with an open nativeMessaging port from the idle timeout, so cold starts are made with extension.terminateBackground().`,
       );
     } else {
-      notes.push(`Firefox: with extensions.background.idle.timeout = ${timeoutMs} ms the Keyplace background stopped (native port open before: ${port}).`);
+      notes.push(
+        `Firefox: with extensions.background.idle.timeout = ${timeoutMs} ms the Keyplace background stopped (native port open before: ${port}).`,
+      );
     }
-    return { timeoutMs, stoppedWithin: stopped ? `${3 * timeoutMs} ms` : null, nativePortOpen: port, states: [...states] };
+    return {
+      timeoutMs,
+      stoppedWithin: stopped ? `${3 * timeoutMs} ms` : null,
+      nativePortOpen: port,
+      states: [...states],
+    };
   } finally {
     await setIdleTimeout(ff, null);
   }
@@ -298,24 +370,59 @@ export function renderFirefox(fx) {
   const na = 'n/a';
   const vaCell = `create ${ms(p50(b.createMs ?? []))}, get ${ms(p50(b.getMs ?? []))} (whole call, p50)`;
   const rows = [
-    row('Warm ceremony overhead, Vault (create and get pooled)', dist(pooled('overheadMs')), vaCell,
-      "The background page's own metrics (globalThis.keyplaceMetrics, read through browser.runtime.getBackgroundPage() from an extension page): ceremony total − time the window waited for the person − host time."),
-    row('Active time, Vault create', dist(v.create?.activeMs ?? []), dist(b.createMs ?? []),
-      'Keyplace: ceremony total − waiting for the person, from the same metrics; virtual authenticator: performance.now() in the page around navigator.credentials.create() in a second Firefox without the extension.'),
-    row('Active time, Vault get', dist(v.get?.activeMs ?? []), dist(b.getMs ?? []),
-      'As above, for get(); the virtual authenticator is Firefox\'s WebDriver one (ctap2_1, internal, UV) in that second Firefox.'),
-    row('Host round trip, open port', dist(fx.host.pingMs ?? []), na,
-      `keyplaceBench.hostPing(${fx.host.pingMs?.length ?? 200}) called in the background page: sequential pings over its open connectNative port, performance.now() around each.`),
-    row('Cold start → window requested', dist(fx.cold.toRequested ?? []), na,
-      "Background stopped with Firefox's extension.terminateBackground() (chrome context), then a vault create() from the page; page call time (performance.timeOrigin + now) → the background's firstWindowRequestAt."),
-    row('Cold start → window interactive', dist(fx.cold.toReady ?? []), na,
-      "Same cold ceremonies; page call time → the ceremony's windowReadyAt (the window reported itself ready)."),
-    row('WASM instantiation (cold background)', dist(fx.cold.wasmMs ?? []), na,
-      'keyplaceMetrics.wasmInstantiateMs (performance.now() around init(), fetch included), read after each cold start.'),
-    row('Keyplace pass-through (Browser rule): create / get', `${dist(pt.createMs ?? [])} / ${dist(pt.getMs ?? [])}`, `${dist(b.createMs ?? [])} / ${dist(b.getMs ?? [])}`,
-      'With a Browser rule for localhost Keyplace opens no window and hands the call to Firefox\'s WebAuthn (the virtual authenticator in the Keyplace Firefox); performance.now() in the page around create()/get(), beside the bare authenticator in the extension-less Firefox.'),
+    row(
+      'Warm ceremony overhead, Vault (create and get pooled)',
+      dist(pooled('overheadMs')),
+      vaCell,
+      "The background page's own metrics (globalThis.keyplaceMetrics, read through browser.runtime.getBackgroundPage() from an extension page): ceremony total − time the window waited for the person − host time.",
+    ),
+    row(
+      'Active time, Vault create',
+      dist(v.create?.activeMs ?? []),
+      dist(b.createMs ?? []),
+      'Keyplace: ceremony total − waiting for the person, from the same metrics; virtual authenticator: performance.now() in the page around navigator.credentials.create() in a second Firefox without the extension.',
+    ),
+    row(
+      'Active time, Vault get',
+      dist(v.get?.activeMs ?? []),
+      dist(b.getMs ?? []),
+      "As above, for get(); the virtual authenticator is Firefox's WebDriver one (ctap2_1, internal, UV) in that second Firefox.",
+    ),
+    row(
+      'Host round trip, open port',
+      dist(fx.host.pingMs ?? []),
+      na,
+      `keyplaceBench.hostPing(${fx.host.pingMs?.length ?? 200}) called in the background page: sequential pings over its open connectNative port, performance.now() around each.`,
+    ),
+    row(
+      'Cold start → window requested',
+      dist(fx.cold.toRequested ?? []),
+      na,
+      "Background stopped with Firefox's extension.terminateBackground() (chrome context), then a vault create() from the page; page call time (performance.timeOrigin + now) → the background's firstWindowRequestAt.",
+    ),
+    row(
+      'Cold start → window interactive',
+      dist(fx.cold.toReady ?? []),
+      na,
+      "Same cold ceremonies; page call time → the ceremony's windowReadyAt (the window reported itself ready).",
+    ),
+    row(
+      'WASM instantiation (cold background)',
+      dist(fx.cold.wasmMs ?? []),
+      na,
+      'keyplaceMetrics.wasmInstantiateMs (performance.now() around init(), fetch included), read after each cold start.',
+    ),
+    row(
+      'Keyplace pass-through (Browser rule): create / get',
+      `${dist(pt.createMs ?? [])} / ${dist(pt.getMs ?? [])}`,
+      `${dist(b.createMs ?? [])} / ${dist(b.getMs ?? [])}`,
+      "With a Browser rule for localhost Keyplace opens no window and hands the call to Firefox's WebAuthn (the virtual authenticator in the Keyplace Firefox); performance.now() in the page around create()/get(), beside the bare authenticator in the extension-less Firefox.",
+    ),
   ];
-  const cols = [['Keyplace vault (create)', v.create], ['Keyplace vault (get)', v.get]];
+  const cols = [
+    ['Keyplace vault (create)', v.create],
+    ['Keyplace vault (get)', v.get],
+  ];
   const side = [
     `| | ${cols.map(([name]) => name).join(' | ')} | virtual authenticator (create) | virtual authenticator (get) |`,
     `|---|${cols.map(() => '---|').join('')}---|---|`,
@@ -338,7 +445,9 @@ export function renderFirefox(fx) {
     ...side,
     '',
     `- Cold start, background start → window requested: ${dist(fx.cold.bgToRequested ?? [])}.`,
-    fx.idle ? `- Idle timeout ${fx.idle.timeoutMs} ms with the host port open (${fx.idle.nativePortOpen}): background ${fx.idle.stoppedWithin ? `stopped within ${fx.idle.stoppedWithin}` : `still running after ${3 * fx.idle.timeoutMs} ms`} (states seen: ${fx.idle.states.join(', ')}).` : null,
+    fx.idle
+      ? `- Idle timeout ${fx.idle.timeoutMs} ms with the host port open (${fx.idle.nativePortOpen}): background ${fx.idle.stoppedWithin ? `stopped within ${fx.idle.stoppedWithin}` : `still running after ${3 * fx.idle.timeoutMs} ms`} (states seen: ${fx.idle.states.join(', ')}).`
+      : null,
     pt.createMs?.length && b.createMs?.length
       ? `- Pass-through cost (p50 difference, Keyplace Firefox vs the extension-less one): create ${ms(p50(pt.createMs) - p50(b.createMs))}, get ${ms(p50(pt.getMs) - p50(b.getMs))}.`
       : null,
@@ -368,7 +477,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const notes = [];
   firefoxBench({ n, coldN, notes })
     .then(async (fx) => {
-      const section = [...renderFirefox(fx), ...(notes.length ? ['Notes (Firefox run):', '', ...notes.map((x) => `- ${x}`), ''] : [])];
+      const section = [
+        ...renderFirefox(fx),
+        ...(notes.length ? ['Notes (Firefox run):', '', ...notes.map((x) => `- ${x}`), ''] : []),
+      ];
       process.stdout.write(section.join('\n') + '\n');
       if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(fx) + '\n');
       if (process.argv.includes('--write')) {

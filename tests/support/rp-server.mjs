@@ -3,17 +3,18 @@
 //
 // It listens on 127.0.0.1 (port 0) and is reached as http://localhost:PORT, which browsers treat as a
 // secure context. Users and credentials live in memory, one server per test file.
-import http from 'node:http';
-import { randomUUID, randomBytes } from 'node:crypto';
+
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
-  generateRegistrationOptions,
-  verifyRegistrationResponse,
   generateAuthenticationOptions,
+  generateRegistrationOptions,
   verifyAuthenticationResponse,
+  verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { parseAuthenticatorData, decodeAttestationObject } from '@simplewebauthn/server/helpers';
+import { decodeAttestationObject, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./rp-page.js', import.meta.url));
 
@@ -24,7 +25,11 @@ const b64u = {
 
 function pageHtml(title) {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<html lang="en"><head><script>
+// First in the page: records every message this window receives, as any page script could.
+window.__messages = [];
+addEventListener('message', (e) => window.__messages.push({ data: e.data, ports: e.ports.length }), true);
+</script><meta charset="utf-8"><title>${title}</title>
 <script src="/rp-page.js"></script></head>
 <body><h1>${title}</h1><p id="status">ready</p></body></html>`;
 }
@@ -169,7 +174,12 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
         expectedChallenge: flow.challenge,
         expectedOrigin,
         expectedRPID: flow.rpID,
-        credential: { id: record.id, publicKey: record.publicKey, counter: record.counter, transports: record.transports },
+        credential: {
+          id: record.id,
+          publicKey: record.publicKey,
+          counter: record.counter,
+          transports: record.transports,
+        },
         requireUserVerification: flow.userVerification === 'required',
       });
       if (!result.verified) return { ...verdict, error: 'not verified' };
@@ -236,7 +246,11 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
       const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
       return send(200, 'application/json', JSON.stringify(await route(body, host)));
     } catch (err) {
-      return send(err.status ?? 500, 'application/json', JSON.stringify({ verified: false, error: String(err?.message ?? err) }));
+      return send(
+        err.status ?? 500,
+        'application/json',
+        JSON.stringify({ verified: false, error: String(err?.message ?? err) }),
+      );
     }
   });
 

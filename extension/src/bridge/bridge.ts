@@ -1,6 +1,7 @@
 // Bridge: the isolated-world content script. It relays the shim's requests to the background and the
-// answers back. It accepts only messages whose source is this very window (not another frame), and it
-// adds what only the isolated world can say truthfully: whether this frame's permissions policy allows
+// answers back over a private MessagePort it hands the shim before any page script runs (ARCHITECTURE.md
+// rule 2), so the page can neither read the answers nor post requests the bridge accepts. It adds what
+// only the isolated world can say truthfully: whether this frame's permissions policy allows
 // WebAuthn (the page can tamper with its own MAIN-world globals, not with ours).
 import type { BridgeMessage, CeremonyResult, PageRequest, PageResponse } from '../shared/messages';
 
@@ -14,9 +15,12 @@ function permissionAllowed(kind: 'create' | 'get'): boolean | null {
 
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
 
+const channel = new MessageChannel();
+const port = channel.port1;
+
 function answer(id: string, result: CeremonyResult): void {
   const message: PageResponse = { kp: 'kp-res', id, result };
-  window.postMessage(message, '*');
+  port.postMessage(message);
 }
 
 async function send(message: BridgeMessage): Promise<CeremonyResult | undefined> {
@@ -28,19 +32,32 @@ async function send(message: BridgeMessage): Promise<CeremonyResult | undefined>
   }
 }
 
-window.addEventListener('message', (event: MessageEvent) => {
-  if (event.source !== window) return;
-  const data = event.data as { kp?: string; id?: unknown; kind?: PageRequest['kind']; publicKey?: unknown; credential?: unknown };
+port.onmessage = (event: MessageEvent) => {
+  const data = event.data as {
+    kp?: string;
+    id?: unknown;
+    kind?: PageRequest['kind'];
+    publicKey?: unknown;
+    credential?: unknown;
+  };
   if (!data || typeof data !== 'object' || !isId(data.id)) return;
   const id = data.id;
   if (data.kp === 'kp-req' && (data.kind === 'create' || data.kind === 'get')) {
     const kind = data.kind;
-    void send({ type: 'ceremony', id, kind, publicKey: data.publicKey, permissionAllowed: permissionAllowed(kind) }).then(
-      (result) => answer(id, result ?? { outcome: 'error', error: { name: 'UnknownError', message: 'No answer from Keyplace.' } }),
+    void send({
+      type: 'ceremony',
+      id,
+      kind,
+      publicKey: data.publicKey,
+      permissionAllowed: permissionAllowed(kind),
+    }).then((result) =>
+      answer(id, result ?? { outcome: 'error', error: { name: 'UnknownError', message: 'No answer from Keyplace.' } }),
     );
   } else if (data.kp === 'kp-rec' && data.credential && typeof data.credential === 'object') {
     void send({ type: 'record', id, credential: data.credential as never });
   } else if (data.kp === 'kp-abort') {
     void send({ type: 'abort', id });
   }
-});
+};
+// Document_start: no page script has run yet, and the shim's capture listener takes this message first.
+window.postMessage({ kp: 'kp-hello' }, '*', [channel.port2]);

@@ -2,21 +2,24 @@
 // minified) and does no protocol work: it forwards the page's options to the bridge and turns the answer
 // back into objects that behave like the browser's own. Everything here is visible to the page, so it
 // holds no secrets and makes no decisions.
-import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messages';
+import type { CeremonyResult, PageMessage, PageRequest, PageResponse } from '../shared/messages';
 
 (() => {
   const W = window;
   const Container = W.CredentialsContainer;
-  if (!Container || (W as unknown as Record<string, unknown>).__keyplaceShim) return;
-  Object.defineProperty(W, '__keyplaceShim', { value: true });
+  if (!Container) return;
 
   // Captured now: pages may later delete or replace these globals.
   const proto = Container.prototype;
   const originalCreate = proto.create;
   const originalGet = proto.get;
   const Pkc = typeof PublicKeyCredential === 'function' ? PublicKeyCredential.prototype : Object.prototype;
-  const Att = typeof AuthenticatorAttestationResponse === 'function' ? AuthenticatorAttestationResponse.prototype : Object.prototype;
-  const Asr = typeof AuthenticatorAssertionResponse === 'function' ? AuthenticatorAssertionResponse.prototype : Object.prototype;
+  const Att =
+    typeof AuthenticatorAttestationResponse === 'function'
+      ? AuthenticatorAttestationResponse.prototype
+      : Object.prototype;
+  const Asr =
+    typeof AuthenticatorAssertionResponse === 'function' ? AuthenticatorAssertionResponse.prototype : Object.prototype;
   const pending = new Map<string, (r: CeremonyResult) => void>();
 
   const toB64u = (bytes: Uint8Array): string => {
@@ -49,18 +52,33 @@ import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messag
     return typeof v === 'function' ? undefined : v;
   };
 
-  W.addEventListener('message', (e: MessageEvent) => {
-    const d = e.data as PageResponse;
-    if (e.source !== W || !d || d.kp !== 'kp-res') return;
-    const settle = pending.get(d.id);
-    if (settle) {
-      pending.delete(d.id);
-      settle(d.result);
-    }
+  // The private channel (ARCHITECTURE.md rule 2): the bridge hands over a MessagePort in a window message it
+  // posts at document_start, before any page script runs. This listener was registered first, in the capture
+  // phase, so it sees that message before any page listener and stops it there; everything afterwards travels
+  // over the port, which the page never holds.
+  let resolvePort: (port: MessagePort) => void;
+  const portReady = new Promise<MessagePort>((resolve) => {
+    resolvePort = resolve;
   });
+  const onHello = (e: MessageEvent) => {
+    if (e.source !== W || (e.data as { kp?: unknown } | null)?.kp !== 'kp-hello' || e.ports.length !== 1) return;
+    e.stopImmediatePropagation();
+    W.removeEventListener('message', onHello, true);
+    const port = e.ports[0];
+    port.onmessage = (m: MessageEvent) => {
+      const d = m.data as PageResponse;
+      const settle = pending.get(d?.id);
+      if (settle) {
+        pending.delete(d.id);
+        settle(d.result);
+      }
+    };
+    resolvePort(port);
+  };
+  W.addEventListener('message', onHello, true);
 
   const newId = () => toB64u(crypto.getRandomValues(new Uint8Array(16)));
-  const post = (msg: object) => W.postMessage(msg, '*');
+  const post = (msg: PageMessage) => void portReady.then((port) => port.postMessage(msg));
   const fail = (name: string, message: string) =>
     name === 'TypeError' ? new TypeError(message) : new DOMException(message, name);
 
@@ -179,13 +197,34 @@ import type { CeremonyResult, PageRequest, PageResponse } from '../shared/messag
     return credential;
   };
 
-  proto.create = function (this: CredentialsContainer, options?: CredentialCreationOptions) {
-    if (!options?.publicKey) return originalCreate.call(this, options);
-    return run(this, 'create', options, originalCreate);
+  // Patched methods look native: method shorthand (no prototype, not a constructor), length 0 as the IDL's
+  // optional argument gives, and toString() answering what the original answers; no global marker either.
+  // The page's own Function.prototype, reached through a page object: in Firefox a MAIN-world script runs in a
+  // sandbox whose `Function` (even `window.Function`) is its own, not the page's.
+  const pageFunctionProto = Object.getPrototypeOf(Container) as typeof Function.prototype;
+  const nativeToString = pageFunctionProto.toString;
+  const disguised = new WeakMap<object, string>();
+  const disguise = <F extends object>(fn: F, like: object): F => {
+    disguised.set(fn, nativeToString.call(like));
+    return fn;
   };
-  proto.get = function (this: CredentialsContainer, options?: CredentialRequestOptions) {
-    // Conditional (autofill) requests stay with the browser for now.
-    if (!options?.publicKey || options.mediation === 'conditional') return originalGet.call(this, options);
-    return run(this, 'get', options, originalGet);
+  const patched = {
+    toString(this: unknown): string {
+      return disguised.get(this as object) ?? Reflect.apply(nativeToString, this, []);
+    },
+    create(this: CredentialsContainer, ...args: [CredentialCreationOptions?]) {
+      const options = args[0];
+      if (!options?.publicKey) return Reflect.apply(originalCreate, this, args);
+      return run(this, 'create', options, originalCreate);
+    },
+    get(this: CredentialsContainer, ...args: [CredentialRequestOptions?]) {
+      const options = args[0];
+      // Conditional (autofill) requests stay with the browser for now.
+      if (!options?.publicKey || options.mediation === 'conditional') return Reflect.apply(originalGet, this, args);
+      return run(this, 'get', options, originalGet);
+    },
   };
+  pageFunctionProto.toString = disguise(patched.toString, nativeToString);
+  proto.create = disguise(patched.create, originalCreate);
+  proto.get = disguise(patched.get, originalGet);
 })();

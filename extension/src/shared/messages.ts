@@ -1,6 +1,7 @@
-// Messages that cross the extension's trust boundaries. The page can read and forge anything on the
-// window channel (shim <-> bridge), so nothing there is trusted: the background takes the caller's
-// origin from the browser (MessageSender), never from a message.
+// Messages that cross the extension's trust boundaries. The shim and the bridge talk over a private
+// MessagePort the bridge hands over before any page script runs (ARCHITECTURE.md rule 2); still, the shim
+// runs in the page's world, so nothing it says is trusted: the background takes the caller's origin from
+// the browser (MessageSender), never from a message.
 
 import type { StoreId } from '../generated/host-protocol';
 
@@ -10,7 +11,7 @@ export interface CeremonyError {
   message: string;
 }
 
-/** Window channel, page shim -> bridge. */
+/** Private channel, page shim -> bridge. */
 export interface PageRequest {
   kp: 'kp-req';
   id: string;
@@ -19,20 +20,23 @@ export interface PageRequest {
   publicKey: unknown;
 }
 
-/** Window channel, page shim -> bridge: a Browser-path registration or sign-in succeeded; record where it went. */
+/** Private channel, page shim -> bridge: a Browser-path registration or sign-in succeeded; record where it went. */
 export interface PageRecord {
   kp: 'kp-rec';
   id: string;
   credential: BrowserCredentialSummary | BrowserAssertionSummary;
 }
 
-/** Window channel, page shim -> bridge: the page aborted its own request. */
+/** Private channel, page shim -> bridge: the page aborted its own request. */
 export interface PageAbort {
   kp: 'kp-abort';
   id: string;
 }
 
-/** Window channel, bridge -> page shim. */
+/** What the shim sends over the private channel. */
+export type PageMessage = PageRequest | PageRecord | PageAbort;
+
+/** Private channel, bridge -> page shim. */
 export interface PageResponse {
   kp: 'kp-res';
   id: string;
