@@ -1,8 +1,9 @@
 // BENCHMARKS.md from the figures run.mjs gathered: every performance budget with its figure, its verdict and the
 // method in one sentence, then the ceremonies side by side with the browsers' own virtual authenticators.
+
+import { LOAD_N, PING_N, POPUP_N, SHIM_K, SHIM_N } from './config.mjs';
 import { renderFirefox } from './firefox.mjs';
 import { dist, kb, ms, p50, quantile, sorted } from './stats.mjs';
-import { LOAD_N, PING_N, POPUP_N, SHIM_K, SHIM_N } from './config.mjs';
 
 function budgetRow(name, target, measured, va, status, method) {
   return `| ${name} | ${target} | ${measured} | ${va} | ${status} | ${method} |`;
@@ -24,11 +25,12 @@ export function render(out, notes, env) {
   const metricsInconsistent = [...vaultOverhead, ...hardwareOverhead].some((x) => x < 0);
   if (metricsInconsistent) {
     notes.push(
-      'The extension\'s metrics are inconsistent: some overheadMs values are negative, so waitingMs (or hostMs) ' +
+      "The extension's metrics are inconsistent: some overheadMs values are negative, so waitingMs (or hostMs) " +
         'counts time twice; "active" times and the warm-overhead budget cannot be trusted until that is fixed.',
     );
   }
-  const overheadStatus = (xs) => (metricsInconsistent ? 'not measured (extension metrics inconsistent)' : verdict(p50(xs), 3));
+  const overheadStatus = (xs) =>
+    metricsInconsistent ? 'not measured (extension metrics inconsistent)' : verdict(p50(xs), 3);
   const vaCeremony = `create ${ms(p50(base.createMs ?? []))}, get ${ms(p50(base.getMs ?? []))} (whole call, p50)`;
   const na = 'n/a';
 
@@ -38,9 +40,13 @@ export function render(out, notes, env) {
   if (pageLoad?.with?.length) {
     const d = p50(pageLoad.with) - p50(pageLoad.without);
     const noise = Math.max(iqr(pageLoad.with), iqr(pageLoad.without));
-    const spread = (xs) => `p50 ${ms(p50(xs))}, IQR ${ms(iqr(xs))}, p10–p90 ${ms(quantile(xs, 0.1))}–${ms(quantile(xs, 0.9))}`;
+    const spread = (xs) =>
+      `p50 ${ms(p50(xs))}, IQR ${ms(iqr(xs))}, p10–p90 ${ms(quantile(xs, 0.1))}–${ms(quantile(xs, 0.9))}`;
     loadCell = `with the extension ${spread(pageLoad.with)}; without ${spread(pageLoad.without)}; difference of medians ${d >= 0 ? '+' : ''}${ms(d)} (n=${pageLoad.with.length} each)`;
-    loadStatus = Math.abs(d) <= noise ? `met (within noise: |${ms(d)}| ≤ IQR ${ms(noise)})` : `not met (${ms(d)} > IQR ${ms(noise)})`;
+    loadStatus =
+      Math.abs(d) <= noise
+        ? `met (within noise: |${ms(d)}| ≤ IQR ${ms(noise)})`
+        : `not met (${ms(d)} > IQR ${ms(noise)})`;
   }
 
   const tpm = hbx?.tpm;
@@ -57,8 +63,17 @@ export function render(out, notes, env) {
     const p = popup?.[count];
     if (!p) return null;
     const parts = `(DOMContentLoaded ${ms(p50(p.dclMs))}; the popup's \`popup:list\` request alone ${ms(p50(p.fetchMs))})`;
-    if (p.listReadyMs.length) return { text: `${dist(p.listReadyMs)} to the first page (${p.firstPageItems[0]} of ${p.expected} items) and the count "${p.countText}" in the DOM, next frame ${ms(p50(p.nextFrameMs))} ${parts}`, value: p50(p.listReadyMs) };
-    if (p.problemMs.length) return { text: `list never shown: the page shows "${p.problem}" after ${ms(p50(p.problemMs))} ${parts}`, value: null, failed: true };
+    if (p.listReadyMs.length)
+      return {
+        text: `${dist(p.listReadyMs)} to the first page (${p.firstPageItems[0]} of ${p.expected} items) and the count "${p.countText}" in the DOM, next frame ${ms(p50(p.nextFrameMs))} ${parts}`,
+        value: p50(p.listReadyMs),
+      };
+    if (p.problemMs.length)
+      return {
+        text: `list never shown: the page shows "${p.problem}" after ${ms(p50(p.problemMs))} ${parts}`,
+        value: null,
+        failed: true,
+      };
     return { text: `list never shown (items seen: ${p.itemsShown.join(', ')})`, value: null, failed: true };
   };
   const popup10k = popupCell('10000');
@@ -72,50 +87,141 @@ export function render(out, notes, env) {
   })();
 
   const rows = [
-    budgetRow('Page shim size (minified)', '≤ 4 KB', sz.shimFiles.map((f) => `${f.file} ${kb(f.bytes)} (gzip ${kb(f.gzip)})`).join(', ') || '—', na, verdict(shimBytes, 4096),
-      'Bytes of the built MAIN-world content script(s) named in the manifest.'),
-    budgetRow('Page shim work per page', '≤ 0.2 ms', out.shimWorkMs
-      ? `net of an empty inline script: cold ${ms(p50(out.shimWorkMs.cold) - p50(out.shimWorkMs.empty))}, warm ${ms(p50(out.shimWorkMs.warm) - p50(out.shimWorkMs.empty))} (raw: cold ${dist(out.shimWorkMs.cold)}; warm ${dist(out.shimWorkMs.warm)}; empty script ${dist(out.shimWorkMs.empty)})`
-      : '—', na,
-      out.shimWorkMs ? `${verdict(p50(out.shimWorkMs.cold) - p50(out.shimWorkMs.empty), 0.2)} cold; ${verdict(p50(out.shimWorkMs.warm) - p50(out.shimWorkMs.empty), 0.2)} warm` : 'not measured',
-      `In ${SHIM_N} fresh tabs of a Chromium without the extension, the built shim.js is run as an inline classic <script> in ${SHIM_K} fresh same-origin iframes per tab, performance.now() around all of them ÷ ${SHIM_K}; cold = source made unique per frame (parse + compile + run), warm = the same source (V8's compilation cache hit, mostly the run); the same insertion of an empty unique script is timed alike and subtracted, since any script pays it.`),
-    budgetRow('Page-load cost of the extension', 'within noise', loadCell, na, loadStatus,
-      `A plain HTML page (no scripts) from a local server loaded ${LOAD_N} times in a fresh tab of the Keyplace Chromium (shim + bridge injected) and of a Chromium without the extension, alternating, after 3 warm-ups; loadEventEnd of the navigation entry; "within noise" = difference of medians ≤ the larger IQR.`),
-    budgetRow('WASM core size', '≤ 400 KB', sz.wasmFiles.map((f) => `${f.file} ${kb(f.bytes)}`).join(', ') || '—', na, verdict(wasmBytes, 400 * 1024),
-      'Bytes of the .wasm files in the built extension (after wasm-bindgen).'),
-    budgetRow('WASM instantiation (cold worker)', '≤ 15 ms', dist(cold.wasmMs ?? []), na, verdict(p50(cold.wasmMs ?? []), 15),
-      "keyplaceMetrics.wasmInstantiateMs (the worker's performance.now() around init(), fetch included), read after each cold start."),
-    budgetRow('Warm ceremony overhead, Vault (p50)', '≤ 3 ms', dist(vaultOverhead), vaCeremony, overheadStatus(vaultOverhead),
-      "The worker's own metrics: ceremony total − time the window waited for the person − host time (create and get pooled); the virtual authenticator is timed in the page around create()/get()."),
-    budgetRow('Warm ceremony overhead, Hardware (p50)', '≤ 3 ms', dist(hardwareOverhead), vaCeremony, hardwareOverhead.length ? overheadStatus(hardwareOverhead) : 'not measured',
-      'As for Vault, with the passkey in the TPM (swtpm) and its PIN typed in the window.'),
-    budgetRow('Cold start → window requested (p50)', '≤ 60 ms', dist(cold.toRequested), na, verdict(p50(cold.toRequested), 60),
-      "Worker stopped with CDP ServiceWorker.stopAllWorkers, then a vault create() from the page; page call time → the worker's firstWindowRequestAt."),
-    budgetRow('Cold start → window interactive (p50)', '≤ 150 ms', dist(cold.toReady), na, verdict(p50(cold.toReady), 150),
-      "Same cold ceremonies; page call time → the ceremony's windowReadyAt (the window reported itself ready)."),
-    budgetRow('Host round trip, open port (p50)', '≤ 1 ms', `${dist(host.pingMs ?? [])} from the worker; \`hello\` over pipes without a browser ${hb(hbx?.hello_round_trip_ms)}`, na, verdict(p50(host.pingMs ?? []), 1),
-      `keyplaceBench.hostPing: ${PING_N} sequential pings over the worker's open connectNative port (worker timer resolution 0.1 ms); host_bench: ${hbx?.hello_round_trip_ms?.n ?? 200} \`hello\` requests over the host's stdin/stdout framing.`),
-    budgetRow('Vault sign', '≤ 0.5 ms', vaultSign ? `round trip ${hb(vaultSign)}; minus \`hello\` round trip (${ms(helloP50)}) = ${ms(vaultOwn)}` : '—', na,
+    budgetRow(
+      'Page shim size (minified)',
+      '≤ 4 KB',
+      sz.shimFiles.map((f) => `${f.file} ${kb(f.bytes)} (gzip ${kb(f.gzip)})`).join(', ') || '—',
+      na,
+      verdict(shimBytes, 4096),
+      'Bytes of the built MAIN-world content script(s) named in the manifest.',
+    ),
+    budgetRow(
+      'Page shim work per page',
+      '≤ 0.2 ms',
+      out.shimWorkMs
+        ? `net of an empty inline script: cold ${ms(p50(out.shimWorkMs.cold) - p50(out.shimWorkMs.empty))}, warm ${ms(p50(out.shimWorkMs.warm) - p50(out.shimWorkMs.empty))} (raw: cold ${dist(out.shimWorkMs.cold)}; warm ${dist(out.shimWorkMs.warm)}; empty script ${dist(out.shimWorkMs.empty)})`
+        : '—',
+      na,
+      out.shimWorkMs
+        ? `${verdict(p50(out.shimWorkMs.cold) - p50(out.shimWorkMs.empty), 0.2)} cold; ${verdict(p50(out.shimWorkMs.warm) - p50(out.shimWorkMs.empty), 0.2)} warm`
+        : 'not measured',
+      `In ${SHIM_N} fresh tabs of a Chromium without the extension, the built shim.js is run as an inline classic <script> in ${SHIM_K} fresh same-origin iframes per tab, performance.now() around all of them ÷ ${SHIM_K}; cold = source made unique per frame (parse + compile + run), warm = the same source (V8's compilation cache hit, mostly the run); the same insertion of an empty unique script is timed alike and subtracted, since any script pays it.`,
+    ),
+    budgetRow(
+      'Page-load cost of the extension',
+      'within noise',
+      loadCell,
+      na,
+      loadStatus,
+      `A plain HTML page (no scripts) from a local server loaded ${LOAD_N} times in a fresh tab of the Keyplace Chromium (shim + bridge injected) and of a Chromium without the extension, alternating, after 3 warm-ups; loadEventEnd of the navigation entry; "within noise" = difference of medians ≤ the larger IQR.`,
+    ),
+    budgetRow(
+      'WASM core size',
+      '≤ 400 KB',
+      sz.wasmFiles.map((f) => `${f.file} ${kb(f.bytes)}`).join(', ') || '—',
+      na,
+      verdict(wasmBytes, 400 * 1024),
+      'Bytes of the .wasm files in the built extension (after wasm-bindgen).',
+    ),
+    budgetRow(
+      'WASM instantiation (cold worker)',
+      '≤ 15 ms',
+      dist(cold.wasmMs ?? []),
+      na,
+      verdict(p50(cold.wasmMs ?? []), 15),
+      "keyplaceMetrics.wasmInstantiateMs (the worker's performance.now() around init(), fetch included), read after each cold start.",
+    ),
+    budgetRow(
+      'Warm ceremony overhead, Vault (p50)',
+      '≤ 3 ms',
+      dist(vaultOverhead),
+      vaCeremony,
+      overheadStatus(vaultOverhead),
+      "The worker's own metrics: ceremony total − time the window waited for the person − host time (create and get pooled); the virtual authenticator is timed in the page around create()/get().",
+    ),
+    budgetRow(
+      'Warm ceremony overhead, Hardware (p50)',
+      '≤ 3 ms',
+      dist(hardwareOverhead),
+      vaCeremony,
+      hardwareOverhead.length ? overheadStatus(hardwareOverhead) : 'not measured',
+      'As for Vault, with the passkey in the TPM (swtpm) and its PIN typed in the window.',
+    ),
+    budgetRow(
+      'Cold start → window requested (p50)',
+      '≤ 60 ms',
+      dist(cold.toRequested),
+      na,
+      verdict(p50(cold.toRequested), 60),
+      "Worker stopped with CDP ServiceWorker.stopAllWorkers, then a vault create() from the page; page call time → the worker's firstWindowRequestAt.",
+    ),
+    budgetRow(
+      'Cold start → window interactive (p50)',
+      '≤ 150 ms',
+      dist(cold.toReady),
+      na,
+      verdict(p50(cold.toReady), 150),
+      "Same cold ceremonies; page call time → the ceremony's windowReadyAt (the window reported itself ready).",
+    ),
+    budgetRow(
+      'Host round trip, open port (p50)',
+      '≤ 1 ms',
+      `${dist(host.pingMs ?? [])} from the worker; \`hello\` over pipes without a browser ${hb(hbx?.hello_round_trip_ms)}`,
+      na,
+      verdict(p50(host.pingMs ?? []), 1),
+      `keyplaceBench.hostPing: ${PING_N} sequential pings over the worker's open connectNative port (worker timer resolution 0.1 ms); host_bench: ${hbx?.hello_round_trip_ms?.n ?? 200} \`hello\` requests over the host's stdin/stdout framing.`,
+    ),
+    budgetRow(
+      'Vault sign',
+      '≤ 0.5 ms',
+      vaultSign ? `round trip ${hb(vaultSign)}; minus \`hello\` round trip (${ms(helloP50)}) = ${ms(vaultOwn)}` : '—',
+      na,
       vaultOwn == null ? 'not measured' : `${verdict(vaultOwn, 0.5)} (round trip: ${verdict(vaultSign.p50, 0.5)})`,
-      'host_bench: 200 `sign` requests for a vault credential with the vault unlocked, over stdin/stdout framing; judged on the median minus the median `hello` round trip (the request\'s own cost).'),
-    budgetRow('TPM sign overhead over bare tss-esapi', '≤ 1 ms',
-      tpm ? `host \`sign\` round trip ${hb(tpm.host_sign_round_trip_ms)} − bare TPM2_Sign ${hb(tpm.bare_sign_ms)} = ${ms(tpmOverhead)}; bare load + sign + flush (what the host does per sign) ${hb(tpm.bare_load_sign_flush_ms)}, host − that = ${ms(tpm.overhead_vs_bare_load_sign_flush_ms)}` : '—',
-      na, verdict(tpmOverhead, 1),
-      'host_bench on one swtpm: bare tss-esapi TPM2_Sign with the key loaded once and the SRK-salted HMAC session reused (median of 50), then the host\'s `sign` request with the PIN (median of 50), same key template and session kind.'),
-    budgetRow('Host resident memory', '≤ 20 MB',
+      "host_bench: 200 `sign` requests for a vault credential with the vault unlocked, over stdin/stdout framing; judged on the median minus the median `hello` round trip (the request's own cost).",
+    ),
+    budgetRow(
+      'TPM sign overhead over bare tss-esapi',
+      '≤ 1 ms',
+      tpm
+        ? `host \`sign\` round trip ${hb(tpm.host_sign_round_trip_ms)} − bare TPM2_Sign ${hb(tpm.bare_sign_ms)} = ${ms(tpmOverhead)}; bare load + sign + flush (what the host does per sign) ${hb(tpm.bare_load_sign_flush_ms)}, host − that = ${ms(tpm.overhead_vs_bare_load_sign_flush_ms)}`
+        : '—',
+      na,
+      verdict(tpmOverhead, 1),
+      "host_bench on one swtpm: bare tss-esapi TPM2_Sign with the key loaded once and the SRK-salted HMAC session reused (median of 50), then the host's `sign` request with the PIN (median of 50), same key template and session kind.",
+    ),
+    budgetRow(
+      'Host resident memory',
+      '≤ 20 MB',
       `${mb(memOps?.vm_rss_kb)} VmRSS after hello/vault/TPM operations (peak VmHWM ${mb(memOps?.vm_hwm_kb)}); ${mb(out.rssKb)} in the browser run after the ceremonies; ${mb(mem10k?.vm_rss_kb)} after listing 10,000 passkeys`,
-      na, memStatus, 'VmRSS / VmHWM from /proc/<pid>/status of the host process (host_bench\'s child, and the browser\'s host found by its data dir).'),
-    budgetRow('10,000 passkeys: popup list ready', '≤ 100 ms', popup10k ? popup10k.text : '—', na,
+      na,
+      memStatus,
+      "VmRSS / VmHWM from /proc/<pid>/status of the host process (host_bench's child, and the browser's host found by its data dir).",
+    ),
+    budgetRow(
+      '10,000 passkeys: popup list ready',
+      '≤ 100 ms',
+      popup10k ? popup10k.text : '—',
+      na,
       popup10k ? (popup10k.failed ? 'not met (never ready)' : verdict(popup10k.value, 100)) : 'not measured',
-      `popup.html opened as a tab ${POPUP_N} times (after a warm-up) in a Chromium whose data dir holds ${many?.count ?? 10000} vault passkeys; a MutationObserver installed at document start records performance.now() (from navigation start) when the list is ready: this site and the first page of every site (200 rows) and the total count in the DOM, #sites no longer aria-busy; further pages load on demand.`),
-    budgetRow('10,000 passkeys: lookup by RP ID', '≤ 1 ms', lookup ? `${hb(lookup)} round trip (${many.list_by_rp_id_count} results); own cost ≈ ${ms(lookup.p50 - helloP50)}` : '—', na,
+      `popup.html opened as a tab ${POPUP_N} times (after a warm-up) in a Chromium whose data dir holds ${many?.count ?? 10000} vault passkeys; a MutationObserver installed at document start records performance.now() (from navigation start) when the list is ready: this site and the first page of every site (200 rows) and the total count in the DOM, #sites no longer aria-busy; further pages load on demand.`,
+    ),
+    budgetRow(
+      '10,000 passkeys: lookup by RP ID',
+      '≤ 1 ms',
+      lookup
+        ? `${hb(lookup)} round trip (${many.list_by_rp_id_count} results); own cost ≈ ${ms(lookup.p50 - helloP50)}`
+        : '—',
+      na,
       lookup ? `${verdict(lookup.p50, 1)} (own cost: ${verdict(lookup.p50 - helloP50, 1)})` : 'not measured',
-      'host_bench: `list` with `rp_id` (one of 1,000 sites, 10 passkeys each) on a database of 10,000 vault passkeys, over stdin/stdout framing, median of 200.'),
+      'host_bench: `list` with `rp_id` (one of 1,000 sites, 10 passkeys each) on a database of 10,000 vault passkeys, over stdin/stdout framing, median of 200.',
+    ),
   ];
 
   const cols = [
-    ['Keyplace vault (create)', vault.create], ['Keyplace vault (get)', vault.get],
-    ['Keyplace hardware (create)', hardware.create], ['Keyplace hardware (get)', hardware.get],
+    ['Keyplace vault (create)', vault.create],
+    ['Keyplace vault (get)', vault.get],
+    ['Keyplace hardware (create)', hardware.create],
+    ['Keyplace hardware (get)', hardware.get],
   ];
   const side = [
     `| | ${cols.map(([name]) => name).join(' | ')} | virtual authenticator (create) | virtual authenticator (get) |`,
@@ -137,8 +243,10 @@ export function render(out, notes, env) {
       `- The popup's first page (\`list\` {slim, limit: 200}) on 10,000: ${hb(many.list_popup_page_ms)}, ${kb(many.list_popup_page_bytes)}; its last page (through a cursor): ${hb(many.list_popup_last_page_ms)}.`,
     );
   }
-  if (popup2k) extra.push(`- Popup with 2,000 passkeys (a list that fits the 1 MiB native-messaging cap): ${popup2k.text}.`);
-  if (tpm) extra.push(`- Hardware \`create\` round trip in host_bench: ${ms(tpm.host_create_round_trip_ms)} (one sample).`);
+  if (popup2k)
+    extra.push(`- Popup with 2,000 passkeys (a list that fits the 1 MiB native-messaging cap): ${popup2k.text}.`);
+  if (tpm)
+    extra.push(`- Hardware \`create\` round trip in host_bench: ${ms(tpm.host_create_round_trip_ms)} (one sample).`);
   extra.push(
     `- Browser passkey signed in through Keyplace's pass-through (no window), page-timed: ${dist(base.passthroughGetMs ?? [])}.`,
     `- Cold start, worker start → window requested: ${dist(cold.workerToRequested ?? [])}; page call → window requested: ${dist(cold.toRequested ?? [])}.`,
@@ -171,4 +279,3 @@ export function render(out, notes, env) {
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
 }
-
