@@ -35,7 +35,7 @@ const KDF_NAME: &str = "argon2id-v19";
 /// Argon2id at 19 MiB (its memory counts toward the host's RSS budget, so more passes rather than more memory):
 /// these passes make one guess cost at least 250 ms of one core (measured by examples/vault_unlock.rs).
 const KDF_M_KIB: u32 = 19_456;
-pub const KDF_PASSES: u32 = 18;
+pub const KDF_PASSES: u32 = 24;
 const KDF_P: u32 = 1;
 /// The `kdf` of a record whose data key is sealed by the TPM.
 const TPM_SEALED: &str = "tpm-sealed-v1";

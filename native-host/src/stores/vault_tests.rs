@@ -286,3 +286,64 @@ fn private_keys_are_not_stored_in_the_clear() {
         .unwrap();
     assert!(!der.is_empty());
 }
+
+#[test]
+fn without_a_tpm_wrong_pins_wait_longer_and_longer() {
+    assert_eq!(wrong_pin_delay_ms(1), None);
+    assert_eq!(wrong_pin_delay_ms(FREE_WRONG_PINS - 1), None);
+    assert_eq!(wrong_pin_delay_ms(FREE_WRONG_PINS), Some(30_000));
+    assert_eq!(wrong_pin_delay_ms(FREE_WRONG_PINS + 1), Some(60_000));
+    assert_eq!(wrong_pin_delay_ms(FREE_WRONG_PINS + 6), Some(1_920_000));
+    assert_eq!(wrong_pin_delay_ms(FREE_WRONG_PINS + 7), Some(MAX_DELAY_MS));
+    assert_eq!(wrong_pin_delay_ms(u32::MAX), Some(MAX_DELAY_MS));
+}
+
+/// The usual computer without a TPM device: the vault works on the PIN alone, without waiting for the TPM.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_missing_tpm_leaves_the_vault_on_the_pin_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let metadata = Arc::new(Metadata::open(&dir.path().join("keyplace.db")).unwrap());
+    let vault = Vault::with_cheap_kdf_and_seal(
+        metadata.clone(),
+        DeviceSeal::tpm("device:/nonexistent/tpmrm0".into()),
+    );
+    assert_eq!(vault.available_protection(), VaultProtection::PinOnly);
+    assert_eq!(vault.protection().unwrap(), None);
+    let started = Instant::now();
+    vault
+        .authorize(Some("8361"), true, Purpose::Create)
+        .unwrap();
+    vault.lock();
+    vault.authorize(Some("8361"), true, Purpose::Sign).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(vault.protection().unwrap(), Some(VaultProtection::PinOnly));
+    let record = metadata.vault_record().unwrap().unwrap();
+    assert_eq!(record.kdf, KDF_NAME);
+    assert!(record.tpm_sealed.is_none());
+}
+
+/// The right PIN after wrong ones starts the host's count again.
+#[test]
+fn the_right_pin_clears_the_count_of_wrong_ones() {
+    let (_dir, metadata, vault) = vault();
+    vault
+        .authorize(Some("8361"), true, Purpose::Create)
+        .unwrap();
+    for _ in 1..FREE_WRONG_PINS {
+        assert!(matches!(
+            vault.authorize(Some("0000"), true, Purpose::Sign),
+            Err(StoreError::WrongPin)
+        ));
+    }
+    assert_eq!(
+        metadata.wrong_vault_pins().unwrap().count,
+        FREE_WRONG_PINS - 1
+    );
+    vault.authorize(Some("8361"), true, Purpose::Sign).unwrap();
+    assert_eq!(metadata.wrong_vault_pins().unwrap().count, 0);
+    assert!(matches!(
+        vault.authorize(Some("0000"), true, Purpose::Sign),
+        Err(StoreError::WrongPin)
+    ));
+}
