@@ -1,0 +1,85 @@
+//! The vault's protection through the real host binary, one process per "browser start": without a TPM, wrong PINs
+//! make the next one wait and a restart does not reset that; with a TPM (a swtpm of its own), the vault is sealed
+//! by it and wrong vault PINs are the chip's, with the tries left.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::*;
+use keyplace_host::stores::vault::FREE_WRONG_PINS;
+use keyplace_host::test_support::swtpm::Swtpm;
+use serde_json::Value;
+
+const NO_TPM: &str = "device:/nonexistent/keyplace-test-tpm";
+
+fn start(env: &Env, tcti: &str) -> Host {
+    env.start_with(&[ORIGIN], &[("KEYPLACE_TPM_TCTI", tcti)])
+}
+
+fn sign_with(host: &mut Host, id: u64, credential: &Value, pin: &str) -> Value {
+    host.call(
+        id,
+        "sign",
+        sign_params(
+            &credential["credential_id"],
+            "example.com",
+            &[1; 32],
+            Some(pin),
+        ),
+    )
+}
+
+#[test]
+fn without_a_tpm_the_host_makes_wrong_vault_pins_wait_across_restarts() {
+    let env = Env::new();
+    env.install();
+    let mut host = start(&env, NO_TPM);
+    let created = host.call(1, "create", create_params("example.com", Some(PIN)))["result"].clone();
+    for id in 1..u64::from(FREE_WRONG_PINS) {
+        let wrong = sign_with(&mut host, 1 + id, &created, "0000");
+        assert_eq!(wrong["error"]["code"], "wrong_pin", "{wrong}");
+    }
+    let waiting = sign_with(&mut host, 10, &created, "0000");
+    assert_eq!(waiting["error"]["code"], "locked", "{waiting}");
+    assert_eq!(
+        waiting["error"]["details"]["retry_after_seconds"], 30,
+        "{waiting}"
+    );
+    assert!(host.close().0.success());
+
+    // The browser restarted: the host still waits, even for the right PIN.
+    let mut host = start(&env, NO_TPM);
+    let still = sign_with(&mut host, 1, &created, PIN);
+    assert_eq!(still["error"]["code"], "locked", "{still}");
+    let seconds = still["error"]["details"]["retry_after_seconds"]
+        .as_u64()
+        .unwrap();
+    assert!((1..=30).contains(&seconds), "{still}");
+    assert!(host.close().0.success());
+}
+
+#[test]
+fn with_a_tpm_wrong_vault_pins_are_counted_by_the_chip() {
+    let Some(tpm) = Swtpm::start("with_a_tpm_wrong_vault_pins_are_counted_by_the_chip") else {
+        return;
+    };
+    tpm.set_da_parameters(5, 1000, 1000);
+    let env = Env::new();
+    env.install();
+    let mut host = start(&env, &tpm.tcti());
+    let created = host.call(1, "create", create_params("example.com", Some(PIN)))["result"].clone();
+    assert!(created["credential_id"].is_string(), "{created}");
+    let wrong = sign_with(&mut host, 2, &created, "0000");
+    assert_eq!(wrong["error"]["code"], "wrong_pin", "{wrong}");
+    assert_eq!(wrong["error"]["details"]["tries_left"], 4, "{wrong}");
+    let signed = sign_with(&mut host, 3, &created, PIN);
+    assert!(signed["result"]["signature"].is_string(), "{signed}");
+    assert!(host.close().0.success());
+
+    // The same data folder without the TPM: the right PIN cannot open it.
+    let mut host = start(&env, NO_TPM);
+    let refused = sign_with(&mut host, 1, &created, PIN);
+    assert_eq!(refused["error"]["code"], "store_unavailable", "{refused}");
+    assert!(host.close().0.success());
+    tpm.stop();
+}
