@@ -193,15 +193,33 @@ function unknownRule(line) {
   return bad.length ? `cites rule ${bad.join(', ')}; ARCHITECTURE.md has rules 1–${RULE_COUNT}` : null;
 }
 
-let mapSections = null;
-function unknownSection(line) {
-  mapSections ??= existsSync(path.join(ROOT, MAP)) ? headingsOf(read(MAP)).map((h) => h.toLowerCase()) : [];
-  const sections = mapSections;
-  for (const m of line.matchAll(/ARCHITECTURE\.md[,:]?\s+(?:section\s+|§\s*)?["“]([^"”]+)["”]/g)) {
-    const wanted = m[1].toLowerCase();
-    if (!sections.some((h) => h.includes(wanted))) return `cites ARCHITECTURE.md "${m[1]}", which has no such section`;
+/** Space between words of a comment, which may go on after a line break and the comment's marker. */
+const GAP = String.raw`(?:[\s*#]|//[/!]?)+`;
+const SECTION_CITATION = new RegExp(
+  String.raw`ARCHITECTURE\.md[,:]?${GAP}(?:section${GAP}|§\s*)?["“]([^"”]{1,80})["”]`,
+  'g',
+);
+const ANCHOR_CITATION = /ARCHITECTURE\.md#([\w-]+)/g;
+
+/** Sections of the map cited as ARCHITECTURE.md "Storage classes" (or #storage-classes), even across lines. */
+function unknownSections() {
+  const headings = existsSync(path.join(ROOT, MAP)) ? headingsOf(read(MAP)) : [];
+  const found = [];
+  for (const file of scannedFiles) {
+    const text = read(file);
+    for (const m of text.matchAll(SECTION_CITATION)) {
+      const wanted = m[1].replace(new RegExp(`\\s*\\n${GAP}`, 'g'), ' ').trim();
+      if (!headings.some((h) => h.toLowerCase().includes(wanted.toLowerCase()))) {
+        found.push(`${file}:${lineOf(text, m.index)}: cites ARCHITECTURE.md "${wanted}", which has no such section`);
+      }
+    }
+    for (const m of text.matchAll(ANCHOR_CITATION)) {
+      if (!headings.some((h) => slug(h) === m[1])) {
+        found.push(`${file}:${lineOf(text, m.index)}: cites ARCHITECTURE.md#${m[1]}, which has no such heading`);
+      }
+    }
   }
-  return null;
+  return found;
 }
 
 /** Fails with one `file:line: why` per problem (a plain list reads better than a diff of arrays). */
@@ -233,7 +251,7 @@ describe('ARCHITECTURE.md and the references to it', () => {
   });
 
   it(`every rule (1–${RULE_COUNT}) and every section of ${MAP} cited in the code exists`, () => {
-    const problems = offenders((line) => unknownRule(line) ?? unknownSection(line));
+    const problems = [...offenders(unknownRule), ...unknownSections()];
     assertNone(problems, 'Unknown rule or section of ARCHITECTURE.md');
   });
 });
