@@ -10,6 +10,7 @@ use super::DoctorArgs;
 use crate::caller::AllowedExtensions;
 use crate::data_dir::{data_dir, ALLOWED_EXTENSIONS_FILE, DATABASE_FILE};
 use crate::metadata::{Metadata, LATEST_VERSION};
+use crate::stores::protection::VaultProtection;
 use crate::stores::vault::Vault;
 
 #[derive(Default)]
@@ -91,6 +92,11 @@ fn check_storage(report: &mut Report) {
             ));
             let vault = Vault::new(std::sync::Arc::new(metadata));
             match vault.protection() {
+                Ok(Some(VaultProtection::TpmSealed))
+                    if vault.available_protection() != VaultProtection::TpmSealed =>
+                {
+                    report.fail(VaultProtection::SEALED_BUT_NO_TPM, VaultProtection::SEALED_BUT_NO_TPM_FIX)
+                }
                 Ok(Some(protection)) => match protection.advice() {
                     None => report.pass(protection.describe()),
                     Some(advice) => report.note(protection.describe(), advice),

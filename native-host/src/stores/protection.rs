@@ -36,6 +36,13 @@ impl VaultProtection {
         }
     }
 
+    /// A TPM-sealed vault while the TPM cannot be reached: what that means, and what to do.
+    pub const SEALED_BUT_NO_TPM: &'static str =
+        "Vault sealed by a TPM that Keyplace cannot reach now: it opens only when that TPM is back (a copied data \
+         folder never opens on another computer)";
+    pub const SEALED_BUT_NO_TPM_FIX: &'static str =
+        "See the TPM lines below; on another computer, the passkeys of this vault cannot be used.";
+
     /// Before the vault has a PIN: what it will get.
     pub fn describe_future(self) -> &'static str {
         match self {
