@@ -8,6 +8,7 @@ pub mod secure_enclave;
 #[cfg(target_os = "linux")]
 pub mod tpm;
 pub mod vault;
+mod vault_cache;
 pub mod vault_seal;
 #[cfg(windows)]
 pub mod windows_tpm;

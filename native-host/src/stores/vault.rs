@@ -5,9 +5,9 @@
 //! chip), else wrapped under a key derived from the PIN with Argon2id, with the host's own delay after wrong PINs.
 //! A PIN-wrapped key is sealed by the TPM at the first unlock where one is reachable. While unlocked, the data key
 //! stays in this process's memory for `vault_unlock_seconds` (0 = never kept), and is wiped when dropped. While it
-//! is kept, the signing keys decrypted with it are kept beside it (see [`KeyCache`]) and forgotten with it.
+//! is kept, the signing keys decrypted with it are kept beside it (`KeyCache`, vault_cache.rs) and forgotten with
+//! it.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,9 @@ use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
 use super::protection::VaultProtection;
+use super::vault_cache::KeyCache;
+#[cfg(test)]
+use super::vault_cache::KEY_CACHE_ENTRIES;
 use super::vault_seal::{seal_auth, DeviceSeal};
 use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError, WrongPin};
 use crate::metadata::{now_ms, Metadata, VaultRecord};
@@ -50,9 +53,6 @@ const DATA_KEY_LEN: usize = 32;
 const WRAP_AAD: &[u8] = b"keyplace vault data key v1";
 const KEY_BLOB_VERSION: u8 = 1;
 
-/// At most this many decrypted signing keys are kept while the vault is unlocked; the least recently used goes.
-const KEY_CACHE_ENTRIES: usize = 256;
-
 type DataKey = Zeroizing<[u8; DATA_KEY_LEN]>;
 
 /// The vault while it is unlocked in this process. Dropping it (lock, the end of `vault_unlock_seconds`, shutdown)
@@ -73,69 +73,6 @@ impl Unlocked {
     /// Whether `secret` (an authorization's) is this unlocked data key.
     fn holds(&self, secret: &[u8]) -> bool {
         bool::from(self.data_key.as_slice().ct_eq(secret))
-    }
-}
-
-/// Signing keys already decrypted with the unlocked data key, by credential id, so that a sign skips the blob's
-/// decryption and `SigningKey::from_slice` (which also computes the public key: about a third of a vault sign).
-///
-/// Why this keeps no more secret than before: it lives inside [`Unlocked`], beside the data key, and is dropped
-/// with it, so it exists only while the data key is in memory anyway, and whoever can read it there can read the
-/// data key and decrypt every blob with it. `SigningKey` wipes its scalar on drop (so does the `Arc`'s last owner).
-///
-/// Why it cannot widen access: it sits behind `authorize`, not in front of it. Every request still goes through
-/// `authorize` (PIN checked with Argon2 whenever one is sent or user verification is asked; otherwise the unlocked
-/// state), and `sign` looks here only with an authorization holding this very data key.
-///
-/// Why skipping the decryption is exact: an entry is added only after the AEAD decryption of `key_blob` under this
-/// data key with AAD = the credential id succeeded, and is used only for the same data key (compared), the same
-/// credential id (the map key) and the same blob (compared byte for byte). The decryption is deterministic in those
-/// three inputs, so running it again could only give the same key; any other blob or id decrypts as before.
-#[derive(Default)]
-struct KeyCache {
-    entries: HashMap<Vec<u8>, CachedKey>,
-    /// Ticks at every use; the entry with the smallest `used` is the least recently used.
-    clock: u64,
-}
-
-struct CachedKey {
-    /// The sealed blob the key was decrypted from (not secret).
-    key_blob: Vec<u8>,
-    signing_key: Arc<SigningKey>,
-    used: u64,
-}
-
-impl KeyCache {
-    fn get(&mut self, credential_id: &[u8], key_blob: &[u8]) -> Option<Arc<SigningKey>> {
-        let entry = self.entries.get_mut(credential_id)?;
-        if entry.key_blob != key_blob {
-            return None;
-        }
-        self.clock += 1;
-        entry.used = self.clock;
-        Some(entry.signing_key.clone())
-    }
-
-    fn insert(&mut self, credential_id: &[u8], key_blob: &[u8], signing_key: Arc<SigningKey>) {
-        if self.entries.len() >= KEY_CACHE_ENTRIES && !self.entries.contains_key(credential_id) {
-            let oldest = self
-                .entries
-                .iter()
-                .min_by_key(|(_, entry)| entry.used)
-                .map(|(id, _)| id.clone());
-            if let Some(oldest) = oldest {
-                self.entries.remove(&oldest);
-            }
-        }
-        self.clock += 1;
-        self.entries.insert(
-            credential_id.to_vec(),
-            CachedKey {
-                key_blob: key_blob.to_vec(),
-                signing_key,
-                used: self.clock,
-            },
-        );
     }
 }
 
@@ -300,9 +237,7 @@ impl Vault {
     /// How many decrypted signing keys are kept now (without checking the unlock time).
     #[cfg(test)]
     fn cached_keys(&self) -> usize {
-        self.unlocked()
-            .as_ref()
-            .map_or(0, |state| state.keys.entries.len())
+        self.unlocked().as_ref().map_or(0, |state| state.keys.len())
     }
 
     fn set_pin(&self, pin: &str) -> Result<DataKey, StoreError> {
