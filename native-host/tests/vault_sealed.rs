@@ -163,6 +163,20 @@ fn a_pin_wrapped_vault_is_sealed_at_its_next_unlock_and_keeps_every_passkey() {
     for (id, key) in ids.iter().zip(&keys) {
         sign_and_verify(&vault, id, key);
     }
+    // Nothing of the PIN-wrapped key stays in the files to guess against.
+    let mut on_disk = Vec::new();
+    for name in ["keyplace.db", "keyplace.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(name)) {
+            on_disk.extend_from_slice(&bytes);
+        }
+    }
+    let wrapped = &old_record.wrapped_key;
+    assert!(
+        !on_disk
+            .windows(wrapped.len())
+            .any(|window| window == &wrapped[..]),
+        "the PIN-wrapped data key is still in the database files"
+    );
     // From now on the chip checks the PIN.
     assert!(matches!(
         unlock(&vault, WRONG_PIN),

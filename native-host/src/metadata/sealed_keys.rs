@@ -83,13 +83,17 @@ impl Metadata {
     }
 
     /// Replaces the record `old` by `new` (the same data key protected another way), unless another request or
-    /// process changed it first; returns whether this one was stored.
+    /// process changed it first; returns whether this one was stored. The old record's bytes are then wiped from
+    /// the files too (secure_delete zeroes freed content; the checkpoint empties the write-ahead log, which held
+    /// the old row's page), so that a copy of the folder made afterwards holds no PIN-wrapped key to guess against.
     pub fn replace_vault_record(
         &self,
         old: &VaultRecord,
         new: &VaultRecord,
     ) -> Result<bool, MetadataError> {
-        let replaced = self.connection().execute(
+        let connection = self.connection();
+        connection.pragma_update(None, "secure_delete", true)?;
+        let replaced = connection.execute(
             "UPDATE vault SET kdf = ?1, kdf_m_kib = ?2, kdf_t = ?3, kdf_p = ?4, salt = ?5, nonce = ?6, \
              wrapped_key = ?7, tpm_sealed = ?8 \
              WHERE id = 1 AND kdf = ?9 AND salt = ?10 AND wrapped_key = ?11 AND tpm_sealed IS ?12",
@@ -108,6 +112,14 @@ impl Metadata {
                 old.tpm_sealed,
             ],
         )?;
+        if replaced == 1 {
+            // Best effort: another process reading right now keeps the log until it is done.
+            if let Err(e) = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            }) {
+                crate::log::warning!("cannot empty the database's write-ahead log: {e}");
+            }
+        }
         Ok(replaced == 1)
     }
 
