@@ -85,6 +85,35 @@ forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
     lastCounter = v.newCounter;
   });
 
+  it('"preferred" with the vault unlocked still asks the PIN; the RP verifies with its library defaults', async () => {
+    // The vault is unlocked by the sign-ins above, yet "preferred" means the PIN at every ceremony, and UV=1
+    // only then: @simplewebauthn/server requires UV unless told otherwise (the test RP sends no override here).
+    const { win, result } = await driver.startCeremony(page, () => kp.login({ userVerification: 'preferred' }));
+    await win.fillSignIn({ account: 'alice' });
+    assert.equal(await win.isVisible(null, 'PIN'), true, 'the PIN is asked although the vault is unlocked');
+    await win.signIn({ pin: PIN });
+    const v = await result;
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.userVerified, true);
+    assert.equal(v.flags.uv, true);
+    assert.equal(v.newCounter, lastCounter + 1);
+    lastCounter = v.newCounter;
+  });
+
+  it('"discouraged" with the vault unlocked signs without a PIN, and says UV=0', async () => {
+    const { win, result } = await driver.startCeremony(page, () =>
+      kp.login({ userVerification: 'discouraged', requireUserVerification: false }),
+    );
+    await win.fillSignIn({ account: 'alice' });
+    assert.equal(await win.isVisible(null, 'PIN'), false, 'no PIN field for an unlocked vault under "discouraged"');
+    await win.clickAndClose('Sign in');
+    const v = await result;
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.equal(v.flags.uv, false);
+    assert.equal(v.newCounter, lastCounter + 1);
+    lastCounter = v.newCounter;
+  });
+
   it('a wrong PIN shows an alert, then the right PIN still works (counter +1 only)', async () => {
     const { win, result } = await driver.startCeremony(page, () => kp.login({ userVerification: 'required' }));
     await win.submitSignIn({ account: 'alice', pin: '000000' });

@@ -34,6 +34,11 @@ addEventListener('message', (e) => window.__messages.push({ data: e.data, ports:
 <body><h1>${title}</h1><p id="status">ready</p></body></html>`;
 }
 
+/** Only what a test asked for; otherwise the library decides (its default requires user verification). */
+function uvRequirement(flow) {
+  return flow.requireUserVerification === undefined ? {} : { requireUserVerification: flow.requireUserVerification };
+}
+
 function flagsOf(authData) {
   const { flags, counter } = parseAuthenticatorData(authData);
   return { flags: { up: flags.up, uv: flags.uv, be: flags.be, bs: flags.bs, at: flags.at, ed: flags.ed }, counter };
@@ -57,7 +62,9 @@ function credentialList(spec, user) {
 export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
   const users = new Map(); // username -> {name, id: Uint8Array, credentials: [...]}
   const credentials = new Map(); // credential id (b64u) -> {id, publicKey, counter, transports, user}
-  const flows = new Map(); // flowId -> {kind, challenge, rpID, userVerification, user}
+  // flowId -> {kind, challenge, rpID, userVerification, requireUserVerification, user}. requireUserVerification is
+  // the library's own default (true) unless a test sends one: a relying party as most sites run it.
+  const flows = new Map();
   let expectedOrigin = '';
 
   function userFor(name) {
@@ -89,7 +96,7 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
     // simplewebauthn only knows direct/enterprise/none; let tests send "indirect" too.
     if (body.attestation) options.attestation = body.attestation;
     const flowId = randomUUID();
-    flows.set(flowId, { kind: 'create', challenge: options.challenge, rpID, userVerification, user });
+    flows.set(flowId, { kind: 'create', challenge: options.challenge, rpID, userVerification, requireUserVerification: body.requireUserVerification, user });
     return { flowId, options };
   }
 
@@ -108,7 +115,7 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
         expectedChallenge: flow.challenge,
         expectedOrigin,
         expectedRPID: flow.rpID,
-        requireUserVerification: flow.userVerification === 'required',
+        ...uvRequirement(flow),
         supportedAlgorithmIDs: [-7, -257, -8],
       });
       if (!result.verified) return { ...verdict, error: 'not verified' };
@@ -153,7 +160,7 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
       allowCredentials: credentialList(body.allowCredentials, user),
     });
     const flowId = randomUUID();
-    flows.set(flowId, { kind: 'get', challenge: options.challenge, rpID, userVerification, user });
+    flows.set(flowId, { kind: 'get', challenge: options.challenge, rpID, userVerification, requireUserVerification: body.requireUserVerification, user });
     return { flowId, options };
   }
 
@@ -180,7 +187,7 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
           counter: record.counter,
           transports: record.transports,
         },
-        requireUserVerification: flow.userVerification === 'required',
+        ...uvRequirement(flow),
       });
       if (!result.verified) return { ...verdict, error: 'not verified' };
       const info = result.authenticationInfo;

@@ -5,6 +5,16 @@
 
 import type { StoreId } from '../generated/host-protocol';
 
+/**
+ * Whether a request's userVerification asks for the PIN. "required" and "preferred" both do, at every ceremony
+ * (WebAuthn: an authenticator that can verify the user does so when it is preferred); only "discouraged" lets
+ * an unlocked vault skip it, and then UV stays 0. One place for the extension's three uses (ARCHITECTURE.md,
+ * "User verification").
+ */
+export function wantsUserVerification(userVerification: string): boolean {
+  return userVerification !== 'discouraged';
+}
+
 /** Error shape every layer uses; `name` is the DOMException (or TypeError) name the page must see. */
 export interface CeremonyError {
   name: string;

@@ -110,17 +110,19 @@ describe('signInDetails', () => {
   });
   const candidates = [credential('chip', 'hardware'), credential('vaulted', 'vault')];
 
-  it('asks for the PIN of a hardware passkey always, of the vault only when locked or for UV', () => {
+  it('asks for the PIN of a hardware passkey always, of the vault unless UV is discouraged and it is unlocked', () => {
     const pins = (uv: PreparedGet['userVerification'], unlocked: boolean) =>
       signInDetails(get(uv), caller, candidates, hello(true, unlocked)).accounts.map((a) => [
         a.credentialId,
         a.needsPin,
       ]);
-    assert.deepEqual(pins('preferred', true), [
+    assert.deepEqual(pins('discouraged', true), [
       ['chip', true],
       ['vaulted', false],
     ]);
-    assert.deepEqual(pins('preferred', false)[1], ['vaulted', true]);
+    assert.deepEqual(pins('discouraged', false)[1], ['vaulted', true]);
+    // "preferred" asks like "required": a relying party's library requires UV by default.
+    assert.deepEqual(pins('preferred', true)[1], ['vaulted', true]);
     assert.deepEqual(pins('required', true)[1], ['vaulted', true]);
   });
 

@@ -1,6 +1,13 @@
 // What the consent window shows for a ceremony: pure, from the prepared request, the host's answer and the
 // site's rule.
-import type { AccountChoice, ConsentDetails, SiteRule, StoreId, StoreStatus } from '../../shared/messages';
+import {
+  type AccountChoice,
+  type ConsentDetails,
+  type SiteRule,
+  type StoreId,
+  type StoreStatus,
+  wantsUserVerification,
+} from '../../shared/messages';
 import type { PreparedCreate, PreparedGet } from '../core';
 import type { HostCredential, HostHello } from '../host/api';
 import { keyplaceLocation } from '../locations/wording';
@@ -65,7 +72,7 @@ export function needsPin(credential: HostCredential, hello: HostHello, userVerif
   // The chip checks a hardware passkey's PIN at every use; the vault needs it when locked or for UV.
   if (credential.store === 'hardware') return true;
   const vault = hello.stores.find((s) => s.id === 'vault');
-  return userVerification === 'required' || !vault?.unlocked;
+  return wantsUserVerification(userVerification) || !vault?.unlocked;
 }
 
 /** Sign-in: the Keyplace passkeys that can answer, and where each is. */

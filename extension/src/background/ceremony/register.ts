@@ -1,6 +1,12 @@
 // Registration: the background's part of navigator.credentials.create(). The core validates and builds; the
 // person decides in the Keyplace window (ARCHITECTURE.md rule 6); the host makes the key.
-import type { CeremonyResult, Choice, ConsentDetails, SiteRule } from '../../shared/messages';
+import {
+  type CeremonyResult,
+  type Choice,
+  type ConsentDetails,
+  type SiteRule,
+  wantsUserVerification,
+} from '../../shared/messages';
 import type { Caller } from '../caller';
 import { core, type NewKey, type PreparedCreate } from '../core';
 import type { Host } from '../host/api';
@@ -135,7 +141,7 @@ async function createPasskey(
     pin: decision.pin,
     exclude_credential_ids: prepared.excludeCredentialIds,
     resident_key: residentKey,
-    require_user_verification: prepared.userVerification === 'required',
+    require_user_verification: wantsUserVerification(prepared.userVerification),
   });
   try {
     const newKey: NewKey = {

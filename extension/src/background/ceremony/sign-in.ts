@@ -1,7 +1,7 @@
 // Authentication: the background's part of navigator.credentials.get(). Only requests that Keyplace can
 // answer open the window; anything else (foreign credential ids, no Keyplace passkey for the site, host
 // missing) goes straight to the browser, so security-key MFA keeps working untouched.
-import type { CeremonyResult } from '../../shared/messages';
+import { type CeremonyResult, wantsUserVerification } from '../../shared/messages';
 import type { Caller } from '../caller';
 import { core, type PreparedGet } from '../core';
 import type { Host, HostCredential, HostHello } from '../host/api';
@@ -121,7 +121,7 @@ async function signWith(
     authenticator_data: authenticatorData,
     client_data_hash: prepared.clientDataHash,
     pin,
-    require_user_verification: prepared.userVerification === 'required',
+    require_user_verification: wantsUserVerification(prepared.userVerification),
   });
   return core.finishGet(prepared, {
     credentialId: chosen.credential_id,

@@ -1,6 +1,6 @@
 // The consent window: where the person decides where a new passkey lives, or which passkey signs in.
 // It only displays what the background says and sends back a decision; it never talks to the host.
-import type { AccountChoice, ConsentDetails, Decision, StoreId, StoreStatus, UiMessage } from '../../shared/messages';
+import { type AccountChoice, type ConsentDetails, type Decision, type StoreId, type StoreStatus, type UiMessage, wantsUserVerification } from '../../shared/messages';
 import { byId, element } from '../common/dom';
 
 const requestId = new URLSearchParams(location.search).get('request') ?? '';
@@ -46,7 +46,7 @@ function pinNeed(details: ConsentDetails): 'none' | 'enter' | 'choose' {
   // A hardware passkey gets its own PIN, which the chip itself checks at every sign-in.
   if (store.id === 'hardware') return 'choose';
   if (!store.initialized) return 'choose';
-  return !store.unlocked || details.userVerification === 'required' ? 'enter' : 'none';
+  return !store.unlocked || wantsUserVerification(details.userVerification) ? 'enter' : 'none';
 }
 
 function pinHint(details: ConsentDetails, need: 'enter' | 'choose'): string {
