@@ -45,6 +45,13 @@ fn without_a_tpm_the_host_makes_wrong_vault_pins_wait_across_restarts() {
         waiting["error"]["details"]["retry_after_seconds"], 30,
         "{waiting}"
     );
+    // Keyplace's own wait, in its own words: no TPM is involved here.
+    let message = waiting["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Keyplace waits for about 30 seconds"),
+        "{message}"
+    );
+    assert!(!message.contains("TPM"), "{message}");
     assert!(host.close().0.success());
 
     // The browser restarted: the host still waits, even for the right PIN.

@@ -200,20 +200,14 @@ fn without_a_tpm_wrong_pins_make_the_next_wait_even_after_a_restart() {
             ));
         }
         match unlock(&vault, WRONG_PIN) {
-            Err(StoreError::Locked(wrong)) => {
-                assert_eq!(wrong.tries_left, Some(0));
-                assert_eq!(wrong.retry_after_seconds, Some(30));
-            }
+            Err(StoreError::PinWait(seconds)) => assert_eq!(seconds, 30),
             other => panic!("the fifth wrong PIN makes the next wait: {:?}", other.err()),
         }
     }
     // A new host on the same database still waits, and does not even try the right PIN meanwhile.
     let restarted = open_vault(&database, DeviceSeal::none());
     match unlock(&restarted, PIN) {
-        Err(StoreError::Locked(wrong)) => {
-            let seconds = wrong.retry_after_seconds.unwrap();
-            assert!((1..=30).contains(&seconds), "{seconds}");
-        }
+        Err(StoreError::PinWait(seconds)) => assert!((1..=30).contains(&seconds), "{seconds}"),
         other => panic!("the wait survives a restart: {:?}", other.err()),
     }
 }

@@ -212,6 +212,7 @@ impl From<StoreError> for ErrorBody {
             StoreError::WrongPin => ErrorBody::new(ErrorCode::WrongPin, "That PIN is not right."),
             StoreError::WrongDevicePin(state) => wrong_device_pin(state),
             StoreError::Locked(state) => locked(state),
+            StoreError::PinWait(seconds) => pin_wait(seconds),
             StoreError::BadPin(message) => bad_request(message),
             StoreError::Unavailable(reason) => {
                 ErrorBody::new(ErrorCode::StoreUnavailable, reason.clone()).with_reason(reason)
@@ -257,12 +258,28 @@ fn locked(state: WrongPin) -> ErrorBody {
     ErrorBody::new(ErrorCode::Locked, message).with_retry_after_seconds(state.retry_after_seconds)
 }
 
+/// The host's own wait after wrong vault PINs (a vault without a TPM); the same code as the chip's lockout.
+fn pin_wait(seconds: u64) -> ErrorBody {
+    let message = format!(
+        "Too many wrong PINs: Keyplace waits{} before it tries your vault PIN again.",
+        about(seconds)
+    );
+    ErrorBody::new(ErrorCode::Locked, message).with_retry_after_seconds(Some(seconds))
+}
+
 /// " for about N minutes" (or seconds), or how it ends when the chip never forgets by itself.
 fn lock_duration(state: WrongPin) -> String {
     match state.retry_after_seconds {
-        Some(seconds) if seconds < 90 => format!(" for about {seconds} seconds"),
-        Some(seconds) => format!(" for about {} minutes", seconds.div_ceil(60)),
+        Some(seconds) => about(seconds),
         None => " until its owner resets it (tpm2_dictionarylockout --clear-lockout)".to_owned(),
+    }
+}
+
+fn about(seconds: u64) -> String {
+    if seconds < 90 {
+        format!(" for about {seconds} seconds")
+    } else {
+        format!(" for about {} minutes", seconds.div_ceil(60))
     }
 }
 

@@ -77,6 +77,9 @@ pub enum StoreError {
     #[cfg_attr(target_os = "macos", allow(dead_code))]
     #[error("the TPM is locked after too many wrong PINs")]
     Locked(WrongPin),
+    /// Too many wrong vault PINs: the host itself refuses to try another for this many seconds (no TPM).
+    #[error("wrong PINs: the host waits {0} s before it tries another")]
+    PinWait(u64),
     #[error("{0}")]
     BadPin(String),
     #[error("{0}")]

@@ -25,7 +25,7 @@ use super::vault_cache::KeyCache;
 #[cfg(test)]
 use super::vault_cache::KEY_CACHE_ENTRIES;
 use super::vault_seal::{seal_auth, DeviceSeal};
-use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError, WrongPin};
+use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError};
 use crate::metadata::{now_ms, Metadata, VaultRecord};
 use crate::protocol::{StoreId, StoreStatus};
 
@@ -335,10 +335,7 @@ impl Vault {
         let wrong = self.metadata.wrong_vault_pins()?;
         let wait_ms = wrong.retry_at_ms.saturating_sub(now_ms());
         if wait_ms > 0 {
-            return Err(StoreError::Locked(WrongPin {
-                tries_left: Some(0),
-                retry_after_seconds: Some((wait_ms as u64).div_ceil(1000)),
-            }));
+            return Err(StoreError::PinWait((wait_ms as u64).div_ceil(1000)));
         }
         Ok(())
     }
@@ -351,10 +348,7 @@ impl Vault {
             .count_wrong_vault_pin(now, wrong_pin_delay_ms)?;
         let wait_ms = wrong.retry_at_ms.saturating_sub(now);
         Ok(if wait_ms > 0 {
-            StoreError::Locked(WrongPin {
-                tries_left: Some(0),
-                retry_after_seconds: Some((wait_ms as u64).div_ceil(1000)),
-            })
+            StoreError::PinWait((wait_ms as u64).div_ceil(1000))
         } else {
             StoreError::WrongPin
         })
