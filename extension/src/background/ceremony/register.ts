@@ -14,7 +14,7 @@ import { ruleFor, setRule } from '../rules';
 import { detailsFor } from './details';
 import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
 import { handoffs } from './handoff';
-import { browserAllowed, routeRegistration, ruleViolation } from './routing';
+import { browserAllowed, routeRegistration, ruleViolation, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
 import { CeremonyTimer } from './timing';
 
@@ -34,14 +34,14 @@ export async function register(
   let prepared: PreparedCreate;
   try {
     prepared = timer.core.prepareCreate(caller, permissionAllowed, publicKey);
-  } catch (err) {
-    return failed(err);
+  } catch {
+    return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
   }
 
   // Route: a "browser" rule goes straight to the browser's own WebAuthn, whose UI is the prompt. Every
   // other choice goes through the Keyplace window, where presence is real.
   const policy = await siteRule(prepared.rpId);
-  if (routeRegistration(policy) === 'browser') return handToBrowser(key, prepared);
+  if (routeRegistration(policy, prepared) === 'browser') return handToBrowser(key, prepared);
 
   // The window opens while the host answers (on a cold start that includes spawning it); the window waits
   // for these details, not the other way round. Not timed as host work: it overlaps the window opening.
@@ -53,7 +53,9 @@ export async function register(
   try {
     session = await ConsentSession.open(key, details, prepared.timeoutMs, timer);
   } catch (err) {
-    return failed(err);
+    // The window could not open: nobody was asked yet, so the browser answers (rule 9).
+    console.warn('Keyplace: could not open its window; the browser handles this request', err);
+    return handToBrowser(key, prepared);
   }
 
   try {

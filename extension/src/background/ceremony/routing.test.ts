@@ -10,12 +10,31 @@ import {
 } from './routing';
 
 describe('registration routing', () => {
+  const platform = { authenticatorAttachment: null };
+
   it('sends a Browser rule (or default) straight to the browser, anything else to the window', () => {
-    assert.equal(routeRegistration({ site: 'a.example', choice: 'browser', ruleSite: 'a.example' }), 'browser');
-    assert.equal(routeRegistration({ site: 'a.example', choice: 'browser', ruleSite: null }), 'browser');
+    assert.equal(
+      routeRegistration({ site: 'a.example', choice: 'browser', ruleSite: 'a.example' }, platform),
+      'browser',
+    );
+    assert.equal(routeRegistration({ site: 'a.example', choice: 'browser', ruleSite: null }, platform), 'browser');
     for (const choice of ['ask', 'vault', 'hardware'] as const) {
-      assert.equal(routeRegistration({ site: 'a.example', choice, ruleSite: null }), 'window');
+      assert.equal(routeRegistration({ site: 'a.example', choice, ruleSite: null }, platform), 'window');
     }
+  });
+
+  it('sends a request for a security key or phone (cross-platform) to the browser, whatever the rule', () => {
+    for (const choice of ['ask', 'vault', 'hardware', 'browser'] as const) {
+      const policy = { site: 'a.example', choice, ruleSite: 'a.example' };
+      assert.equal(routeRegistration(policy, { authenticatorAttachment: 'cross-platform' }), 'browser', choice);
+    }
+    assert.equal(
+      routeRegistration(
+        { site: 'a.example', choice: 'vault', ruleSite: null },
+        { authenticatorAttachment: 'platform' },
+      ),
+      'window',
+    );
   });
 
   it('forbids the Browser choice only under a Hardware rule of the site itself', () => {

@@ -4,8 +4,23 @@ import type { ConsentDetails, SiteRule, StoreId } from '../../shared/messages';
 import { oneLine } from '../notices';
 import { STORE_NAME } from './details';
 
-/** Registration: a "browser" rule (or default) goes straight to the browser, whose UI is the prompt. */
-export function routeRegistration(policy: SiteRule): 'browser' | 'window' {
+/**
+ * What the page gets when Keyplace cannot take a request it was handed (the core refused the options, or
+ * something failed before the person was asked): the browser, with the page's own options. The browser then
+ * answers as it would without Keyplace: a related origin or an algorithm Keyplace lacks may well work there,
+ * and a request that is wrong everywhere gets the browser's own error, not a guess of Keyplace's.
+ */
+export const TO_THE_BROWSER = { outcome: 'browser' } as const;
+
+/**
+ * Registration: a "browser" rule (or default) goes straight to the browser, whose UI is the prompt; so does a
+ * request for a security key or a phone (`authenticatorAttachment: "cross-platform"`), which Keyplace is not.
+ */
+export function routeRegistration(
+  policy: SiteRule,
+  prepared: { authenticatorAttachment: 'platform' | 'cross-platform' | null },
+): 'browser' | 'window' {
+  if (prepared.authenticatorAttachment === 'cross-platform') return 'browser';
   return policy.choice === 'browser' ? 'browser' : 'window';
 }
 

@@ -9,7 +9,7 @@ import { clearNotice, showNotice } from '../notices';
 import { signInDetails } from './details';
 import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
 import { handoffs } from './handoff';
-import { hostUnreachableNotice, routeSignIn, signInLookup } from './routing';
+import { hostUnreachableNotice, routeSignIn, signInLookup, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
 import { CeremonyTimer } from './timing';
 
@@ -29,8 +29,8 @@ export async function signIn(
   let prepared: PreparedGet;
   try {
     prepared = timer.core.prepareGet(caller, permissionAllowed, publicKey);
-  } catch (err) {
-    return failed(err);
+  } catch {
+    return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
   }
 
   // Route: what Keyplace holds for this request decides between the window and the browser.
@@ -58,7 +58,9 @@ export async function signIn(
       timer,
     );
   } catch (err) {
-    return failed(err);
+    // The window could not open: nobody was asked yet, so the browser answers (rule 9).
+    console.warn('Keyplace: could not open its window; the browser handles this request', err);
+    return handToBrowser(key, prepared);
   }
 
   try {
