@@ -251,7 +251,7 @@ fn the_cache_keeps_the_most_recently_used_keys() {
     assert!(cache.get(id, &key.key_blob).is_some());
 }
 
-/// Invariant 5: the private scalar never reaches the database file or its WAL in the clear.
+/// ARCHITECTURE.md rule 5: the private scalar never reaches the database file or its WAL in the clear.
 #[test]
 fn private_keys_are_not_stored_in_the_clear() {
     let (dir, metadata, vault) = vault();

@@ -36,7 +36,7 @@ pub fn srk() -> tss_esapi::Result<Public> {
         .build()
 }
 
-/// Invariant 5: created inside the chip (sensitiveDataOrigin), never leaves it (fixedTPM, fixedParent), used with
+/// ARCHITECTURE.md rule 5: created inside the chip (sensitiveDataOrigin), never leaves it (fixedTPM, fixedParent), used with
 /// its authValue = the PIN (userWithAuth), and *without* noDA so wrong PINs count toward the chip's lockout.
 fn passkey_attributes() -> tss_esapi::Result<ObjectAttributes> {
     ObjectAttributesBuilder::new()
