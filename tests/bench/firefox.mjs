@@ -458,13 +458,13 @@ export function renderFirefox(fx) {
 /** Replaces the "## Firefox ESR" section of a BENCHMARKS.md text (up to the next "## "), or inserts it before "## Notes". */
 export function spliceFirefoxSection(text, section) {
   const lines = text.split('\n');
-  const start = lines.findIndex((l) => l === '## Firefox ESR');
+  const start = lines.indexOf('## Firefox ESR');
   if (start >= 0) {
     let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
     if (end < 0) end = lines.length;
     lines.splice(start, end - start, ...section);
   } else {
-    const notes = lines.findIndex((l) => l === '## Notes');
+    const notes = lines.indexOf('## Notes');
     lines.splice(notes >= 0 ? notes : lines.length, 0, ...section);
   }
   return lines.join('\n');
@@ -481,8 +481,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
         ...renderFirefox(fx),
         ...(notes.length ? ['Notes (Firefox run):', '', ...notes.map((x) => `- ${x}`), ''] : []),
       ];
-      process.stdout.write(section.join('\n') + '\n');
-      if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(fx) + '\n');
+      process.stdout.write(`${section.join('\n')}\n`);
+      if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(fx)}\n`);
       if (process.argv.includes('--write')) {
         const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
         const text = await readFile(file, 'utf8').catch(() => '# Keyplace benchmarks\n');

@@ -36,7 +36,6 @@ import { startSwtpm, swtpmAvailable } from '../support/swtpm.mjs';
 import { COLD_N, LOAD_N, N, PING_N, POPUP_N, SHIM_K, SHIM_N } from './config.mjs';
 import { firefoxBench } from './firefox.mjs';
 import { render } from './report.mjs';
-import { ms } from './stats.mjs';
 
 const PIN = '582046';
 const KEY_PIN = '7391'; // each hardware passkey's own PIN (its TPM authValue)
@@ -187,7 +186,7 @@ async function hostBench(dataOut, notes) {
 async function startPlainServer() {
   const html =
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>plain</title></head><body><h1>Plain page</h1><p>Nothing but text.</p></body></html>';
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(html);
   });
@@ -357,7 +356,7 @@ async function popupList(dataDir, expected, notes) {
       });
       await page.goto(`${EXTENSION_ORIGIN}/popup.html`);
       await page.waitForFunction(
-        (n) => {
+        (_n) => {
           const m = globalThis.__kpBench;
           return m && (m.listAt != null || m.problemAt != null || (m.emptyAt != null && m.items === 0));
         },
@@ -541,7 +540,7 @@ async function main() {
 
 // The baseline runs in a same-origin about:blank iframe when the page shim is not injected there (so the
 // browser's own WebAuthn is reached without Keyplace in the way); otherwise in a second, extension-less Chromium.
-async function baseline(session, page, rp, notes) {
+async function baseline(_session, page, rp, notes) {
   // Chromium's WebAuthn wants the calling tab focused; consent windows took the focus before.
   await page.bringToFront();
   let target = page;

@@ -1,6 +1,6 @@
 // The relying party's page script: plain browser JavaScript, no bundler, no WebAuthn helper library,
 // so that the page does exactly what a hand-written site does with navigator.credentials.
-(function () {
+(() => {
   'use strict';
 
   function fromB64u(text) {
@@ -74,7 +74,7 @@
 
   async function ceremony(kind, opts) {
     const base = kind === 'create' ? '/api/register' : '/api/login';
-    const { flowId, options, error } = await postJson(base + '/options', opts || {});
+    const { flowId, options, error } = await postJson(`${base}/options`, opts || {});
     if (!flowId) return { error: { name: 'RpError', message: String(error) } };
     const publicKey = kind === 'create' ? creationOptions(options) : requestOptions(options);
     let cred;
@@ -85,12 +85,12 @@
     try {
       cred = await navigator.credentials[kind]({ publicKey });
     } catch (err) {
-      return { error: { name: err && err.name, message: err && err.message }, clientMs: performance.now() - startedAt, startedAtEpochMs };
+      return { error: { name: err?.name, message: err?.message }, clientMs: performance.now() - startedAt, startedAtEpochMs };
     }
     const clientMs = performance.now() - startedAt;
     if (!cred) return { error: { name: 'NullCredential', message: 'the browser returned null' }, clientMs, startedAtEpochMs };
     const json = encodeCredential(cred);
-    const verdict = await postJson(base + '/verify', { flowId, response: json });
+    const verdict = await postJson(`${base}/verify`, { flowId, response: json });
     return Object.assign({}, verdict, { clientMs, startedAtEpochMs, credential: json, isPublicKeyCredential: cred instanceof PublicKeyCredential });
   }
 

@@ -119,7 +119,10 @@ function renderRule(details: ConsentDetails, rule: NonNullable<ConsentDetails['r
 }
 
 function renderCreate(details: ConsentDetails): void {
-  if (details.rule) return renderRule(details, details.rule);
+  if (details.rule) {
+    renderRule(details, details.rule);
+    return;
+  }
   byId('title').textContent = `Create a passkey for ${details.rpId}`;
   byId('subtitle').textContent = `Requested by ${details.origin}. Choose where it lives.`;
   if (details.defaultProblem) {

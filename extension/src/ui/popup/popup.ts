@@ -265,7 +265,8 @@ function startRename(li: HTMLElement, row: PasskeyRow): void {
   const error = element('p', { role: 'alert' });
   const cancel = element('button', { type: 'button' }, 'Cancel');
   const form = element('form', { class: 'rename' }, input, element('button', { type: 'submit', class: 'primary' }, 'Save'), cancel, error);
-  const shown = li.querySelector<HTMLElement>('.row')!;
+  const shown = li.querySelector<HTMLElement>('.row');
+  if (!shown) return;
   shown.hidden = true;
   li.prepend(form);
   const stop = () => {
@@ -393,7 +394,7 @@ async function main(): Promise<void> {
   if (rule) {
     const line = ruleLine();
     const section = byId('sites').querySelector('section.current');
-    if (line && section) section.querySelector('h2')!.after(line);
+    if (line && section) section.querySelector('h2')?.after(line);
   }
 }
 
