@@ -173,7 +173,7 @@ forEachBrowser('get() falls back to the browser', { timeout: 300_000 }, (browser
     if (browser.name === 'chromium') assert.equal(record.signCount, 2);
   });
 
-  it('with the host missing, the browser handles the sign-in; the toolbar button shows "!" and the reason, so does the popup', async (t) => {
+  it('with the host missing, the browser handles the sign-in; the toolbar button shows "!" and the reason, so does the popup', async () => {
     const manifest = await readFile(driver.nativeHostManifest, 'utf8');
     await unlink(driver.nativeHostManifest);
     // Restart the background: its open port to the host closes, and the next connectNative finds no host.
