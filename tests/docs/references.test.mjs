@@ -128,7 +128,8 @@ function missingSymbols(file) {
   const problems = [];
   for (const m of text.matchAll(/`([^`\s]+)`\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
     const target = m[1];
-    if (!REPO_PATH.test(target) || BUILD_OUTPUT.test(target) || !exists(target)) continue;
+    // A pattern (`a/*.ts`, `a/{b,c}.mjs`) names no one file to look in.
+    if (!REPO_PATH.test(target) || BUILD_OUTPUT.test(target) || /[*{]/.test(target) || !exists(target)) continue;
     const files = statSync(path.join(ROOT, target)).isDirectory()
       ? allFiles.filter((f) => f.startsWith(`${target.replace(/\/$/, '')}/`))
       : [target];
