@@ -60,3 +60,28 @@ forEachBrowser('errors and refusals', { timeout: 240_000 }, (browser) => {
     assert.deepEqual(login.consentWindows, []);
   });
 });
+
+forEachBrowser('one ceremony per tab', { timeout: 240_000 }, (browser) => {
+  let driver, rp, page;
+
+  before(async () => {
+    rp = await startRpServer();
+    driver = await browser.launch();
+    page = await driver.openPage(rp.url('/'));
+  });
+  after(async () => {
+    await driver?.close();
+    await rp?.close();
+  });
+
+  it('a second request from the tab ends the first: its window closes and its call gets NotAllowedError', async () => {
+    const first = await driver.startCeremony(page, () => kp.register({ username: 'first' }));
+    const second = await driver.startCeremony(page, () => kp.register({ username: 'second' }));
+    await first.win.waitClosed();
+    assert.equal(await second.win.value(null, 'Account name'), 'second');
+    await second.win.cancel();
+    assert.equal((await first.result).error?.name, 'NotAllowedError');
+    assert.equal((await second.result).error?.name, 'NotAllowedError');
+    assert.deepEqual((await driver.withoutWindow(page, () => null)).consentWindows, []);
+  });
+});

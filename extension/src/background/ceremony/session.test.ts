@@ -121,6 +121,24 @@ describe('ConsentSession', () => {
     assert.deepEqual(calls, [`remove ${windowId}`, 'activate 12 true', 'focus 7 true']);
   });
 
+  it('keeps one ceremony per tab: a new request from the tab ends the older one and closes its window', async () => {
+    const older = await session.ConsentSession.open('31:0:h', Promise.resolve(details), 60_000, timing());
+    const otherTab = await session.ConsentSession.open('32:0:h', Promise.resolve(details), 60_000, timing());
+    const waiting = older.decision();
+    const olderWindow = older.windowId;
+    calls.length = 0;
+    const newer = await session.ConsentSession.open('31:4:i', Promise.resolve(details), 60_000, timing());
+    assert.deepEqual(await waiting, { action: 'ended', reason: 'replaced' });
+    assert.ok(calls.includes(`remove ${olderWindow}`), calls.join(', '));
+    assert.equal(otherTab.ended, false, "another tab's ceremony goes on");
+    assert.equal(newer.ended, false);
+    assert.deepEqual(await session.consentDecide('31:0:h', create), {
+      error: 'This request has ended. Close this window and try again on the site.',
+    });
+    await newer.close();
+    await otherTab.close();
+  });
+
   it('counts the time the person took as waiting, not the time Keyplace worked', async (t) => {
     let now = 0;
     t.mock.method(performance, 'now', () => now);

@@ -7,7 +7,10 @@ import { tabIdOfKey } from '../caller';
 import type { WindowTiming } from './timing';
 
 /** Why a session ended without a decision to carry out. */
-export type SessionEnd = { action: 'ended'; reason: 'timeout' | 'aborted' | 'window-closed' | 'closed' };
+export type SessionEnd = {
+  action: 'ended';
+  reason: 'timeout' | 'aborted' | 'window-closed' | 'closed' | 'replaced';
+};
 
 /** The person's next decision, or the end of the session. */
 export type NextDecision = Decision | SessionEnd;
@@ -74,7 +77,12 @@ export class ConsentSession {
     timeoutMs: number,
     timing: WindowTiming,
   ): Promise<ConsentSession> {
-    sessions.get(key)?.end('closed');
+    // One ceremony per tab (ARCHITECTURE.md rule 8): a new request from the tab ends the one before it, so a
+    // page calling in a loop never piles up windows, and a reused request id cannot be decided by an old window.
+    const tabId = tabIdOfKey(key);
+    for (const other of [...sessions.values()]) {
+      if (other.key === key || (tabId !== null && tabIdOfKey(other.key) === tabId)) other.end('replaced');
+    }
     const session = new ConsentSession(key, details, timeoutMs, timing);
     sessions.set(key, session);
     timing.windowRequested();
