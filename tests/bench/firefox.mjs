@@ -67,7 +67,13 @@ async function fillPinIfAsked(ff) {
 async function vaultCreate(ff, page, username) {
   const { win, call } = await ff.startCeremony(
     page,
-    (u) => kp.register({ username: u, userVerification: 'discouraged', residentKey: 'discouraged' }),
+    (u) =>
+      kp.register({
+        username: u,
+        userVerification: 'discouraged',
+        requireUserVerification: false,
+        residentKey: 'discouraged',
+      }),
     username,
   );
   // The window renders once the background has answered consent:details.
@@ -85,7 +91,7 @@ async function vaultCreate(ff, page, username) {
 async function vaultGet(ff, page, id) {
   const { win, call } = await ff.startCeremony(
     page,
-    (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged' }),
+    (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged', requireUserVerification: false }),
     id,
   );
   const account = await ff.driver.wait(
@@ -259,10 +265,15 @@ async function pageTimed(ff, page, n, prefix, notes, what) {
           const reg = await kp.register({
             username: `${prefix}${i}`,
             userVerification: 'discouraged',
+            requireUserVerification: false,
             residentKey: 'discouraged',
           });
           if (!reg.verified) return { failed: `create ${i}: ${JSON.stringify(reg.error ?? reg)}` };
-          const got = await kp.login({ allowCredentials: [reg.credentialId], userVerification: 'discouraged' });
+          const got = await kp.login({
+            allowCredentials: [reg.credentialId],
+            userVerification: 'discouraged',
+            requireUserVerification: false,
+          });
           if (!got.verified) return { failed: `get ${i}: ${JSON.stringify(got.error ?? got)}` };
           out.push({ createMs: reg.clientMs, getMs: got.clientMs, aaguid: reg.aaguid });
         }

@@ -53,7 +53,13 @@ async function vaultCreate(context, page, username) {
   const { win, result } = await startCeremony(
     context,
     page,
-    (u) => kp.register({ username: u, userVerification: 'discouraged', residentKey: 'discouraged' }),
+    (u) =>
+      kp.register({
+        username: u,
+        userVerification: 'discouraged',
+        requireUserVerification: false,
+        residentKey: 'discouraged',
+      }),
     username,
   );
   await win.check('radio', /^Vault/);
@@ -67,7 +73,7 @@ async function vaultGet(context, page, username, id) {
   const { win, result } = await startCeremony(
     context,
     page,
-    (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged' }),
+    (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged', requireUserVerification: false }),
     id,
   );
   await win.check('radio', accountName(username));
@@ -81,7 +87,13 @@ async function hardwareCreate(context, page, username) {
   const { win, result } = await startCeremony(
     context,
     page,
-    (u) => kp.register({ username: u, userVerification: 'discouraged', residentKey: 'discouraged' }),
+    (u) =>
+      kp.register({
+        username: u,
+        userVerification: 'discouraged',
+        requireUserVerification: false,
+        residentKey: 'discouraged',
+      }),
     username,
   );
   await win.createInHardware({ account: username, pin: KEY_PIN });
@@ -92,7 +104,7 @@ async function hardwareGet(context, page, username, id) {
   const { win, result } = await startCeremony(
     context,
     page,
-    (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged' }),
+    (cid) => kp.login({ allowCredentials: [cid], userVerification: 'discouraged', requireUserVerification: false }),
     id,
   );
   await win.signIn({ account: username, pin: KEY_PIN });
@@ -591,6 +603,7 @@ async function baseline(_session, page, rp, notes) {
           const reg = await post('/api/register/options', {
             username: `va${i}`,
             userVerification: 'discouraged',
+            requireUserVerification: false,
             residentKey: 'discouraged',
           });
           const o = reg.options;
@@ -616,6 +629,7 @@ async function baseline(_session, page, rp, notes) {
           const login = await post('/api/login/options', {
             allowCredentials: [cred.id],
             userVerification: 'discouraged',
+            requireUserVerification: false,
           });
           const l = login.options;
           const t1 = performance.now();
@@ -646,7 +660,7 @@ async function baseline(_session, page, rp, notes) {
     if (target === page) {
       for (const run of runs.slice(0, N)) {
         const v = await page.evaluate(
-          (id) => kp.login({ allowCredentials: [id], userVerification: 'discouraged' }),
+          (id) => kp.login({ allowCredentials: [id], userVerification: 'discouraged', requireUserVerification: false }),
           run.id,
         );
         if (v.verified) passthrough.push(v.clientMs);
