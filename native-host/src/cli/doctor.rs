@@ -40,6 +40,7 @@ pub fn run(args: &DoctorArgs) -> ExitCode {
     let mut report = Report::default();
     check_storage(&mut report);
     check_manifests(&mut report, args);
+    report.pass(public_suffix_list());
     // Hardware is optional: problems with it are notes, never failures.
     for line in crate::stores::hardware::diagnose() {
         if line.ok {
@@ -55,6 +56,14 @@ pub fn run(args: &DoctorArgs) -> ExitCode {
         println!("Keyplace is ready.");
         ExitCode::SUCCESS
     }
+}
+
+/// Which Public Suffix List this build carries (the extension's WASM core is built from the same file): it decides
+/// which names are one site, for the RP ID check and for site rules.
+fn public_suffix_list() -> String {
+    use keyplace_core::public_suffix::LIST_VERSION;
+    let date = LIST_VERSION.get(..10).unwrap_or(LIST_VERSION);
+    format!("Public Suffix List of {date} built in (which names count as one site)")
 }
 
 fn check_storage(report: &mut Report) {
