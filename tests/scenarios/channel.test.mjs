@@ -93,6 +93,9 @@ forEachBrowser('the page cannot read or forge the shim↔bridge channel', { time
         globals: Object.getOwnPropertyNames(window).filter((k) => /keyplace/i.test(k)),
         create: describe(proto.create),
         get: describe(proto.get),
+        isUserVerifyingPlatformAuthenticatorAvailable: describe(
+          PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable,
+        ),
         toString: describe(Function.prototype.toString),
         toStringOfToString: Function.prototype.toString.toString(),
         descriptor: (({ writable, enumerable, configurable }) => ({ writable, enumerable, configurable }))(
@@ -101,7 +104,12 @@ forEachBrowser('the page cannot read or forge the shim↔bridge channel', { time
       };
     });
     assert.deepEqual(shape.globals, []);
-    for (const [name, fn] of Object.entries({ create: shape.create, get: shape.get, toString: shape.toString })) {
+    for (const [name, fn] of Object.entries({
+      create: shape.create,
+      get: shape.get,
+      isUserVerifyingPlatformAuthenticatorAvailable: shape.isUserVerifyingPlatformAuthenticatorAvailable,
+      toString: shape.toString,
+    })) {
       const native = new RegExp(`^function ${name}\\(\\) \\{\\s*\\[native code\\]\\s*\\}$`);
       if (browser.name === 'firefox' && name !== 'toString' && !native.test(fn.source)) {
         // Known gap: Firefox runs MAIN-world scripts in a sandbox that sees the page's Function.prototype through

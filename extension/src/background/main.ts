@@ -3,6 +3,7 @@
 import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
 import { callerOf } from './caller';
 import { register } from './ceremony/register';
+import { offersPlatformAuthenticator } from './ceremony/routing';
 import { abortConsent, consentDecide, consentDetails } from './ceremony/session';
 import { signIn } from './ceremony/sign-in';
 import { metrics } from './ceremony/timing';
@@ -63,6 +64,11 @@ async function fromContentScript(
     case 'abort':
       abortConsent(caller.key(message.id));
       return undefined;
+    case 'uvpaa': {
+      // Host unreachable: the browser's own answer, as without Keyplace.
+      const hello = await host.hello().catch(() => null);
+      return hello && offersPlatformAuthenticator(hello) ? { outcome: 'available' } : { outcome: 'browser' };
+    }
   }
 }
 

@@ -55,6 +55,8 @@ port.onmessage = (event: MessageEvent) => {
     );
   } else if (data.kp === 'kp-rec' && data.credential && typeof data.credential === 'object') {
     void send({ type: 'record', id, credential: data.credential as never });
+  } else if (data.kp === 'kp-uvpaa') {
+    void send({ type: 'uvpaa', id }).then((result) => answer(id, result ?? { outcome: 'browser' }));
   } else if (data.kp === 'kp-abort') {
     void send({ type: 'abort', id });
   }

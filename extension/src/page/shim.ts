@@ -224,6 +224,21 @@ import type { CeremonyResult, PageMessage, PageRequest, PageResponse } from '../
       return run(this, 'get', options, originalGet);
     },
   };
+  // isUserVerifyingPlatformAuthenticatorAvailable: true where Keyplace offers a store with a PIN (rule 9: sites
+  // hide their passkey button when it says false); otherwise the browser's own answer.
+  const PK = W.PublicKeyCredential;
+  const UVPAA = 'isUserVerifyingPlatformAuthenticatorAvailable';
+  const originalUvpaa = PK?.[UVPAA];
+  const statics = {
+    [UVPAA](...args: []) {
+      const id = newId();
+      return new Promise<CeremonyResult>((resolve) => {
+        pending.set(id, resolve);
+        post({ kp: 'kp-uvpaa', id });
+      }).then((r) => r.outcome === 'available' || Reflect.apply(originalUvpaa as () => Promise<boolean>, PK, args));
+    },
+  };
+  if (originalUvpaa) PK[UVPAA] = disguise(statics[UVPAA], originalUvpaa);
   pageFunctionProto.toString = disguise(patched.toString, nativeToString);
   proto.create = disguise(patched.create, originalCreate);
   proto.get = disguise(patched.get, originalGet);

@@ -43,8 +43,14 @@ export interface PageAbort {
   id: string;
 }
 
+/** Private channel, page shim -> bridge: PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable(). */
+export interface PageUvpaa {
+  kp: 'kp-uvpaa';
+  id: string;
+}
+
 /** What the shim sends over the private channel. */
-export type PageMessage = PageRequest | PageRecord | PageAbort;
+export type PageMessage = PageRequest | PageRecord | PageAbort | PageUvpaa;
 
 /** Private channel, bridge -> page shim. */
 export interface PageResponse {
@@ -57,7 +63,9 @@ export interface PageResponse {
 export type CeremonyResult =
   | { outcome: 'credential'; credential: unknown }
   | { outcome: 'browser'; notice?: string }
-  | { outcome: 'error'; error: CeremonyError };
+  | { outcome: 'error'; error: CeremonyError }
+  /** isUserVerifyingPlatformAuthenticatorAvailable: Keyplace offers one (else 'browser': the browser's answer). */
+  | { outcome: 'available' };
 
 /** Only public facts about a credential the browser made; never key material. */
 export interface BrowserCredentialSummary {
@@ -85,6 +93,7 @@ export type BridgeMessage =
       permissionAllowed: boolean | null;
     }
   | { type: 'record'; id: string; credential: BrowserCredentialSummary | BrowserAssertionSummary }
+  | { type: 'uvpaa'; id: string }
   | { type: 'abort'; id: string };
 
 /** What a person decided in the consent window. */

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   browserAllowed,
   hostUnreachableNotice,
+  offersPlatformAuthenticator,
   routeRegistration,
   routeSignIn,
   ruleViolation,
@@ -90,5 +91,13 @@ describe('sign-in routing', () => {
       'Keyplace could not reach its host, so your browser handled this sign-in. The Keyplace host is not installed. Run "keyplace-host install".',
     );
     assert.ok(hostUnreachableNotice('x'.repeat(1000)).length <= 300);
+  });
+});
+
+describe('isUserVerifyingPlatformAuthenticatorAvailable', () => {
+  it('is Keyplace when any of its stores can make a passkey, else the browser answers', () => {
+    assert.equal(offersPlatformAuthenticator({ stores: [{ available: true }, { available: false }] }), true);
+    assert.equal(offersPlatformAuthenticator({ stores: [{ available: false }, { available: false }] }), false);
+    assert.equal(offersPlatformAuthenticator({ stores: [] }), false);
   });
 });

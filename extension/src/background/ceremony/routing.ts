@@ -59,6 +59,14 @@ export function routeSignIn<T extends { credential_id: string }>(
   return candidates.length ? { to: 'window', candidates } : { to: 'browser' };
 }
 
+/**
+ * isUserVerifyingPlatformAuthenticatorAvailable(): Keyplace is one when a store that verifies the person (vault PIN,
+ * hardware PIN) can make passkeys here; otherwise the page gets the browser's own answer.
+ */
+export function offersPlatformAuthenticator(hello: { stores: readonly { available: boolean }[] }): boolean {
+  return hello.stores.some((store) => store.available);
+}
+
 /** Sign-in with the host unreachable: the browser handles it (fail open) and this one line says why. */
 export function hostUnreachableNotice(problem: string): string {
   return oneLine(`Keyplace could not reach its host, so your browser handled this sign-in. ${problem}`);
