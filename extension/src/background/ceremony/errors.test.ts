@@ -42,8 +42,16 @@ describe('failureOutcome: host errors', () => {
     });
   });
 
+  it('ends with NotAllowedError when the host stopped or hung while carrying out a decision', () => {
+    for (const code of ['host_unavailable', 'host_timeout']) {
+      assert.deepEqual(failureOutcome(new HostError(code, `${code} happened`)), {
+        fail: { name: 'NotAllowedError', message: `${code} happened` },
+      });
+    }
+  });
+
   it('ends with UnknownError for codes it has no rule for', () => {
-    for (const code of ['internal', 'unknown_method', 'host_unavailable', 'something_new', 'constructor', 'toString']) {
+    for (const code of ['internal', 'unknown_method', 'something_new', 'constructor', 'toString']) {
       assert.ok(!Object.hasOwn(HOST_ERRORS, code));
       assert.deepEqual(failureOutcome(new HostError(code, `${code} happened`)), {
         fail: { name: 'UnknownError', message: `${code} happened` },
@@ -55,6 +63,8 @@ describe('failureOutcome: host errors', () => {
     assert.deepEqual(Object.keys(HOST_ERRORS).sort(), [
       'bad_request',
       'excluded',
+      'host_timeout',
+      'host_unavailable',
       'locked',
       'not_found',
       'pin_required',

@@ -4,7 +4,7 @@
 // their name, and anything else is a bug worth naming as UnknownError.
 import type { ErrorCode } from '../../generated/host-protocol';
 import type { CeremonyError, CeremonyResult } from '../../shared/messages';
-import { HostError } from '../host/port';
+import { HOST_TIMEOUT, HOST_UNAVAILABLE, HostError } from '../host/port';
 
 /** A failure that ends the ceremony with this DOMException name on the page. */
 export class CeremonyFailure extends Error {
@@ -22,7 +22,9 @@ export type FailureOutcome = { retry: string } | { fail: CeremonyError };
 type HostErrorRule = { retry: (err: HostError) => string } | { page: string; message?: string };
 
 /** Every host error code the extension treats specially; any other code ends the ceremony as UnknownError. */
-export const HOST_ERRORS: { readonly [code in ErrorCode]?: HostErrorRule } = {
+export const HOST_ERRORS: {
+  readonly [code in ErrorCode | typeof HOST_UNAVAILABLE | typeof HOST_TIMEOUT]?: HostErrorRule;
+} = {
   wrong_pin: {
     retry: (err) => {
       const left = err.details.tries_left;
@@ -38,6 +40,10 @@ export const HOST_ERRORS: { readonly [code in ErrorCode]?: HostErrorRule } = {
   excluded: { page: 'InvalidStateError', message: 'A passkey for this account already exists in Keyplace.' },
   not_found: { page: 'NotAllowedError', message: 'That passkey is no longer in Keyplace.' },
   rp_mismatch: { page: 'SecurityError' },
+  // The host stopped or hung while carrying out the person's decision: the ceremony ends as the spec's
+  // authenticator failures do. (Before the person is asked, such failures hand the request to the browser.)
+  [HOST_UNAVAILABLE]: { page: 'NotAllowedError' },
+  [HOST_TIMEOUT]: { page: 'NotAllowedError' },
 };
 
 export const NOT_ALLOWED: CeremonyError = {
@@ -55,7 +61,7 @@ export function failureOutcome(err: unknown): FailureOutcome {
   if (err instanceof CeremonyFailure) return { fail: { name: err.domName, message: err.message } };
   if (err instanceof HostError) {
     // Own keys only: a code such as "constructor" must not find Object.prototype's.
-    const rule = Object.hasOwn(HOST_ERRORS, err.code) ? HOST_ERRORS[err.code as ErrorCode] : undefined;
+    const rule = Object.hasOwn(HOST_ERRORS, err.code) ? HOST_ERRORS[err.code as keyof typeof HOST_ERRORS] : undefined;
     if (!rule) return { fail: { name: 'UnknownError', message: err.message } };
     if ('retry' in rule) return { retry: rule.retry(err) };
     return { fail: { name: rule.page, message: rule.message ?? err.message } };

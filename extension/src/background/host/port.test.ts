@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeDisconnect } from './port';
+import { describeDisconnect, HostPort } from './port';
 
 describe('describeDisconnect', () => {
   it('names a missing host in both browsers’ words', () => {
@@ -16,5 +16,37 @@ describe('describeDisconnect', () => {
   });
   it('passes anything else through', () => {
     assert.equal(describeDisconnect('the host exited'), 'The Keyplace host stopped: the host exited');
+  });
+});
+
+describe('HostPort deadlines', () => {
+  // A fake native port that takes requests and never answers, like a host that hangs.
+  const sent: unknown[] = [];
+  (globalThis as unknown as { chrome: unknown }).chrome = {
+    runtime: {
+      connectNative: () => ({
+        postMessage: (message: unknown) => void sent.push(message),
+        onMessage: { addListener: () => undefined },
+        onDisconnect: { addListener: () => undefined },
+      }),
+    },
+  };
+
+  it('rejects a request the host does not answer in time with host_timeout', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const port = new HostPort();
+    const pending = port.request('sign', {}, 5_000);
+    assert.equal(sent.length, 1);
+    let settled = false;
+    pending.catch(() => undefined).finally(() => (settled = true));
+    t.mock.timers.tick(4_999);
+    await Promise.resolve();
+    assert.equal(settled, false, 'still waiting before the deadline');
+    t.mock.timers.tick(1);
+    await assert.rejects(pending, (err: { code: string; message: string }) => {
+      assert.equal(err.code, 'host_timeout');
+      assert.match(err.message, /did not answer within 5 seconds/);
+      return true;
+    });
   });
 });

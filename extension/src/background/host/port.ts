@@ -6,9 +6,20 @@ import type { ErrorBody, ErrorDetails } from '../../generated/host-protocol';
 
 export const HOST_NAME = 'com.keyplace.host';
 
+/** Codes this port gives a request itself, beside the host's own ErrorCode values. */
+export const HOST_UNAVAILABLE = 'host_unavailable';
+export const HOST_TIMEOUT = 'host_timeout';
+
+/**
+ * The most any host request may take: the slowest real one is a key made by a slow TPM chip (seconds) or a vault
+ * PIN checked without a TPM (about half a second). A host that hangs must not hang a ceremony until the page's own
+ * timeout, nor leave the person looking at a window that never answers.
+ */
+export const HOST_DEADLINE_MS = 30_000;
+
 export class HostError extends Error {
   constructor(
-    /** One of the host's ErrorCode values (a newer host may send others), or host_unavailable from here. */
+    /** One of the host's ErrorCode values (a newer host may send others), or HOST_UNAVAILABLE / HOST_TIMEOUT. */
     readonly code: string,
     message: string,
     readonly details: ErrorDetails = {},
@@ -34,16 +45,32 @@ export class HostPort {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
 
-  request<T>(method: string, params: object = {}): Promise<T> {
+  request<T>(method: string, params: object = {}, deadlineMs = HOST_DEADLINE_MS): Promise<T> {
     const port = this.connect();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        if (!this.waiting.delete(id)) return;
+        const seconds = Math.round(deadlineMs / 1000);
+        reject(new HostError(HOST_TIMEOUT, `The Keyplace host did not answer within ${seconds} seconds.`));
+      }, deadlineMs);
+      const settled = () => clearTimeout(timer);
+      this.waiting.set(id, {
+        resolve: (value) => {
+          settled();
+          resolve(value as T);
+        },
+        reject: (error) => {
+          settled();
+          reject(error);
+        },
+      });
       try {
         port.postMessage({ id, method, params });
       } catch (err) {
         this.waiting.delete(id);
-        reject(new HostError('host_unavailable', describeDisconnect(String(err))));
+        settled();
+        reject(new HostError(HOST_UNAVAILABLE, describeDisconnect(String(err))));
       }
     });
   }
@@ -57,7 +84,7 @@ export class HostPort {
       const firefoxError = (closed as { error?: { message?: string } }).error;
       const why = describeDisconnect(chrome.runtime.lastError?.message ?? firefoxError?.message ?? 'the host exited');
       if (this.port === port) this.port = null;
-      for (const waiter of this.waiting.values()) waiter.reject(new HostError('host_unavailable', why));
+      for (const waiter of this.waiting.values()) waiter.reject(new HostError(HOST_UNAVAILABLE, why));
       this.waiting.clear();
     });
     this.port = port;
