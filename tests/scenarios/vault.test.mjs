@@ -1,7 +1,8 @@
 // A passkey in the Keyplace vault, from registration to repeated sign-ins, judged by @simplewebauthn/server;
 // then the popup lists it with its location. In every selected browser.
-import { it, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
 import { forEachBrowser, until } from '../drivers/index.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 
@@ -29,7 +30,8 @@ forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
     );
     // The three storage classes are offered; the vault has no PIN yet, so it asks for one twice.
     await win.waitFor('radio', /^Vault/); // the window renders after asking the background
-    for (const name of [/^Hardware/, /^Vault/, /^Browser/]) assert.equal(await win.count('radio', name), 1, String(name));
+    for (const name of [/^Hardware/, /^Vault/, /^Browser/])
+      assert.equal(await win.count('radio', name), 1, String(name));
     await win.check('radio', /^Vault/);
     await win.waitFor(null, 'PIN');
     await win.waitFor(null, 'Confirm PIN');
@@ -41,7 +43,10 @@ forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
     assert.equal(v.fmt, 'none');
     assert.equal(v.aaguid, VAULT_AAGUID);
     assert.equal(v.userVerified, true);
-    assert.deepEqual({ be: v.flags.be, bs: v.flags.bs, uv: v.flags.uv, up: v.flags.up }, { be: true, bs: false, uv: true, up: true });
+    assert.deepEqual(
+      { be: v.flags.be, bs: v.flags.bs, uv: v.flags.uv, up: v.flags.up },
+      { be: true, bs: false, uv: true, up: true },
+    );
     assert.equal(v.credentialDeviceType, 'multiDevice');
     assert.equal(v.credentialBackedUp, false);
     assert.equal(v.counter, 0);
@@ -114,6 +119,30 @@ forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
     lastCounter = v.newCounter;
   });
 
+  it("the site's hints order the window's choices: a security key first puts Browser first", async () => {
+    // [hints, the first choice, the preselected one]: no TPM here, so Hardware is shown but unavailable.
+    for (const [hints, first, preselected] of [
+      [['security-key'], /^Browser/, /^Browser/],
+      [['hybrid', 'client-device'], /^Browser/, /^Browser/],
+      [['client-device', 'security-key'], /^Hardware/, /^Vault/],
+    ]) {
+      const { win, result } = await driver.startCeremony(
+        page,
+        (h) => kp.register({ username: 'hinted', hints: h }),
+        hints,
+      );
+      await win.waitFor('radio', /^Vault/);
+      // The choices in the window's order, by their labels (what a person reads top to bottom).
+      const radios = await win.evaluate(() =>
+        [...document.querySelectorAll('input[type=radio]')].map((r) => r.labels?.[0]?.innerText ?? ''),
+      );
+      assert.match(radios[0] ?? '', first, `${hints}: ${JSON.stringify(radios)}`);
+      assert.equal(await win.isChecked('radio', preselected), true, `${hints}: ${preselected} is preselected`);
+      await win.cancel();
+      assert.equal((await result).error?.name, 'NotAllowedError');
+    }
+  });
+
   it('a wrong PIN shows an alert, then the right PIN still works (counter +1 only)', async () => {
     const { win, result } = await driver.startCeremony(page, () => kp.login({ userVerification: 'required' }));
     await win.submitSignIn({ account: 'alice', pin: '000000' });
@@ -141,7 +170,10 @@ forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
     const siteOfItem = await popup.evaluate(() => {
       const li = [...document.querySelectorAll('li,[role=listitem]')].find((el) => el.textContent.includes('alice'));
       const headings = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6,[role=heading]')];
-      return headings.filter((h) => h.compareDocumentPosition(li) & Node.DOCUMENT_POSITION_FOLLOWING).at(-1)?.textContent.trim();
+      return headings
+        .filter((h) => h.compareDocumentPosition(li) & Node.DOCUMENT_POSITION_FOLLOWING)
+        .at(-1)
+        ?.textContent.trim();
     });
     assert.equal(siteOfItem, 'localhost');
     await popup.close();

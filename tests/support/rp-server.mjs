@@ -95,8 +95,17 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
     });
     // simplewebauthn only knows direct/enterprise/none; let tests send "indirect" too.
     if (body.attestation) options.attestation = body.attestation;
+    // WebAuthn L3 hints, as a site sends them (e.g. login.gov: ["security-key"]).
+    if (body.hints) options.hints = body.hints;
     const flowId = randomUUID();
-    flows.set(flowId, { kind: 'create', challenge: options.challenge, rpID, userVerification, requireUserVerification: body.requireUserVerification, user });
+    flows.set(flowId, {
+      kind: 'create',
+      challenge: options.challenge,
+      rpID,
+      userVerification,
+      requireUserVerification: body.requireUserVerification,
+      user,
+    });
     return { flowId, options };
   }
 
@@ -160,7 +169,14 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
       allowCredentials: credentialList(body.allowCredentials, user),
     });
     const flowId = randomUUID();
-    flows.set(flowId, { kind: 'get', challenge: options.challenge, rpID, userVerification, requireUserVerification: body.requireUserVerification, user });
+    flows.set(flowId, {
+      kind: 'get',
+      challenge: options.challenge,
+      rpID,
+      userVerification,
+      requireUserVerification: body.requireUserVerification,
+      user,
+    });
     return { flowId, options };
   }
 

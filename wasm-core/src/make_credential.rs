@@ -17,7 +17,7 @@ use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     cred_props_requested, decode, effective_timeout_ms, public_key_credential_ids,
-    user_verification, Attachment, AttestationConveyance, CreationOptions, CredentialType,
+    user_verification, Attachment, AttestationConveyance, CreationOptions, CredentialType, Hint,
     Requirement, Transport, PUBLIC_KEY_TYPE,
 };
 use crate::origin::caller_origin;
@@ -69,6 +69,8 @@ pub struct PreparedCreate {
     pub attestation: AttestationConveyance,
     pub cred_props_requested: bool,
     pub timeout_ms: u32,
+    /// The site's hints, known ones only, most preferred first (the window orders its choices by them).
+    pub hints: Vec<Hint>,
 }
 
 pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
@@ -164,6 +166,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
         attestation: AttestationConveyance::from_name(options.attestation.as_deref()),
         cred_props_requested: cred_props,
         timeout_ms,
+        hints: Hint::from_names(options.hints),
     })
 }
 

@@ -256,8 +256,15 @@ fn selection_enums_and_extensions() {
     options["extensions"] = json!({"credProps": true, "unknownExt": 1});
     options["timeout"] = json!(1000);
     options["excludeCredentials"] = json!([{"type": "public-key", "id": buffer(&[9, 9])}]);
-    options["hints"] = json!(["client-device"]);
+    options["hints"] = json!([
+        "client-device",
+        "smartwatch",
+        "security-key",
+        "client-device"
+    ]);
     let p = prepared_create(origin, options);
+    // Known hints in the site's order, each once; unknown ones ignored.
+    assert_eq!(p.hints, vec![Hint::ClientDevice, Hint::SecurityKey]);
     assert_eq!(p.attestation, AttestationConveyance::Direct);
     assert!(p.cred_props_requested);
     assert_eq!(p.timeout_ms, 30_000);

@@ -72,6 +72,8 @@ pub struct CreationOptions {
     pub authenticator_selection: Option<AuthenticatorSelection>,
     pub attestation: Option<String>,
     pub extensions: Option<Extensions>,
+    /// WebAuthn L3 `hints`: a sequence<DOMString>, most preferred first.
+    pub hints: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,6 +156,35 @@ pub enum AttestationConveyance {
     Indirect,
     Direct,
     Enterprise,
+}
+
+/// WebAuthn L3 `PublicKeyCredentialHint`: what kind of authenticator the site suggests, most preferred first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum Hint {
+    SecurityKey,
+    ClientDevice,
+    Hybrid,
+}
+
+impl Hint {
+    /// The known hints in the site's order, each once; unknown values are ignored, as the spec says.
+    pub fn from_names(names: Option<Vec<String>>) -> Vec<Self> {
+        let mut hints = Vec::new();
+        for name in names.unwrap_or_default() {
+            let hint = match name.as_str() {
+                "security-key" => Hint::SecurityKey,
+                "client-device" => Hint::ClientDevice,
+                "hybrid" => Hint::Hybrid,
+                _ => continue,
+            };
+            if !hints.contains(&hint) {
+                hints.push(hint);
+            }
+        }
+        hints
+    }
 }
 
 impl AttestationConveyance {

@@ -19,7 +19,9 @@ use crate::make_credential::{
     AttestationResponse, CreateRequest, CreatedKey, CredProps, PreparedCreate, PreparedUser,
     RegistrationCredential, RegistrationExtensionResults,
 };
-use crate::options::{Attachment, AttestationConveyance, CredentialType, Requirement, Transport};
+use crate::options::{
+    Attachment, AttestationConveyance, CredentialType, Hint, Requirement, Transport,
+};
 
 const GENERATED_PATH: &str = "extension/src/generated/core-api.ts";
 const HEADER: &str = "\
@@ -60,6 +62,7 @@ fn declarations(cfg: &Config) -> Vec<Declaration> {
         declaration::<CoreError>(cfg),
         declaration::<Requirement>(cfg),
         declaration::<Attachment>(cfg),
+        declaration::<Hint>(cfg),
         declaration::<AttestationConveyance>(cfg),
         declaration::<CredentialType>(cfg),
         declaration::<Transport>(cfg),

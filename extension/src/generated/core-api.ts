@@ -21,6 +21,11 @@ export type Requirement = "required" | "preferred" | "discouraged";
 
 export type Attachment = "platform" | "cross-platform";
 
+/**
+ * WebAuthn L3 `PublicKeyCredentialHint`: what kind of authenticator the site suggests, most preferred first.
+ */
+export type Hint = "security-key" | "client-device" | "hybrid";
+
 export type AttestationConveyance = "none" | "indirect" | "direct" | "enterprise";
 
 /**
@@ -56,7 +61,11 @@ export type PreparedUser = { id: Base64Url, name: string, displayName: string, }
 /**
  * The checked request, handed back unchanged to `registrationAuthenticatorData` and `finishCreate`.
  */
-export type PreparedCreate = { rpId: string, rpName: string, user: PreparedUser, clientDataJSON: Base64Url, clientDataHash: Base64Url, excludeCredentialIds: Array<Base64Url>, alg: number, residentKey: Requirement, userVerification: Requirement, authenticatorAttachment: Attachment | null, attestation: AttestationConveyance, credPropsRequested: boolean, timeoutMs: number, };
+export type PreparedCreate = { rpId: string, rpName: string, user: PreparedUser, clientDataJSON: Base64Url, clientDataHash: Base64Url, excludeCredentialIds: Array<Base64Url>, alg: number, residentKey: Requirement, userVerification: Requirement, authenticatorAttachment: Attachment | null, attestation: AttestationConveyance, credPropsRequested: boolean, timeoutMs: number, 
+/**
+ * The site's hints, known ones only, most preferred first (the window orders its choices by them).
+ */
+hints: Array<Hint>, };
 
 /**
  * The key the host created.

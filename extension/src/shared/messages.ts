@@ -180,6 +180,8 @@ export interface ConsentDetails {
   rule?: { site: string; store: StoreId; fromDefault: boolean } | null;
   /** Registration: the default choice could not be followed (its store is unavailable); shown as a notice. */
   defaultProblem?: string | null;
+  /** Registration: the site's hints put a security key or phone first ("security-key", "hybrid"): Browser comes first. */
+  browserFirst?: boolean;
 }
 
 /** A row of the popup: one passkey and where it is. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { SiteRule } from '../../shared/messages';
 import type { PreparedCreate, PreparedGet } from '../core';
 import type { HostCredential, HostHello } from '../host/api';
-import { detailsFor, signInDetails, storesFrom } from './details';
+import { browserFirst, detailsFor, signInDetails, storesFrom } from './details';
 
 const prepared: PreparedCreate = {
   rpId: 'login.bank.example',
@@ -19,6 +19,7 @@ const prepared: PreparedCreate = {
   attestation: 'none',
   credPropsRequested: false,
   timeoutMs: 60_000,
+  hints: [],
 };
 const caller = { origin: 'https://login.bank.example' };
 const hello = (hardware: boolean, unlocked = true): HostHello => ({
@@ -132,5 +133,20 @@ describe('signInDetails', () => {
     assert.equal(details.origin, 'https://login.bank.example');
     assert.match(details.accounts[0].location, /TPM/);
     assert.equal(details.accounts[1].userName, 'vaulted@bank.example');
+  });
+});
+
+describe('hints', () => {
+  it('put Browser first when the most preferred known hint is a security key or a phone', () => {
+    assert.equal(browserFirst(['security-key']), true);
+    assert.equal(browserFirst(['hybrid', 'client-device']), true);
+    assert.equal(browserFirst(['client-device', 'security-key']), false);
+    assert.equal(browserFirst([]), false);
+    const policy: SiteRule = { site: 'bank.example', choice: 'ask', ruleSite: null };
+    assert.equal(
+      detailsFor({ ...prepared, hints: ['security-key'] }, caller, hello(true), null, policy).browserFirst,
+      true,
+    );
+    assert.equal(detailsFor(prepared, caller, hello(true), null, policy).browserFirst, false);
   });
 });

@@ -28,6 +28,14 @@ export function storesFrom(hello: HostHello | null): StoreStatus[] {
   ];
 }
 
+/**
+ * The window orders its choices by the site's hints: when the most preferred known hint is a security key or a
+ * phone ("hybrid"), the Browser choice, which reaches those, comes first and is preselected.
+ */
+export function browserFirst(hints: readonly string[]): boolean {
+  return hints[0] === 'security-key' || hints[0] === 'hybrid';
+}
+
 /** Registration: the stores, and the rule (or default choice) that limits them, or why the default cannot apply. */
 export function detailsFor(
   prepared: PreparedCreate,
@@ -55,6 +63,7 @@ export function detailsFor(
     site: policy.site,
     rule,
     defaultProblem,
+    browserFirst: browserFirst(prepared.hints),
     kind: 'create',
     rpId: prepared.rpId,
     origin: caller.origin,

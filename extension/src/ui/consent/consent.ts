@@ -131,14 +131,17 @@ function renderCreate(details: ConsentDetails): void {
   }
   const set = element('fieldset', {}, element('legend', {}, 'Where should this passkey live?'));
   const status = (id: 'hardware' | 'vault'): StoreStatus | undefined => details.stores.find((s) => s.id === id);
+  const browser = radio('store', 'browser', STORE_TEXT.browser.label, STORE_TEXT.browser.why, false);
+  if (details.browserFirst) set.append(browser);
   for (const id of ['hardware', 'vault'] as const) {
     const store = status(id);
     const why = store?.available ? STORE_TEXT[id].why : `${STORE_TEXT[id].why} Unavailable: ${store?.reason ?? 'unknown reason'}`;
     set.append(radio('store', id, STORE_TEXT[id].label, why, !store?.available));
   }
-  set.append(radio('store', 'browser', STORE_TEXT.browser.label, STORE_TEXT.browser.why, false));
+  if (!details.browserFirst) set.append(browser);
   byId('choices').append(set);
-  const preferred = status('hardware')?.available ? 'hardware' : status('vault')?.available ? 'vault' : 'browser';
+  const keyplaceStore = status('hardware')?.available ? 'hardware' : status('vault')?.available ? 'vault' : 'browser';
+  const preferred = details.browserFirst ? 'browser' : keyplaceStore;
   (byId(`store-${preferred}`) as HTMLInputElement).checked = true;
   byId('account-field').hidden = false;
   (byId('account-name') as HTMLInputElement).value = details.userName;
