@@ -7,7 +7,7 @@ const requestId = new URLSearchParams(location.search).get('request') ?? '';
 
 const STORE_TEXT: Record<'hardware' | 'vault' | 'browser', { label: string; why: string }> = {
   hardware: { label: 'Hardware — the chip in this computer', why: 'Cannot be copied, even by malware. Lost with this device.' },
-  vault: { label: 'Vault — Keyplace vault on this computer', why: 'Stays on this device, encrypted. You can back it up on purpose.' },
+  vault: { label: 'Vault — Keyplace vault on this computer', why: 'Stays on this computer, encrypted, and is not copied anywhere (copies to your other devices come later).' },
   browser: {
     label: 'Browser — your browser, a security key, a phone or a password manager',
     why: 'May be synced to your account: convenient, but whoever takes over the account gets it.',
