@@ -2,11 +2,12 @@
 //   forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => { before(() => browser.launch()) ... });
 // KEYPLACE_BROWSERS=chromium,firefox selects the browsers (default: both). A browser missing on this
 // machine skips its suite with the reason, never silently.
-import { describe } from 'node:test';
+import { after, before, describe } from 'node:test';
+import { startRpServer } from '../support/rp-server.mjs';
 import { ChromiumDriver, chromiumUnavailable } from './chromium.mjs';
 import { FirefoxDriver, firefoxUnavailable } from './firefox.mjs';
 
-export { until, accountName } from './driver.mjs';
+export { accountName, until } from './driver.mjs';
 
 const DRIVERS = {
   chromium: { launch: (o) => ChromiumDriver.launch(o), unavailable: chromiumUnavailable },
@@ -39,7 +40,26 @@ export function browserUnavailable(name) {
  */
 export function forEachBrowser(title, options, body) {
   for (const name of BROWSERS) {
-    const skip = (typeof options.skip === 'function' ? options.skip(name) : options.skip) || DRIVERS[name].unavailable() || false;
+    const skip =
+      (typeof options.skip === 'function' ? options.skip(name) : options.skip) || DRIVERS[name].unavailable() || false;
     describe(`${title} [${name}]`, { ...options, skip }, () => body({ name, launch: (o) => DRIVERS[name].launch(o) }));
   }
+}
+
+/**
+ * The set-up most scenarios share: the test relying party and this browser with Keyplace, on the RP's page, all
+ * closed after the suite. `into(driver, rp, page)` hands them to the scenario's own variables.
+ */
+export function withRelyingPartyPage(browser, into, launchOptions) {
+  let driver;
+  let rp;
+  before(async () => {
+    rp = await startRpServer();
+    driver = await browser.launch(launchOptions);
+    into(driver, rp, await driver.openPage(rp.url('/')));
+  });
+  after(async () => {
+    await driver?.close();
+    await rp?.close();
+  });
 }

@@ -3,23 +3,16 @@
 // post requests the bridge accepts, and nothing global tells it the extension is there.
 
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { forEachBrowser } from '../drivers/index.mjs';
-import { startRpServer } from '../support/rp-server.mjs';
+import { it } from 'node:test';
+import { forEachBrowser, withRelyingPartyPage } from '../drivers/index.mjs';
 
 const PIN = '739104';
 
 forEachBrowser('the page cannot read or forge the shim↔bridge channel', { timeout: 240_000 }, (browser) => {
-  let driver, rp, page;
+  let driver, page;
 
-  before(async () => {
-    rp = await startRpServer();
-    driver = await browser.launch();
-    page = await driver.openPage(rp.url('/'));
-  });
-  after(async () => {
-    await driver?.close();
-    await rp?.close();
+  withRelyingPartyPage(browser, (d, _rp, p) => {
+    [driver, page] = [d, p];
   });
 
   it('a whole registration and sign-in put no message where the page can see it', async () => {

@@ -2,21 +2,14 @@
 // foreign RP ID: SecurityError and no window). A page forging Keyplace's messages: channel.test.mjs.
 
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { forEachBrowser } from '../drivers/index.mjs';
-import { startRpServer } from '../support/rp-server.mjs';
+import { it } from 'node:test';
+import { forEachBrowser, withRelyingPartyPage } from '../drivers/index.mjs';
 
 forEachBrowser('errors and refusals', { timeout: 240_000 }, (browser) => {
   let driver, rp, page;
 
-  before(async () => {
-    rp = await startRpServer();
-    driver = await browser.launch();
-    page = await driver.openPage(rp.url('/'));
-  });
-  after(async () => {
-    await driver?.close();
-    await rp?.close();
+  withRelyingPartyPage(browser, (d, r, p) => {
+    [driver, rp, page] = [d, r, p];
   });
 
   it('Cancel rejects with NotAllowedError and closes the window', async () => {
@@ -62,16 +55,10 @@ forEachBrowser('errors and refusals', { timeout: 240_000 }, (browser) => {
 });
 
 forEachBrowser('one ceremony per tab', { timeout: 240_000 }, (browser) => {
-  let driver, rp, page;
+  let driver, page;
 
-  before(async () => {
-    rp = await startRpServer();
-    driver = await browser.launch();
-    page = await driver.openPage(rp.url('/'));
-  });
-  after(async () => {
-    await driver?.close();
-    await rp?.close();
+  withRelyingPartyPage(browser, (d, _rp, p) => {
+    [driver, page] = [d, p];
   });
 
   it('a second request from the tab ends the first: its window closes and its call gets NotAllowedError', async () => {

@@ -2,9 +2,8 @@
 // then the popup lists it with its location. In every selected browser.
 
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { forEachBrowser, until } from '../drivers/index.mjs';
-import { startRpServer } from '../support/rp-server.mjs';
+import { it } from 'node:test';
+import { forEachBrowser, until, withRelyingPartyPage } from '../drivers/index.mjs';
 
 const VAULT_AAGUID = '62ee5665-1fea-485b-9a24-9ccac93787c2';
 const PIN = '482913';
@@ -14,14 +13,8 @@ forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
   let credentialId;
   let lastCounter = 0;
 
-  before(async () => {
-    rp = await startRpServer();
-    driver = await browser.launch();
-    page = await driver.openPage(rp.url('/'));
-  });
-  after(async () => {
-    await driver?.close();
-    await rp?.close();
+  withRelyingPartyPage(browser, (d, r, p) => {
+    [driver, rp, page] = [d, r, p];
   });
 
   it('registers with a new vault PIN; the RP verifies it (BE=1 BS=0, UV, counter 0)', async () => {
