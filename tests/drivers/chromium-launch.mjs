@@ -85,7 +85,11 @@ export async function installHost(dirs) {
   }
 }
 
-export function chromiumArgs(extensionDir) {
+/**
+ * `testHosts` {names, spkiSha256}: these host names resolve to the loopback and the test's certificate counts
+ * as valid (so an HTTPS test page is a secure context with no certificate error).
+ */
+export function chromiumArgs(extensionDir, testHosts = null) {
   const args = [
     '--no-sandbox',
     '--disable-gpu',
@@ -95,6 +99,12 @@ export function chromiumArgs(extensionDir) {
     '--disable-sync',
   ];
   if (extensionDir) args.push(`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`);
+  if (testHosts) {
+    args.push(
+      `--host-resolver-rules=${testHosts.names.map((name) => `MAP ${name} 127.0.0.1`).join(', ')}`,
+      `--ignore-certificate-errors-spki-list=${testHosts.spkiSha256}`,
+    );
+  }
   return args;
 }
 
@@ -103,7 +113,15 @@ export function chromiumArgs(extensionDir) {
  * KEYPLACE_DATA_DIR instead of a fresh one).
  * Returns {context, dirs, worker(), newPage(), close()}; close() also deletes the temp dirs.
  */
-export async function launchKeyplace({ extension = true, host = extension, extensionDir = EXTENSION_DIR, env = {}, dataDir, keepWelcome = false } = {}) {
+export async function launchKeyplace({
+  extension = true,
+  host = extension,
+  extensionDir = EXTENSION_DIR,
+  env = {},
+  dataDir,
+  keepWelcome = false,
+  testHosts = null,
+} = {}) {
   checkBuildOutputs({ extension: extension && extensionDir === EXTENSION_DIR, host });
   const dirs = await makeTempDirs();
   // A given KEYPLACE_DATA_DIR (e.g. shared with a Firefox: one passkey, two browsers) is used as it is
@@ -115,7 +133,7 @@ export async function launchKeyplace({ extension = true, host = extension, exten
     context = await chromium.launchPersistentContext(dirs.profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: chromiumArgs(extension ? extensionDir : null),
+      args: chromiumArgs(extension ? extensionDir : null, testHosts),
       // The host inherits the browser's environment (e.g. KEYPLACE_TPM_TCTI for a test's own swtpm).
       env: browserEnv(dirs, env),
       // Keep the real size of extension-created windows.

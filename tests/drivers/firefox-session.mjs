@@ -96,7 +96,11 @@ export async function installFirefoxHost(dirs) {
   return manifestPath;
 }
 
-export function firefoxOptions(extraPrefs = {}) {
+/**
+ * `testHosts` {names}: these host names resolve to the loopback, and certificate errors are accepted
+ * (WebDriver's acceptInsecureCerts) for the test's own HTTPS servers.
+ */
+export function firefoxOptions(extraPrefs = {}, testHosts = null) {
   const options = new firefox.Options().setBinary(FIREFOX).addArguments('-headless');
   const prefs = {
     // performance.now() unclamped (the benchmark and metrics read it).
@@ -108,6 +112,10 @@ export function firefoxOptions(extraPrefs = {}) {
     'security.webauth.webauthn_enable_usbtoken': false,
     'security.webauthn.always_allow_direct_attestation': true,
   };
+  if (testHosts) {
+    prefs['network.dns.localDomains'] = testHosts.names.join(',');
+    options.setAcceptInsecureCerts(true);
+  }
   for (const [name, value] of Object.entries({ ...prefs, ...extraPrefs })) options.setPreference(name, value);
   return options;
 }
@@ -119,7 +127,15 @@ export function firefoxOptions(extraPrefs = {}) {
  * `prefs`: more Firefox prefs (e.g. {'extensions.background.idle.timeout': 1000} for a cold background).
  * Returns a FirefoxSession; close() quits Firefox and deletes the temp dirs (never a given dataDir).
  */
-export async function launchFirefox({ env = {}, prefs = {}, dataDir, host = true, extension = true, keepWelcome = false } = {}) {
+export async function launchFirefox({
+  env = {},
+  prefs = {},
+  dataDir,
+  host = true,
+  extension = true,
+  keepWelcome = false,
+  testHosts = null,
+} = {}) {
   checkFirefoxBuildOutputs({ host });
   const dirs = await makeDirs(dataDir);
   let driver;
@@ -144,7 +160,7 @@ export async function launchFirefox({ env = {}, prefs = {}, dataDir, host = true
       .addArguments('--allow-system-access', '--log', process.env.KEYPLACE_FIREFOX_LOG ? 'debug' : 'warn')
       .setEnvironment(childEnv)
       .setStdio(['ignore', logFd, logFd]);
-    driver = await new Builder().forBrowser('firefox').setFirefoxOptions(firefoxOptions(prefs)).setFirefoxService(service).build();
+    driver = await new Builder().forBrowser('firefox').setFirefoxOptions(firefoxOptions(prefs, testHosts)).setFirefoxService(service).build();
     const session = new FirefoxSession(driver, dirs, { ownsDataDir: !dataDir, logFd, logPath });
     if (extension) await session.installKeyplace({ keepWelcome });
     return session;

@@ -17,7 +17,7 @@ const CHROMIUM_ONLY = new Set(['key', 'minimum_chrome_version']);
 const FIREFOX_ONLY = new Set(['browser_specific_settings']);
 
 describe('manifests/chromium.json and manifests/firefox.json', () => {
-  for (const key of ['content_scripts', 'permissions', 'action', 'options_ui', 'content_security_policy']) {
+  for (const key of ['content_scripts', 'permissions', 'host_permissions', 'action', 'options_ui', 'content_security_policy']) {
     it(`agree on ${key}`, () => {
       assert.ok(chromium[key] !== undefined, `chromium.json has no ${key}`);
       assert.deepEqual(firefox[key], chromium[key]);

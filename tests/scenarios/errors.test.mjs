@@ -42,13 +42,13 @@ forEachBrowser('errors and refusals', { timeout: 240_000 }, (browser) => {
     }
   });
 
-  it('rp.id "example.com" from localhost gets SecurityError and no window', async () => {
+  it('rp.id "keyplace.invalid" (no related origins document) from localhost gets SecurityError and no window', async () => {
     const { result, consentWindows } = await driver.withoutWindow(page, () =>
-      kp.register({ username: 'dave', rpId: 'example.com' }),
+      kp.register({ username: 'dave', rpId: 'keyplace.invalid' }),
     );
     assert.equal(result.error?.name, 'SecurityError', JSON.stringify(result));
     assert.deepEqual(consentWindows, []);
-    const login = await driver.withoutWindow(page, () => kp.login({ rpId: 'example.com' }));
+    const login = await driver.withoutWindow(page, () => kp.login({ rpId: 'keyplace.invalid' }));
     assert.equal(login.result.error?.name, 'SecurityError', JSON.stringify(login.result));
     assert.deepEqual(login.consentWindows, []);
   });

@@ -31,12 +31,12 @@ const CASES = [
     call: () => kp.register({ username: 'nobody', algorithms: [-65535], residentKey: 'discouraged', timeout: 4_000 }),
   },
   {
-    title: 'a registration for an RP ID that is not this site’s (example.com from localhost)',
-    call: () => kp.register({ username: 'foreign', rpId: 'example.com', timeout: 4_000 }),
+    title: 'a registration for an RP ID that is not this site’s (keyplace.invalid from localhost)',
+    call: () => kp.register({ username: 'foreign', rpId: 'keyplace.invalid', timeout: 4_000 }),
   },
   {
     title: 'a sign-in for an RP ID that is not this site’s',
-    call: () => kp.login({ rpId: 'example.com', timeout: 4_000 }),
+    call: () => kp.login({ rpId: 'keyplace.invalid', timeout: 4_000 }),
   },
 ];
 

@@ -2,11 +2,13 @@
 // registration and assertion Keyplace produces is judged by an independent WebAuthn library.
 //
 // It listens on 127.0.0.1 (port 0) and is reached as http://localhost:PORT, which browsers treat as a
-// secure context. Users and credentials live in memory, one server per test file.
+// secure context. Users and credentials live in memory, one server per test file. With `tls` it serves HTTPS
+// for several host names (mapped to the loopback by the browser) and their /.well-known/webauthn documents.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import {
   generateAuthenticationOptions,
@@ -59,7 +61,11 @@ function credentialList(spec, user) {
   return undefined;
 }
 
-export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
+/**
+ * `tls`: {key, cert, port, pageHost, wellKnown: {host: origins[]}} — HTTPS on `port` (443 when the browser must
+ * fetch a /.well-known document, which has no port), pages at https://pageHost, and each host's document.
+ */
+export async function startRpServer({ rpName = 'Keyplace test RP', tls = null } = {}) {
   const users = new Map(); // username -> {name, id: Uint8Array, credentials: [...]}
   const credentials = new Map(); // credential id (b64u) -> {id, publicKey, counter, transports, user}
   // flowId -> {kind, challenge, rpID, userVerification, requireUserVerification, user}. requireUserVerification is
@@ -243,7 +249,7 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
     'POST /api/login/verify': loginVerify,
   };
 
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req, res) => {
     const url = new URL(req.url, 'http://placeholder');
     // The hostname the page used (localhost or 127.0.0.1) is the default RP ID.
     const host = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
@@ -254,6 +260,11 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
     try {
       if (req.method === 'GET' && url.pathname === '/rp-page.js') {
         return send(200, 'text/javascript; charset=utf-8', await readFile(PAGE_SCRIPT));
+      }
+      if (req.method === 'GET' && url.pathname === '/.well-known/webauthn') {
+        const origins = tls?.wellKnown?.[host];
+        if (!origins) return send(404, 'text/plain', 'not found');
+        return send(200, 'application/json', JSON.stringify({ origins }));
       }
       if (req.method === 'GET' && url.pathname === '/api/credentials') {
         const list = [...credentials.values()].map((c) => ({ id: c.id, counter: c.counter, username: c.user.name }));
@@ -275,19 +286,21 @@ export async function startRpServer({ rpName = 'Keyplace test RP' } = {}) {
         JSON.stringify({ verified: false, error: String(err?.message ?? err) }),
       );
     }
-  });
+  };
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handle) : http.createServer(handle);
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(tls?.port ?? 0, '127.0.0.1', resolve);
   });
   const { port } = server.address();
-  expectedOrigin = `http://localhost:${port}`;
+  const base = tls ? `https://${tls.pageHost}${port === 443 ? '' : `:${port}`}` : `http://localhost:${port}`;
+  expectedOrigin = base;
 
   return {
     port,
     origin: expectedOrigin,
-    url: (path = '/') => `http://localhost:${port}${path}`,
+    url: (path = '/') => `${base}${path}`,
     ipUrl: (path = '/') => `http://127.0.0.1:${port}${path}`,
     users,
     credentials,

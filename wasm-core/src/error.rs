@@ -37,6 +37,11 @@ impl ErrorName {
 pub struct CoreError {
     pub name: ErrorName,
     pub message: String,
+    /// Set on the SecurityError of an RP ID that its related origins might allow (WebAuthn L3 §5.11): the
+    /// background fetches this RP ID's `/.well-known/webauthn` and prepares again with its `origins`.
+    #[serde(rename = "relatedOriginsRpId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub related_origins_rp_id: Option<String>,
 }
 
 impl CoreError {
@@ -44,7 +49,12 @@ impl CoreError {
         Self {
             name,
             message: message.into(),
+            related_origins_rp_id: None,
         }
+    }
+    pub fn with_related_origins_rp_id(mut self, rp_id: String) -> Self {
+        self.related_origins_rp_id = Some(rp_id);
+        self
     }
     pub fn type_error(message: impl Into<String>) -> Self {
         Self::new(ErrorName::TypeError, message)

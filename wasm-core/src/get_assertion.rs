@@ -18,7 +18,7 @@ use crate::options::{
 };
 use crate::options::{Attachment, CredentialType, RequestOptions};
 use crate::origin::{caller_origin, parse_host, Host};
-use crate::rp_id::resolve_rp_id;
+use crate::rp_id::resolve_rp_id_or_related;
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -30,6 +30,11 @@ pub struct GetRequest {
     /// Absent counts as false.
     #[serde(default)]
     pub cross_origin_get_allowed: bool,
+    /// The `origins` of the requested RP ID's `/.well-known/webauthn`, when the background fetched it after a
+    /// SecurityError that named that RP ID (WebAuthn L3 related origin requests).
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub related_origins: Option<Vec<String>>,
     /// The page's PublicKeyCredentialRequestOptions, buffers as `{"$bytes": b64u}`; checked here, not typed.
     #[cfg_attr(test, ts(type = "unknown"))]
     pub options: Value,
@@ -68,8 +73,14 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
     // Step 6: the effective domain must be a valid domain → SecurityError.
     let (origin, effective_domain) = caller_origin(&request.origin)?;
 
-    // Step 7: rpId must be the effective domain or a registrable suffix of it; absent → the effective domain.
-    let rp_id = resolve_rp_id(options.rp_id.as_deref(), &effective_domain)?;
+    // Step 7: rpId must be the effective domain or a registrable suffix of it, or list this origin among its
+    // related origins (§5.11); absent → the effective domain.
+    let rp_id = resolve_rp_id_or_related(
+        options.rp_id.as_deref(),
+        &origin,
+        &effective_domain,
+        request.related_origins.as_deref(),
+    )?;
 
     // Steps 8-9: client extensions: none is processed for get; unknown ones are ignored.
 

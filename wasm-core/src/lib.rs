@@ -16,6 +16,7 @@ pub mod make_credential;
 pub mod options;
 pub mod origin;
 pub mod public_suffix;
+pub mod related_origins;
 pub mod rp_id;
 
 #[cfg(test)]

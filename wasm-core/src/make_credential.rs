@@ -21,7 +21,7 @@ use crate::options::{
     Requirement, Transport, PUBLIC_KEY_TYPE,
 };
 use crate::origin::caller_origin;
-use crate::rp_id::resolve_rp_id;
+use crate::rp_id::resolve_rp_id_or_related;
 
 const MAX_USER_ID_LEN: usize = 64;
 
@@ -36,6 +36,11 @@ pub struct CreateRequest {
     /// Absent counts as false.
     #[serde(default)]
     pub cross_origin_create_allowed: bool,
+    /// The `origins` of the requested RP ID's `/.well-known/webauthn`, when the background fetched it after a
+    /// SecurityError that named that RP ID (WebAuthn L3 related origin requests).
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub related_origins: Option<Vec<String>>,
     /// The page's PublicKeyCredentialCreationOptions, buffers as `{"$bytes": b64u}`; checked here, not typed.
     #[cfg_attr(test, ts(type = "unknown"))]
     pub options: Value,
@@ -101,8 +106,14 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
     // Step 7: the effective domain must be a valid domain, not an IP address → SecurityError.
     let (origin, effective_domain) = caller_origin(&request.origin)?;
 
-    // Step 8: rp.id must be the effective domain or a registrable suffix of it; absent → the effective domain.
-    let rp_id = resolve_rp_id(options.rp.id.as_deref(), &effective_domain)?;
+    // Step 8: rp.id must be the effective domain or a registrable suffix of it, or list this origin among its
+    // related origins (§5.11); absent → the effective domain.
+    let rp_id = resolve_rp_id_or_related(
+        options.rp.id.as_deref(),
+        &origin,
+        &effective_domain,
+        request.related_origins.as_deref(),
+    )?;
 
     // Steps 9-10: supported (type, alg) pairs; none given → ES256 and RS256. The host only makes ES256 keys.
     let algorithms: Vec<i64> = if options.pub_key_cred_params.is_empty() {

@@ -2,8 +2,9 @@
 //! Suffix List. Both the ICANN and the private sections count, so `foo.github.io` cannot claim `github.io`.
 
 use crate::error::{CoreError, CoreResult};
-use crate::origin::{parse_host, Host, HostProblem};
+use crate::origin::{parse_host, Host, HostProblem, Origin};
 use crate::public_suffix::public_suffix;
+use crate::related_origins::related_origin_allowed;
 
 /// HTML's "is a registrable domain suffix of or is equal to", for an already-parsed original host that is a
 /// domain. `candidate` is the unparsed rp.id string.
@@ -41,6 +42,34 @@ pub fn resolve_rp_id(requested: Option<&str>, effective_domain: &str) -> CoreRes
             "the RP ID {requested:?} is not a registrable domain suffix of, nor equal to, {effective_domain:?}"
         ))
     })
+}
+
+/// [`resolve_rp_id`] with WebAuthn L3's related origin requests (§5.1.3 step 8, §5.1.4.1 step 7): a requested RP
+/// ID that is a domain but not a registrable suffix of the caller is allowed when `related_origins` (the `origins`
+/// of its `/.well-known/webauthn`, fetched by the background) lists the caller. Without that list, the
+/// SecurityError names the RP ID whose document the background should fetch before asking again.
+pub fn resolve_rp_id_or_related(
+    requested: Option<&str>,
+    caller: &Origin,
+    effective_domain: &str,
+    related_origins: Option<&[String]>,
+) -> CoreResult<String> {
+    let err = match resolve_rp_id(requested, effective_domain) {
+        Ok(rp_id) => return Ok(rp_id),
+        Err(err) => err,
+    };
+    // Only a domain can have a well-known document; anything else stays refused.
+    let Some(Ok(Host::Domain(rp_id))) = requested.map(parse_host) else {
+        return Err(err);
+    };
+    match related_origins {
+        None => Err(err.with_related_origins_rp_id(rp_id)),
+        Some(origins) if related_origin_allowed(caller, origins) => Ok(rp_id),
+        Some(_) => Err(CoreError::security(format!(
+            "the RP ID {rp_id:?} does not list {} among its related origins",
+            caller.serialize()
+        ))),
+    }
 }
 
 /// The site a person thinks of for an RP ID: its registrable domain (public suffix plus one label), e.g.
@@ -118,6 +147,47 @@ mod tests {
             resolve_rp_id(Some("github.io"), "github.io").unwrap(),
             "github.io"
         );
+    }
+
+    #[test]
+    fn related_origins_allow_a_foreign_rp_id_only_when_listed() {
+        let caller = Origin::parse("https://accountscenter.facebook.com").unwrap();
+        let domain = "accountscenter.facebook.com";
+        let err =
+            resolve_rp_id_or_related(Some("accounts.meta.com"), &caller, domain, None).unwrap_err();
+        assert_eq!(err.name, ErrorName::SecurityError);
+        assert_eq!(
+            err.related_origins_rp_id.as_deref(),
+            Some("accounts.meta.com")
+        );
+
+        let listed = vec!["https://accountscenter.facebook.com".to_owned()];
+        let allowed =
+            resolve_rp_id_or_related(Some("Accounts.Meta.com"), &caller, domain, Some(&listed));
+        assert_eq!(allowed.unwrap(), "accounts.meta.com");
+
+        let other = vec!["https://www.instagram.com".to_owned()];
+        let refused =
+            resolve_rp_id_or_related(Some("accounts.meta.com"), &caller, domain, Some(&other))
+                .unwrap_err();
+        assert_eq!(refused.name, ErrorName::SecurityError);
+        assert_eq!(refused.related_origins_rp_id, None);
+    }
+
+    #[test]
+    fn related_origins_never_rescue_what_is_no_domain_or_already_fine() {
+        let caller = Origin::parse("https://login.example.com").unwrap();
+        let listed = vec!["https://login.example.com".to_owned()];
+        for bad in ["127.0.0.1", "", "exämple.com", "[::1]"] {
+            let err =
+                resolve_rp_id_or_related(Some(bad), &caller, "login.example.com", Some(&listed))
+                    .unwrap_err();
+            assert_eq!(err.name, ErrorName::SecurityError, "{bad:?}");
+            assert_eq!(err.related_origins_rp_id, None, "{bad:?}");
+        }
+        let same =
+            resolve_rp_id_or_related(Some("example.com"), &caller, "login.example.com", None);
+        assert_eq!(same.unwrap(), "example.com");
     }
 
     #[test]

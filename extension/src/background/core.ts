@@ -47,13 +47,29 @@ const callerFields = ({ origin, topOrigin, sameOriginWithAncestors }: CallerCont
 });
 
 export const core = {
-  prepareCreate: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedCreate =>
-    api.prepareCreate({ ...callerFields(caller), crossOriginCreateAllowed: crossOriginAllowed, options }),
+  /** `relatedOrigins`: the RP ID's `/.well-known/webauthn` origins, once a SecurityError asked for them. */
+  prepareCreate: (
+    caller: CallerContext,
+    crossOriginAllowed: boolean,
+    options: unknown,
+    relatedOrigins?: string[],
+  ): PreparedCreate =>
+    api.prepareCreate({
+      ...callerFields(caller),
+      crossOriginCreateAllowed: crossOriginAllowed,
+      relatedOrigins,
+      options,
+    }),
   registrationAuthenticatorData: (prepared: PreparedCreate, key: NewKey): string =>
     api.registrationAuthenticatorData(prepared, key),
   finishCreate: (prepared: PreparedCreate, key: NewKey): RegistrationCredential => api.finishCreate(prepared, key),
-  prepareGet: (caller: CallerContext, crossOriginAllowed: boolean, options: unknown): PreparedGet =>
-    api.prepareGet({ ...callerFields(caller), crossOriginGetAllowed: crossOriginAllowed, options }),
+  prepareGet: (
+    caller: CallerContext,
+    crossOriginAllowed: boolean,
+    options: unknown,
+    relatedOrigins?: string[],
+  ): PreparedGet =>
+    api.prepareGet({ ...callerFields(caller), crossOriginGetAllowed: crossOriginAllowed, relatedOrigins, options }),
   assertionAuthenticatorData: (rpId: string, flags: AssertionFlags): string =>
     api.assertionAuthenticatorData(rpId, flags),
   finishGet: (prepared: PreparedGet, assertion: Assertion): AssertionCredential => api.finishGet(prepared, assertion),

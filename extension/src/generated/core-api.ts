@@ -15,7 +15,12 @@ export type ErrorName = "TypeError" | "NotSupportedError" | "SecurityError" | "N
 /**
  * What every export throws on failure.
  */
-export type CoreError = { name: ErrorName, message: string, };
+export type CoreError = { name: ErrorName, message: string, 
+/**
+ * Set on the SecurityError of an RP ID that its related origins might allow (WebAuthn L3 §5.11): the
+ * background fetches this RP ID's `/.well-known/webauthn` and prepares again with its `origins`.
+ */
+relatedOriginsRpId?: string, };
 
 export type Requirement = "required" | "preferred" | "discouraged";
 
@@ -51,6 +56,11 @@ export type CreateRequest = { origin: string, topOrigin: string | null, sameOrig
  * Absent counts as false.
  */
 crossOriginCreateAllowed: boolean, 
+/**
+ * The `origins` of the requested RP ID's `/.well-known/webauthn`, when the background fetched it after a
+ * SecurityError that named that RP ID (WebAuthn L3 related origin requests).
+ */
+relatedOrigins?: Array<string>, 
 /**
  * The page's PublicKeyCredentialCreationOptions, buffers as `{"$bytes": b64u}`; checked here, not typed.
  */
@@ -110,6 +120,11 @@ export type GetRequest = { origin: string, topOrigin: string | null, sameOriginW
  * Absent counts as false.
  */
 crossOriginGetAllowed: boolean, 
+/**
+ * The `origins` of the requested RP ID's `/.well-known/webauthn`, when the background fetched it after a
+ * SecurityError that named that RP ID (WebAuthn L3 related origin requests).
+ */
+relatedOrigins?: Array<string>, 
 /**
  * The page's PublicKeyCredentialRequestOptions, buffers as `{"$bytes": b64u}`; checked here, not typed.
  */

@@ -13,6 +13,7 @@ import type { Host } from '../host/api';
 import { ruleFor, setRule } from '../rules';
 import { detailsFor } from './details';
 import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
+import { prepareWithRelatedOrigins } from '../related-origins';
 import { handoffs } from './handoff';
 import { browserAllowed, routeRegistration, ruleViolation, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
@@ -33,7 +34,10 @@ export async function register(
   // Prepare: the core checks the caller and the page's options and builds the client data.
   let prepared: PreparedCreate;
   try {
-    prepared = timer.core.prepareCreate(caller, permissionAllowed, publicKey);
+    // An RP ID of another site may still be this origin's through its related origins (WebAuthn L3 §5.11).
+    prepared = await prepareWithRelatedOrigins((related) =>
+      timer.core.prepareCreate(caller, permissionAllowed, publicKey, related),
+    );
   } catch {
     return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
   }

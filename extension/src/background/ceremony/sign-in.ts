@@ -8,6 +8,7 @@ import type { Host, HostCredential, HostHello } from '../host/api';
 import { clearNotice, showNotice } from '../notices';
 import { signInDetails } from './details';
 import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
+import { prepareWithRelatedOrigins } from '../related-origins';
 import { handoffs } from './handoff';
 import { hostUnreachableNotice, routeSignIn, signInLookup, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
@@ -28,7 +29,10 @@ export async function signIn(
   // Prepare: the core checks the caller and the page's options and builds the client data.
   let prepared: PreparedGet;
   try {
-    prepared = timer.core.prepareGet(caller, permissionAllowed, publicKey);
+    // An RP ID of another site may still be this origin's through its related origins (WebAuthn L3 §5.11).
+    prepared = await prepareWithRelatedOrigins((related) =>
+      timer.core.prepareGet(caller, permissionAllowed, publicKey, related),
+    );
   } catch {
     return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
   }
