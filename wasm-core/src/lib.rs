@@ -18,6 +18,7 @@ pub mod origin;
 pub mod public_suffix;
 pub mod related_origins;
 pub mod rp_id;
+pub mod signal;
 
 #[cfg(test)]
 mod test_support;
@@ -32,3 +33,4 @@ pub use get_assertion::{assertion_authenticator_data, finish_get, prepare_get};
 pub use inspect::{inspect_authenticator_data, inspect_registration};
 pub use make_credential::{finish_create, prepare_create, registration_authenticator_data};
 pub use options::decode;
+pub use signal::check_signal;

@@ -22,6 +22,7 @@ use crate::make_credential::{
 use crate::options::{
     Attachment, AttestationConveyance, CredentialType, Hint, Requirement, Transport,
 };
+use crate::signal::{Signal, SignalMethod, SignalRequest};
 
 const GENERATED_PATH: &str = "extension/src/generated/core-api.ts";
 const HEADER: &str = "\
@@ -87,6 +88,10 @@ fn declarations(cfg: &Config) -> Vec<Declaration> {
         // Browser path
         declaration::<RegistrationInfo>(cfg),
         declaration::<AuthenticatorDataInfo>(cfg),
+        // The Signal API
+        declaration::<SignalRequest>(cfg),
+        declaration::<SignalMethod>(cfg),
+        declaration::<Signal>(cfg),
     ]
 }
 
@@ -146,6 +151,7 @@ fn exports(cfg: &Config) -> Vec<Export> {
         export1(cfg, "registrableDomain", |rp_id: String| {
             crate::rp_id::registrable_domain(&rp_id)
         }),
+        export1(cfg, "checkSignal", crate::check_signal),
     ]
 }
 

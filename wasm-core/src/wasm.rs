@@ -109,3 +109,8 @@ pub fn registrable_domain(rp_id: JsValue) -> Result<JsValue, JsValue> {
         string_from_js(&rp_id, "rpId").and_then(|rp_id| crate::rp_id::registrable_domain(&rp_id)),
     )
 }
+
+#[wasm_bindgen(js_name = checkSignal)]
+pub fn check_signal(request: JsValue) -> Result<JsValue, JsValue> {
+    respond(from_js(request, "request").and_then(crate::check_signal))
+}

@@ -6,6 +6,8 @@ export interface Caller extends CallerContext {
   tabId: number;
   frameId: number;
   windowId: number | null;
+  /** Whether the calling tab is the one shown in its window (the browser's word, not the page's). */
+  tabActive: boolean;
   /** Unique per frame and request: a page can reuse an id, but not in another tab or frame. */
   key: (requestId: string) => string;
 }
@@ -49,6 +51,7 @@ export async function callerOf(sender: chrome.runtime.MessageSender): Promise<Ca
     tabId,
     frameId,
     windowId: tab.windowId ?? null,
+    tabActive: tab.active !== false,
     // tabIdOfKey() below reads this format back.
     key: (requestId) => `${tabId}:${frameId}:${requestId}`,
   };

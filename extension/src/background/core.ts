@@ -12,6 +12,8 @@ import type {
   PreparedGet,
   RegistrationCredential,
   RegistrationInfo,
+  Signal,
+  SignalRequest,
   SignedAssertion,
 } from '../generated/core-api';
 
@@ -30,7 +32,7 @@ export interface CallerContext {
 }
 
 // The API's types are generated from the core's Rust types; these are the names the background uses.
-export type { PreparedCreate, PreparedGet };
+export type { PreparedCreate, PreparedGet, Signal };
 /** The key the host created, as the core wants it. */
 export type NewKey = CreatedKey;
 /** What the host signed, as the core wants it. */
@@ -79,4 +81,6 @@ export const core = {
     api.inspectAuthenticatorData(authenticatorData),
   /** The site a person means for an RP ID (for rules and display, never for security); TypeError if not a domain. */
   registrableDomain: (rpId: string): string => api.registrableDomain(rpId),
+  /** A Signal API call checked as the spec says (TypeError, then SecurityError for another site's RP ID). */
+  checkSignal: (request: SignalRequest): Signal => api.checkSignal(request),
 };

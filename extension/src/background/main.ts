@@ -2,6 +2,8 @@
 // the browser) and from Keyplace's own pages (consent window, popup).
 import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
 import { callerOf } from './caller';
+import { mergeCapabilities } from './ceremony/capabilities';
+import { NOT_FOCUSED_RESULT } from './ceremony/errors';
 import { register } from './ceremony/register';
 import { offersPlatformAuthenticator } from './ceremony/routing';
 import { abortConsent, consentDecide, consentDetails } from './ceremony/session';
@@ -10,9 +12,10 @@ import { metrics } from './ceremony/timing';
 import { ready, wasmInstantiateMs } from './core';
 import { Host } from './host/api';
 import { listMorePasskeys, listPasskeys } from './locations/paging';
-import { deletePasskey, renamePasskey } from './locations/storage';
+import { deletePasskey, keepPasskey, renamePasskey } from './locations/storage';
 import { forgetTab } from './notices';
 import { recordFromPage } from './record';
+import { applySignal } from './signals';
 import { getSettings, listRules, removeRule, ruleForInput, setRule, setSettings } from './rules';
 
 const host = new Host();
@@ -43,6 +46,9 @@ async function fromContentScript(
   if (!caller) return { outcome: 'error', error: { name: 'NotAllowedError', message: 'Unknown caller.' } };
   switch (message.type) {
     case 'ceremony': {
+      // A document the person cannot see or is not using starts nothing (ARCHITECTURE.md rule 8), as in the
+      // browser alone; the bridge reads visibility and focus in its own world, the tab's state is the browser's.
+      if (!message.visible || message.focused === false || !caller.tabActive) return NOT_FOCUSED_RESULT;
       await ready;
       // A cross-origin frame whose permissions policy we cannot read goes to the browser, which enforces it.
       if (message.permissionAllowed === null && !caller.sameOriginWithAncestors) return { outcome: 'browser' };
@@ -69,6 +75,13 @@ async function fromContentScript(
       const hello = await host.hello().catch(() => null);
       return hello && offersPlatformAuthenticator(hello) ? { outcome: 'available' } : { outcome: 'browser' };
     }
+    case 'caps': {
+      const hello = await host.hello().catch(() => null);
+      return { outcome: 'caps', capabilities: mergeCapabilities(message.browser, hello !== null) };
+    }
+    case 'signal':
+      await ready;
+      return applySignal(host, caller, message.method, message.options);
   }
 }
 
@@ -86,6 +99,8 @@ async function fromExtensionPage(message: UiMessage): Promise<unknown> {
       return renamePasskey(host, message.credentialId, message.keyplace, message.userName);
     case 'popup:delete':
       return deletePasskey(host, message.credentialId, message.keyplace);
+    case 'popup:keep':
+      return keepPasskey(message.credentialId);
     case 'rules:get':
       await ready; // site names go through the core's Public Suffix List
       return ruleForInput(message.site);

@@ -1,9 +1,11 @@
 // Bridge: the isolated-world content script. It relays the shim's requests to the background and the
 // answers back over a private MessagePort it hands the shim before any page script runs (ARCHITECTURE.md
-// rule 2), so the page can neither read the answers nor post requests the bridge accepts. It adds what
-// only the isolated world can say truthfully: whether this frame's permissions policy allows
-// WebAuthn (the page can tamper with its own MAIN-world globals, not with ours).
-import type { BridgeMessage, CeremonyResult, PageRequest, PageResponse } from '../shared/messages';
+// rule 2), so the page can neither read the answers nor post requests the bridge accepts; each request
+// comes with a reply port of its own. It adds what only the isolated world can say truthfully: whether
+// this frame's permissions policy allows WebAuthn and whether the document is visible and focused (the page
+// can tamper with its own MAIN-world globals, not with ours).
+import type { BridgeMessage, CeremonyResult, PageAnswer, PageFollowUp, PageMessage } from '../shared/messages';
+import { browserSummary, optionsToWire, toPageCredential } from './convert';
 
 type FeaturePolicy = { allowsFeature(feature: string): boolean };
 
@@ -13,15 +15,10 @@ function permissionAllowed(kind: 'create' | 'get'): boolean | null {
   return policy ? policy.allowsFeature(`publickey-credentials-${kind}`) : null;
 }
 
-const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
-
-const channel = new MessageChannel();
-const port = channel.port1;
-
-function answer(id: string, result: CeremonyResult): void {
-  const message: PageResponse = { kp: 'kp-res', id, result };
-  port.postMessage(message);
-}
+const UNANSWERED: CeremonyResult = {
+  outcome: 'error',
+  error: { name: 'UnknownError', message: 'No answer from Keyplace.' },
+};
 
 async function send(message: BridgeMessage): Promise<CeremonyResult | undefined> {
   try {
@@ -32,33 +29,71 @@ async function send(message: BridgeMessage): Promise<CeremonyResult | undefined>
   }
 }
 
-port.onmessage = (event: MessageEvent) => {
-  const data = event.data as {
-    kp?: string;
-    id?: unknown;
-    kind?: PageRequest['kind'];
-    publicKey?: unknown;
-    credential?: unknown;
+/** The background's answer as the shim takes it: a credential's buffers become ArrayBuffers here. */
+function forPage(result: CeremonyResult): PageAnswer {
+  if (result.outcome === 'credential') {
+    return { outcome: 'credential', credential: toPageCredential(result.credential as never) };
+  }
+  return result.outcome === 'browser' ? { outcome: 'browser' } : result;
+}
+
+function typeError(err: unknown): PageAnswer {
+  return { outcome: 'error', error: { name: 'TypeError', message: err instanceof Error ? err.message : String(err) } };
+}
+
+/** A ceremony: its own id, and its reply port also carries the page's abort and the Browser-path report. */
+function ceremony(kind: 'create' | 'get', publicKey: unknown, reply: MessagePort): void {
+  let options: unknown;
+  try {
+    options = optionsToWire(publicKey);
+  } catch (err) {
+    reply.postMessage(typeError(err));
+    return;
+  }
+  const id = crypto.randomUUID();
+  let reported = false;
+  reply.onmessage = (event: MessageEvent) => {
+    const data = event.data as PageFollowUp | null;
+    if (data?.kp === 'abort') void send({ type: 'abort', id });
+    if (data?.kp === 'rec' && !reported) {
+      const credential = browserSummary(data.credential);
+      reported = credential !== null;
+      if (credential) void send({ type: 'record', id, credential });
+    }
   };
-  if (!data || typeof data !== 'object' || !isId(data.id)) return;
-  const id = data.id;
-  if (data.kp === 'kp-req' && (data.kind === 'create' || data.kind === 'get')) {
-    const kind = data.kind;
-    void send({
-      type: 'ceremony',
-      id,
-      kind,
-      publicKey: data.publicKey,
-      permissionAllowed: permissionAllowed(kind),
-    }).then((result) =>
-      answer(id, result ?? { outcome: 'error', error: { name: 'UnknownError', message: 'No answer from Keyplace.' } }),
-    );
-  } else if (data.kp === 'kp-rec' && data.credential && typeof data.credential === 'object') {
-    void send({ type: 'record', id, credential: data.credential as never });
-  } else if (data.kp === 'kp-uvpaa') {
-    void send({ type: 'uvpaa', id }).then((result) => answer(id, result ?? { outcome: 'browser' }));
-  } else if (data.kp === 'kp-abort') {
-    void send({ type: 'abort', id });
+  void send({
+    type: 'ceremony',
+    id,
+    kind,
+    publicKey: options,
+    permissionAllowed: permissionAllowed(kind),
+    visible: document.visibilityState === 'visible',
+    focused: window === window.top ? document.hasFocus() : null,
+  }).then((result) => reply.postMessage(forPage(result ?? UNANSWERED)));
+}
+
+const channel = new MessageChannel();
+channel.port1.onmessage = (event: MessageEvent) => {
+  const data = event.data as PageMessage | null;
+  const reply = event.ports[0];
+  if (!reply || !data || typeof data !== 'object') return;
+  const answer = (message: BridgeMessage, fallback: CeremonyResult) =>
+    void send(message).then((result) => reply.postMessage(forPage(result ?? fallback)));
+  switch (data.kp) {
+    case 'req':
+      if (data.kind === 'create' || data.kind === 'get') ceremony(data.kind, data.publicKey, reply);
+      return;
+    case 'uvpaa':
+      return answer({ type: 'uvpaa' }, { outcome: 'browser' });
+    case 'caps':
+      return answer({ type: 'caps', browser: data.browser }, { outcome: 'caps', capabilities: {} });
+    case 'signal':
+      try {
+        answer({ type: 'signal', method: String(data.method), options: optionsToWire(data.options) }, UNANSWERED);
+      } catch (err) {
+        reply.postMessage(typeError(err));
+      }
+      return;
   }
 };
 // Document_start: no page script has run yet, and the shim's capture listener takes this message first.

@@ -1,8 +1,8 @@
 // Page shim: runs in the page's MAIN world at document_start in every frame. It must stay tiny (budget: 4 KB
 // minified) and does no protocol work: it forwards the page's options to the bridge and turns the answer
 // back into objects that behave like the browser's own. Everything here is visible to the page, so it
-// holds no secrets and makes no decisions.
-import type { CeremonyResult, PageMessage, PageRequest, PageResponse } from '../shared/messages';
+// holds no secrets and makes no decisions; the bridge does every conversion it can (base64url, shapes).
+import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject } from '../shared/messages';
 
 (() => {
   const W = window;
@@ -13,40 +13,26 @@ import type { CeremonyResult, PageMessage, PageRequest, PageResponse } from '../
   const proto = Container.prototype;
   const originalCreate = proto.create;
   const originalGet = proto.get;
-  const Pkc = typeof PublicKeyCredential === 'function' ? PublicKeyCredential.prototype : Object.prototype;
-  const Att =
-    typeof AuthenticatorAttestationResponse === 'function'
-      ? AuthenticatorAttestationResponse.prototype
-      : Object.prototype;
-  const Asr =
-    typeof AuthenticatorAssertionResponse === 'function' ? AuthenticatorAssertionResponse.prototype : Object.prototype;
-  const pending = new Map<string, (r: CeremonyResult) => void>();
+  const PK = W.PublicKeyCredential;
+  const protoOf = (c?: { prototype: object }) => c?.prototype ?? Object.prototype;
+  const Pkc = protoOf(PK);
+  const Att = protoOf(W.AuthenticatorAttestationResponse);
+  const Asr = protoOf(W.AuthenticatorAssertionResponse);
+  const Channel = MessageChannel;
+  const clone = structuredClone;
+  const keys = Object.keys;
+  const isView = ArrayBuffer.isView;
 
-  const toB64u = (bytes: Uint8Array): string => {
-    let s = '';
-    for (const b of bytes) s += String.fromCharCode(b);
-    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  };
-  const fromB64u = (text: string): ArrayBuffer => {
-    const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out.buffer;
-  };
+  // Buffers become {$bytes: a copy} so the bridge can tell them from strings; depth-limited against cycles.
   // Not instanceof: a buffer made in another frame (realm) has another ArrayBuffer constructor.
-  const isBuffer = (v: unknown): v is ArrayBuffer | ArrayBufferView =>
-    ArrayBuffer.isView(v) || Object.prototype.toString.call(v) === '[object ArrayBuffer]';
-  const view = (v: ArrayBuffer | ArrayBufferView) =>
-    ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v);
-
-  // Buffers become {$bytes} so the core can tell them from strings; depth-limited against cycles.
   const encode = (v: unknown, depth: number): unknown => {
     if (depth > 8) throw new TypeError('Options are nested too deeply.');
-    if (isBuffer(v)) return { $bytes: toB64u(view(v)) };
+    if (isView(v)) return { $bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice() };
+    if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') return { $bytes: new Uint8Array(v as ArrayBuffer) };
     if (Array.isArray(v)) return v.map((x) => encode(x, depth + 1));
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) out[k] = encode((v as Record<string, unknown>)[k], depth + 1);
+      for (const k of keys(v)) out[k] = encode((v as Record<string, unknown>)[k], depth + 1);
       return out;
     }
     return typeof v === 'function' ? undefined : v;
@@ -55,7 +41,7 @@ import type { CeremonyResult, PageMessage, PageRequest, PageResponse } from '../
   // The private channel (ARCHITECTURE.md rule 2): the bridge hands over a MessagePort in a window message it
   // posts at document_start, before any page script runs. This listener was registered first, in the capture
   // phase, so it sees that message before any page listener and stops it there; everything afterwards travels
-  // over the port, which the page never holds.
+  // over that port, each message with a reply port of its own, none of which the page ever holds.
   let resolvePort: (port: MessagePort) => void;
   const portReady = new Promise<MessagePort>((resolve) => {
     resolvePort = resolve;
@@ -64,106 +50,31 @@ import type { CeremonyResult, PageMessage, PageRequest, PageResponse } from '../
     if (e.source !== W || (e.data as { kp?: unknown } | null)?.kp !== 'kp-hello' || e.ports.length !== 1) return;
     e.stopImmediatePropagation();
     W.removeEventListener('message', onHello, true);
-    const port = e.ports[0];
-    port.onmessage = (m: MessageEvent) => {
-      const d = m.data as PageResponse;
-      const settle = pending.get(d?.id);
-      if (settle) {
-        pending.delete(d.id);
-        settle(d.result);
-      }
-    };
-    resolvePort(port);
+    resolvePort(e.ports[0]);
   };
   W.addEventListener('message', onHello, true);
 
-  const newId = () => toB64u(crypto.getRandomValues(new Uint8Array(16)));
-  const post = (msg: PageMessage) => void portReady.then((port) => port.postMessage(msg));
+  /** Sends `msg` with a fresh reply port; `onAnswer` gets the first answer. Returns the port for follow-ups. */
+  const send = (msg: PageMessage, onAnswer: (a: PageAnswer) => void) => {
+    const { port1, port2 } = new Channel();
+    port1.onmessage = (e: MessageEvent) => onAnswer(e.data as PageAnswer);
+    void (async () => (await portReady).postMessage(msg, [port2]))();
+    return port1;
+  };
+  const ask = (msg: PageMessage) => new Promise<PageAnswer>((resolve) => send(msg, resolve));
   const fail = (name: string, message: string) =>
     name === 'TypeError' ? new TypeError(message) : new DOMException(message, name);
 
-  const ask = (id: string, kind: 'create' | 'get', options: CredentialCreationOptions | CredentialRequestOptions) =>
-    new Promise<CeremonyResult>((resolve, reject) => {
-      const signal = options.signal;
-      if (signal?.aborted) return reject(signal.reason ?? fail('AbortError', 'The operation was aborted.'));
-      const request: PageRequest = { kp: 'kp-req', id, kind, publicKey: encode(options.publicKey, 0) };
-      pending.set(id, resolve);
-      signal?.addEventListener('abort', () => {
-        if (!pending.delete(id)) return;
-        post({ kp: 'kp-abort', id });
-        reject(signal.reason ?? fail('AbortError', 'The operation was aborted.'));
-      });
-      post(request);
-    });
-
-  const define = (target: object, props: Record<string, unknown>) => {
-    for (const k of Object.keys(props)) Object.defineProperty(target, k, { value: props[k], enumerable: true });
-    return target;
+  // An object of the interface `prototype` from the bridge's description: attributes as values, methods
+  // answering a fresh copy each call (as the browser's do).
+  const make = (prototype: object, { fields, methods }: PageObject) => {
+    const o = Object.create(prototype);
+    for (const k of keys(fields)) Object.defineProperty(o, k, { value: fields[k], enumerable: true });
+    for (const k of keys(methods)) Object.defineProperty(o, k, { value: () => clone(methods[k]), enumerable: true });
+    return o;
   };
-
-  // The core's credential JSON (WebAuthn's RegistrationResponseJSON or AuthenticationResponseJSON).
-  interface CredentialJson {
-    id: string;
-    rawId: string;
-    type: string;
-    authenticatorAttachment: string | null;
-    response: AttestationJson | AssertionJson;
-    clientExtensionResults: unknown;
-  }
-  interface AttestationJson {
-    clientDataJSON: string;
-    attestationObject: string;
-    authenticatorData: string;
-    publicKey: string;
-    publicKeyAlgorithm: number;
-    transports: string[];
-  }
-  interface AssertionJson {
-    clientDataJSON: string;
-    authenticatorData: string;
-    signature: string;
-    userHandle: string | null;
-  }
-
-  // Rebuilds a credential from the core's JSON. Own methods rather than the native ones, which throw
-  // "Illegal invocation" on objects the browser did not make.
-  const toCredential = (json: CredentialJson): PublicKeyCredential => {
-    const r = json.response;
-    const isCreate = 'attestationObject' in r;
-    const response = Object.create(isCreate ? Att : Asr);
-    const fields: Record<string, unknown> = {};
-    const values = r as unknown as Record<string, unknown>;
-    for (const k of Object.keys(values)) {
-      const v = values[k];
-      if (typeof v === 'string' && k !== 'publicKeyAlgorithm') fields[k] = fromB64u(v);
-    }
-    if (isCreate) {
-      define(response, { clientDataJSON: fields.clientDataJSON, attestationObject: fields.attestationObject });
-      define(response, {
-        getTransports: () => r.transports.slice(),
-        getAuthenticatorData: () => fields.authenticatorData,
-        getPublicKey: () => fields.publicKey,
-        getPublicKeyAlgorithm: () => r.publicKeyAlgorithm,
-      });
-    } else {
-      define(response, {
-        clientDataJSON: fields.clientDataJSON,
-        authenticatorData: fields.authenticatorData,
-        signature: fields.signature,
-        userHandle: r.userHandle ? fields.userHandle : null,
-      });
-    }
-    const credential = Object.create(Pkc);
-    return define(credential, {
-      id: json.id,
-      rawId: fromB64u(json.rawId),
-      type: json.type,
-      authenticatorAttachment: json.authenticatorAttachment,
-      response,
-      getClientExtensionResults: () => JSON.parse(JSON.stringify(json.clientExtensionResults)),
-      toJSON: () => JSON.parse(JSON.stringify(json)),
-    }) as PublicKeyCredential;
-  };
+  const toCredential = (c: PageCredential): PublicKeyCredential =>
+    make(Pkc, { ...c, fields: { ...c.fields, response: make(c.create ? Att : Asr, c.response) } });
 
   const run = async <O extends CredentialCreationOptions | CredentialRequestOptions>(
     self: CredentialsContainer,
@@ -171,28 +82,38 @@ import type { CeremonyResult, PageMessage, PageRequest, PageResponse } from '../
     options: O,
     original: (this: CredentialsContainer, o?: O) => Promise<Credential | null>,
   ) => {
-    const id = newId();
-    const result = await ask(id, kind, options);
-    if (result.outcome === 'credential') return toCredential(result.credential as CredentialJson);
+    const signal = options.signal;
+    const aborted = () => signal?.reason ?? fail('AbortError', 'The operation was aborted.');
+    if (signal?.aborted) throw aborted();
+    const msg: PageMessage = { kp: 'req', kind, publicKey: encode(options.publicKey, 0) };
+    let port: MessagePort | undefined;
+    const result = await new Promise<PageAnswer>((resolve, reject) => {
+      const own = send(msg, resolve);
+      port = own;
+      signal?.addEventListener('abort', () => {
+        own.postMessage({ kp: 'abort' } satisfies PageFollowUp);
+        reject(aborted());
+      });
+    });
+    if (result.outcome === 'credential') return toCredential(result.credential);
     if (result.outcome === 'error') throw fail(result.error.name, result.error.message);
     // The person chose the browser (or Keyplace has nothing for this site): the page's own options, untouched.
-    const credential = (await original.call(self, options)) as PublicKeyCredential | null;
+    const credential = (await Reflect.apply(original, self, [options])) as PublicKeyCredential | null;
     if (credential) {
-      // Only public facts, so Keyplace can show where the passkey is; `id` ties the report to the request
-      // the background handed to the browser (it accepts one report per request, from this frame only).
+      // Only public facts, so Keyplace can show where the passkey is; the bridge accepts one report on this
+      // request's own port and the background only for the request it handed to the browser.
       const r = credential.response as AuthenticatorAttestationResponse & AuthenticatorAssertionResponse;
-      const b = (v: ArrayBuffer) => toB64u(new Uint8Array(v));
-      post({
-        kp: 'kp-rec',
-        id,
+      const report: PageFollowUp = {
+        kp: 'rec',
         credential: {
           id: credential.id,
           authenticatorAttachment: credential.authenticatorAttachment ?? null,
           ...(kind === 'create'
-            ? { attestationObject: b(r.attestationObject), transports: r.getTransports?.() ?? [] }
-            : { authenticatorData: b(r.authenticatorData) }),
+            ? { attestationObject: r.attestationObject, transports: r.getTransports?.() ?? [] }
+            : { authenticatorData: r.authenticatorData }),
         },
-      });
+      };
+      port?.postMessage(report);
     }
     return credential;
   };
@@ -208,37 +129,53 @@ import type { CeremonyResult, PageMessage, PageRequest, PageResponse } from '../
     disguised.set(fn, nativeToString.call(like));
     return fn;
   };
+  // Conditional requests (autofill, automatic upgrades) stay with the browser: never a Keyplace window the
+  // person did not ask for.
+  const ours = <O extends CredentialCreationOptions | CredentialRequestOptions>(o?: O): o is O =>
+    !!o?.publicKey && (o as { mediation?: string }).mediation !== 'conditional';
   const patched = {
     toString(this: unknown): string {
       return disguised.get(this as object) ?? Reflect.apply(nativeToString, this, []);
     },
     create(this: CredentialsContainer, ...args: [CredentialCreationOptions?]) {
-      const options = args[0];
-      if (!options?.publicKey) return Reflect.apply(originalCreate, this, args);
-      return run(this, 'create', options, originalCreate);
+      const [o] = args;
+      return ours(o) ? run(this, 'create', o, originalCreate) : Reflect.apply(originalCreate, this, args);
     },
     get(this: CredentialsContainer, ...args: [CredentialRequestOptions?]) {
-      const options = args[0];
-      // Conditional (autofill) requests stay with the browser for now.
-      if (!options?.publicKey || options.mediation === 'conditional') return Reflect.apply(originalGet, this, args);
-      return run(this, 'get', options, originalGet);
+      const [o] = args;
+      return ours(o) ? run(this, 'get', o, originalGet) : Reflect.apply(originalGet, this, args);
     },
   };
-  // isUserVerifyingPlatformAuthenticatorAvailable: true where Keyplace offers a store with a PIN (rule 9: sites
-  // hide their passkey button when it says false); otherwise the browser's own answer.
-  const PK = W.PublicKeyCredential;
-  const UVPAA = 'isUserVerifyingPlatformAuthenticatorAvailable';
-  const originalUvpaa = PK?.[UVPAA];
-  const statics = {
-    [UVPAA](...args: []) {
-      const id = newId();
-      return new Promise<CeremonyResult>((resolve) => {
-        pending.set(id, resolve);
-        post({ kp: 'kp-uvpaa', id });
-      }).then((r) => r.outcome === 'available' || Reflect.apply(originalUvpaa as () => Promise<boolean>, PK, args));
-    },
+
+  // Static methods, each only where the browser has it, with its name and length 0: the bridge answers from
+  // what Keyplace serves and the browser's own answer (ARCHITECTURE.md rule 9).
+  type Static = (...args: unknown[]) => Promise<unknown>;
+  const statics = PK as unknown as Record<string, Static>;
+  const wrap = (name: string, body: (original: Static, args: unknown[]) => Promise<unknown>) => {
+    const original = statics?.[name];
+    if (typeof original !== 'function') return;
+    const method = {
+      async [name](...args: unknown[]) {
+        return body(original, args);
+      },
+    }[name];
+    statics[name] = disguise(method, original);
   };
-  if (originalUvpaa) PK[UVPAA] = disguise(statics[UVPAA], originalUvpaa);
+  // true where Keyplace offers a store with a PIN (sites hide their passkey button on false).
+  wrap(
+    'isUserVerifyingPlatformAuthenticatorAvailable',
+    async (original, args) => (await ask({ kp: 'uvpaa' })).outcome === 'available' || Reflect.apply(original, PK, args),
+  );
+  wrap('getClientCapabilities', async (original, args) => {
+    const answer = await ask({ kp: 'caps', browser: await Reflect.apply(original, PK, args) });
+    return answer.outcome === 'caps' ? answer.capabilities : {};
+  });
+  // The Signal API: Keyplace applies it to its own passkeys, the browser to its own.
+  for (const method of ['signalUnknownCredential', 'signalAllAcceptedCredentials', 'signalCurrentUserDetails'])
+    wrap(method, async (original, args) => {
+      void ask({ kp: 'signal', method, options: encode(args[0], 0) });
+      return Reflect.apply(original, PK, args);
+    });
   pageFunctionProto.toString = disguise(patched.toString, nativeToString);
   proto.create = disguise(patched.create, originalCreate);
   proto.get = disguise(patched.get, originalGet);

@@ -21,51 +21,67 @@ export interface CeremonyError {
   message: string;
 }
 
-/** Private channel, page shim -> bridge. */
-export interface PageRequest {
-  kp: 'kp-req';
+/** The Signal API's static methods (WebAuthn L3 §5.1.10). */
+export type SignalMethod = 'signalUnknownCredential' | 'signalAllAcceptedCredentials' | 'signalCurrentUserDetails';
+
+/**
+ * Private channel, page shim -> bridge: each message travels with a reply port of its own (ARCHITECTURE.md rule 2),
+ * so there are no ids to guess or reuse. Buffers in options arrive as {$bytes: Uint8Array}; the bridge turns them
+ * into base64url for the background.
+ */
+export type PageMessage =
+  | { kp: 'req'; kind: 'create' | 'get'; publicKey: unknown }
+  /** PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable() */
+  | { kp: 'uvpaa' }
+  /** PublicKeyCredential.getClientCapabilities(), with the browser's own answer. */
+  | { kp: 'caps'; browser: unknown }
+  | { kp: 'signal'; method: string; options: unknown };
+
+/** Private channel, page shim -> bridge, on a request's own port after it was sent. */
+export type PageFollowUp =
+  /** The page aborted its request. */
+  | { kp: 'abort' }
+  /** A Browser-path registration or sign-in succeeded: public facts to record where it went (buffers raw). */
+  | { kp: 'rec'; credential: PageBrowserCredential };
+
+export interface PageBrowserCredential {
   id: string;
-  kind: 'create' | 'get';
-  /** The page's publicKey options; each BufferSource replaced by {$bytes: base64url}. */
-  publicKey: unknown;
+  authenticatorAttachment: string | null;
+  attestationObject?: ArrayBuffer;
+  transports?: string[];
+  authenticatorData?: ArrayBuffer;
 }
 
-/** Private channel, page shim -> bridge: a Browser-path registration or sign-in succeeded; record where it went. */
-export interface PageRecord {
-  kp: 'kp-rec';
-  id: string;
-  credential: BrowserCredentialSummary | BrowserAssertionSummary;
+/** An object the shim builds on an interface prototype: attributes, and what each method returns. */
+export interface PageObject {
+  fields: Record<string, unknown>;
+  methods: Record<string, unknown>;
 }
 
-/** Private channel, page shim -> bridge: the page aborted its own request. */
-export interface PageAbort {
-  kp: 'kp-abort';
-  id: string;
+/** A Keyplace credential as the shim builds it: a PublicKeyCredential around a response object. */
+export interface PageCredential extends PageObject {
+  /** AuthenticatorAttestationResponse (create) or AuthenticatorAssertionResponse (get). */
+  create: boolean;
+  response: PageObject;
 }
 
-/** Private channel, page shim -> bridge: PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable(). */
-export interface PageUvpaa {
-  kp: 'kp-uvpaa';
-  id: string;
-}
+/** Private channel, bridge -> page shim: the one answer on a message's reply port. */
+export type PageAnswer =
+  | { outcome: 'credential'; credential: PageCredential }
+  | { outcome: 'browser' }
+  | { outcome: 'error'; error: CeremonyError }
+  | { outcome: 'available' }
+  | { outcome: 'caps'; capabilities: Record<string, boolean> };
 
-/** What the shim sends over the private channel. */
-export type PageMessage = PageRequest | PageRecord | PageAbort | PageUvpaa;
-
-/** Private channel, bridge -> page shim. */
-export interface PageResponse {
-  kp: 'kp-res';
-  id: string;
-  result: CeremonyResult;
-}
-
-/** What the background answers for a ceremony. */
+/** What the background answers for a ceremony (and the static methods). */
 export type CeremonyResult =
   | { outcome: 'credential'; credential: unknown }
   | { outcome: 'browser'; notice?: string }
   | { outcome: 'error'; error: CeremonyError }
   /** isUserVerifyingPlatformAuthenticatorAvailable: Keyplace offers one (else 'browser': the browser's answer). */
-  | { outcome: 'available' };
+  | { outcome: 'available' }
+  /** getClientCapabilities: the merged answer. */
+  | { outcome: 'caps'; capabilities: Record<string, boolean> };
 
 /** Only public facts about a credential the browser made; never key material. */
 export interface BrowserCredentialSummary {
@@ -91,9 +107,14 @@ export type BridgeMessage =
       kind: 'create' | 'get';
       publicKey: unknown /** null: the browser cannot tell (Firefox has no featurePolicy API). */;
       permissionAllowed: boolean | null;
+      /** The document is visible, and (top-level documents only; null in frames) has the focus. */
+      visible: boolean;
+      focused: boolean | null;
     }
   | { type: 'record'; id: string; credential: BrowserCredentialSummary | BrowserAssertionSummary }
-  | { type: 'uvpaa'; id: string }
+  | { type: 'uvpaa' }
+  | { type: 'caps'; browser: unknown }
+  | { type: 'signal'; method: string; options: unknown }
   | { type: 'abort'; id: string };
 
 /** What a person decided in the consent window. */
@@ -117,6 +138,8 @@ export type UiMessage =
   // passkey the browser holds, which Keyplace only records (renamed / forgotten in extension storage).
   | { type: 'popup:rename'; credentialId: string; keyplace: boolean; userName: string }
   | { type: 'popup:delete'; credentialId: string; keyplace: boolean }
+  // Popup: keep a passkey its site said it no longer knows or accepts (Signal API); it is offered again.
+  | { type: 'popup:keep'; credentialId: string }
   // Site rules and settings (background/rules.ts). rules:get answers a SiteRule for one site or RP ID.
   | { type: 'rules:get'; site: string }
   | { type: 'rules:set'; site: string; choice: Choice }
@@ -198,6 +221,8 @@ export interface PasskeyRow {
   createdAt: number;
   lastUsedAt: number | null;
   signCount: number | null;
+  /** What the site signalled about it (Signal API), in words; the popup offers "Keep" and delete. */
+  siteSays?: string;
 }
 
 export type LocationIcon = 'chip' | 'vault' | 'cloud' | 'key' | 'device';

@@ -86,3 +86,9 @@ export function failed(err: unknown): CeremonyResult {
 
 /** The page's answer for a cancelled, timed out, aborted or refused ceremony (all look the same to the page). */
 export const NOT_ALLOWED_RESULT: CeremonyResult = { outcome: 'error', error: NOT_ALLOWED };
+
+/** A ceremony from a hidden tab or an unfocused document: the error the browser alone gives, and no window. */
+export const NOT_FOCUSED_RESULT: CeremonyResult = {
+  outcome: 'error',
+  error: { name: 'NotAllowedError', message: 'The document is not focused.' },
+};

@@ -5,6 +5,7 @@ import { type CeremonyResult, wantsUserVerification } from '../../shared/message
 import type { Caller } from '../caller';
 import { core, type PreparedGet } from '../core';
 import type { Host, HostCredential, HostHello } from '../host/api';
+import { loadMarks, withoutDisowned } from '../locations/site-signals';
 import { clearNotice, showNotice } from '../notices';
 import { signInDetails } from './details';
 import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
@@ -49,7 +50,9 @@ export async function signIn(
     return handToBrowser(key, prepared, notice);
   }
   void clearNotice(caller.tabId).catch(() => undefined);
-  const route = routeSignIn(prepared.allowCredentialIds, found);
+  // Passkeys the site said it no longer knows or accepts (Signal API) are not offered.
+  const marks = await loadMarks().catch(() => ({}));
+  const route = routeSignIn(prepared.allowCredentialIds, withoutDisowned(found, marks, prepared.allowCredentialIds));
   if (route.to === 'browser') return handToBrowser(key, prepared);
   const { candidates } = route;
 

@@ -1,6 +1,7 @@
 // The popup's lists: the host's pages of Keyplace passkeys merged with the recorded browser passkeys, in the
 // host's order, so that a site's passkeys stay together whichever page they come in.
 import type { PageToken, PasskeyRow, PopupList, PopupPage } from '../../shared/messages';
+import { annotate, loadMarks } from './site-signals';
 import type { Host, HostListPage, HostSlimCredential } from '../host/api';
 import { noticeFor } from '../notices';
 import { type BrowserPasskey, factsOf, loadBrowserPasskeys } from './storage';
@@ -141,9 +142,12 @@ export async function listPasskeys(
       everySitePage(host, query ? recorded.filter((p) => matchesQuery(p, query)) : recorded, query, null),
     ),
   ]);
+  const marks = await loadMarks().catch(() => ({}));
+  annotate(page.rows, marks);
   const current = currentHost.map(keyplaceRow);
   for (const p of recorded) if (siteIds.includes(p.rpId)) current.push(browserRow(p));
   current.sort((a, b) => compareKeys(a.rpId, a.userName, b.rpId, b.userName));
+  annotate(current, marks);
   const recordedMatches = query ? recorded.filter((p) => matchesQuery(p, query)).length : recorded.length;
   return {
     current,
@@ -177,5 +181,6 @@ export async function listMorePasskeys(
     query,
     after,
   );
-  return { rows: page.rows, next: page.next, hostProblem: page.hostProblem };
+  const marks = await loadMarks().catch(() => ({}));
+  return { rows: annotate(page.rows, marks), next: page.next, hostProblem: page.hostProblem };
 }

@@ -2,6 +2,7 @@
 // popup's rename / delete, which go to the host for a Keyplace passkey and to these records otherwise.
 import type { PopupAnswer } from '../../shared/messages';
 import type { Host } from '../host/api';
+import { clearMark } from './site-signals';
 import { browserWhereabouts, type LocationFacts } from './wording';
 
 const STORAGE_KEY = 'browserPasskeys';
@@ -191,7 +192,19 @@ export async function deletePasskey(host: Host, credentialId: unknown, keyplace:
   try {
     if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
     const gone = keyplace === true ? await host.delete(credentialId) : await forgetBrowserPasskey(credentialId);
+    await clearMark(credentialId);
     return gone ? { ok: true } : { ok: false, error: 'That passkey is no longer there.' };
+  } catch (err) {
+    return problem(err);
+  }
+}
+
+/** The person keeps a passkey its site disowned (Signal API): it is offered at sign-in again. */
+export async function keepPasskey(credentialId: unknown): Promise<PopupAnswer> {
+  try {
+    if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
+    await clearMark(credentialId);
+    return { ok: true };
   } catch (err) {
     return problem(err);
   }

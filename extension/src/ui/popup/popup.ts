@@ -115,10 +115,29 @@ function passkeyItem(row: PasskeyRow): HTMLElement {
     element('div', { class: 'location' }, icon(row.icon), element('span', {}, row.location)),
     element('div', { class: 'why' }, describeUse(row)),
   );
+  if (row.siteSays) li.append(siteSaysLine(li, row, row.siteSays));
   li.dataset.id = row.credentialId;
   renameButton.addEventListener('click', () => startRename(li, row));
   deleteButton.addEventListener('click', () => confirmDelete(row));
   return li;
+}
+
+/** What the site signalled about this passkey (Signal API), with "Keep" beside the row's own delete. */
+function siteSaysLine(li: HTMLElement, row: PasskeyRow, words: string): HTMLElement {
+  const keepButton = element('button', { type: 'button', 'aria-label': `Keep ${accountOf(row)}` }, 'Keep') as HTMLButtonElement;
+  const line = element('div', { class: 'site-says', role: 'status' }, element('span', {}, words), keepButton);
+  keepButton.addEventListener('click', async () => {
+    keepButton.disabled = true;
+    const answer = await send<PopupAnswer>({ type: 'popup:keep', credentialId: row.credentialId });
+    if (!answer?.ok) {
+      keepButton.disabled = false;
+      return;
+    }
+    row.siteSays = undefined;
+    li.replaceWith(passkeyItem(row));
+    focusRow(row.credentialId, 'delete');
+  });
+  return line;
 }
 
 function ruleLine(): HTMLElement | null {

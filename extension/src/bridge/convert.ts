@@ -1,0 +1,108 @@
+// The bridge's conversions between what the shim posts (structured-clone values, buffers as bytes) and what
+// the background takes (JSON, buffers as base64url). Done here, not in the shim, which has a 4 KB budget and
+// runs where the page can watch it. Pure.
+import type {
+  BrowserAssertionSummary,
+  BrowserCredentialSummary,
+  PageBrowserCredential,
+  PageCredential,
+} from '../shared/messages';
+
+/** Deeper than any WebAuthn dictionary; a structured clone may even carry cycles, which this stops. */
+const MAX_DEPTH = 10;
+
+export function toB64u(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function fromB64u(text: string): ArrayBuffer {
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out.buffer;
+}
+
+// Not instanceof: in Firefox a message may arrive with another realm's constructors.
+const isBytes = (v: unknown): v is Uint8Array => Object.prototype.toString.call(v) === '[object Uint8Array]';
+const isBuffer = (v: unknown): v is ArrayBuffer => Object.prototype.toString.call(v) === '[object ArrayBuffer]';
+
+/** The page's options for the background: each {$bytes: Uint8Array} becomes {$bytes: base64url}. */
+export function optionsToWire(v: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new TypeError('Options are nested too deeply.');
+  if (Array.isArray(v)) return v.map((x) => optionsToWire(x, depth + 1));
+  if (v && typeof v === 'object') {
+    const bytes = (v as { $bytes?: unknown }).$bytes;
+    if (isBytes(bytes) && Object.keys(v).length === 1) return { $bytes: toB64u(bytes) };
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = optionsToWire(x, depth + 1);
+    return out;
+  }
+  return v;
+}
+
+/** The core's credential JSON (RegistrationResponseJSON / AuthenticationResponseJSON), as the background sends it. */
+interface CredentialJson {
+  id: string;
+  rawId: string;
+  type: string;
+  authenticatorAttachment: string | null;
+  response: Record<string, unknown>;
+  clientExtensionResults: unknown;
+}
+
+const buffer = (v: unknown): ArrayBuffer | null => (typeof v === 'string' ? fromB64u(v) : null);
+
+/** What the shim needs to build a PublicKeyCredential that behaves like the browser's own. */
+export function toPageCredential(json: CredentialJson): PageCredential {
+  const r = json.response;
+  const create = 'attestationObject' in r;
+  return {
+    create,
+    // `response` keeps its place in the attribute order; the shim puts the built response object there.
+    fields: {
+      id: json.id,
+      rawId: fromB64u(json.rawId),
+      type: json.type,
+      authenticatorAttachment: json.authenticatorAttachment,
+      response: null,
+    },
+    methods: { getClientExtensionResults: json.clientExtensionResults ?? {}, toJSON: json },
+    response: create
+      ? {
+          fields: { clientDataJSON: buffer(r.clientDataJSON), attestationObject: buffer(r.attestationObject) },
+          methods: {
+            getTransports: r.transports ?? [],
+            getAuthenticatorData: buffer(r.authenticatorData),
+            getPublicKey: buffer(r.publicKey),
+            getPublicKeyAlgorithm: r.publicKeyAlgorithm,
+          },
+        }
+      : {
+          fields: {
+            clientDataJSON: buffer(r.clientDataJSON),
+            authenticatorData: buffer(r.authenticatorData),
+            signature: buffer(r.signature),
+            userHandle: buffer(r.userHandle),
+          },
+          methods: {},
+        },
+  };
+}
+
+/** A Browser-path report for the background, or null when it is not the shape the shim sends. */
+export function browserSummary(
+  c: PageBrowserCredential | null | undefined,
+): BrowserCredentialSummary | BrowserAssertionSummary | null {
+  if (!c || typeof c !== 'object' || typeof c.id !== 'string') return null;
+  const authenticatorAttachment = typeof c.authenticatorAttachment === 'string' ? c.authenticatorAttachment : null;
+  if (isBuffer(c.attestationObject)) {
+    const transports = Array.isArray(c.transports) ? c.transports.filter((t) => typeof t === 'string') : [];
+    return { id: c.id, authenticatorAttachment, attestationObject: toB64u(new Uint8Array(c.attestationObject)), transports };
+  }
+  if (isBuffer(c.authenticatorData)) {
+    return { id: c.id, authenticatorAttachment, authenticatorData: toB64u(new Uint8Array(c.authenticatorData)) };
+  }
+  return null;
+}
