@@ -1,7 +1,7 @@
 // What the page is told about the platform (ARCHITECTURE.md rule 9): isUserVerifyingPlatformAuthenticatorAvailable()
 // says true where Keyplace offers a store that verifies the person (sites hide their passkey button on false),
-// and gives the browser's own answer when Keyplace cannot serve (host missing). Compared with the same browser
-// without the extension.
+// and gives the browser's own answer when Keyplace cannot serve (host missing); getClientCapabilities() reports a
+// capability only where every path serves it. Compared with the same browser without the extension.
 
 import assert from 'node:assert/strict';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
@@ -10,14 +10,18 @@ import { forEachBrowser } from '../drivers/index.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 
 const uvpaa = () => PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable();
+const capabilities = () =>
+  typeof PublicKeyCredential.getClientCapabilities === 'function' ? PublicKeyCredential.getClientCapabilities() : null;
 
-forEachBrowser('isUserVerifyingPlatformAuthenticatorAvailable', { timeout: 240_000 }, (browser) => {
-  let rp, alone, driver, page, browserAlone;
+forEachBrowser('isUserVerifyingPlatformAuthenticatorAvailable and getClientCapabilities', { timeout: 240_000 }, (browser) => {
+  let rp, alone, driver, page, browserAlone, capabilitiesAlone;
 
   before(async () => {
     rp = await startRpServer();
     alone = await browser.launch({ extension: false, host: false });
-    browserAlone = await (await alone.openPage(rp.url('/'))).evaluate(uvpaa);
+    const alonePage = await alone.openPage(rp.url('/'));
+    browserAlone = await alonePage.evaluate(uvpaa);
+    capabilitiesAlone = await alonePage.evaluate(capabilities);
     driver = await browser.launch();
     page = await driver.openPage(rp.url('/'));
   });
@@ -32,6 +36,25 @@ forEachBrowser('isUserVerifyingPlatformAuthenticatorAvailable', { timeout: 240_0
     assert.equal(await page.evaluate(uvpaa), true);
   });
 
+  it('getClientCapabilities: true only where Keyplace and the browser both serve it', async (t) => {
+    const merged = await page.evaluate(capabilities);
+    t.diagnostic(`browser alone: ${JSON.stringify(capabilitiesAlone)}; with Keyplace: ${JSON.stringify(merged)}`);
+    if (capabilitiesAlone === null) {
+      assert.equal(merged, null, 'Keyplace adds no getClientCapabilities the browser lacks');
+      return;
+    }
+    assert.equal(merged.passkeyPlatformAuthenticator, true);
+    assert.equal(merged.userVerifyingPlatformAuthenticator, true);
+    for (const key of ['conditionalGet', 'hybridTransport', 'relatedOrigins', 'extension:credProps']) {
+      assert.equal(merged[key], capabilitiesAlone[key], key);
+    }
+    // Keyplace's own passkeys have no PRF or large blob yet: a site must not count on them on every path.
+    for (const key of ['extension:prf', 'extension:largeBlob']) {
+      if (key in capabilitiesAlone) assert.equal(merged[key], false, key);
+    }
+    assert.deepEqual(Object.keys(merged).sort(), [...new Set([...Object.keys(capabilitiesAlone), 'passkeyPlatformAuthenticator', 'userVerifyingPlatformAuthenticator'])].sort());
+  });
+
   it('with the host missing, it is the browser’s own answer', async () => {
     const manifest = await readFile(driver.nativeHostManifest, 'utf8');
     await unlink(driver.nativeHostManifest);
@@ -39,6 +62,7 @@ forEachBrowser('isUserVerifyingPlatformAuthenticatorAvailable', { timeout: 240_0
       // A new background: its next connectNative finds no host.
       await driver.restartBackground(page);
       assert.equal(await page.evaluate(uvpaa), browserAlone);
+      assert.deepEqual(await page.evaluate(capabilities), capabilitiesAlone);
     } finally {
       await writeFile(driver.nativeHostManifest, manifest);
     }

@@ -147,35 +147,46 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     },
   };
 
-  // Static methods, each only where the browser has it, with its name and length 0: the bridge answers from
-  // what Keyplace serves and the browser's own answer (ARCHITECTURE.md rule 9).
+  // Static methods with their names and length 0: the bridge answers from what Keyplace serves and the
+  // browser's own answer (ARCHITECTURE.md rule 9). Only where the browser has the method, except the Signal API,
+  // which Keyplace serves for its own passkeys where the browser lacks it.
   type Static = (...args: unknown[]) => Promise<unknown>;
   const statics = PK as unknown as Record<string, Static>;
-  const wrap = (name: string, body: (original: Static, args: unknown[]) => Promise<unknown>) => {
+  const wrap = (name: string, body: (original: Static | undefined, args: unknown[]) => Promise<unknown>, add?: 1) => {
     const original = statics?.[name];
-    if (typeof original !== 'function') return;
+    if (!statics || (typeof original !== 'function' && !add)) return;
     const method = {
       async [name](...args: unknown[]) {
         return body(original, args);
       },
     }[name];
-    statics[name] = disguise(method, original);
+    disguised.set(method, original ? nativeToString.call(original) : nativeToString.call(originalGet).replace('get', name));
+    statics[name] = method;
   };
   // true where Keyplace offers a store with a PIN (sites hide their passkey button on false).
   wrap(
     'isUserVerifyingPlatformAuthenticatorAvailable',
-    async (original, args) => (await ask({ kp: 'uvpaa' })).outcome === 'available' || Reflect.apply(original, PK, args),
+    async (original, args) =>
+      (await ask({ kp: 'uvpaa' })).outcome === 'available' || Reflect.apply(original as Static, PK, args),
   );
   wrap('getClientCapabilities', async (original, args) => {
-    const answer = await ask({ kp: 'caps', browser: await Reflect.apply(original, PK, args) });
+    const answer = await ask({ kp: 'caps', browser: await Reflect.apply(original as Static, PK, args) });
     return answer.outcome === 'caps' ? answer.capabilities : {};
   });
-  // The Signal API: Keyplace applies it to its own passkeys, the browser to its own.
+  // The Signal API: Keyplace applies it to its own passkeys, the browser (if it has it) to its own, and the
+  // page's promise is the browser's.
   for (const method of ['signalUnknownCredential', 'signalAllAcceptedCredentials', 'signalCurrentUserDetails'])
-    wrap(method, async (original, args) => {
-      void ask({ kp: 'signal', method, options: encode(args[0], 0) });
-      return Reflect.apply(original, PK, args);
-    });
+    wrap(
+      method,
+      async (original, args) => {
+        const answer = ask({ kp: 'signal', method, options: encode(args[0], 0) });
+        if (original) return Reflect.apply(original, PK, args);
+        const a = await answer;
+        if (a.outcome === 'error') throw fail(a.error.name, a.error.message);
+        return undefined;
+      },
+      1,
+    );
   pageFunctionProto.toString = disguise(patched.toString, nativeToString);
   proto.create = disguise(patched.create, originalCreate);
   proto.get = disguise(patched.get, originalGet);
