@@ -3,52 +3,12 @@
 // registration and sign-in is judged by @simplewebauthn/server.
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { forEachBrowser, until } from '../drivers/index.mjs';
-import { hostBinary } from '../support/build-outputs.mjs';
+import { hostClient } from '../support/host-client.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 
 const PIN = '482913';
 const OTHER_SITE = 'shop.example';
-
-/** keyplace-host as a second process on the browser's data dir (as the other browser would be): framed JSON. */
-function hostClient(driver) {
-  const child = spawn(hostBinary(), driver.hostArgs, {
-    env: { ...process.env, HOME: driver.dirs.home, KEYPLACE_DATA_DIR: driver.dirs.data, KEYPLACE_TPM_TCTI: 'device:/nonexistent/tpmrm0' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let buffer = Buffer.alloc(0);
-  const waiting = new Map();
-  let next = 1;
-  child.stdout.on('data', (chunk) => {
-    buffer = Buffer.concat([buffer, chunk]);
-    while (buffer.length >= 4 && buffer.length >= 4 + buffer.readUInt32LE(0)) {
-      const length = buffer.readUInt32LE(0);
-      const answer = JSON.parse(buffer.subarray(4, 4 + length).toString('utf8'));
-      buffer = buffer.subarray(4 + length);
-      waiting.get(answer.id)?.(answer);
-      waiting.delete(answer.id);
-    }
-  });
-  return {
-    call(method, params = {}) {
-      const id = next++;
-      const body = Buffer.from(JSON.stringify({ id, method, params }));
-      const header = Buffer.alloc(4);
-      header.writeUInt32LE(body.length);
-      return new Promise((resolve) => {
-        waiting.set(id, resolve);
-        child.stdin.write(Buffer.concat([header, body]));
-      });
-    },
-    close: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', resolve);
-        child.stdin.end();
-      }),
-  };
-}
 
 // --- read from the popup's DOM (run in the popup) ---
 function siteHeadings() {

@@ -74,7 +74,9 @@
 
   async function ceremony(kind, opts) {
     const base = kind === 'create' ? '/api/register' : '/api/login';
-    const { flowId, options, error } = await postJson(`${base}/options`, opts || {});
+    // `signal` (an AbortSignal) and `mediation` go to the browser call, not to the server.
+    const { signal, mediation, ...body } = opts || {};
+    const { flowId, options, error } = await postJson(`${base}/options`, body);
     if (!flowId) return { error: { name: 'RpError', message: String(error) } };
     const publicKey = kind === 'create' ? creationOptions(options) : requestOptions(options);
     let cred;
@@ -83,7 +85,10 @@
     // Wall-clock start, comparable with the extension's own timestamps (performance.timeOrigin based).
     const startedAtEpochMs = performance.timeOrigin + startedAt;
     try {
-      cred = await navigator.credentials[kind]({ publicKey });
+      const request = { publicKey };
+      if (signal) request.signal = signal;
+      if (mediation) request.mediation = mediation;
+      cred = await navigator.credentials[kind](request);
     } catch (err) {
       return { error: { name: err?.name, message: err?.message }, clientMs: performance.now() - startedAt, startedAtEpochMs };
     }

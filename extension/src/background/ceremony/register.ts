@@ -17,6 +17,7 @@ import { prepareWithRelatedOrigins } from '../related-origins';
 import { handoffs } from './handoff';
 import { browserAllowed, routeRegistration, ruleViolation, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
+import { windowBudget } from './window-budget';
 import { CeremonyTimer } from './timing';
 
 type Timer = CeremonyTimer<Host, typeof core>;
@@ -53,6 +54,8 @@ export async function register(
     (hello) => detailsFor(prepared, caller, hello, null, policy),
     (err) => detailsFor(prepared, caller, null, err instanceof Error ? err.message : String(err), policy),
   );
+  // A page opening window after window (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
+  if (!windowBudget.take(caller.origin)) return NOT_ALLOWED_RESULT;
   let session: ConsentSession;
   try {
     session = await ConsentSession.open(key, details, prepared.timeoutMs, timer);

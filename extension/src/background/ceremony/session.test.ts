@@ -50,6 +50,17 @@ function timing() {
 }
 
 describe('ConsentSession', () => {
+  it('opens no window for a request the page aborted before its session existed', async () => {
+    session.abortConsent('13:0:early');
+    const s = await session.ConsentSession.open('13:0:early', Promise.resolve(details), 60_000, timing());
+    assert.deepEqual(calls, []);
+    assert.deepEqual(await s.decision(), { action: 'ended', reason: 'aborted' });
+    // Only once: the same key later (the page cannot reuse it, but the map must not grow) opens normally.
+    const again = await session.ConsentSession.open('13:0:early', Promise.resolve(details), 60_000, timing());
+    assert.equal(calls.length, 1);
+    await again.close();
+  });
+
   it('hands the decisions over one at a time; a retry shows the problem and waits for the next', async () => {
     const clock = timing();
     const s = await session.ConsentSession.open('12:0:a', Promise.resolve(details), 60_000, clock);

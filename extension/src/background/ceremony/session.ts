@@ -45,9 +45,20 @@ export function consentDecide(requestId: string, decision: Decision): Promise<De
   return session.decided(decision);
 }
 
+/** Requests the page aborted before their session existed (the abort can overtake the request). */
+const earlyAborts = new Map<string, number>();
+const EARLY_ABORT_MS = 60_000;
+
 /** The page aborted its request. */
 export function abortConsent(requestId: string): void {
-  sessions.get(requestId)?.end('aborted');
+  const session = sessions.get(requestId);
+  if (session) {
+    session.end('aborted');
+    return;
+  }
+  const now = Date.now();
+  for (const [key, until] of earlyAborts) if (until < now) earlyAborts.delete(key);
+  if (earlyAborts.size < 1_000) earlyAborts.set(requestId, now + EARLY_ABORT_MS);
 }
 
 export class ConsentSession {
@@ -85,6 +96,10 @@ export class ConsentSession {
     }
     const session = new ConsentSession(key, details, timeoutMs, timing);
     sessions.set(key, session);
+    if (earlyAborts.delete(key)) {
+      session.end('aborted'); // no window for a request the page has already given up
+      return session;
+    }
     timing.windowRequested();
     const url = chrome.runtime.getURL(`consent.html?request=${encodeURIComponent(key)}`);
     let win: chrome.windows.Window | undefined;

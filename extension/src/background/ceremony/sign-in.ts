@@ -13,6 +13,7 @@ import { prepareWithRelatedOrigins } from '../related-origins';
 import { handoffs } from './handoff';
 import { hostUnreachableNotice, routeSignIn, signInLookup, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
+import { windowBudget } from './window-budget';
 import { CeremonyTimer } from './timing';
 
 type Timer = CeremonyTimer<Host, typeof core>;
@@ -56,6 +57,8 @@ export async function signIn(
   if (route.to === 'browser') return handToBrowser(key, prepared);
   const { candidates } = route;
 
+  // A page opening window after window (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
+  if (!windowBudget.take(caller.origin)) return NOT_ALLOWED_RESULT;
   let session: ConsentSession;
   try {
     session = await ConsentSession.open(
