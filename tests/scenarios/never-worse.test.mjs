@@ -27,6 +27,27 @@ const CASES = [
       }),
   },
   {
+    title: 'a registration insisting on credProtect "userVerificationRequired"',
+    call: () =>
+      kp.register({
+        username: 'protected',
+        residentKey: 'required',
+        userVerification: 'required',
+        extensions: { credentialProtectionPolicy: 'userVerificationRequired', enforceCredentialProtectionPolicy: true },
+        timeout: 10_000,
+      }),
+  },
+  {
+    title: 'a registration requiring largeBlob',
+    call: () =>
+      kp.register({
+        username: 'blob',
+        residentKey: 'required',
+        extensions: { largeBlob: { support: 'required' } },
+        timeout: 10_000,
+      }),
+  },
+  {
     title: 'a registration with no algorithm anybody supports',
     call: () => kp.register({ username: 'nobody', algorithms: [-65535], residentKey: 'discouraged', timeout: 4_000 }),
   },

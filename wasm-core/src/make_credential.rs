@@ -17,8 +17,8 @@ use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     cred_props_requested, decode, effective_timeout_ms, public_key_credential_ids,
-    user_verification, Attachment, AttestationConveyance, CreationOptions, CredentialType, Hint,
-    Requirement, Transport, PUBLIC_KEY_TYPE,
+    required_extension_unserved, user_verification, Attachment, AttestationConveyance,
+    CreationOptions, CredentialType, Hint, Requirement, Transport, PUBLIC_KEY_TYPE,
 };
 use crate::origin::caller_origin;
 use crate::rp_id::resolve_rp_id_or_related;
@@ -132,7 +132,13 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
         ));
     }
 
-    // Steps 11-12: client extensions; only credProps is processed (its output is produced in finish_create).
+    // Steps 11-12: client extensions; only credProps is processed (its output is produced in finish_create). One the
+    // site insists on and Keyplace cannot honour makes this a request for the browser (NotSupportedError here).
+    if let Some(name) = required_extension_unserved(options.extensions.as_ref()) {
+        return Err(CoreError::not_supported(format!(
+            "the site requires the {name} extension, which Keyplace's stores do not offer"
+        )));
+    }
     let cred_props = cred_props_requested(options.extensions.as_ref());
 
     // Steps 13-15: collected client data, clientDataJSON and its hash.

@@ -58,6 +58,11 @@ pub struct AuthenticatorSelection {
 pub struct Extensions {
     /// A WebIDL boolean: any value converts by JavaScript truthiness.
     pub cred_props: Option<Value>,
+    /// credProtect (CTAP 2.1): the protection level the site asks for, and whether it insists on it.
+    pub credential_protection_policy: Option<Value>,
+    pub enforce_credential_protection_policy: Option<Value>,
+    /// largeBlob: `{support: "required" | "preferred"}` on create.
+    pub large_blob: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,6 +236,36 @@ pub fn cred_props_requested(extensions: Option<&Extensions>) -> bool {
         .is_some_and(js_truthy)
 }
 
+/// An extension the site insists on at registration that Keyplace's stores cannot honour, by name: such a request
+/// goes to the browser (never answered without it). credProtect above "optional" with enforcement (a passkey that
+/// must never be used without user verification, which Keyplace does not record per passkey), and largeBlob
+/// with `support: "required"`.
+pub fn required_extension_unserved(extensions: Option<&Extensions>) -> Option<&'static str> {
+    let ext = extensions?;
+    let enforced = ext
+        .enforce_credential_protection_policy
+        .as_ref()
+        .is_some_and(js_truthy);
+    let policy = ext
+        .credential_protection_policy
+        .as_ref()
+        .and_then(Value::as_str);
+    if enforced
+        && matches!(
+            policy,
+            Some("userVerificationOptionalWithCredentialIDList" | "userVerificationRequired")
+        )
+    {
+        return Some("credProtect");
+    }
+    let large_blob_support = ext
+        .large_blob
+        .as_ref()
+        .and_then(|large_blob| large_blob.get("support"))
+        .and_then(Value::as_str);
+    (large_blob_support == Some("required")).then_some("largeBlob")
+}
+
 /// Credential IDs of the descriptors whose type this client supports; others are skipped as the spec says.
 pub fn public_key_credential_ids(descriptors: Option<Vec<CredentialDescriptor>>) -> Vec<Vec<u8>> {
     descriptors
@@ -282,6 +317,41 @@ mod tests {
         let bad =
             decode::<Vec<CredentialDescriptor>>(json!([{"type": "public-key", "id": "AQ"}]), "x");
         assert_eq!(bad.unwrap_err().name, crate::error::ErrorName::TypeError);
+    }
+
+    #[test]
+    fn required_extensions_keyplace_cannot_serve_are_named() {
+        let ext = |v: Value| decode::<Extensions>(v, "extensions").unwrap();
+        let unserved = |v: Value| required_extension_unserved(Some(&ext(v)));
+        assert_eq!(
+            unserved(
+                json!({"credentialProtectionPolicy": "userVerificationRequired",
+                            "enforceCredentialProtectionPolicy": true})
+            ),
+            Some("credProtect")
+        );
+        // Not enforced: the authenticator may ignore it, and the site sees no credProtect output.
+        assert_eq!(
+            unserved(json!({"credentialProtectionPolicy": "userVerificationRequired"})),
+            None
+        );
+        assert_eq!(
+            unserved(
+                json!({"credentialProtectionPolicy": "userVerificationOptional",
+                            "enforceCredentialProtectionPolicy": true})
+            ),
+            None
+        );
+        assert_eq!(
+            unserved(json!({"largeBlob": {"support": "required"}})),
+            Some("largeBlob")
+        );
+        assert_eq!(
+            unserved(json!({"largeBlob": {"support": "preferred"}})),
+            None
+        );
+        assert_eq!(unserved(json!({"credProps": true})), None);
+        assert_eq!(required_extension_unserved(None), None);
     }
 
     #[test]
