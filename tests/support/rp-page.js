@@ -99,9 +99,35 @@
     return Object.assign({}, verdict, { clientMs, startedAtEpochMs, credential: json, isPublicKeyCredential: cred instanceof PublicKeyCredential });
   }
 
+  // The same ceremonies through @simplewebauthn/browser (pages served with ?library), as many real sites run them:
+  // the library turns the options JSON into the browser call and the credential back into JSON itself.
+  async function libraryCeremony(kind, opts) {
+    const lib = window.SimpleWebAuthnBrowser;
+    if (!lib) return { error: { name: 'RpError', message: 'the page was served without the library' } };
+    const base = kind === 'create' ? '/api/register' : '/api/login';
+    const { flowId, options, error } = await postJson(`${base}/options`, opts || {});
+    if (!flowId) return { error: { name: 'RpError', message: String(error) } };
+    let response;
+    try {
+      response =
+        kind === 'create'
+          ? await lib.startRegistration({ optionsJSON: options })
+          : await lib.startAuthentication({ optionsJSON: options });
+    } catch (err) {
+      // The library wraps the browser's DOMException; its cause is what the browser threw.
+      return { error: { name: err?.cause?.name ?? err?.name, message: err?.message, code: err?.code } };
+    }
+    const verdict = await postJson(`${base}/verify`, { flowId, response });
+    return Object.assign({}, verdict, { credential: response });
+  }
+
   window.kp = {
     register: (opts) => ceremony('create', opts),
     login: (opts) => ceremony('get', opts),
+    library: {
+      register: (opts) => libraryCeremony('create', opts),
+      login: (opts) => libraryCeremony('get', opts),
+    },
     b64u: { encode: toB64u, decode: fromB64u },
     encodeCredential,
     postJson,

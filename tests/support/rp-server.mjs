@@ -19,20 +19,24 @@ import {
 import { decodeAttestationObject, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./rp-page.js', import.meta.url));
+// The page-side library many real sites use, served as its own UMD bundle (global SimpleWebAuthnBrowser).
+const BROWSER_LIBRARY = fileURLToPath(
+  new URL('../../node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js', import.meta.url),
+);
 
 const b64u = {
   encode: (bytes) => Buffer.from(bytes).toString('base64url'),
   decode: (text) => new Uint8Array(Buffer.from(text, 'base64url')),
 };
 
-function pageHtml(title) {
+function pageHtml(title, withLibrary) {
   return `<!doctype html>
 <html lang="en"><head><script>
 // First in the page: records every message this window receives, as any page script could.
 window.__messages = [];
 addEventListener('message', (e) => window.__messages.push({ data: e.data, ports: e.ports.length }), true);
 </script><meta charset="utf-8"><title>${title}</title>
-<script src="/rp-page.js"></script></head>
+${withLibrary ? '<script src="/simplewebauthn-browser.js"></script>' : ''}<script src="/rp-page.js"></script></head>
 <body><h1>${title}</h1><p id="status">ready</p></body></html>`;
 }
 
@@ -261,6 +265,9 @@ export async function startRpServer({ rpName = 'Keyplace test RP', tls = null } 
       if (req.method === 'GET' && url.pathname === '/rp-page.js') {
         return send(200, 'text/javascript; charset=utf-8', await readFile(PAGE_SCRIPT));
       }
+      if (req.method === 'GET' && url.pathname === '/simplewebauthn-browser.js') {
+        return send(200, 'text/javascript; charset=utf-8', await readFile(BROWSER_LIBRARY));
+      }
       if (req.method === 'GET' && url.pathname === '/.well-known/webauthn') {
         const origins = tls?.wellKnown?.[host];
         if (!origins) return send(404, 'text/plain', 'not found');
@@ -271,7 +278,8 @@ export async function startRpServer({ rpName = 'Keyplace test RP', tls = null } 
         return send(200, 'application/json', JSON.stringify(list));
       }
       if (req.method === 'GET' && (url.pathname === '/' || url.pathname.endsWith('.html'))) {
-        return send(200, 'text/html; charset=utf-8', pageHtml(url.searchParams.get('title') ?? 'Keyplace test RP'));
+        const title = url.searchParams.get('title') ?? 'Keyplace test RP';
+        return send(200, 'text/html; charset=utf-8', pageHtml(title, url.searchParams.has('library')));
       }
       const route = routes[`${req.method} ${url.pathname}`];
       if (!route) return send(404, 'text/plain', 'not found');
