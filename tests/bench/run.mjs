@@ -503,6 +503,7 @@ async function main() {
 
     // --- baseline: Chromium's virtual authenticator ---
     out.baseline = await baseline(session, page, rp, notes);
+    out.passthrough = await passThrough(session, page, notes);
 
     // --- cold start (and WASM instantiation, read after each cold start) ---
     out.cold = await coldStarts(session, page, notes);
@@ -674,6 +675,56 @@ async function baseline(_session, page, rp, notes) {
   } finally {
     await authenticator.remove().catch(() => {});
     await plain?.close();
+  }
+}
+
+/**
+ * What Keyplace adds to a request it hands to the browser: a Browser rule for localhost (no window), Chromium's
+ * virtual authenticator on the Keyplace page, create() and get() timed in the page like the baseline's.
+ */
+async function passThrough(session, page, notes) {
+  const settings = await session.newPage(`${EXTENSION_ORIGIN}/options.html`);
+  const rule = (choice) =>
+    settings.evaluate(
+      (c) =>
+        chrome.runtime.sendMessage(
+          c ? { type: 'rules:set', site: 'localhost', choice: c } : { type: 'rules:remove', site: 'localhost' },
+        ),
+      choice,
+    );
+  const authenticator = await virtualAuthenticator(page);
+  try {
+    await rule('browser');
+    await page.bringToFront();
+    const runs = await page.evaluate(async (n) => {
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        const reg = await kp.register({
+          username: `pt${i}`,
+          userVerification: 'discouraged',
+          requireUserVerification: false,
+          residentKey: 'discouraged',
+        });
+        if (!reg.verified) return { failed: `create ${i}: ${JSON.stringify(reg.error ?? reg)}` };
+        const got = await kp.login({
+          allowCredentials: [reg.credentialId],
+          userVerification: 'discouraged',
+          requireUserVerification: false,
+        });
+        if (!got.verified) return { failed: `get ${i}: ${JSON.stringify(got.error ?? got)}` };
+        out.push({ createMs: reg.clientMs, getMs: got.clientMs });
+      }
+      return { runs: out };
+    }, N);
+    if (runs.failed) {
+      notes.push(`Pass-through (Browser rule) failed: ${runs.failed}`);
+      return { createMs: [], getMs: [] };
+    }
+    return { createMs: runs.runs.map((r) => r.createMs), getMs: runs.runs.map((r) => r.getMs) };
+  } finally {
+    await rule(null).catch(() => {});
+    await settings.close();
+    await authenticator.remove().catch(() => {});
   }
 }
 
