@@ -95,6 +95,24 @@ export class ChromiumSurface {
   async press(key) {
     await this.page.keyboard.press(key === 'Space' ? 'Space' : key);
   }
+  async keyDown(key) {
+    this.held ??= new Set();
+    if (!this.held.has(key)) {
+      this.held.add(key);
+      await this.page.keyboard.down(key);
+      return;
+    }
+    // A repeat, as a held key sends it: CDP's autoRepeat (Playwright's own repeat does not reach popup windows).
+    this.cdp ??= await this.page.context().newCDPSession(this.page);
+    const enter = key === 'Enter';
+    const event = { key, code: key, windowsVirtualKeyCode: enter ? 13 : 0, autoRepeat: true };
+    await this.cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...event });
+    if (enter) await this.cdp.send('Input.dispatchKeyEvent', { type: 'char', ...event, text: '\r', unmodifiedText: '\r' });
+  }
+  async keyUp(key) {
+    this.held?.delete(key);
+    await this.page.keyboard.up(key);
+  }
   async type(text) {
     await this.page.keyboard.type(text);
   }

@@ -30,6 +30,9 @@
  *   Waits for a visible element with that role whose text contains `text` (e.g. a status line).
  * @property {(filter?: string|RegExp) => Promise<string>} alertText  The first visible, non-empty alert.
  * @property {(key: string) => Promise<void>} press  A key ("Tab", "Enter", "Space", "Escape", "Control+A").
+ * @property {(key: string) => Promise<void>} keyDown  Presses a key and keeps it down; pressing it down again is a
+ *   repeat (event.repeat), as when a key is held.
+ * @property {(key: string) => Promise<void>} keyUp
  * @property {(text: string) => Promise<void>} type  Types into the focused element.
  * @property {() => Promise<string>} focusedLabel  The label of the focused element.
  * @property {(scheme: 'light'|'dark'|null) => Promise<void>} colorScheme  Emulates prefers-color-scheme (null: stop).

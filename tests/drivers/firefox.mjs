@@ -154,6 +154,14 @@ export class FirefoxSurface {
     if (modifier) actions.keyUp(Key[modifier.toUpperCase()]);
     await actions.perform();
   }
+  async keyDown(key) {
+    await this.focusWindow();
+    await this.driver.actions({ async: true }).keyDown(KEYS[key] ?? key).perform();
+  }
+  async keyUp(key) {
+    await this.focusWindow();
+    await this.driver.actions({ async: true }).keyUp(KEYS[key] ?? key).perform();
+  }
   async type(text) {
     await this.focusWindow();
     await this.driver.actions({ async: true }).sendKeys(text).perform();

@@ -92,6 +92,24 @@ forEachBrowser('a person’s attention', { timeout: 300_000 }, (browser) => {
     }
   });
 
+  it('a key held down when the window opens cannot press its buttons; a fresh press can', async () => {
+    const { win, result } = await driver.startCeremony(page, () => kp.register({ username: 'held' }));
+    await win.waitFor('button', 'Cancel');
+    // The key goes down where it does nothing (as on the site's page), then repeats on the focused Cancel button.
+    await win.evaluate(() => document.activeElement?.blur());
+    await win.keyDown('Enter');
+    await win.focus('button', 'Cancel');
+    await win.keyDown('Enter');
+    await win.keyDown('Enter');
+    assert.equal(await win.isClosed(), false, 'repeats of a held key pressed Cancel');
+    assert.equal(await win.evaluate(() => document.activeElement?.textContent), 'Cancel');
+    await win.keyUp('Enter');
+    // A fresh press: Cancel closes the window at once (the driver's own call may see it go).
+    await win.keyDown('Enter').catch(() => {});
+    await win.waitClosed();
+    assert.equal((await result).error?.name, 'NotAllowedError');
+  });
+
   it('a page calling create() in a burst gets a few windows at most, then NotAllowedError with none', async () => {
     const { result, consentWindows } = await driver.withoutWindow(page, async () => {
       const abort = new AbortController();

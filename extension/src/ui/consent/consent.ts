@@ -5,6 +5,18 @@ import { byId, element } from '../common/dom';
 
 const requestId = new URLSearchParams(location.search).get('request') ?? '';
 
+// A key held down when this window opened (Enter held on the site's page, say) reaches it as repeats: those
+// must not press a button or submit the form (ARCHITECTURE.md rule 8). Every fresh key press still works.
+addEventListener(
+  'keydown',
+  (event) => {
+    if (!event.repeat) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  },
+  true,
+);
+
 const STORE_TEXT: Record<'hardware' | 'vault' | 'browser', { label: string; why: string }> = {
   hardware: { label: 'Hardware — the chip in this computer', why: 'Cannot be copied, even by malware. Lost with this device.' },
   vault: { label: 'Vault — Keyplace vault on this computer', why: 'Stays on this computer, encrypted, and is not copied anywhere (copies to your other devices come later).' },
