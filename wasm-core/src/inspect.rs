@@ -14,6 +14,8 @@ use crate::error::{CoreError, CoreResult};
 #[serde(rename_all = "camelCase")]
 pub struct RegistrationInfo {
     pub fmt: String,
+    /// SHA-256 of the RP ID the authenticator made the passkey for: the extension records it only for that RP ID.
+    pub rp_id_hash: Base64Url,
     pub aaguid: String,
     pub credential_id: Base64Url,
     pub flags: FlagSummary,
@@ -64,6 +66,7 @@ pub fn inspect_registration(attestation_object_b64u: &str) -> CoreResult<Registr
         .ok_or_else(|| malformed("authData has no attested credential data"))?;
     Ok(RegistrationInfo {
         fmt: fmt.to_owned(),
+        rp_id_hash: Base64Url(parsed.rp_id_hash.to_vec()),
         aaguid: format_aaguid(&attested.aaguid),
         credential_id: Base64Url(attested.credential_id.to_vec()),
         flags: FlagSummary::from_byte(parsed.flags),

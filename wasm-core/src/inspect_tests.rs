@@ -25,6 +25,7 @@ fn registration_object() -> Vec<u8> {
 fn inspects_a_none_attestation() {
     let info = inspect_registration(&b64u_encode(&registration_object())).unwrap();
     assert_eq!(info.fmt, "none");
+    assert_eq!(info.rp_id_hash.0, sha256(b"example.com"));
     assert_eq!(info.aaguid, "6a1b1f55-2b9f-4a6e-9f4c-0d3e1a2b3c4d");
     assert_eq!(info.credential_id.0, vec![0xc1; 20]);
     assert_eq!(

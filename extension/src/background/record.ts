@@ -1,7 +1,8 @@
 // After the browser handled a ceremony that Keyplace handed to it, the page shim reports what came back so
 // that Keyplace can show where the passkey is. Everything in the report comes from the page, so it is
 // accepted only for a request that this very frame handed to the browser (once, before it expires: see
-// ceremony/handoff.ts), only for that request's RP ID, and only public facts are kept (never key material).
+// ceremony/handoff.ts), only when its authenticator data carries that request's RP ID hash, never over another
+// site's record, within bounds per site (locations/storage.ts), and only public facts are kept (never key material).
 import type { BrowserAssertionSummary, BrowserCredentialSummary } from '../shared/messages';
 import type { Caller } from './caller';
 import { handoffs } from './ceremony/handoff';
@@ -36,6 +37,8 @@ export async function recordFromPage(
     const summary = credential as BrowserCredentialSummary;
     if (!isB64u(summary.attestationObject, 64 * 1024)) return;
     const facts = core.inspectRegistration(summary.attestationObject);
+    // The authenticator made it for the request's RP ID, or it is not this request's passkey.
+    if (facts.rpIdHash !== (await rpIdHash(handoff.rpId))) return;
     await recordBrowserRegistration(handoff.rpId, handoff.userName, summary, facts);
     return;
   }

@@ -161,7 +161,11 @@ export type AssertionCredential = { id: string, rawId: Base64Url, type: Credenti
 /**
  * Where a passkey made by another authenticator went.
  */
-export type RegistrationInfo = { fmt: string, aaguid: string, credentialId: Base64Url, flags: FlagSummary, signCount: number, };
+export type RegistrationInfo = { fmt: string, 
+/**
+ * SHA-256 of the RP ID the authenticator made the passkey for: the extension records it only for that RP ID.
+ */
+rpIdHash: Base64Url, aaguid: string, credentialId: Base64Url, flags: FlagSummary, signCount: number, };
 
 export type AuthenticatorDataInfo = { rpIdHash: Base64Url, flags: FlagSummary, signCount: number, };
 

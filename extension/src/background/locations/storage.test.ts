@@ -6,6 +6,8 @@ import {
   checkAccountName,
   deletePasskey,
   loadBrowserPasskeys,
+  MAX_RECORDS,
+  MAX_RECORDS_PER_SITE,
   recordBrowserRegistration,
   recordBrowserSignIn,
   renamePasskey,
@@ -75,6 +77,35 @@ describe('recorded browser passkeys', () => {
     assert.equal(list[0].signCount, 6);
     assert.equal(list[0].seenAt, 'sign-in');
     assert.equal(list[0].location, 'Security key or phone (on one device)');
+  });
+
+  it('never replaces or shadows another site’s record of the same id', async () => {
+    const none = { authenticatorAttachment: null, transports: [] };
+    assert.equal(await recordBrowserRegistration('bank.example', 'ada', none, registration('same')), true);
+    assert.equal(await recordBrowserRegistration('evil.example', 'x', none, registration('same')), false);
+    const facts = { flags: { be: false, bs: false }, signCount: 1 };
+    assert.equal(await recordBrowserSignIn('evil.example', 'same', 'platform', facts), false);
+    const list = await loadBrowserPasskeys();
+    assert.deepEqual(
+      list.map((p) => [p.rpId, p.userName]),
+      [['bank.example', 'ada']],
+    );
+  });
+
+  it('records at most MAX_RECORDS_PER_SITE per site and MAX_RECORDS in all, so storage cannot fill up', async () => {
+    const none = { authenticatorAttachment: null, transports: [] };
+    for (let i = 0; i < MAX_RECORDS_PER_SITE; i++) {
+      assert.equal(await recordBrowserRegistration('flood.example', `u${i}`, none, registration(`f${i}`)), true);
+    }
+    assert.equal(await recordBrowserRegistration('flood.example', 'more', none, registration('f-more')), false);
+    const facts = { flags: { be: false, bs: false }, signCount: 1 };
+    assert.equal(await recordBrowserSignIn('flood.example', 'f-signin', 'platform', facts), false);
+    // Re-registering one it holds still updates it.
+    assert.equal(await recordBrowserRegistration('flood.example', 'again', none, registration('f0')), true);
+    assert.equal((await loadBrowserPasskeys()).length, MAX_RECORDS_PER_SITE);
+    // In all: a full list takes nothing new from any site.
+    stored.browserPasskeys = Array.from({ length: MAX_RECORDS }, (_, i) => ({ credentialId: `x${i}`, rpId: `s${i}.example` }));
+    assert.equal(await recordBrowserRegistration('new.example', 'n', none, registration('n1')), false);
   });
 
   it('keeps every concurrent change (read-modify-write is serialized)', async () => {

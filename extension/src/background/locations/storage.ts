@@ -7,6 +7,20 @@ import { browserWhereabouts, type LocationFacts } from './wording';
 
 const STORAGE_KEY = 'browserPasskeys';
 export const MAX_ACCOUNT_NAME = 64;
+/**
+ * Bounds on what pages can make Keyplace record (each record needs a ceremony the browser answered, but a site can
+ * run many): per site, and in all, so storage never fills up and rules and settings can always be written.
+ */
+export const MAX_RECORDS_PER_SITE = 50;
+export const MAX_RECORDS = 2_000;
+
+/** Why a new record for `rpId` cannot be added to `list`, or null. A record of another site is never touched. */
+function refusal(list: BrowserPasskey[], rpId: string, credentialId: string): string | null {
+  if (list.some((p) => p.credentialId === credentialId && p.rpId !== rpId)) return 'another site has this id';
+  if (list.filter((p) => p.rpId === rpId).length >= MAX_RECORDS_PER_SITE) return 'too many for this site';
+  if (list.length >= MAX_RECORDS) return 'too many in all';
+  return null;
+}
 
 export interface BrowserPasskey {
   credentialId: string;
@@ -68,13 +82,16 @@ const cleanTransports = (t: unknown): string[] =>
   (Array.isArray(t) ? t : []).filter((x): x is string => typeof x === 'string' && x.length <= 32).slice(0, 8);
 const cleanAttachment = (a: unknown): string | null => (a === 'platform' || a === 'cross-platform' ? a : null);
 
-/** After a Browser-path registration: where the new passkey went (replaces an older record of the same id). */
+/**
+ * After a Browser-path registration: where the new passkey went (replaces an older record of the same id and site).
+ * Returns false when it was not recorded (another site's id, or a bound reached).
+ */
 export async function recordBrowserRegistration(
   rpId: string,
   userName: string,
   summary: { authenticatorAttachment: unknown; transports: unknown },
   facts: { aaguid: string; credentialId: string; flags: { be: boolean; bs: boolean }; signCount: number },
-): Promise<void> {
+): Promise<boolean> {
   const record: BrowserPasskey = {
     credentialId: facts.credentialId,
     rpId,
@@ -91,10 +108,11 @@ export async function recordBrowserRegistration(
     signCount: facts.signCount,
   };
   record.location = browserWhereabouts(factsOf(record)).location;
-  await updateBrowserPasskeys((list) => ({
-    list: [...list.filter((p) => p.credentialId !== record.credentialId), record],
-    result: undefined,
-  }));
+  return updateBrowserPasskeys((list) => {
+    const others = list.filter((p) => !(p.credentialId === record.credentialId && p.rpId === rpId));
+    if (refusal(others, rpId, record.credentialId)) return { list, result: false };
+    return { list: [...others, record], result: true };
+  });
 }
 
 /**
@@ -115,6 +133,7 @@ export function recordBrowserSignIn(
       known.signCount = facts.signCount;
       return { list, result: false };
     }
+    if (refusal(list, rpId, credentialId)) return { list, result: false };
     const record: BrowserPasskey = {
       credentialId,
       rpId,
