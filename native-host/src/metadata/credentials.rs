@@ -31,30 +31,7 @@ const KEY_COLUMNS: &str = "key_blob, public_key";
 
 impl Metadata {
     pub fn insert_credential(&self, record: &CredentialRecord) -> Result<(), MetadataError> {
-        self.connection().execute(
-            &format!(
-                "INSERT INTO credentials ({LISTED_COLUMNS}, {KEY_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-            ),
-            params![
-                record.credential_id,
-                record.rp_id,
-                record.user_id,
-                record.user_name,
-                record.user_display_name,
-                record.store,
-                record.aaguid,
-                record.sign_count,
-                record.created_at,
-                record.last_used_at,
-                record.backup_eligible,
-                record.backup_state,
-                record.resident_key,
-                record.key_blob,
-                record.public_key,
-            ],
-        )?;
-        Ok(())
+        insert_credential_in(&self.connection(), record)
     }
 
     pub fn credential(
@@ -199,6 +176,37 @@ fn credential_from_row(row: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
         backup_state,
         resident_key,
     })
+}
+
+/// Inserts one record on `connection` (a transaction, when it is one step of a larger change).
+pub(super) fn insert_credential_in(
+    connection: &rusqlite::Connection,
+    record: &CredentialRecord,
+) -> Result<(), MetadataError> {
+    connection.execute(
+        &format!(
+            "INSERT INTO credentials ({LISTED_COLUMNS}, {KEY_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        ),
+        params![
+            record.credential_id,
+            record.rp_id,
+            record.user_id,
+            record.user_name,
+            record.user_display_name,
+            record.store,
+            record.aaguid,
+            record.sign_count,
+            record.created_at,
+            record.last_used_at,
+            record.backup_eligible,
+            record.backup_state,
+            record.resident_key,
+            record.key_blob,
+            record.public_key,
+        ],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! five seconds for the other process's write lock.
 
 mod credentials;
+mod devices;
 mod list_queries;
 mod schema;
 mod sealed_keys;
@@ -21,6 +22,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::protocol::StoreId;
 
 pub use credentials::CredentialRecord;
+pub use devices::{CopyLogRow, ImportOutcome, ThisDeviceRecord};
 pub use list_queries::{ListFilter, ListKey, ListedCredential};
 pub use schema::LATEST_VERSION;
 pub use sealed_keys::VaultRecord;

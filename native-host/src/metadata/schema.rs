@@ -47,6 +47,36 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE vault ADD COLUMN tpm_sealed BLOB;
     ALTER TABLE vault ADD COLUMN wrong_pins INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE vault ADD COLUMN retry_at_ms INTEGER NOT NULL DEFAULT 0;",
+    // 3 -> 4: this install's device identity (its private keys sealed like a vault passkey's), the ring of the
+    // person's devices as the signed, hash-chained list of its changes, and the log of copies this device made,
+    // approved or imported (request_id and role are unique together, which also refuses a replayed import).
+    "CREATE TABLE this_device (
+        id             INTEGER PRIMARY KEY CHECK (id = 1),
+        device_id      BLOB NOT NULL,
+        name           TEXT NOT NULL,
+        signing_public BLOB NOT NULL,
+        kem_public     BLOB NOT NULL,
+        signing_blob   BLOB NOT NULL,
+        kem_blob       BLOB NOT NULL,
+        created_at     INTEGER NOT NULL
+    );
+    CREATE TABLE ring_events (
+        seq        INTEGER PRIMARY KEY NOT NULL,
+        event_hash BLOB NOT NULL UNIQUE,
+        event      TEXT NOT NULL
+    );
+    CREATE TABLE copies (
+        request_id    BLOB NOT NULL,
+        role          TEXT NOT NULL,
+        credential_id BLOB NOT NULL,
+        rp_id         TEXT NOT NULL,
+        user_name     TEXT NOT NULL,
+        source        BLOB NOT NULL,
+        target        BLOB NOT NULL,
+        approver      BLOB,
+        at            INTEGER NOT NULL,
+        PRIMARY KEY (request_id, role, credential_id)
+    );",
 ];
 
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -10,6 +10,7 @@ pub mod tpm;
 pub mod vault;
 mod vault_cache;
 pub mod vault_seal;
+pub mod vault_transfer;
 #[cfg(windows)]
 pub mod windows_tpm;
 

@@ -440,7 +440,7 @@ fn unwrap_data_key(record: &VaultRecord, pin: &str) -> Result<DataKey, StoreErro
     data_key_from(&plain)
 }
 
-fn signing_key_from_blob(
+pub(super) fn signing_key_from_blob(
     data_key: &[u8],
     credential_id: &[u8],
     key_blob: &[u8],
@@ -469,7 +469,7 @@ fn signing_key_from_blob(
 }
 
 /// Encrypts the key's scalar under the vault's data key, bound to its credential id.
-fn seal_key(
+pub(super) fn seal_key(
     authorization: &Authorization,
     credential_id: &[u8],
     signing_key: &SigningKey,

@@ -1,0 +1,397 @@
+//! Copies of vault passkeys (ARCHITECTURE.md rule 10). The source encrypts the chosen passkeys' private keys to
+//! the target's device key (HPKE) and signs the request; a device other than the source approves it by signing the
+//! request's hash; the target imports only a request addressed to it, approved by another enrolled device, once.
+//! Every device reads the others' rings from the files, so a removal made anywhere refuses later imports.
+
+use zeroize::Zeroizing;
+
+use super::errors::DeviceError;
+use super::keys::{kem_public_key, seal_to, verifying_key};
+use super::ring::Ring;
+use super::wire::{
+    parse_file, short_code, short_id, ApprovalBody, CopiedPasskey, CopyApprovalFile, CopyBody, CopyRequestFile,
+    Signed, APPROVAL_CONTEXT, COPY_APPROVAL_KIND, COPY_CONTEXT, COPY_REQUEST_KIND,
+};
+use super::{find, to_json, to_json_pretty, Devices};
+use crate::metadata::{now_ms, CopyLogRow, CredentialRecord, ImportOutcome};
+use crate::protocol::{B64u, StoreId};
+use crate::stores::vault::VAULT_AAGUID;
+use crate::stores::vault_transfer::{open_scalar, seal_scalar};
+
+const SCALAR_LEN: usize = 32;
+pub const ROLE_REQUESTED: &str = "requested";
+pub const ROLE_APPROVED: &str = "approved";
+pub const ROLE_IMPORTED: &str = "imported";
+
+/// A copy request made on the source: the file to carry, and the code the approving device will show.
+#[derive(Clone, Debug)]
+pub struct CopyRequestOut {
+    pub file: String,
+    pub short_code: String,
+}
+
+/// What a copy request says, as the approving device shows it before it asks for the PIN.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopySummary {
+    pub source: String,
+    pub target: String,
+    /// (site, account) of each passkey.
+    pub passkeys: Vec<(String, String)>,
+    pub short_code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedPasskey {
+    pub credential_id: Vec<u8>,
+    pub rp_id: String,
+    pub user_name: String,
+}
+
+/// One line of `copy log`, with device names as the ring knows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyLogEntry {
+    pub role: String,
+    pub rp_id: String,
+    pub user_name: String,
+    pub credential_id: Vec<u8>,
+    pub source: String,
+    pub target: String,
+    pub approver: Option<String>,
+    pub at: i64,
+}
+
+/// A request checked against a ring: its body and the request's hash.
+struct CheckedRequest {
+    body: CopyBody,
+    hash: Vec<u8>,
+}
+
+impl Devices {
+    /// Encrypts the chosen vault passkeys to `target` (an enrolled device) and signs the request. The passkeys' BS
+    /// flag becomes 1 now: their private keys have left in a request, so a copy may exist from here on.
+    pub fn request_copy(
+        &self,
+        target: &str,
+        credential_ids: &[Vec<u8>],
+        pin: &str,
+    ) -> Result<CopyRequestOut, DeviceError> {
+        if credential_ids.is_empty() {
+            return Err(DeviceError::NothingToCopy);
+        }
+        let (record, ring) = self.enrolled()?;
+        let target = find(&ring, target)?.clone();
+        if target.id() == record.device_id {
+            return Err(DeviceError::CopyToSelf);
+        }
+        let mut credentials = Vec::with_capacity(credential_ids.len());
+        for id in credential_ids {
+            let credential = self
+                .metadata
+                .credential(id)?
+                .ok_or_else(|| DeviceError::UnknownPasskey(B64u::encode(id)))?;
+            if credential.store != StoreId::Vault {
+                return Err(DeviceError::NotCopyable(credential.rp_id));
+            }
+            credentials.push(credential);
+        }
+        let authorization = self.authorize(pin)?;
+        let keys = super::keys::DeviceKeys::open(record, &authorization)?;
+        let mut scalars = Zeroizing::new(Vec::with_capacity(credentials.len() * SCALAR_LEN));
+        for credential in &credentials {
+            let scalar = open_scalar(&authorization, &credential.credential_id, &credential.key_blob)?;
+            scalars.extend_from_slice(scalar.as_slice());
+        }
+        let mut request_id = vec![0; 16];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut request_id);
+        let source = keys.record.device_id.clone();
+        let aad = hpke_aad(&request_id, &source, target.id());
+        let (enc, ciphertext) = seal_to(&kem_public_key(&target.card.kem_key.0)?, &scalars, &aad)?;
+        let body = CopyBody {
+            request_id: B64u(request_id.clone()),
+            ring: B64u(ring.id.clone()),
+            source: B64u(source.clone()),
+            target: target.card.id.clone(),
+            at: now_ms(),
+            passkeys: credentials.iter().map(copied).collect(),
+            enc: B64u(enc),
+            ciphertext: B64u(ciphertext),
+        };
+        let request = keys.sign(COPY_CONTEXT, to_json(&body)?);
+        let code = short_code(&request.hash(COPY_CONTEXT));
+        let log: Vec<CopyLogRow> = credentials
+            .iter()
+            .map(|c| log_row(&body, c.credential_id.clone(), &c.rp_id, &c.user_name, ROLE_REQUESTED, None))
+            .collect();
+        self.metadata.mark_backed_up(credential_ids)?;
+        self.metadata.log_copies(&log)?;
+        Ok(CopyRequestOut {
+            file: to_json_pretty(&CopyRequestFile {
+                keyplace: COPY_REQUEST_KIND.into(),
+                request,
+                ring: ring.changes,
+            })?,
+            short_code: code,
+        })
+    }
+
+    /// What a copy request asks, checked against this device's ring (brought up to date from the request's).
+    pub fn inspect_copy(&self, request_text: &str) -> Result<CopySummary, DeviceError> {
+        let file = parse_request(request_text)?;
+        let (_, ring) = self.enrolled()?;
+        let ring = self.learn(ring, &file.ring)?;
+        let checked = check_request(&ring, &file.request)?;
+        let name = |id: &B64u| ring.device(&id.0).map(|m| m.card.name.clone()).unwrap_or_else(|| short_id(&id.0));
+        Ok(CopySummary {
+            source: name(&checked.body.source),
+            target: name(&checked.body.target),
+            passkeys: checked.body.passkeys.iter().map(|p| (p.rp_id.clone(), p.user_name.clone())).collect(),
+            short_code: short_code(&checked.hash),
+        })
+    }
+
+    /// Approves a copy request on this device (which must not be its source), with this device's PIN.
+    pub fn approve_copy(&self, request_text: &str, pin: &str) -> Result<String, DeviceError> {
+        let file = parse_request(request_text)?;
+        let (record, ring) = self.enrolled()?;
+        let ring = self.learn(ring, &file.ring)?;
+        let checked = check_request(&ring, &file.request)?;
+        if checked.body.source.0 == record.device_id {
+            return Err(DeviceError::ApprovedBySource);
+        }
+        let keys = self.keys(pin)?;
+        let body = ApprovalBody {
+            request_id: checked.body.request_id.clone(),
+            request_hash: B64u(checked.hash.clone()),
+            target: checked.body.target.clone(),
+            at: now_ms(),
+        };
+        let approval = keys.sign(APPROVAL_CONTEXT, to_json(&body)?);
+        let log: Vec<CopyLogRow> = checked
+            .body
+            .passkeys
+            .iter()
+            .map(|p| {
+                let approver = Some(record.device_id.clone());
+                log_row(&checked.body, p.credential_id.0.clone(), &p.rp_id, &p.user_name, ROLE_APPROVED, approver)
+            })
+            .collect();
+        self.metadata.log_copies(&log)?;
+        to_json_pretty(&CopyApprovalFile {
+            keyplace: COPY_APPROVAL_KIND.into(),
+            approval,
+            ring: ring.changes,
+        })
+    }
+
+    /// Imports an approved copy into this device's vault. Refused, with the reason, when it is not approved, was
+    /// approved only by its source or by a device no longer enrolled, is addressed to another device, or was
+    /// imported before.
+    pub fn import_copy(
+        &self,
+        request_text: &str,
+        approval_text: Option<&str>,
+        pin: &str,
+    ) -> Result<Vec<ImportedPasskey>, DeviceError> {
+        let file = parse_request(request_text)?;
+        let approval = approval_text.map(parse_approval).transpose()?;
+        // Learn every ring first: a removal another device made counts before anything is decided.
+        let record = self.this_device()?;
+        let mut ring = self.stored_ring()?.ok_or(DeviceError::NotEnrolled)?;
+        ring = self.learn(ring, &file.ring)?;
+        if let Some(approval) = &approval {
+            ring = self.learn(ring, &approval.ring)?;
+        }
+        let checked = check_request(&ring, &file.request)?;
+        let body = &checked.body;
+        if body.target.0 != record.device_id {
+            return Err(DeviceError::AddressedToAnotherDevice(name_in(&ring, &body.target.0)));
+        }
+        if ring.enrolled(&record.device_id).is_none() {
+            return Err(DeviceError::TargetRemoved(record.name));
+        }
+        let approver = check_approval(&ring, &checked, approval.as_ref().map(|a| &a.approval))?;
+        let seen = self.metadata.copy_log()?;
+        if seen.iter().any(|row| row.role == ROLE_IMPORTED && row.request_id == body.request_id.0) {
+            return Err(DeviceError::Replayed);
+        }
+
+        let authorization = self.authorize(pin)?;
+        let keys = super::keys::DeviceKeys::open(record, &authorization)?;
+        let aad = hpke_aad(&body.request_id.0, &body.source.0, &body.target.0);
+        let scalars = keys.open_sealed(&body.enc.0, &body.ciphertext.0, &aad)?;
+        if scalars.len() != body.passkeys.len() * SCALAR_LEN {
+            return Err(DeviceError::Undecryptable);
+        }
+        let mut records = Vec::with_capacity(body.passkeys.len());
+        for (passkey, scalar) in body.passkeys.iter().zip(scalars.chunks(SCALAR_LEN)) {
+            let sealed = seal_scalar(&authorization, &passkey.credential_id.0, scalar)?;
+            if sealed.public_key != passkey.public_key.0 {
+                return Err(DeviceError::malformed("copy request", "a private key does not match its public key"));
+            }
+            records.push(CredentialRecord {
+                credential_id: passkey.credential_id.0.clone(),
+                rp_id: passkey.rp_id.clone(),
+                user_id: passkey.user_id.0.clone(),
+                user_name: passkey.user_name.clone(),
+                user_display_name: passkey.user_display_name.clone(),
+                store: StoreId::Vault,
+                aaguid: VAULT_AAGUID.into(),
+                key_blob: sealed.key_blob,
+                public_key: sealed.public_key,
+                // The copy counts on from the source's count when the copy was asked for (see the README).
+                sign_count: passkey.sign_count,
+                created_at: now_ms(),
+                last_used_at: None,
+                backup_eligible: true,
+                backup_state: true,
+                resident_key: passkey.resident_key,
+            });
+        }
+        let log: Vec<CopyLogRow> = body
+            .passkeys
+            .iter()
+            .map(|p| {
+                log_row(body, p.credential_id.0.clone(), &p.rp_id, &p.user_name, ROLE_IMPORTED, Some(approver.clone()))
+            })
+            .collect();
+        match self.metadata.import_copies(&records, &log)? {
+            ImportOutcome::Imported => {}
+            ImportOutcome::AlreadyImported => return Err(DeviceError::Replayed),
+            ImportOutcome::AlreadyHere(id) => return Err(DeviceError::AlreadyHere(B64u::encode(&id))),
+        }
+        Ok(records
+            .into_iter()
+            .map(|r| ImportedPasskey {
+                credential_id: r.credential_id,
+                rp_id: r.rp_id,
+                user_name: r.user_name,
+            })
+            .collect())
+    }
+
+    /// The copies this device asked for, approved or imported, oldest first.
+    pub fn copy_log(&self) -> Result<Vec<CopyLogEntry>, DeviceError> {
+        let ring = self.stored_ring()?;
+        let name = |id: &[u8]| match &ring {
+            Some(ring) => name_in(ring, id),
+            None => short_id(id),
+        };
+        Ok(self
+            .metadata
+            .copy_log()?
+            .into_iter()
+            .map(|row| CopyLogEntry {
+                source: name(&row.source),
+                target: name(&row.target),
+                approver: row.approver.as_deref().map(name),
+                role: row.role,
+                rp_id: row.rp_id,
+                user_name: row.user_name,
+                credential_id: row.credential_id,
+                at: row.at,
+            })
+            .collect())
+    }
+}
+
+fn parse_request(text: &str) -> Result<CopyRequestFile, DeviceError> {
+    parse_file(text, "copy request", COPY_REQUEST_KIND, |f: &CopyRequestFile| &f.keyplace)
+}
+
+fn parse_approval(text: &str) -> Result<CopyApprovalFile, DeviceError> {
+    parse_file(text, "copy approval", COPY_APPROVAL_KIND, |f: &CopyApprovalFile| &f.keyplace)
+}
+
+fn name_in(ring: &Ring, id: &[u8]) -> String {
+    ring.device(id).map(|m| m.card.name.clone()).unwrap_or_else(|| short_id(id))
+}
+
+/// The request's body if its source is enrolled and signed it, for this ring, to an enrolled target.
+fn check_request(ring: &Ring, request: &Signed) -> Result<CheckedRequest, DeviceError> {
+    let body: CopyBody = request.parse_body("copy request")?;
+    if body.ring.0 != ring.id {
+        return Err(DeviceError::OtherRing);
+    }
+    if request.signer != body.source {
+        return Err(DeviceError::BadSignature("copy request"));
+    }
+    let source = ring
+        .device(&body.source.0)
+        .ok_or(DeviceError::BadSignature("copy request (from a device not in the ring)"))?;
+    request.verify(COPY_CONTEXT, &verifying_key(&source.card.signing_key.0)?, "copy request")?;
+    if !source.enrolled() {
+        return Err(DeviceError::SourceRemoved(source.card.name.clone()));
+    }
+    match ring.device(&body.target.0) {
+        None => return Err(DeviceError::malformed("copy request", "its target is not in the ring")),
+        Some(target) if !target.enrolled() => return Err(DeviceError::TargetRemoved(target.card.name.clone())),
+        Some(_) => {}
+    }
+    if body.passkeys.is_empty() {
+        return Err(DeviceError::NothingToCopy);
+    }
+    Ok(CheckedRequest {
+        hash: request.hash(COPY_CONTEXT),
+        body,
+    })
+}
+
+/// The approver's id, if `approval` is a signature over this request by an enrolled device other than the source.
+fn check_approval(ring: &Ring, request: &CheckedRequest, approval: Option<&Signed>) -> Result<Vec<u8>, DeviceError> {
+    let approval = approval.ok_or(DeviceError::Unapproved)?;
+    let body: ApprovalBody = approval.parse_body("copy approval")?;
+    if body.request_hash.0 != request.hash || body.request_id != request.body.request_id || body.target != request.body.target {
+        return Err(DeviceError::ApprovalForAnotherRequest);
+    }
+    if approval.signer == request.body.source {
+        return Err(DeviceError::ApprovedBySource);
+    }
+    let approver = ring
+        .device(&approval.signer.0)
+        .ok_or(DeviceError::BadSignature("copy approval (from a device not in the ring)"))?;
+    approval.verify(APPROVAL_CONTEXT, &verifying_key(&approver.card.signing_key.0)?, "copy approval")?;
+    if !approver.enrolled() {
+        return Err(DeviceError::ApproverRemoved(approver.card.name.clone()));
+    }
+    Ok(approval.signer.0.clone())
+}
+
+/// HPKE's associated data: the ciphertext opens only for this request, from this source, at this target.
+fn hpke_aad(request_id: &[u8], source: &[u8], target: &[u8]) -> Vec<u8> {
+    [COPY_CONTEXT, request_id, source, target].concat()
+}
+
+fn copied(credential: &CredentialRecord) -> CopiedPasskey {
+    CopiedPasskey {
+        credential_id: B64u(credential.credential_id.clone()),
+        rp_id: credential.rp_id.clone(),
+        user_id: B64u(credential.user_id.clone()),
+        user_name: credential.user_name.clone(),
+        user_display_name: credential.user_display_name.clone(),
+        public_key: B64u(credential.public_key.clone()),
+        sign_count: credential.sign_count,
+        created_at: credential.created_at,
+        resident_key: credential.resident_key,
+    }
+}
+
+fn log_row(
+    body: &CopyBody,
+    credential_id: Vec<u8>,
+    rp_id: &str,
+    user_name: &str,
+    role: &str,
+    approver: Option<Vec<u8>>,
+) -> CopyLogRow {
+    CopyLogRow {
+        request_id: body.request_id.0.clone(),
+        role: role.into(),
+        credential_id,
+        rp_id: rp_id.into(),
+        user_name: user_name.into(),
+        source: body.source.0.clone(),
+        target: body.target.0.clone(),
+        approver,
+        at: now_ms(),
+    }
+}
