@@ -77,7 +77,10 @@ fn ring_of_three(with_tpm: bool) -> (Device, Device, Device) {
 fn enroll(by: &Device, new: &Device, name: &str) {
     let request = new.devices.join_request(name, PIN).unwrap();
     let summary = by.devices.inspect_join(&request.code).unwrap();
-    assert_eq!(summary.short_code, request.short_code, "both screens show one code");
+    assert_eq!(
+        summary.short_code, request.short_code,
+        "both screens show one code"
+    );
     assert_eq!(summary.name, name);
     let ring = by.devices.approve_join(&request.code, PIN).unwrap();
     new.devices.accept(&ring).unwrap();
@@ -85,9 +88,16 @@ fn enroll(by: &Device, new: &Device, name: &str) {
 
 /// A vault passkey of example.com made on `device`.
 fn vault_passkey(device: &Device, credential_id: &[u8]) -> CredentialRecord {
-    assert!(device.metadata.vault_record().unwrap().is_some(), "the vault has its PIN from enrollment");
-    let authorization = device_vault(device).authorize(Some(PIN), true, Purpose::Create).unwrap();
-    let key = device_vault(device).create_key(&authorization, credential_id).unwrap();
+    assert!(
+        device.metadata.vault_record().unwrap().is_some(),
+        "the vault has its PIN from enrollment"
+    );
+    let authorization = device_vault(device)
+        .authorize(Some(PIN), true, Purpose::Create)
+        .unwrap();
+    let key = device_vault(device)
+        .create_key(&authorization, credential_id)
+        .unwrap();
     let record = CredentialRecord {
         credential_id: credential_id.to_vec(),
         rp_id: "example.com".into(),
@@ -124,7 +134,14 @@ fn signs_for(device: &Device, credential_id: &[u8], public_key: &[u8]) {
     let record = device.metadata.credential(credential_id).unwrap().unwrap();
     let vault = device_vault(device);
     let authorization = vault.authorize(Some(PIN), true, Purpose::Sign).unwrap();
-    let der = vault.sign(&authorization, credential_id, &record.key_blob, b"assertion").unwrap();
+    let der = vault
+        .sign(
+            &authorization,
+            credential_id,
+            &record.key_blob,
+            b"assertion",
+        )
+        .unwrap();
     VerifyingKey::from_sec1_bytes(public_key)
         .unwrap()
         .verify(b"assertion", &Signature::from_der(&der).unwrap())
@@ -134,30 +151,62 @@ fn signs_for(device: &Device, credential_id: &[u8], public_key: &[u8]) {
 fn copy_approved_by_a_second_device_signs_with_the_original_key(with_tpm: bool) {
     let (a, b, c) = ring_of_three(with_tpm);
     let passkey = vault_passkey(&a, b"cred-1");
-    let request = a.devices.request_copy("laptop", &[b"cred-1".to_vec()], PIN).unwrap();
-    assert!(a.metadata.credential(b"cred-1").unwrap().unwrap().backup_state, "BS is 1 on the source now");
+    let request = a
+        .devices
+        .request_copy("laptop", &[b"cred-1".to_vec()], PIN)
+        .unwrap();
+    assert!(
+        a.metadata
+            .credential(b"cred-1")
+            .unwrap()
+            .unwrap()
+            .backup_state,
+        "BS is 1 on the source now"
+    );
 
     // The approver shows the same code as the source, and what is copied where.
     let summary = c.devices.inspect_copy(&request.file).unwrap();
     assert_eq!(summary.short_code, request.short_code);
-    assert_eq!((summary.source.as_str(), summary.target.as_str()), ("desktop", "laptop"));
-    assert_eq!(summary.passkeys, [("example.com".to_owned(), "alice".to_owned())]);
+    assert_eq!(
+        (summary.source.as_str(), summary.target.as_str()),
+        ("desktop", "laptop")
+    );
+    assert_eq!(
+        summary.passkeys,
+        [("example.com".to_owned(), "alice".to_owned())]
+    );
     let approval = c.devices.approve_copy(&request.file, PIN).unwrap();
 
-    let imported = b.devices.import_copy(&request.file, Some(&approval), PIN).unwrap();
+    let imported = b
+        .devices
+        .import_copy(&request.file, Some(&approval), PIN)
+        .unwrap();
     assert_eq!(imported.len(), 1);
     let copy = b.metadata.credential(b"cred-1").unwrap().unwrap();
     assert_eq!(copy.public_key, passkey.public_key);
-    assert!(copy.backup_eligible && copy.backup_state, "BE and BS are 1 on the copy");
-    assert_eq!(copy.sign_count, 7, "the copy counts on from the source's count");
-    assert_ne!(copy.key_blob, passkey.key_blob, "sealed under the target's own vault key");
+    assert!(
+        copy.backup_eligible && copy.backup_state,
+        "BE and BS are 1 on the copy"
+    );
+    assert_eq!(
+        copy.sign_count, 7,
+        "the copy counts on from the source's count"
+    );
+    assert_ne!(
+        copy.key_blob, passkey.key_blob,
+        "sealed under the target's own vault key"
+    );
     signs_for(&b, b"cred-1", &passkey.public_key);
     signs_for(&a, b"cred-1", &passkey.public_key);
 
     let log = b.devices.copy_log().unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(
-        (log[0].source.as_str(), log[0].target.as_str(), log[0].approver.as_deref()),
+        (
+            log[0].source.as_str(),
+            log[0].target.as_str(),
+            log[0].approver.as_deref()
+        ),
         ("desktop", "laptop", Some("phone"))
     );
 
@@ -184,17 +233,29 @@ fn enrollment_is_refused_without_an_enrolled_devices_approval() {
     a.devices.init("desktop", PIN).unwrap();
     let request = b.devices.join_request("laptop", PIN).unwrap();
     // The new device cannot approve itself: it is in no ring.
-    assert!(matches!(b.devices.approve_join(&request.code, PIN), Err(DeviceError::NotEnrolled)));
+    assert!(matches!(
+        b.devices.approve_join(&request.code, PIN),
+        Err(DeviceError::NotEnrolled)
+    ));
     // A ring made by a device that is not in the person's ring does not enroll it there.
     outsider.devices.init("stranger", PIN).unwrap();
     let foreign = outsider.devices.approve_join(&request.code, PIN).unwrap();
-    assert!(matches!(a.devices.accept(&foreign), Err(DeviceError::OtherRing)));
+    assert!(matches!(
+        a.devices.accept(&foreign),
+        Err(DeviceError::OtherRing)
+    ));
     // A ring file that does not contain the new device.
     let ring = a.devices.ring_export().unwrap();
-    assert!(matches!(b.devices.accept(&ring), Err(DeviceError::NotInApproval)));
+    assert!(matches!(
+        b.devices.accept(&ring),
+        Err(DeviceError::NotInApproval)
+    ));
     // A changed join request (another name under the same signature).
     let forged = request.file.replace("laptop", "lapt0p");
-    assert!(matches!(a.devices.approve_join(&forged, PIN), Err(DeviceError::BadSignature(_))));
+    assert!(matches!(
+        a.devices.approve_join(&forged, PIN),
+        Err(DeviceError::BadSignature(_))
+    ));
     // A wrong PIN on the approving device approves nothing.
     assert!(a.devices.approve_join(&request.code, "9999").is_err());
     assert_eq!(a.devices.list().unwrap().len(), 1);
@@ -214,10 +275,19 @@ fn enrollment_is_refused_without_an_enrolled_devices_approval() {
 fn copies_are_refused_unapproved_self_approved_misaddressed_or_after_a_removal() {
     let (a, b, c) = ring_of_three(false);
     vault_passkey(&a, b"cred-1");
-    let request = a.devices.request_copy("laptop", &[b"cred-1".to_vec()], PIN).unwrap();
+    let request = a
+        .devices
+        .request_copy("laptop", &[b"cred-1".to_vec()], PIN)
+        .unwrap();
 
-    assert!(matches!(b.devices.import_copy(&request.file, None, PIN), Err(DeviceError::Unapproved)));
-    assert!(matches!(a.devices.approve_copy(&request.file, PIN), Err(DeviceError::ApprovedBySource)));
+    assert!(matches!(
+        b.devices.import_copy(&request.file, None, PIN),
+        Err(DeviceError::Unapproved)
+    ));
+    assert!(matches!(
+        a.devices.approve_copy(&request.file, PIN),
+        Err(DeviceError::ApprovedBySource)
+    ));
     // Even a hand-made approval signed by the source is refused at the target.
     let approval = c.devices.approve_copy(&request.file, PIN).unwrap();
     let approval_json: serde_json::Value = serde_json::from_str(&approval).unwrap();
@@ -225,7 +295,8 @@ fn copies_are_refused_unapproved_self_approved_misaddressed_or_after_a_removal()
     let mut by_source = approval_json.clone();
     by_source["approval"]["signer"] = request_json["request"]["signer"].clone();
     assert!(matches!(
-        b.devices.import_copy(&request.file, Some(&by_source.to_string()), PIN),
+        b.devices
+            .import_copy(&request.file, Some(&by_source.to_string()), PIN),
         Err(DeviceError::ApprovedBySource)
     ));
     // Addressed to the laptop, brought to the phone.
@@ -234,7 +305,10 @@ fn copies_are_refused_unapproved_self_approved_misaddressed_or_after_a_removal()
         Err(DeviceError::AddressedToAnotherDevice(name)) if name == "laptop"
     ));
     // An approval of another request.
-    let other = a.devices.request_copy("laptop", &[b"cred-1".to_vec()], PIN).unwrap();
+    let other = a
+        .devices
+        .request_copy("laptop", &[b"cred-1".to_vec()], PIN)
+        .unwrap();
     assert!(matches!(
         b.devices.import_copy(&other.file, Some(&approval), PIN),
         Err(DeviceError::ApprovalForAnotherRequest)
@@ -250,7 +324,10 @@ fn copies_are_refused_unapproved_self_approved_misaddressed_or_after_a_removal()
     ));
     // The removed phone learns it too, and can no longer approve.
     c.devices.accept(&ring).unwrap();
-    assert!(matches!(c.devices.approve_copy(&other.file, PIN), Err(DeviceError::ThisDeviceRemoved)));
+    assert!(matches!(
+        c.devices.approve_copy(&other.file, PIN),
+        Err(DeviceError::ThisDeviceRemoved)
+    ));
     // Nothing was imported.
     assert!(b.metadata.credential(b"cred-1").unwrap().is_none());
 }
@@ -259,7 +336,10 @@ fn copies_are_refused_unapproved_self_approved_misaddressed_or_after_a_removal()
 fn a_removed_device_can_no_longer_receive() {
     let (a, b, c) = ring_of_three(false);
     vault_passkey(&a, b"cred-1");
-    let request = a.devices.request_copy("laptop", &[b"cred-1".to_vec()], PIN).unwrap();
+    let request = a
+        .devices
+        .request_copy("laptop", &[b"cred-1".to_vec()], PIN)
+        .unwrap();
     let ring = c.devices.remove("laptop", PIN).unwrap();
     // The source can no longer address it.
     a.devices.accept(&ring).unwrap();
@@ -273,7 +353,10 @@ fn a_removed_device_can_no_longer_receive() {
         Err(DeviceError::TargetRemoved(name)) if name == "laptop"
     ));
     b.devices.accept(&ring).unwrap();
-    assert!(matches!(b.devices.import_copy(&request.file, None, PIN), Err(DeviceError::TargetRemoved(_))));
+    assert!(matches!(
+        b.devices.import_copy(&request.file, None, PIN),
+        Err(DeviceError::TargetRemoved(_))
+    ));
 }
 
 #[test]
@@ -284,12 +367,20 @@ fn hardware_passkeys_and_the_last_device_stay_where_they_are() {
     hardware.store = StoreId::Hardware;
     a.metadata.insert_credential(&hardware).unwrap();
     assert!(matches!(
-        a.devices.request_copy("laptop", &[b"cred-hw".to_vec()], PIN),
+        a.devices
+            .request_copy("laptop", &[b"cred-hw".to_vec()], PIN),
         Err(DeviceError::NotCopyable(_))
     ));
-    assert!(matches!(a.devices.request_copy("desktop", &[b"cred-1".to_vec()], PIN), Err(DeviceError::CopyToSelf)));
+    assert!(matches!(
+        a.devices
+            .request_copy("desktop", &[b"cred-1".to_vec()], PIN),
+        Err(DeviceError::CopyToSelf)
+    ));
     let lonely = device(false);
     lonely.devices.init("only", PIN).unwrap();
-    assert!(matches!(lonely.devices.remove("only", PIN), Err(DeviceError::LastDevice)));
+    assert!(matches!(
+        lonely.devices.remove("only", PIN),
+        Err(DeviceError::LastDevice)
+    ));
     drop(b);
 }

@@ -1,6 +1,7 @@
-//! The command line a person uses: install, uninstall, list, doctor.
+//! The command line a person uses: install, uninstall, list, doctor, devices, copy.
 
 mod browsers;
+mod devices;
 mod doctor;
 mod install;
 mod list;
@@ -36,6 +37,12 @@ enum Command {
     List,
     /// Check that everything Keyplace needs is in place, and say what to do if not.
     Doctor(DoctorArgs),
+    /// Your devices: start a ring, join it, approve, list, rename, remove.
+    #[command(subcommand)]
+    Devices(devices::DevicesCommand),
+    /// Copy vault passkeys to another of your devices, with the approval of a third (or the target).
+    #[command(subcommand)]
+    Copy(devices::CopyCommand),
 }
 
 #[derive(Args, Clone)]
@@ -71,6 +78,8 @@ pub fn run() -> ExitCode {
         Command::Uninstall(args) => uninstall::run(&args),
         Command::List => list::run(),
         Command::Doctor(args) => return doctor::run(&args),
+        Command::Devices(command) => devices::run_devices(command),
+        Command::Copy(command) => devices::run_copy(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,8 +9,8 @@ use super::errors::DeviceError;
 use super::keys::{kem_public_key, seal_to, verifying_key};
 use super::ring::Ring;
 use super::wire::{
-    parse_file, short_code, short_id, ApprovalBody, CopiedPasskey, CopyApprovalFile, CopyBody, CopyRequestFile,
-    Signed, APPROVAL_CONTEXT, COPY_APPROVAL_KIND, COPY_CONTEXT, COPY_REQUEST_KIND,
+    parse_file, short_code, short_id, ApprovalBody, CopiedPasskey, CopyApprovalFile, CopyBody,
+    CopyRequestFile, Signed, APPROVAL_CONTEXT, COPY_APPROVAL_KIND, COPY_CONTEXT, COPY_REQUEST_KIND,
 };
 use super::{find, to_json, to_json_pretty, Devices};
 use crate::metadata::{now_ms, CopyLogRow, CredentialRecord, ImportOutcome};
@@ -98,7 +98,11 @@ impl Devices {
         let keys = super::keys::DeviceKeys::open(record, &authorization)?;
         let mut scalars = Zeroizing::new(Vec::with_capacity(credentials.len() * SCALAR_LEN));
         for credential in &credentials {
-            let scalar = open_scalar(&authorization, &credential.credential_id, &credential.key_blob)?;
+            let scalar = open_scalar(
+                &authorization,
+                &credential.credential_id,
+                &credential.key_blob,
+            )?;
             scalars.extend_from_slice(scalar.as_slice());
         }
         let mut request_id = vec![0; 16];
@@ -120,7 +124,16 @@ impl Devices {
         let code = short_code(&request.hash(COPY_CONTEXT));
         let log: Vec<CopyLogRow> = credentials
             .iter()
-            .map(|c| log_row(&body, c.credential_id.clone(), &c.rp_id, &c.user_name, ROLE_REQUESTED, None))
+            .map(|c| {
+                log_row(
+                    &body,
+                    c.credential_id.clone(),
+                    &c.rp_id,
+                    &c.user_name,
+                    ROLE_REQUESTED,
+                    None,
+                )
+            })
             .collect();
         self.metadata.mark_backed_up(credential_ids)?;
         self.metadata.log_copies(&log)?;
@@ -140,11 +153,20 @@ impl Devices {
         let (_, ring) = self.enrolled()?;
         let ring = self.learn(ring, &file.ring)?;
         let checked = check_request(&ring, &file.request)?;
-        let name = |id: &B64u| ring.device(&id.0).map(|m| m.card.name.clone()).unwrap_or_else(|| short_id(&id.0));
+        let name = |id: &B64u| {
+            ring.device(&id.0)
+                .map(|m| m.card.name.clone())
+                .unwrap_or_else(|| short_id(&id.0))
+        };
         Ok(CopySummary {
             source: name(&checked.body.source),
             target: name(&checked.body.target),
-            passkeys: checked.body.passkeys.iter().map(|p| (p.rp_id.clone(), p.user_name.clone())).collect(),
+            passkeys: checked
+                .body
+                .passkeys
+                .iter()
+                .map(|p| (p.rp_id.clone(), p.user_name.clone()))
+                .collect(),
             short_code: short_code(&checked.hash),
         })
     }
@@ -172,7 +194,14 @@ impl Devices {
             .iter()
             .map(|p| {
                 let approver = Some(record.device_id.clone());
-                log_row(&checked.body, p.credential_id.0.clone(), &p.rp_id, &p.user_name, ROLE_APPROVED, approver)
+                log_row(
+                    &checked.body,
+                    p.credential_id.0.clone(),
+                    &p.rp_id,
+                    &p.user_name,
+                    ROLE_APPROVED,
+                    approver,
+                )
             })
             .collect();
         self.metadata.log_copies(&log)?;
@@ -204,14 +233,20 @@ impl Devices {
         let checked = check_request(&ring, &file.request)?;
         let body = &checked.body;
         if body.target.0 != record.device_id {
-            return Err(DeviceError::AddressedToAnotherDevice(name_in(&ring, &body.target.0)));
+            return Err(DeviceError::AddressedToAnotherDevice(name_in(
+                &ring,
+                &body.target.0,
+            )));
         }
         if ring.enrolled(&record.device_id).is_none() {
             return Err(DeviceError::TargetRemoved(record.name));
         }
         let approver = check_approval(&ring, &checked, approval.as_ref().map(|a| &a.approval))?;
         let seen = self.metadata.copy_log()?;
-        if seen.iter().any(|row| row.role == ROLE_IMPORTED && row.request_id == body.request_id.0) {
+        if seen
+            .iter()
+            .any(|row| row.role == ROLE_IMPORTED && row.request_id == body.request_id.0)
+        {
             return Err(DeviceError::Replayed);
         }
 
@@ -226,7 +261,10 @@ impl Devices {
         for (passkey, scalar) in body.passkeys.iter().zip(scalars.chunks(SCALAR_LEN)) {
             let sealed = seal_scalar(&authorization, &passkey.credential_id.0, scalar)?;
             if sealed.public_key != passkey.public_key.0 {
-                return Err(DeviceError::malformed("copy request", "a private key does not match its public key"));
+                return Err(DeviceError::malformed(
+                    "copy request",
+                    "a private key does not match its public key",
+                ));
             }
             records.push(CredentialRecord {
                 credential_id: passkey.credential_id.0.clone(),
@@ -251,13 +289,22 @@ impl Devices {
             .passkeys
             .iter()
             .map(|p| {
-                log_row(body, p.credential_id.0.clone(), &p.rp_id, &p.user_name, ROLE_IMPORTED, Some(approver.clone()))
+                log_row(
+                    body,
+                    p.credential_id.0.clone(),
+                    &p.rp_id,
+                    &p.user_name,
+                    ROLE_IMPORTED,
+                    Some(approver.clone()),
+                )
             })
             .collect();
         match self.metadata.import_copies(&records, &log)? {
             ImportOutcome::Imported => {}
             ImportOutcome::AlreadyImported => return Err(DeviceError::Replayed),
-            ImportOutcome::AlreadyHere(id) => return Err(DeviceError::AlreadyHere(B64u::encode(&id))),
+            ImportOutcome::AlreadyHere(id) => {
+                return Err(DeviceError::AlreadyHere(B64u::encode(&id)))
+            }
         }
         Ok(records
             .into_iter()
@@ -295,15 +342,27 @@ impl Devices {
 }
 
 fn parse_request(text: &str) -> Result<CopyRequestFile, DeviceError> {
-    parse_file(text, "copy request", COPY_REQUEST_KIND, |f: &CopyRequestFile| &f.keyplace)
+    parse_file(
+        text,
+        "copy request",
+        COPY_REQUEST_KIND,
+        |f: &CopyRequestFile| &f.keyplace,
+    )
 }
 
 fn parse_approval(text: &str) -> Result<CopyApprovalFile, DeviceError> {
-    parse_file(text, "copy approval", COPY_APPROVAL_KIND, |f: &CopyApprovalFile| &f.keyplace)
+    parse_file(
+        text,
+        "copy approval",
+        COPY_APPROVAL_KIND,
+        |f: &CopyApprovalFile| &f.keyplace,
+    )
 }
 
 fn name_in(ring: &Ring, id: &[u8]) -> String {
-    ring.device(id).map(|m| m.card.name.clone()).unwrap_or_else(|| short_id(id))
+    ring.device(id)
+        .map(|m| m.card.name.clone())
+        .unwrap_or_else(|| short_id(id))
 }
 
 /// The request's body if its source is enrolled and signed it, for this ring, to an enrolled target.
@@ -317,14 +376,27 @@ fn check_request(ring: &Ring, request: &Signed) -> Result<CheckedRequest, Device
     }
     let source = ring
         .device(&body.source.0)
-        .ok_or(DeviceError::BadSignature("copy request (from a device not in the ring)"))?;
-    request.verify(COPY_CONTEXT, &verifying_key(&source.card.signing_key.0)?, "copy request")?;
+        .ok_or(DeviceError::BadSignature(
+            "copy request (from a device not in the ring)",
+        ))?;
+    request.verify(
+        COPY_CONTEXT,
+        &verifying_key(&source.card.signing_key.0)?,
+        "copy request",
+    )?;
     if !source.enrolled() {
         return Err(DeviceError::SourceRemoved(source.card.name.clone()));
     }
     match ring.device(&body.target.0) {
-        None => return Err(DeviceError::malformed("copy request", "its target is not in the ring")),
-        Some(target) if !target.enrolled() => return Err(DeviceError::TargetRemoved(target.card.name.clone())),
+        None => {
+            return Err(DeviceError::malformed(
+                "copy request",
+                "its target is not in the ring",
+            ))
+        }
+        Some(target) if !target.enrolled() => {
+            return Err(DeviceError::TargetRemoved(target.card.name.clone()))
+        }
         Some(_) => {}
     }
     if body.passkeys.is_empty() {
@@ -337,10 +409,17 @@ fn check_request(ring: &Ring, request: &Signed) -> Result<CheckedRequest, Device
 }
 
 /// The approver's id, if `approval` is a signature over this request by an enrolled device other than the source.
-fn check_approval(ring: &Ring, request: &CheckedRequest, approval: Option<&Signed>) -> Result<Vec<u8>, DeviceError> {
+fn check_approval(
+    ring: &Ring,
+    request: &CheckedRequest,
+    approval: Option<&Signed>,
+) -> Result<Vec<u8>, DeviceError> {
     let approval = approval.ok_or(DeviceError::Unapproved)?;
     let body: ApprovalBody = approval.parse_body("copy approval")?;
-    if body.request_hash.0 != request.hash || body.request_id != request.body.request_id || body.target != request.body.target {
+    if body.request_hash.0 != request.hash
+        || body.request_id != request.body.request_id
+        || body.target != request.body.target
+    {
         return Err(DeviceError::ApprovalForAnotherRequest);
     }
     if approval.signer == request.body.source {
@@ -348,8 +427,14 @@ fn check_approval(ring: &Ring, request: &CheckedRequest, approval: Option<&Signe
     }
     let approver = ring
         .device(&approval.signer.0)
-        .ok_or(DeviceError::BadSignature("copy approval (from a device not in the ring)"))?;
-    approval.verify(APPROVAL_CONTEXT, &verifying_key(&approver.card.signing_key.0)?, "copy approval")?;
+        .ok_or(DeviceError::BadSignature(
+            "copy approval (from a device not in the ring)",
+        ))?;
+    approval.verify(
+        APPROVAL_CONTEXT,
+        &verifying_key(&approver.card.signing_key.0)?,
+        "copy approval",
+    )?;
     if !approver.enrolled() {
         return Err(DeviceError::ApproverRemoved(approver.card.name.clone()));
     }

@@ -41,7 +41,11 @@ impl DeviceKeys {
     pub fn generate(name: &str, authorization: &Authorization) -> Result<DeviceKeys, DeviceError> {
         let signing = SigningKey::random(&mut OsRng);
         let (kem, kem_public) = Kem::gen_keypair(&mut UnwrapErr(HpkeOsRng));
-        let signing_public = signing.verifying_key().to_encoded_point(false).as_bytes().to_vec();
+        let signing_public = signing
+            .verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec();
         let signing_scalar = Zeroizing::new(signing.to_bytes());
         let kem_scalar = Zeroizing::new(kem.to_bytes());
         let record = ThisDeviceRecord {
@@ -61,7 +65,10 @@ impl DeviceKeys {
     }
 
     /// The keys of `record`, opened with the vault's data key.
-    pub fn open(record: ThisDeviceRecord, authorization: &Authorization) -> Result<DeviceKeys, DeviceError> {
+    pub fn open(
+        record: ThisDeviceRecord,
+        authorization: &Authorization,
+    ) -> Result<DeviceKeys, DeviceError> {
         let signing_scalar = open_scalar(authorization, SIGNING_AAD, &record.signing_blob)?;
         let kem_scalar = open_scalar(authorization, KEM_AAD, &record.kem_blob)?;
         let signing = SigningKey::from_slice(signing_scalar.as_slice())
@@ -90,8 +97,14 @@ impl DeviceKeys {
     }
 
     /// Opens what `seal_to` encrypted to this device's key with `aad`.
-    pub fn open_sealed(&self, enc: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, DeviceError> {
-        let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc).map_err(|_| DeviceError::Undecryptable)?;
+    pub fn open_sealed(
+        &self,
+        enc: &[u8],
+        ciphertext: &[u8],
+        aad: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, DeviceError> {
+        let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc)
+            .map_err(|_| DeviceError::Undecryptable)?;
         hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
             &OpModeR::Base,
             &self.kem,
@@ -115,15 +128,21 @@ pub fn card_of(record: &ThisDeviceRecord) -> DeviceCard {
 }
 
 pub fn kem_public_key(bytes: &[u8]) -> Result<KemPublic, DeviceError> {
-    KemPublic::from_bytes(bytes).map_err(|_| DeviceError::malformed("device", "an encryption key is not a P-256 key"))
+    KemPublic::from_bytes(bytes)
+        .map_err(|_| DeviceError::malformed("device", "an encryption key is not a P-256 key"))
 }
 
 pub fn verifying_key(bytes: &[u8]) -> Result<VerifyingKey, DeviceError> {
-    VerifyingKey::from_sec1_bytes(bytes).map_err(|_| DeviceError::malformed("device", "a signing key is not a P-256 key"))
+    VerifyingKey::from_sec1_bytes(bytes)
+        .map_err(|_| DeviceError::malformed("device", "a signing key is not a P-256 key"))
 }
 
 /// `plaintext` encrypted to `recipient` (HPKE base mode), bound to `aad`: (encapsulated key, ciphertext).
-pub fn seal_to(recipient: &KemPublic, plaintext: &[u8], aad: &[u8]) -> Result<(Vec<u8>, Vec<u8>), DeviceError> {
+pub fn seal_to(
+    recipient: &KemPublic,
+    plaintext: &[u8],
+    aad: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), DeviceError> {
     let (enc, ciphertext) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem, _>(
         &OpModeS::Base,
         recipient,

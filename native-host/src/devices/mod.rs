@@ -23,8 +23,8 @@ pub use errors::DeviceError;
 use keys::{card_of, DeviceKeys};
 use ring::{verify_join, Member, Ring};
 use wire::{
-    check_name, join_code, parse_file, parse_join, short_code, short_id, Change, JoinBody, RingChange, RingFile,
-    Signed, JOIN_CONTEXT, RING_CONTEXT, RING_FILE_KIND,
+    check_name, join_code, parse_file, parse_join, short_code, short_id, Change, JoinBody,
+    RingChange, RingFile, Signed, JOIN_CONTEXT, RING_CONTEXT, RING_FILE_KIND,
 };
 
 use crate::metadata::{now_ms, Metadata, ThisDeviceRecord};
@@ -125,9 +125,17 @@ impl Devices {
     fn store_changes(&self, ring: &Ring, changes: &[Signed]) -> Result<(), DeviceError> {
         let rows = changes
             .iter()
-            .map(|c| Ok((Ring::hash_of(c), serde_json::to_string(c).map_err(|e| DeviceError::malformed("ring", e))?)))
+            .map(|c| {
+                Ok((
+                    Ring::hash_of(c),
+                    serde_json::to_string(c).map_err(|e| DeviceError::malformed("ring", e))?,
+                ))
+            })
             .collect::<Result<Vec<_>, DeviceError>>()?;
-        if self.metadata.append_ring_events(ring.changes.len(), &rows)? {
+        if self
+            .metadata
+            .append_ring_events(ring.changes.len(), &rows)?
+        {
             Ok(())
         } else {
             Err(DeviceError::RingForked)
@@ -175,7 +183,9 @@ impl Devices {
             ring: B64u(ring_id),
             prev: None,
             at: now_ms(),
-            change: Change::Start { device: keys.card() },
+            change: Change::Start {
+                device: keys.card(),
+            },
         };
         let start = keys.sign(RING_CONTEXT, to_json(&body)?);
         let ring = Ring::replay(vec![start.clone()])?;
@@ -250,7 +260,10 @@ impl Devices {
     /// Accepts a ring file on a device that asked to join (or brings a ring up to date on an enrolled one).
     pub fn accept(&self, text: &str) -> Result<Vec<DeviceInfo>, DeviceError> {
         let record = self.this_device()?;
-        let file: RingFile = parse_file(text, "ring of devices", RING_FILE_KIND, |f: &RingFile| &f.keyplace)?;
+        let file: RingFile =
+            parse_file(text, "ring of devices", RING_FILE_KIND, |f: &RingFile| {
+                &f.keyplace
+            })?;
         match self.stored_ring()? {
             Some(ring) => {
                 self.learn(ring, &file.changes)?;
@@ -279,8 +292,11 @@ impl Devices {
         let Some(ring) = self.stored_ring()? else {
             return Err(DeviceError::NotEnrolled);
         };
-        let mut devices: Vec<DeviceInfo> =
-            ring.devices.iter().map(|m| info(&ring, m.clone(), &record.device_id)).collect();
+        let mut devices: Vec<DeviceInfo> = ring
+            .devices
+            .iter()
+            .map(|m| info(&ring, m.clone(), &record.device_id))
+            .collect();
         devices.sort_by_key(|d| (!d.this_device, !d.enrolled, d.added_at));
         Ok(devices)
     }
@@ -290,7 +306,14 @@ impl Devices {
         let (_, ring) = self.enrolled()?;
         let member = find(&ring, device)?.clone();
         let keys = self.keys(pin)?;
-        self.change(&keys, &ring, Change::Rename { device: member.card.id, name: name.to_owned() })?;
+        self.change(
+            &keys,
+            &ring,
+            Change::Rename {
+                device: member.card.id,
+                name: name.to_owned(),
+            },
+        )?;
         self.ring_export()
     }
 
@@ -302,7 +325,13 @@ impl Devices {
             return Err(DeviceError::LastDevice);
         }
         let keys = self.keys(pin)?;
-        self.change(&keys, &ring, Change::Remove { device: member.card.id })?;
+        self.change(
+            &keys,
+            &ring,
+            Change::Remove {
+                device: member.card.id,
+            },
+        )?;
         self.ring_export()
     }
 
@@ -345,7 +374,11 @@ fn pending_info(record: &ThisDeviceRecord) -> DeviceInfo {
 }
 
 fn info(ring: &Ring, member: Member, this_device: &[u8]) -> DeviceInfo {
-    let name_of = |id: &Vec<u8>| ring.device(id).map(|m| m.card.name.clone()).unwrap_or_else(|| short_id(id));
+    let name_of = |id: &Vec<u8>| {
+        ring.device(id)
+            .map(|m| m.card.name.clone())
+            .unwrap_or_else(|| short_id(id))
+    };
     DeviceInfo {
         short_id: short_id(member.id()),
         this_device: member.id() == this_device,
@@ -364,9 +397,17 @@ fn find<'a>(ring: &'a Ring, query: &str) -> Result<&'a Member, DeviceError> {
     let query = query.trim();
     let wanted = |m: &&Member| {
         m.card.name.eq_ignore_ascii_case(query)
-            || (query.len() >= 4 && short_id(m.id()).replace('-', "").starts_with(&query.replace('-', "").to_lowercase()))
+            || (query.len() >= 4
+                && short_id(m.id())
+                    .replace('-', "")
+                    .starts_with(&query.replace('-', "").to_lowercase()))
     };
-    let enrolled: Vec<&Member> = ring.devices.iter().filter(|m| m.enrolled()).filter(wanted).collect();
+    let enrolled: Vec<&Member> = ring
+        .devices
+        .iter()
+        .filter(|m| m.enrolled())
+        .filter(wanted)
+        .collect();
     match enrolled.as_slice() {
         [one] => Ok(one),
         [] => Err(DeviceError::UnknownDevice(query.to_owned())),

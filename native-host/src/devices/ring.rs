@@ -8,7 +8,9 @@ use p256::ecdsa::VerifyingKey;
 
 use super::errors::DeviceError;
 use super::keys::verifying_key;
-use super::wire::{check_name, Change, DeviceCard, JoinBody, RingChange, Signed, JOIN_CONTEXT, RING_CONTEXT};
+use super::wire::{
+    check_name, Change, DeviceCard, JoinBody, RingChange, Signed, JOIN_CONTEXT, RING_CONTEXT,
+};
 
 /// A device the ring has ever held.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +86,10 @@ impl Ring {
         let body: RingChange = signed.parse_body("ring")?;
         let first = self.changes.is_empty();
         if body.prev.as_ref().map(|p| p.0.as_slice()) != (!first).then(|| self.head()) {
-            return Err(DeviceError::malformed("ring", "its changes are not in one chain"));
+            return Err(DeviceError::malformed(
+                "ring",
+                "its changes are not in one chain",
+            ));
         }
         if first {
             self.id = body.ring.0.clone();
@@ -118,7 +123,10 @@ impl Ring {
             }
             Change::Remove { device } => {
                 if self.enrolled(&device.0).is_none() {
-                    return Err(DeviceError::malformed("ring", "it removes a device that is not enrolled"));
+                    return Err(DeviceError::malformed(
+                        "ring",
+                        "it removes a device that is not enrolled",
+                    ));
                 }
                 if self.enrolled_count() == 1 {
                     return Err(DeviceError::LastDevice);
@@ -133,7 +141,9 @@ impl Ring {
                     .devices
                     .iter_mut()
                     .find(|m| m.card.id == device && m.removed.is_none())
-                    .ok_or_else(|| DeviceError::malformed("ring", "it renames a device that is not enrolled"))?;
+                    .ok_or_else(|| {
+                        DeviceError::malformed("ring", "it renames a device that is not enrolled")
+                    })?;
                 member.card.name = name;
             }
         }
@@ -146,13 +156,16 @@ impl Ring {
     fn signer_key(&self, signed: &Signed, body: &RingChange) -> Result<VerifyingKey, DeviceError> {
         match (&body.change, self.changes.is_empty()) {
             (Change::Start { device }, true) if device.id == signed.signer => device.check(),
-            (Change::Start { .. }, _) | (_, true) => {
-                Err(DeviceError::malformed("ring", "it does not begin with the device that started it"))
-            }
+            (Change::Start { .. }, _) | (_, true) => Err(DeviceError::malformed(
+                "ring",
+                "it does not begin with the device that started it",
+            )),
             _ => {
                 let member = self
                     .enrolled(&signed.signer.0)
-                    .ok_or(DeviceError::BadSignature("ring (signed by a device that is not enrolled)"))?;
+                    .ok_or(DeviceError::BadSignature(
+                        "ring (signed by a device that is not enrolled)",
+                    ))?;
                 verifying_key(&member.card.signing_key.0)
             }
         }

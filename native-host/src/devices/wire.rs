@@ -33,7 +33,11 @@ pub fn device_id(signing_public: &[u8]) -> Vec<u8> {
 
 /// A device's id as people see it: 8 hex digits in two groups (the full id is in the files).
 pub fn short_id(device_id: &[u8]) -> String {
-    let hex: String = device_id.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let hex: String = device_id
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("{}-{}", &hex[..4], &hex[4..])
 }
 
@@ -55,7 +59,10 @@ impl DeviceCard {
         let key = VerifyingKey::from_sec1_bytes(&self.signing_key.0)
             .map_err(|_| DeviceError::malformed("device", "a signing key is not a P-256 key"))?;
         if self.id.0 != device_id(&self.signing_key.0) {
-            return Err(DeviceError::malformed("device", "a device id does not match its key"));
+            return Err(DeviceError::malformed(
+                "device",
+                "a device id does not match its key",
+            ));
         }
         super::keys::kem_public_key(&self.kem_key.0)?;
         Ok(key)
@@ -64,7 +71,11 @@ impl DeviceCard {
 
 pub fn check_name(name: &str) -> Result<(), DeviceError> {
     let chars = name.chars().count();
-    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(char::is_control) || name.trim() != name {
+    if chars == 0
+        || chars > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+        || name.trim() != name
+    {
         return Err(DeviceError::BadName);
     }
     Ok(())
@@ -88,7 +99,12 @@ impl Signed {
         hash.finalize().to_vec()
     }
 
-    pub fn verify(&self, context: &[u8], key: &VerifyingKey, what: &'static str) -> Result<(), DeviceError> {
+    pub fn verify(
+        &self,
+        context: &[u8],
+        key: &VerifyingKey,
+        what: &'static str,
+    ) -> Result<(), DeviceError> {
         let signature =
             Signature::from_der(&self.signature.0).map_err(|_| DeviceError::BadSignature(what))?;
         key.verify(&signed_message(context, &self.body), &signature)
@@ -142,12 +158,21 @@ pub struct RingChange {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Change {
     /// The first device starts the ring (signed by itself).
-    Start { device: DeviceCard },
+    Start {
+        device: DeviceCard,
+    },
     /// An enrolled device (the signer) approved this join request.
-    Add { join: Signed },
+    Add {
+        join: Signed,
+    },
     /// An enrolled device (the signer) removed this one.
-    Remove { device: B64u },
-    Rename { device: B64u, name: String },
+    Remove {
+        device: B64u,
+    },
+    Rename {
+        device: B64u,
+        name: String,
+    },
 }
 
 /// The ring as a file: every change, oldest first. Also what an approved device accepts.
@@ -229,7 +254,10 @@ pub fn parse_file<T: DeserializeOwned>(
     }
     let value: T = serde_json::from_str(text).map_err(|e| DeviceError::malformed(expected, e))?;
     if kind_of(&value) != kind {
-        return Err(DeviceError::malformed(expected, format!("it is a \"{}\"", kind_of(&value))));
+        return Err(DeviceError::malformed(
+            expected,
+            format!("it is a \"{}\"", kind_of(&value)),
+        ));
     }
     Ok(value)
 }
@@ -249,8 +277,9 @@ pub fn parse_join(text: &str) -> Result<Signed, DeviceError> {
     let json = match text.strip_prefix(JOIN_CODE_PREFIX) {
         Some(code) => {
             let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-            let bytes = keyplace_core::bytes::b64u_decode(&code)
-                .ok_or_else(|| DeviceError::malformed("join request", "the code is not base64url"))?;
+            let bytes = keyplace_core::bytes::b64u_decode(&code).ok_or_else(|| {
+                DeviceError::malformed("join request", "the code is not base64url")
+            })?;
             String::from_utf8(bytes).map_err(|e| DeviceError::malformed("join request", e))?
         }
         None => text.to_owned(),
@@ -275,7 +304,10 @@ mod tests {
     fn names_are_short_printable_and_trimmed() {
         assert!(check_name("laptop-2").is_ok());
         for bad in ["", " padded", "new\nline", &"x".repeat(65)] {
-            assert!(matches!(check_name(bad), Err(DeviceError::BadName)), "{bad:?}");
+            assert!(
+                matches!(check_name(bad), Err(DeviceError::BadName)),
+                "{bad:?}"
+            );
         }
     }
 
@@ -287,8 +319,12 @@ mod tests {
                 "{text}"
             );
         }
-        let ring: Result<RingFile, _> =
-            parse_file("{\"keyplace\":\"copy-request-v1\",\"changes\":[]}", "ring", RING_FILE_KIND, |r: &RingFile| &r.keyplace);
+        let ring: Result<RingFile, _> = parse_file(
+            "{\"keyplace\":\"copy-request-v1\",\"changes\":[]}",
+            "ring",
+            RING_FILE_KIND,
+            |r: &RingFile| &r.keyplace,
+        );
         assert!(matches!(ring, Err(DeviceError::Malformed { .. })));
     }
 }

@@ -88,7 +88,8 @@ impl Metadata {
     /// The ring's changes as stored (JSON), oldest first.
     pub fn ring_events(&self) -> Result<Vec<String>, MetadataError> {
         let connection = self.connection();
-        let mut statement = connection.prepare_cached("SELECT event FROM ring_events ORDER BY seq")?;
+        let mut statement =
+            connection.prepare_cached("SELECT event FROM ring_events ORDER BY seq")?;
         let rows = statement.query_map([], |row| row.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -102,7 +103,8 @@ impl Metadata {
     ) -> Result<bool, MetadataError> {
         let mut connection = self.connection();
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let count: i64 = transaction.query_row("SELECT COUNT(*) FROM ring_events", [], |r| r.get(0))?;
+        let count: i64 =
+            transaction.query_row("SELECT COUNT(*) FROM ring_events", [], |r| r.get(0))?;
         if count != known as i64 {
             return Ok(false);
         }
