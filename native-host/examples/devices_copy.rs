@@ -30,7 +30,11 @@ fn device(tpm: bool) -> Device {
     let metadata = Arc::new(Metadata::open(&dir.path().join("keyplace.db")).unwrap());
     #[cfg(target_os = "linux")]
     {
-        let swtpm = if tpm { keyplace_host::test_support::swtpm::Swtpm::start("bench") } else { None };
+        let swtpm = if tpm {
+            keyplace_host::test_support::swtpm::Swtpm::start("bench")
+        } else {
+            None
+        };
         let tcti = swtpm.as_ref().map(|s| s.tcti());
         let seal: Box<dyn Fn() -> DeviceSeal> = match tcti {
             Some(tcti) => Box::new(move || DeviceSeal::tpm(tcti.clone())),
@@ -48,7 +52,10 @@ fn device(tpm: bool) -> Device {
     {
         let _ = tpm;
         Device {
-            devices: Devices::new(metadata.clone(), Vault::with_seal(metadata.clone(), DeviceSeal::none())),
+            devices: Devices::new(
+                metadata.clone(),
+                Vault::with_seal(metadata.clone(), DeviceSeal::none()),
+            ),
             metadata,
             seal: Box::new(DeviceSeal::none),
             _dir: dir,
@@ -107,13 +114,18 @@ fn round(tpm: bool, times: &mut Times) {
 
     passkey(&a, b"cred-1");
     let started = Instant::now();
-    let request = a.devices.request_copy("laptop", &[b"cred-1".to_vec()], PIN).unwrap();
+    let request = a
+        .devices
+        .request_copy("laptop", &[b"cred-1".to_vec()], PIN)
+        .unwrap();
     times.request.push(started.elapsed());
     let started = Instant::now();
     let approval = c.devices.approve_copy(&request.file, PIN).unwrap();
     times.approve.push(started.elapsed());
     let started = Instant::now();
-    b.devices.import_copy(&request.file, Some(&approval), PIN).unwrap();
+    b.devices
+        .import_copy(&request.file, Some(&approval), PIN)
+        .unwrap();
     times.import.push(started.elapsed());
 }
 
@@ -124,7 +136,10 @@ fn median(values: &mut [Duration]) -> String {
 
 fn main() {
     std::env::set_var("TSS2_LOG", "all+none");
-    for (label, tpm) in [("vault sealed by swtpm", true), ("vault wrapped under the PIN (Argon2id)", false)] {
+    for (label, tpm) in [
+        ("vault sealed by swtpm", true),
+        ("vault wrapped under the PIN (Argon2id)", false),
+    ] {
         #[cfg(target_os = "linux")]
         if tpm && !keyplace_host::test_support::swtpm::Swtpm::installed() {
             println!("{label}: skipped (swtpm is not installed)");
@@ -139,9 +154,21 @@ fn main() {
             round(tpm, &mut times);
         }
         println!("{label}, medians of {ROUNDS}:");
-        println!("  enroll (join request, approve, accept): {}", median(&mut times.enroll));
-        println!("  copy request (1 passkey):               {}", median(&mut times.request));
-        println!("  copy approve:                           {}", median(&mut times.approve));
-        println!("  copy import:                            {}", median(&mut times.import));
+        println!(
+            "  enroll (join request, approve, accept): {}",
+            median(&mut times.enroll)
+        );
+        println!(
+            "  copy request (1 passkey):               {}",
+            median(&mut times.request)
+        );
+        println!(
+            "  copy approve:                           {}",
+            median(&mut times.approve)
+        );
+        println!(
+            "  copy import:                            {}",
+            median(&mut times.import)
+        );
     }
 }

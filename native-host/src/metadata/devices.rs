@@ -250,11 +250,15 @@ mod tests {
         let record = sample_credential(b"c1", "example.com");
         let log = [log_row(b"r1", b"c1")];
         assert_eq!(
-            metadata.import_copies(&[record.clone()], &log).unwrap(),
+            metadata
+                .import_copies(std::slice::from_ref(&record), &log)
+                .unwrap(),
             ImportOutcome::Imported
         );
         assert_eq!(
-            metadata.import_copies(&[record.clone()], &log).unwrap(),
+            metadata
+                .import_copies(std::slice::from_ref(&record), &log)
+                .unwrap(),
             ImportOutcome::AlreadyImported
         );
         assert_eq!(
