@@ -1,4 +1,4 @@
-//! Your devices and copies (DESIGN.md "Your devices and copies", ARCHITECTURE.md rule 10). Each install has a
+//! Your devices and copies (ARCHITECTURE.md "Your devices and copies" and rule 10). Each install has a
 //! device identity (keys.rs); the person's devices form a ring (ring.rs) that a new device joins only with an
 //! enrolled device's approval; a vault passkey is copied only to an enrolled device, encrypted to its key, and
 //! imported there only with the signature of an enrolled device other than the source (copy.rs). Nothing needs

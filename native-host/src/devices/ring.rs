@@ -209,3 +209,150 @@ pub fn verify_join(join: &Signed) -> Result<JoinBody, DeviceError> {
     join.verify(JOIN_CONTEXT, &key, "join request")?;
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use hpke::{Kem as _, Serializable};
+    use p256::ecdsa::signature::Signer;
+    use p256::ecdsa::{Signature, SigningKey};
+    use rand_core::OsRng;
+
+    use super::*;
+    use crate::devices::wire::{device_id, signed_message};
+    use crate::protocol::B64u;
+
+    struct Key(SigningKey, DeviceCard);
+
+    fn key(name: &str) -> Key {
+        let signing = SigningKey::random(&mut OsRng);
+        let public = signing
+            .verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec();
+        let (_, kem) = hpke::kem::DhP256HkdfSha256::gen_keypair(&mut rand_core_09::UnwrapErr(
+            rand_core_09::OsRng,
+        ));
+        let card = DeviceCard {
+            id: B64u(device_id(&public)),
+            name: name.into(),
+            signing_key: B64u(public),
+            kem_key: B64u(kem.to_bytes().to_vec()),
+        };
+        Key(signing, card)
+    }
+
+    fn sign(key: &Key, context: &[u8], body: String) -> Signed {
+        let signature: Signature = key.0.sign(&signed_message(context, &body));
+        Signed {
+            body,
+            signer: key.1.id.clone(),
+            signature: B64u(signature.to_der().as_bytes().to_vec()),
+        }
+    }
+
+    fn change(ring: Option<&Ring>, by: &Key, change: Change) -> Signed {
+        let body = RingChange {
+            ring: B64u(ring.map_or(vec![7; 16], |r| r.id.clone())),
+            prev: ring.map(|r| B64u(r.head().to_vec())),
+            at: 1,
+            change,
+        };
+        sign(by, RING_CONTEXT, serde_json::to_string(&body).unwrap())
+    }
+
+    fn add(ring: &Ring, by: &Key, new: &Key) -> Signed {
+        let join = JoinBody {
+            device: new.1.clone(),
+            nonce: B64u(vec![1]),
+            at: 1,
+        };
+        let join = sign(new, JOIN_CONTEXT, serde_json::to_string(&join).unwrap());
+        change(Some(ring), by, Change::Add { join })
+    }
+
+    #[test]
+    fn a_removed_device_changes_nothing_and_a_fork_is_refused() {
+        let (a, b, c) = (key("a"), key("b"), key("c"));
+        let mut ring = Ring::replay(vec![change(
+            None,
+            &a,
+            Change::Start {
+                device: a.1.clone(),
+            },
+        )])
+        .unwrap();
+        ring.apply(add(&ring, &a, &b)).unwrap();
+        let before_removal = ring.clone();
+        ring.apply(change(
+            Some(&ring),
+            &a,
+            Change::Remove {
+                device: b.1.id.clone(),
+            },
+        ))
+        .unwrap();
+        assert!(!ring.device(&b.1.id.0).unwrap().enrolled());
+        // The removed device cannot add a device, nor the last one be removed.
+        assert!(matches!(
+            ring.apply(add(&ring, &b, &c)),
+            Err(DeviceError::BadSignature(_))
+        ));
+        let last = change(
+            Some(&ring),
+            &a,
+            Change::Remove {
+                device: a.1.id.clone(),
+            },
+        );
+        assert!(matches!(
+            ring.clone().apply(last),
+            Err(DeviceError::LastDevice)
+        ));
+
+        // Another branch from before the removal: a fork, refused; the longer ring is taken by the shorter.
+        let mut fork = before_removal.clone();
+        fork.apply(add(&fork, &b, &c)).unwrap();
+        assert!(matches!(
+            ring.newer_changes(&fork.changes),
+            Err(DeviceError::RingForked)
+        ));
+        assert_eq!(
+            before_removal.newer_changes(&ring.changes).unwrap().len(),
+            1
+        );
+        assert!(ring
+            .newer_changes(&before_removal.changes)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_ring_starts_with_its_own_device_and_stays_in_one_chain() {
+        let (a, b) = (key("a"), key("b"));
+        let by_other = change(
+            None,
+            &b,
+            Change::Start {
+                device: a.1.clone(),
+            },
+        );
+        assert!(Ring::replay(vec![by_other]).is_err());
+        let ring = Ring::replay(vec![change(
+            None,
+            &a,
+            Change::Start {
+                device: a.1.clone(),
+            },
+        )])
+        .unwrap();
+        let mut unchained = add(&ring, &a, &b);
+        let mut body: RingChange = serde_json::from_str(&unchained.body).unwrap();
+        body.prev = Some(B64u(vec![0; 32]));
+        unchained = sign(&a, RING_CONTEXT, serde_json::to_string(&body).unwrap());
+        assert!(matches!(
+            ring.clone().apply(unchained),
+            Err(DeviceError::Malformed { .. })
+        ));
+    }
+}

@@ -1,4 +1,4 @@
-//! Copies enforced by the chip (DESIGN.md "Your devices and copies", ★ of issue 12): a vault passkey made inside
+//! Copies enforced by the chip (ARCHITECTURE.md "Your devices and copies" and rule 10): a vault passkey made inside
 //! the TPM as a key that the chip duplicates *only* to an enrolled device's storage key and *only* with a
 //! signature from another enrolled device.
 //!
@@ -302,9 +302,9 @@ fn policy_session(context: &mut Context) -> tss_esapi::Result<PolicySession> {
             SymmetricDefinition::AES_128_CFB,
             HashingAlgorithm::Sha256,
         )?
-        .ok_or_else(|| {
-            tss_esapi::Error::WrapperError(tss_esapi::WrapperErrorKind::WrongValueFromTpm)
-        })?;
+        .ok_or(tss_esapi::Error::WrapperError(
+            tss_esapi::WrapperErrorKind::WrongValueFromTpm,
+        ))?;
     // No parameter encryption in this session: it carries no secret in (the policy is public), and ESYS and the
     // chip would not agree on its key (unbound, unsalted, no PolicyAuthValue), garbling the inner wrapper's key.
     let (attributes, mask) = SessionAttributesBuilder::new().build();
