@@ -199,6 +199,20 @@ fn copy_approved_by_a_second_device_signs_with_the_original_key(with_tpm: bool) 
     signs_for(&b, b"cred-1", &passkey.public_key);
     signs_for(&a, b"cred-1", &passkey.public_key);
 
+    // What the relying party sees from both devices: counters increase across them when uses are a second apart.
+    let now = keyplace_host::metadata::now_ms();
+    let counts: Vec<u32> = [(&a, 0), (&b, 1_000), (&a, 2_000), (&b, 3_000)]
+        .iter()
+        .map(|(device, later)| {
+            device
+                .metadata
+                .next_sign_count(b"cred-1", now + later)
+                .unwrap()
+                .unwrap()
+        })
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
+
     let log = b.devices.copy_log().unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(

@@ -26,6 +26,13 @@ pub struct CredentialRecord {
     pub resident_key: bool,
 }
 
+/// 2025-01-01T00:00:00Z: the counter of a passkey with copies is at least the seconds since then (until 2161).
+pub const COPY_COUNTER_EPOCH_S: i64 = 1_735_689_600;
+
+fn copy_counter_floor(now_ms: i64) -> i64 {
+    (now_ms.div_euclid(1000) - COPY_COUNTER_EPOCH_S).clamp(0, i64::from(u32::MAX))
+}
+
 /// What a record has beyond its listing, selected after `LISTED_COLUMNS`.
 const KEY_COLUMNS: &str = "key_blob, public_key";
 
@@ -94,6 +101,10 @@ impl Metadata {
 
     /// Increments the credential's counter and returns the new value, in one statement so that two host
     /// processes never hand out the same value. `None` when the credential no longer exists.
+    ///
+    /// A passkey with copies (BS=1) counts on every device at once, so its counter is also at least the seconds
+    /// since `COPY_COUNTER_EPOCH_S`: signatures from two devices then reach the relying party in increasing order
+    /// whenever they are a second or more apart (and the clocks agree), as relying parties that check counters need.
     pub fn next_sign_count(
         &self,
         credential_id: &[u8],
@@ -102,9 +113,10 @@ impl Metadata {
         let next: Option<i64> = self
             .connection()
             .query_row(
-                "UPDATE credentials SET sign_count = sign_count + 1, last_used_at = ?2 \
+                "UPDATE credentials SET last_used_at = ?2, sign_count = CASE WHEN backup_state = 1 \
+                 THEN MAX(sign_count + 1, ?3) ELSE sign_count + 1 END \
                  WHERE credential_id = ?1 AND sign_count < 4294967295 RETURNING sign_count",
-                params![credential_id, now_ms],
+                params![credential_id, now_ms, copy_counter_floor(now_ms)],
                 |row| row.get(0),
             )
             .optional()?;
@@ -228,6 +240,42 @@ mod tests {
             Some(60)
         );
         assert_eq!(metadata.next_sign_count(b"nope", 60).unwrap(), None);
+    }
+
+    #[test]
+    fn a_passkey_with_copies_counts_at_least_the_seconds_since_the_epoch() {
+        let (_dir, metadata) = open_temporary();
+        let mut copied = sample_credential(b"c1", "example.com");
+        copied.backup_state = true;
+        copied.sign_count = 7;
+        metadata.insert_credential(&copied).unwrap();
+        let second = |s: i64| (COPY_COUNTER_EPOCH_S + s) * 1000;
+        // Two devices with the same passkey, one signing a second after the other: increasing for the RP.
+        assert_eq!(
+            metadata.next_sign_count(b"c1", second(100)).unwrap(),
+            Some(100)
+        );
+        assert_eq!(
+            metadata.next_sign_count(b"c1", second(100)).unwrap(),
+            Some(101)
+        );
+        assert_eq!(
+            metadata.next_sign_count(b"c1", second(500)).unwrap(),
+            Some(500)
+        );
+        // Never backwards, whatever the clock says.
+        assert_eq!(
+            metadata.next_sign_count(b"c1", second(10)).unwrap(),
+            Some(501)
+        );
+        // A passkey without copies counts by one.
+        metadata
+            .insert_credential(&sample_credential(b"c2", "example.com"))
+            .unwrap();
+        assert_eq!(
+            metadata.next_sign_count(b"c2", second(500)).unwrap(),
+            Some(1)
+        );
     }
 
     #[test]
