@@ -40,12 +40,17 @@ fn device(with_tpm: bool) -> Device {
         } else {
             None
         };
-        let seal = match &tpm {
-            Some(tpm) => DeviceSeal::tpm(tpm.tcti()),
-            None => DeviceSeal::none(),
+        // With a TPM, the vault is sealed by it and the device's signing key is made in it.
+        let devices = match &tpm {
+            Some(tpm) => Devices::with_tpm(
+                metadata.clone(),
+                vault(&metadata, DeviceSeal::tpm(tpm.tcti())),
+                tpm.tcti(),
+            ),
+            None => Devices::new(metadata.clone(), vault(&metadata, DeviceSeal::none())),
         };
         Device {
-            devices: Devices::new(metadata.clone(), vault(&metadata, seal)),
+            devices,
             metadata,
             _dir: dir,
             _tpm: tpm,
@@ -150,6 +155,15 @@ fn signs_for(device: &Device, credential_id: &[u8], public_key: &[u8]) {
 
 fn copy_approved_by_a_second_device_signs_with_the_original_key(with_tpm: bool) {
     let (a, b, c) = ring_of_three(with_tpm);
+    #[cfg(target_os = "linux")]
+    if a._tpm.is_some() {
+        for device in [&a, &b, &c] {
+            assert!(
+                device.devices.signing_key_in_tpm(PIN).unwrap(),
+                "the device key is in its TPM"
+            );
+        }
+    }
     let passkey = vault_passkey(&a, b"cred-1");
     let request = a
         .devices

@@ -95,7 +95,7 @@ impl Devices {
             credentials.push(credential);
         }
         let authorization = self.authorize(pin)?;
-        let keys = super::keys::DeviceKeys::open(record, &authorization)?;
+        let keys = self.open_keys(record, &authorization, pin)?;
         let mut scalars = Zeroizing::new(Vec::with_capacity(credentials.len() * SCALAR_LEN));
         for credential in &credentials {
             let scalar = open_scalar(
@@ -120,7 +120,7 @@ impl Devices {
             enc: B64u(enc),
             ciphertext: B64u(ciphertext),
         };
-        let request = keys.sign(COPY_CONTEXT, to_json(&body)?);
+        let request = keys.sign(COPY_CONTEXT, to_json(&body)?)?;
         let code = short_code(&request.hash(COPY_CONTEXT));
         let log: Vec<CopyLogRow> = credentials
             .iter()
@@ -187,7 +187,7 @@ impl Devices {
             target: checked.body.target.clone(),
             at: now_ms(),
         };
-        let approval = keys.sign(APPROVAL_CONTEXT, to_json(&body)?);
+        let approval = keys.sign(APPROVAL_CONTEXT, to_json(&body)?)?;
         let log: Vec<CopyLogRow> = checked
             .body
             .passkeys
@@ -251,7 +251,7 @@ impl Devices {
         }
 
         let authorization = self.authorize(pin)?;
-        let keys = super::keys::DeviceKeys::open(record, &authorization)?;
+        let keys = self.open_keys(record, &authorization, pin)?;
         let aad = hpke_aad(&body.request_id.0, &body.source.0, &body.target.0);
         let scalars = keys.open_sealed(&body.enc.0, &body.ciphertext.0, &aad)?;
         if scalars.len() != body.passkeys.len() * SCALAR_LEN {

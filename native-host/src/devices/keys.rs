@@ -1,14 +1,15 @@
 //! This device's two keys: an ECDSA P-256 key that signs ring changes and approvals, and a DHKEM(P-256) key that
 //! copies are encrypted to (HPKE, RFC 9180: DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305, base mode).
-//! Two keys rather than one, so a key is never used both to sign and for key agreement. Both private keys are
-//! sealed under the vault's data key (itself sealed by the TPM where there is one), so using them needs the vault
-//! PIN, like a vault passkey.
+//! Two keys rather than one, so a key is never used both to sign and for key agreement. Where the device has a
+//! TPM, the signing key is made inside it (fixedTPM, the vault PIN as its authValue: the chip checks it and counts
+//! wrong ones); elsewhere, and always for the KEM key, the private key is sealed under the vault's data key (itself
+//! sealed by the TPM where there is one). Either way, using them needs the vault PIN, like a vault passkey.
 
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
 use hpke::kem::DhP256HkdfSha256;
 use hpke::{Deserializable, Kem as _, OpModeR, OpModeS, Serializable};
-use p256::ecdsa::signature::Signer;
+use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use rand_core::OsRng;
 use rand_core_09::{OsRng as HpkeOsRng, UnwrapErr};
@@ -29,31 +30,61 @@ const SIGNING_AAD: &[u8] = b"keyplace device signing key v1";
 const KEM_AAD: &[u8] = b"keyplace device kem key v1";
 const HPKE_INFO: &[u8] = b"keyplace copy v1";
 
+/// The first byte of a signing blob made in the TPM (a vault-sealed blob starts with its version, 1).
+const TPM_SIGNING_BLOB: u8 = b'T';
+/// What the TPM store is told the key is for (it keeps no name; this only fills the argument).
+const TPM_KEY_NAME: &[u8] = b"keyplace device signing key";
+
+/// Where this device's signing key is.
+enum SigningKeyAt {
+    Software(SigningKey),
+    /// In the TPM, with the authorization (the PIN) of this request, wiped on drop.
+    #[cfg(target_os = "linux")]
+    Tpm {
+        store: crate::stores::tpm::TpmStore,
+        authorization: Authorization,
+        blob: Vec<u8>,
+    },
+}
+
 /// This device's private keys, for one request. Both are wiped on drop (their crates zeroize their scalars).
 pub struct DeviceKeys {
     pub record: ThisDeviceRecord,
-    signing: SigningKey,
+    signing: SigningKeyAt,
     kem: KemPrivate,
 }
 
 impl DeviceKeys {
-    /// New keys, sealed under the vault's data key (`authorization` must carry a checked vault PIN).
-    pub fn generate(name: &str, authorization: &Authorization) -> Result<DeviceKeys, DeviceError> {
-        let signing = SigningKey::random(&mut OsRng);
+    /// New keys: the signing key in the TPM at `tcti` when given, else sealed under the vault's data key like the
+    /// KEM key (`authorization` must carry a checked vault PIN).
+    pub fn generate(
+        name: &str,
+        authorization: &Authorization,
+        pin: &str,
+        tcti: Option<&str>,
+    ) -> Result<DeviceKeys, DeviceError> {
         let (kem, kem_public) = Kem::gen_keypair(&mut UnwrapErr(HpkeOsRng));
-        let signing_public = signing
-            .verifying_key()
-            .to_encoded_point(false)
-            .as_bytes()
-            .to_vec();
-        let signing_scalar = Zeroizing::new(signing.to_bytes());
         let kem_scalar = Zeroizing::new(kem.to_bytes());
+        let (signing, signing_public, signing_blob) = match tcti {
+            Some(tcti) => tpm_signer(tcti, pin)?,
+            None => {
+                let signing = SigningKey::random(&mut OsRng);
+                let public = signing
+                    .verifying_key()
+                    .to_encoded_point(false)
+                    .as_bytes()
+                    .to_vec();
+                let scalar = Zeroizing::new(signing.to_bytes());
+                let blob = seal_scalar(authorization, SIGNING_AAD, &scalar)?.key_blob;
+                (SigningKeyAt::Software(signing), public, blob)
+            }
+        };
         let record = ThisDeviceRecord {
             device_id: device_id(&signing_public),
             name: name.to_owned(),
             signing_public,
             kem_public: kem_public.to_bytes().to_vec(),
-            signing_blob: seal_scalar(authorization, SIGNING_AAD, &signing_scalar)?.key_blob,
+            signing_blob,
             kem_blob: seal_scalar(authorization, KEM_AAD, &kem_scalar)?.key_blob,
             created_at: now_ms(),
         };
@@ -64,15 +95,24 @@ impl DeviceKeys {
         })
     }
 
-    /// The keys of `record`, opened with the vault's data key.
+    /// The keys of `record`: the KEM key opened with the vault's data key, the signing key too or, when it is in
+    /// the TPM, authorized there with `pin` (the chip checks it when signing).
     pub fn open(
         record: ThisDeviceRecord,
         authorization: &Authorization,
+        pin: &str,
+        tcti: Option<&str>,
     ) -> Result<DeviceKeys, DeviceError> {
-        let signing_scalar = open_scalar(authorization, SIGNING_AAD, &record.signing_blob)?;
+        let signing = if record.signing_blob.first() == Some(&TPM_SIGNING_BLOB) {
+            tpm_opened(&record.signing_blob[1..], pin, tcti)?
+        } else {
+            let scalar = open_scalar(authorization, SIGNING_AAD, &record.signing_blob)?;
+            SigningKeyAt::Software(
+                SigningKey::from_slice(scalar.as_slice())
+                    .map_err(|_| DeviceError::malformed("device key", "not a P-256 key"))?,
+            )
+        };
         let kem_scalar = open_scalar(authorization, KEM_AAD, &record.kem_blob)?;
-        let signing = SigningKey::from_slice(signing_scalar.as_slice())
-            .map_err(|_| DeviceError::malformed("device key", "not a P-256 key"))?;
         let kem = KemPrivate::from_bytes(kem_scalar.as_slice())
             .map_err(|_| DeviceError::malformed("device key", "not a P-256 key"))?;
         Ok(DeviceKeys {
@@ -82,18 +122,38 @@ impl DeviceKeys {
         })
     }
 
+    /// Whether the signing key is in a TPM.
+    pub fn in_tpm(&self) -> bool {
+        !matches!(self.signing, SigningKeyAt::Software(_))
+    }
+
     pub fn card(&self) -> DeviceCard {
         card_of(&self.record)
     }
 
     /// `body` signed under `context` by this device.
-    pub fn sign(&self, context: &[u8], body: String) -> Signed {
-        let signature: Signature = self.signing.sign(&signed_message(context, &body));
-        Signed {
+    pub fn sign(&self, context: &[u8], body: String) -> Result<Signed, DeviceError> {
+        let message = signed_message(context, &body);
+        let der = match &self.signing {
+            SigningKeyAt::Software(key) => {
+                let signature: Signature = key.sign(&message);
+                signature.to_der().as_bytes().to_vec()
+            }
+            #[cfg(target_os = "linux")]
+            SigningKeyAt::Tpm {
+                store,
+                authorization,
+                blob,
+            } => {
+                use crate::stores::KeyStore;
+                store.sign(authorization, TPM_KEY_NAME, blob, &message)?
+            }
+        };
+        Ok(Signed {
             body,
             signer: B64u(self.record.device_id.clone()),
-            signature: B64u(signature.to_der().as_bytes().to_vec()),
-        }
+            signature: B64u(der),
+        })
     }
 
     /// Opens what `seal_to` encrypted to this device's key with `aad`.
@@ -116,6 +176,49 @@ impl DeviceKeys {
         .map(Zeroizing::new)
         .map_err(|_| DeviceError::Undecryptable)
     }
+}
+
+/// A new signing key inside the TPM at `tcti`, with `pin` as its authValue: (signer, public key, blob).
+#[cfg(target_os = "linux")]
+fn tpm_signer(tcti: &str, pin: &str) -> Result<(SigningKeyAt, Vec<u8>, Vec<u8>), DeviceError> {
+    use crate::stores::{KeyStore, Purpose};
+    let store = crate::stores::tpm::TpmStore::new(tcti.to_owned());
+    let key = store.create_key(
+        &store.authorize(Some(pin), true, Purpose::Create)?,
+        TPM_KEY_NAME,
+    )?;
+    let blob = [&[TPM_SIGNING_BLOB][..], &key.key_blob].concat();
+    let signer = tpm_opened(&key.key_blob, pin, Some(tcti))?;
+    Ok((signer, key.public_key, blob))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn tpm_signer(_tcti: &str, _pin: &str) -> Result<(SigningKeyAt, Vec<u8>, Vec<u8>), DeviceError> {
+    Err(no_tpm())
+}
+
+#[cfg(target_os = "linux")]
+fn tpm_opened(blob: &[u8], pin: &str, tcti: Option<&str>) -> Result<SigningKeyAt, DeviceError> {
+    use crate::stores::{KeyStore, Purpose};
+    let tcti = tcti.ok_or_else(no_tpm)?;
+    let store = crate::stores::tpm::TpmStore::new(tcti.to_owned());
+    let authorization = store.authorize(Some(pin), true, Purpose::Sign)?;
+    Ok(SigningKeyAt::Tpm {
+        store,
+        authorization,
+        blob: blob.to_vec(),
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn tpm_opened(_blob: &[u8], _pin: &str, _tcti: Option<&str>) -> Result<SigningKeyAt, DeviceError> {
+    Err(no_tpm())
+}
+
+fn no_tpm() -> DeviceError {
+    DeviceError::Store(crate::stores::StoreError::Unavailable(
+        "This device's key is in a TPM that Keyplace cannot reach now.".into(),
+    ))
 }
 
 pub fn card_of(record: &ThisDeviceRecord) -> DeviceCard {

@@ -65,17 +65,58 @@ pub struct JoinSummary {
 pub struct Devices {
     metadata: Arc<Metadata>,
     vault: Vault,
+    /// The TPM a new device signing key is made in (none: sealed in the vault).
+    tcti: Option<String>,
 }
 
 impl Devices {
+    /// Device keys sealed in `vault` only.
     pub fn new(metadata: Arc<Metadata>, vault: Vault) -> Self {
-        Devices { metadata, vault }
+        Devices {
+            metadata,
+            vault,
+            tcti: None,
+        }
     }
 
-    /// The devices of the database at `database`, with this computer's vault.
+    /// The device signing key in the TPM at `tcti` (the KEM key stays sealed in `vault`).
+    pub fn with_tpm(metadata: Arc<Metadata>, vault: Vault, tcti: String) -> Self {
+        Devices {
+            tcti: Some(tcti),
+            ..Devices::new(metadata, vault)
+        }
+    }
+
+    /// The devices of the database at `database`, with this computer's vault and its TPM if one is reachable.
     pub fn open(database: &Path) -> Result<Self, DeviceError> {
         let metadata = Arc::new(Metadata::open(database)?);
-        Ok(Devices::new(metadata.clone(), Vault::new(metadata)))
+        let vault = Vault::new(metadata.clone());
+        #[cfg(target_os = "linux")]
+        {
+            let tcti = crate::stores::tpm::tcti_from_env();
+            if crate::stores::tpm::TpmStore::new(tcti.clone())
+                .probe()
+                .is_ok()
+            {
+                return Ok(Devices::with_tpm(metadata, vault, tcti));
+            }
+        }
+        Ok(Devices::new(metadata, vault))
+    }
+
+    /// This device's keys with `authorization` (a checked vault PIN) and the same PIN for a TPM-held key.
+    fn open_keys(
+        &self,
+        record: ThisDeviceRecord,
+        authorization: &Authorization,
+        pin: &str,
+    ) -> Result<DeviceKeys, DeviceError> {
+        DeviceKeys::open(record, authorization, pin, self.tcti.as_deref())
+    }
+
+    /// Whether this device's signing key is in a TPM (checks the vault PIN and the chip's).
+    pub fn signing_key_in_tpm(&self, pin: &str) -> Result<bool, DeviceError> {
+        Ok(self.keys(pin)?.in_tpm())
     }
 
     pub fn metadata(&self) -> &Arc<Metadata> {
@@ -94,7 +135,7 @@ impl Devices {
     fn keys(&self, pin: &str) -> Result<DeviceKeys, DeviceError> {
         let record = self.this_device()?;
         let authorization = self.authorize(pin)?;
-        DeviceKeys::open(record, &authorization)
+        self.open_keys(record, &authorization, pin)
     }
 
     /// The ring as stored here, checked whole; none before this device started or joined one.
@@ -164,7 +205,7 @@ impl Devices {
             at: now_ms(),
             change,
         };
-        let signed = keys.sign(RING_CONTEXT, to_json(&body)?);
+        let signed = keys.sign(RING_CONTEXT, to_json(&body)?)?;
         let mut check = ring.clone();
         check.apply(signed.clone())?;
         self.store_changes(ring, &[signed])
@@ -187,7 +228,7 @@ impl Devices {
                 device: keys.card(),
             },
         };
-        let start = keys.sign(RING_CONTEXT, to_json(&body)?);
+        let start = keys.sign(RING_CONTEXT, to_json(&body)?)?;
         let ring = Ring::replay(vec![start.clone()])?;
         let rows = [(Ring::hash_of(&start), to_json(&start)?)];
         if !self.metadata.append_ring_events(0, &rows)? {
@@ -198,7 +239,7 @@ impl Devices {
 
     fn new_identity(&self, name: &str, pin: &str) -> Result<DeviceKeys, DeviceError> {
         let authorization = self.authorize(pin)?;
-        let keys = DeviceKeys::generate(name, &authorization)?;
+        let keys = DeviceKeys::generate(name, &authorization, pin, self.tcti.as_deref())?;
         if !self.metadata.insert_this_device(&keys.record)? {
             return Err(DeviceError::AlreadyHasIdentity(self.this_device()?.name));
         }
@@ -224,7 +265,7 @@ impl Devices {
             nonce: B64u(nonce),
             at: now_ms(),
         };
-        let join = keys.sign(JOIN_CONTEXT, to_json(&body)?);
+        let join = keys.sign(JOIN_CONTEXT, to_json(&body)?)?;
         Ok(JoinRequestOut {
             code: join_code(&join),
             file: to_json_pretty(&join)?,
