@@ -1,7 +1,8 @@
 //! Times of enrolling a device and copying a vault passkey, without the person (no typing, no carrying files):
 //! three devices in temporary data folders, each vault sealed by its own swtpm (Linux, when swtpm is installed)
-//! and, separately, by the PIN alone (Argon2id, the software path). Prints medians of `ROUNDS` rounds as plain
-//! lines. Run with `cargo run --release -p keyplace-host --example devices_copy`. No assertions on time.
+//! with the device signing key in it, and, separately, by the PIN alone (Argon2id, the software path); then the
+//! chip's own cost of a copy under policy (TPM2_VerifySignature + policy + TPM2_Duplicate on the source, TPM2_Import
+//! + TPM2_Load on the target). Prints medians of `ROUNDS` rounds as plain lines. Run with `cargo run --release -p keyplace-host --example devices_copy`. No assertions on time.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,8 +41,13 @@ fn device(tpm: bool) -> Device {
             Some(tcti) => Box::new(move || DeviceSeal::tpm(tcti.clone())),
             None => Box::new(DeviceSeal::none),
         };
+        let vault = Vault::with_seal(metadata.clone(), seal());
+        let devices = match &swtpm {
+            Some(swtpm) => Devices::with_tpm(metadata.clone(), vault, swtpm.tcti()),
+            None => Devices::new(metadata.clone(), vault),
+        };
         Device {
-            devices: Devices::new(metadata.clone(), Vault::with_seal(metadata.clone(), seal())),
+            devices,
             metadata,
             seal,
             _dir: dir,
@@ -169,6 +175,135 @@ fn main() {
         println!(
             "  copy import:                            {}",
             median(&mut times.import)
+        );
+    }
+    #[cfg(target_os = "linux")]
+    if keyplace_host::test_support::swtpm::Swtpm::installed() {
+        chip::run();
+    }
+}
+
+/// The chip's cost of a copy under policy, on two swtpm (see src/stores/tpm/duplication.rs).
+#[cfg(target_os = "linux")]
+mod chip {
+    use std::str::FromStr;
+    use std::time::{Duration, Instant};
+
+    use keyplace_host::stores::tpm::duplication::{
+        approval_digest, approved_duplication, approver_public, copy_policy, duplicable_passkey,
+        duplicate, ecdsa_signature, import, name_of,
+    };
+    use keyplace_host::stores::tpm::templates;
+    use keyplace_host::test_support::swtpm::Swtpm;
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+    use p256::ecdsa::{Signature, SigningKey};
+    use rand_core::OsRng;
+    use tss_esapi::handles::KeyHandle;
+    use tss_esapi::interface_types::resource_handles::Hierarchy;
+    use tss_esapi::structures::{Auth, Public};
+    use tss_esapi::tcti_ldr::TctiNameConf;
+    use tss_esapi::Context;
+
+    fn open(swtpm: &Swtpm) -> (Context, KeyHandle, Public) {
+        let mut context = Context::new(TctiNameConf::from_str(&swtpm.tcti()).unwrap()).unwrap();
+        let primary = context
+            .execute_with_nullauth_session(|c| {
+                c.create_primary(
+                    Hierarchy::Owner,
+                    templates::srk().unwrap(),
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            })
+            .unwrap();
+        (context, primary.key_handle, primary.out_public)
+    }
+
+    pub fn run() {
+        let (mut dup_times, mut import_times): (Vec<Duration>, Vec<Duration>) =
+            (Vec::new(), Vec::new());
+        for _ in 0..super::ROUNDS {
+            let (source_tpm, target_tpm) = (
+                Swtpm::start("source").unwrap(),
+                Swtpm::start("target").unwrap(),
+            );
+            let (mut source, srk, _) = open(&source_tpm);
+            let (mut target, target_srk, target_parent) = open(&target_tpm);
+            let approver_key = SigningKey::random(&mut OsRng);
+            let sec1 = approver_key
+                .verifying_key()
+                .to_encoded_point(false)
+                .as_bytes()
+                .to_vec();
+            let approver = approver_public(&sec1).unwrap();
+            let (branches, policy) =
+                copy_policy(&[name_of(&mut source, &approver).unwrap()]).unwrap();
+            let created = source
+                .execute_with_nullauth_session(|c| {
+                    let auth = Auth::try_from(b"4711".to_vec()).unwrap();
+                    c.create(
+                        srk,
+                        duplicable_passkey(&policy).unwrap(),
+                        Some(auth),
+                        None,
+                        None,
+                        None,
+                    )
+                })
+                .unwrap();
+            let public = created.out_public.clone();
+            let object = source
+                .execute_with_nullauth_session(|c| {
+                    c.load(srk, created.out_private.clone(), public.clone())
+                })
+                .unwrap();
+            let (_, object_name, _) = source.read_public(object).unwrap();
+            let parent_name = name_of(&mut source, &target_parent).unwrap();
+            let digest = approval_digest(&approved_duplication(&object_name, &parent_name));
+            let signature: Signature = approver_key.sign_prehash(&digest).unwrap();
+            let (r, s) = signature.split_bytes();
+            let started = Instant::now();
+            let (inner, duplicated, seed) = duplicate(
+                &mut source,
+                object,
+                &object_name,
+                &target_parent,
+                &approver,
+                ecdsa_signature(&r, &s).unwrap(),
+                &branches,
+            )
+            .unwrap();
+            dup_times.push(started.elapsed());
+            let started = Instant::now();
+            let private = import(
+                &mut target,
+                target_srk,
+                inner,
+                public.clone(),
+                duplicated,
+                seed,
+            )
+            .unwrap();
+            target
+                .execute_with_nullauth_session(|c| {
+                    c.load(target_srk, private.clone(), public.clone())
+                })
+                .unwrap();
+            import_times.push(started.elapsed());
+        }
+        println!(
+            "TPM copy under policy (swtpm), medians of {}:",
+            super::ROUNDS
+        );
+        println!(
+            "  source: verify approval + policy + TPM2_Duplicate: {}",
+            super::median(&mut dup_times)
+        );
+        println!(
+            "  target: TPM2_Import + TPM2_Load:                   {}",
+            super::median(&mut import_times)
         );
     }
 }
