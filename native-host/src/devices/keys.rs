@@ -33,6 +33,7 @@ const HPKE_INFO: &[u8] = b"keyplace copy v1";
 /// The first byte of a signing blob made in the TPM (a vault-sealed blob starts with its version, 1).
 const TPM_SIGNING_BLOB: u8 = b'T';
 /// What the TPM store is told the key is for (it keeps no name; this only fills the argument).
+#[cfg(target_os = "linux")]
 const TPM_KEY_NAME: &[u8] = b"keyplace device signing key";
 
 /// Where this device's signing key is.
