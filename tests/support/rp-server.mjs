@@ -257,8 +257,8 @@ export async function startRpServer({ rpName = 'Keyplace test RP', tls = null } 
     const url = new URL(req.url, 'http://placeholder');
     // The hostname the page used (localhost or 127.0.0.1) is the default RP ID.
     const host = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
-    const send = (status, type, body) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    const send = (status, type, body, headers = {}) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
       res.end(body);
     };
     try {
@@ -279,7 +279,12 @@ export async function startRpServer({ rpName = 'Keyplace test RP', tls = null } 
       }
       if (req.method === 'GET' && (url.pathname === '/' || url.pathname.endsWith('.html'))) {
         const title = url.searchParams.get('title') ?? 'Keyplace test RP';
-        return send(200, 'text/html; charset=utf-8', pageHtml(title, url.searchParams.has('library')));
+        // ?policy=none: a page whose own Permissions-Policy forbids WebAuthn (same origin, no frame).
+        const policy =
+          url.searchParams.get('policy') === 'none'
+            ? { 'permissions-policy': 'publickey-credentials-create=(), publickey-credentials-get=()' }
+            : {};
+        return send(200, 'text/html; charset=utf-8', pageHtml(title, url.searchParams.has('library')), policy);
       }
       const route = routes[`${req.method} ${url.pathname}`];
       if (!route) return send(404, 'text/plain', 'not found');

@@ -38,6 +38,14 @@ Object.assign(globalThis, {
   },
 });
 
+const POLICY_FORBIDS = (kind: 'create' | 'get'): CeremonyResult => ({
+  outcome: 'error',
+  error: {
+    name: 'NotAllowedError',
+    message: `The 'publickey-credentials-${kind}' feature is not enabled in this document.`,
+  },
+});
+
 async function fromContentScript(
   message: BridgeMessage,
   sender: chrome.runtime.MessageSender,
@@ -50,7 +58,9 @@ async function fromContentScript(
       // browser alone; the bridge reads visibility and focus in its own world, the tab's state is the browser's.
       if (!message.visible || message.focused === false || !caller.tabActive) return NOT_FOCUSED_RESULT;
       await ready;
-      // A cross-origin frame whose permissions policy we cannot read goes to the browser, which enforces it.
+      // A document whose permissions policy forbids WebAuthn (same-origin too, e.g. by a Permissions-Policy header)
+      // gets the browser's NotAllowedError; a cross-origin frame whose policy we cannot read goes to the browser.
+      if (message.permissionAllowed === false) return POLICY_FORBIDS(message.kind);
       if (message.permissionAllowed === null && !caller.sameOriginWithAncestors) return { outcome: 'browser' };
       const permissionAllowed = message.permissionAllowed === true;
       return message.kind === 'create'

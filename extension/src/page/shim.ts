@@ -23,10 +23,11 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
   const keys = Object.keys;
   const isView = ArrayBuffer.isView;
 
-  // Buffers become {$bytes: a copy} so the bridge can tell them from strings; depth-limited against cycles.
+  // Buffers become {$bytes: a copy} so the bridge can tell them from strings. Below depth 8 nothing is kept: every
+  // member WebAuthn defines is shallower, and the browser ignores members it does not know (cycles end here too).
   // Not instanceof: a buffer made in another frame (realm) has another ArrayBuffer constructor.
   const encode = (v: unknown, depth: number): unknown => {
-    if (depth > 8) throw new TypeError('Options are nested too deeply.');
+    if (depth > 8) return undefined;
     if (isView(v)) return { $bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice() };
     if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') return { $bytes: new Uint8Array(v as ArrayBuffer) };
     if (Array.isArray(v)) return v.map((x) => encode(x, depth + 1));

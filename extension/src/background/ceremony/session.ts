@@ -9,7 +9,7 @@ import type { WindowTiming } from './timing';
 /** Why a session ended without a decision to carry out. */
 export type SessionEnd = {
   action: 'ended';
-  reason: 'timeout' | 'aborted' | 'window-closed' | 'closed' | 'replaced';
+  reason: 'timeout' | 'aborted' | 'window-closed' | 'closed' | 'replaced' | 'page-gone';
 };
 
 /** The person's next decision, or the end of the session. */
@@ -28,6 +28,16 @@ const sessions = new Map<string, ConsentSession>();
 chrome.windows.onRemoved.addListener((windowId) => {
   for (const session of sessions.values()) if (session.windowId === windowId) session.end('window-closed');
 });
+
+/** The requests of a tab (and frame, if given) whose document went away: their windows close, nothing is made. */
+function endRequestsOf(tabId: number, frameId: number | null): void {
+  for (const session of [...sessions.values()]) {
+    const [tab, frame] = session.key.split(':').map(Number);
+    if (tab === tabId && (frameId === null || frameId === 0 || frame === frameId)) session.end('page-gone');
+  }
+}
+chrome.tabs?.onRemoved?.addListener((tabId) => endRequestsOf(tabId, null));
+chrome.webNavigation?.onCommitted?.addListener(({ tabId, frameId }) => endRequestsOf(tabId, frameId));
 
 /** Consent window: what to show (waits while the details settle, e.g. the host's store status). */
 export async function consentDetails(requestId: string): Promise<ConsentDetails | null> {
