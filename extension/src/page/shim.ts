@@ -22,6 +22,7 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
   const clone = structuredClone;
   const keys = Object.keys;
   const isView = ArrayBuffer.isView;
+  const tag = (v: unknown) => Object.prototype.toString.call(v);
 
   // Buffers become {$bytes: a copy} so the bridge can tell them from strings. Below depth 8 nothing is kept: every
   // member WebAuthn defines is shallower, and the browser ignores members it does not know (cycles end here too).
@@ -29,7 +30,7 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
   const encode = (v: unknown, depth: number): unknown => {
     if (depth > 8) return undefined;
     if (isView(v)) return { $bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice() };
-    if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') return { $bytes: new Uint8Array(v as ArrayBuffer) };
+    if (tag(v) === '[object ArrayBuffer]') return { $bytes: new Uint8Array(v as ArrayBuffer) };
     if (Array.isArray(v)) return v.map((x) => encode(x, depth + 1));
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
@@ -132,19 +133,22 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
   };
   // Conditional requests (autofill, automatic upgrades) stay with the browser: never a Keyplace window the
   // person did not ask for.
-  const ours = <O extends CredentialCreationOptions | CredentialRequestOptions>(o?: O): o is O =>
-    !!o?.publicKey && (o as { mediation?: string }).mediation !== 'conditional';
+  // A `this` that is no CredentialsContainer gets the browser's own TypeError.
+  const ours = <O extends CredentialCreationOptions | CredentialRequestOptions>(self: unknown, o?: O): o is O =>
+    tag(self) === '[object CredentialsContainer]' &&
+    !!o?.publicKey &&
+    (o as { mediation?: string }).mediation !== 'conditional';
   const patched = {
     toString(this: unknown): string {
       return disguised.get(this as object) ?? Reflect.apply(nativeToString, this, []);
     },
     create(this: CredentialsContainer, ...args: [CredentialCreationOptions?]) {
       const [o] = args;
-      return ours(o) ? run(this, 'create', o, originalCreate) : Reflect.apply(originalCreate, this, args);
+      return ours(this, o) ? run(this, 'create', o, originalCreate) : Reflect.apply(originalCreate, this, args);
     },
     get(this: CredentialsContainer, ...args: [CredentialRequestOptions?]) {
       const [o] = args;
-      return ours(o) ? run(this, 'get', o, originalGet) : Reflect.apply(originalGet, this, args);
+      return ours(this, o) ? run(this, 'get', o, originalGet) : Reflect.apply(originalGet, this, args);
     },
   };
 
