@@ -126,7 +126,7 @@ forEachBrowser('a person’s attention', { timeout: 300_000 }, (browser) => {
     const counts = {};
     for (const name of result) counts[name] = (counts[name] ?? 0) + 1;
     assert.deepEqual(counts, { NotAllowedError: 29, AbortError: 1 });
-    assert.ok(consentWindows.length >= 1, 'the first calls got a window');
+    // Without the budget every call would open a window (each replacing the one before).
     assert.ok(consentWindows.length <= WINDOWS_PER_ORIGIN, `${consentWindows.length} windows opened`);
   });
 });

@@ -54,11 +54,12 @@ export async function register(
     (hello) => detailsFor(prepared, caller, hello, null, policy),
     (err) => detailsFor(prepared, caller, null, err instanceof Error ? err.message : String(err), policy),
   );
-  // A page opening window after window (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
-  if (!windowBudget.take(caller.origin)) return NOT_ALLOWED_RESULT;
+  // A page whose windows keep going to waste (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
+  const ticket = windowBudget.take(caller.origin);
+  if (!ticket) return NOT_ALLOWED_RESULT;
   let session: ConsentSession;
   try {
-    session = await ConsentSession.open(key, details, prepared.timeoutMs, timer);
+    session = await ConsentSession.open(key, details, prepared.timeoutMs, timer, ticket);
   } catch (err) {
     // The window could not open: nobody was asked yet, so the browser answers (rule 9).
     console.warn('Keyplace: could not open its window; the browser handles this request', err);

@@ -5,6 +5,7 @@
 import type { ConsentDetails, Decision } from '../../shared/messages';
 import { tabIdOfKey } from '../caller';
 import type { WindowTiming } from './timing';
+import type { BudgetTicket } from './window-budget';
 
 /** Why a session ended without a decision to carry out. */
 export type SessionEnd = {
@@ -81,12 +82,15 @@ export class ConsentSession {
   /** Since when the person has had the window to decide in (null while Keyplace works on a decision). */
   private waitingSince: number | null = performance.now();
   private readonly timer: ReturnType<typeof setTimeout>;
+  /** Whether the person decided anything in this window (for the origin's window budget). */
+  private decidedOnce = false;
 
   private constructor(
     readonly key: string,
     readonly details: Promise<ConsentDetails>,
     timeoutMs: number,
     readonly timing: WindowTiming,
+    private readonly ticket?: BudgetTicket,
   ) {
     this.timer = setTimeout(() => this.end('timeout'), timeoutMs);
   }
@@ -97,6 +101,7 @@ export class ConsentSession {
     details: Promise<ConsentDetails>,
     timeoutMs: number,
     timing: WindowTiming,
+    ticket?: BudgetTicket,
   ): Promise<ConsentSession> {
     // One ceremony per tab (ARCHITECTURE.md rule 8): a new request from the tab ends the one before it, so a
     // page calling in a loop never piles up windows, and a reused request id cannot be decided by an old window.
@@ -104,7 +109,7 @@ export class ConsentSession {
     for (const other of [...sessions.values()]) {
       if (other.key === key || (tabId !== null && tabIdOfKey(other.key) === tabId)) other.end('replaced');
     }
-    const session = new ConsentSession(key, details, timeoutMs, timing);
+    const session = new ConsentSession(key, details, timeoutMs, timing, ticket);
     sessions.set(key, session);
     if (earlyAborts.delete(key)) {
       session.end('aborted'); // no window for a request the page has already given up
@@ -176,6 +181,7 @@ export class ConsentSession {
   /** Called for the window's decision message. */
   decided(decision: Decision): Promise<DecideAnswer> {
     if (this.ending) return Promise.resolve({ error: 'This request has ended.' });
+    this.decidedOnce = true;
     return new Promise((answer) => {
       const pending = { decision, answer };
       if (this.waitingSince !== null) {
@@ -198,6 +204,9 @@ export class ConsentSession {
     if (this.ending) return;
     this.ending = { action: 'ended', reason };
     clearTimeout(this.timer);
+    // A window nobody decided in, gone because the page moved on or the time ran out, counts against its origin.
+    const wasted = !this.decidedOnce && reason !== 'closed' && reason !== 'window-closed';
+    this.ticket?.release(wasted);
     if (sessions.get(this.key) === this) sessions.delete(this.key);
     if (this.waitingSince !== null) this.timing.addWaiting(performance.now() - this.waitingSince);
     this.waitingSince = null;

@@ -57,8 +57,9 @@ export async function signIn(
   if (route.to === 'browser') return handToBrowser(key, prepared);
   const { candidates } = route;
 
-  // A page opening window after window (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
-  if (!windowBudget.take(caller.origin)) return NOT_ALLOWED_RESULT;
+  // A page whose windows keep going to waste (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
+  const ticket = windowBudget.take(caller.origin);
+  if (!ticket) return NOT_ALLOWED_RESULT;
   let session: ConsentSession;
   try {
     session = await ConsentSession.open(
@@ -66,6 +67,7 @@ export async function signIn(
       Promise.resolve(signInDetails(prepared, caller, candidates, hello)),
       prepared.timeoutMs,
       timer,
+      ticket,
     );
   } catch (err) {
     // The window could not open: nobody was asked yet, so the browser answers (rule 9).

@@ -3,26 +3,34 @@ import { describe, it } from 'node:test';
 import { WindowBudget } from './window-budget';
 
 describe('WindowBudget', () => {
-  it('lets an origin open a few windows, then none until the oldest ages out', () => {
+  it('counts windows that are open or went to waste, and refuses past the limit', () => {
     const clock = { t: 0 };
     const budget = new WindowBudget(() => clock.t, 3, 1_000);
-    assert.deepEqual(
-      [1, 2, 3, 4].map(() => budget.take('https://loop.example')),
-      [true, true, true, false],
-    );
-    clock.t = 999;
-    assert.equal(budget.take('https://loop.example'), false);
+    const a = budget.take('https://loop.example');
+    const b = budget.take('https://loop.example');
+    a?.release(true); // replaced by b: wasted
+    const c = budget.take('https://loop.example');
+    assert.ok(a && b && c);
+    assert.equal(budget.take('https://loop.example'), null, 'two open and one wasted');
+    b?.release(true);
+    c?.release(true);
+    assert.equal(budget.take('https://loop.example'), null, 'three wasted');
     clock.t = 1_000;
-    assert.equal(budget.take('https://loop.example'), true);
+    assert.ok(budget.take('https://loop.example'), 'the waste ages out');
   });
 
-  it('keeps each origin’s budget apart, and refused attempts do not count', () => {
-    const clock = { t: 0 };
-    const budget = new WindowBudget(() => clock.t, 1, 1_000);
-    assert.equal(budget.take('https://a.example'), true);
-    for (let i = 0; i < 50; i++) assert.equal(budget.take('https://a.example'), false);
-    assert.equal(budget.take('https://b.example'), true);
-    clock.t = 1_000;
-    assert.equal(budget.take('https://a.example'), true);
+  it('never counts windows the person decided in, and keeps origins apart', () => {
+    const budget = new WindowBudget(() => 0, 2, 1_000);
+    for (let i = 0; i < 50; i++) {
+      const ticket = budget.take('https://busy.example');
+      assert.ok(ticket, `ceremony ${i}`);
+      ticket.release(false);
+      ticket.release(true); // a second release changes nothing
+    }
+    const x = budget.take('https://a.example');
+    const y = budget.take('https://a.example');
+    assert.ok(x && y);
+    assert.equal(budget.take('https://a.example'), null);
+    assert.ok(budget.take('https://b.example'));
   });
 });
