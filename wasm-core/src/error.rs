@@ -13,6 +13,7 @@ pub enum ErrorName {
     NotAllowedError,
     InvalidStateError,
     ConstraintError,
+    SyntaxError,
     UnknownError,
 }
 
@@ -25,6 +26,7 @@ impl ErrorName {
             Self::NotAllowedError => "NotAllowedError",
             Self::InvalidStateError => "InvalidStateError",
             Self::ConstraintError => "ConstraintError",
+            Self::SyntaxError => "SyntaxError",
             Self::UnknownError => "UnknownError",
         }
     }

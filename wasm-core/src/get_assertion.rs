@@ -18,6 +18,7 @@ use crate::options::{
 };
 use crate::options::{Attachment, CredentialType, RequestOptions};
 use crate::origin::{caller_origin, parse_host, Host};
+use crate::prf::{prf_for_get, GetPrf, PrfAssertionOutput, PrfValues};
 use crate::rp_id::resolve_rp_id_or_related;
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +52,10 @@ pub struct PreparedGet {
     pub client_data_hash: Base64Url,
     pub allow_credential_ids: Vec<Base64Url>,
     pub user_verification: Requirement,
+    /// The `prf` extension, when the site asked for it: salts per credential for the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub prf: Option<GetPrf>,
     pub timeout_ms: u32,
 }
 
@@ -82,7 +87,12 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
         request.related_origins.as_deref(),
     )?;
 
-    // Steps 8-9: client extensions: none is processed for get; unknown ones are ignored.
+    // Steps 8-9: client extensions: prf is processed (its values come from the host); unknown ones are ignored.
+    let allow_credential_ids = public_key_credential_ids(options.allow_credentials);
+    let prf = prf_for_get(
+        options.extensions.as_ref().and_then(|ext| ext.prf.as_ref()),
+        &allow_credential_ids,
+    )?;
 
     // Steps 10-12: collected client data, clientDataJSON and its hash.
     let (client_data_json, client_data_hash) = collect_client_data(
@@ -98,11 +108,9 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
         client_data_hash: Base64Url(client_data_hash.to_vec()),
         client_data_json: Base64Url(client_data_json.into_bytes()),
         // The allow list filters which credentials may answer (credentialIdFilter).
-        allow_credential_ids: public_key_credential_ids(options.allow_credentials)
-            .into_iter()
-            .map(Base64Url)
-            .collect(),
+        allow_credential_ids: allow_credential_ids.into_iter().map(Base64Url).collect(),
         user_verification: user_verification(options.user_verification.as_deref()),
+        prf,
         timeout_ms,
     })
 }
@@ -149,6 +157,10 @@ pub struct SignedAssertion {
     /// DER ECDSA signature.
     pub signature: Base64Url,
     pub user_handle: Option<Base64Url>,
+    /// The PRF values the host computed for the salts of this credential, if any were asked for.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub prf_results: Option<PrfValues>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -164,7 +176,12 @@ pub struct AssertionResponse {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
-pub struct EmptyExtensionResults {}
+pub struct AssertionExtensionResults {
+    /// Present only when the page asked for prf.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub prf: Option<PrfAssertionOutput>,
+}
 
 /// The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -177,7 +194,7 @@ pub struct AssertionCredential {
     pub credential_type: CredentialType,
     pub authenticator_attachment: Attachment,
     pub response: AssertionResponse,
-    pub client_extension_results: EmptyExtensionResults,
+    pub client_extension_results: AssertionExtensionResults,
 }
 
 pub fn finish_get(
@@ -230,7 +247,11 @@ pub fn finish_get(
             signature: assertion.signature,
             user_handle: assertion.user_handle,
         },
-        client_extension_results: EmptyExtensionResults {},
+        client_extension_results: AssertionExtensionResults {
+            prf: prepared.prf.as_ref().map(|_| PrfAssertionOutput {
+                results: assertion.prf_results,
+            }),
+        },
     })
 }
 

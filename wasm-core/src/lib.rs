@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod make_credential;
 pub mod options;
 pub mod origin;
+pub mod prf;
 pub mod public_suffix;
 pub mod related_origins;
 pub mod rp_id;

@@ -21,6 +21,7 @@ use crate::options::{
     CreationOptions, CredentialType, Hint, Requirement, Transport, PUBLIC_KEY_TYPE,
 };
 use crate::origin::caller_origin;
+use crate::prf::{prf_for_create, CreatePrf, PrfRegistrationOutput, PrfValues};
 use crate::rp_id::resolve_rp_id_or_related;
 
 const MAX_USER_ID_LEN: usize = 64;
@@ -73,6 +74,10 @@ pub struct PreparedCreate {
     pub authenticator_attachment: Option<Attachment>,
     pub attestation: AttestationConveyance,
     pub cred_props_requested: bool,
+    /// The `prf` extension, when the site asked for it: the host gives the credential a PRF secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub prf: Option<CreatePrf>,
     pub timeout_ms: u32,
     /// The site's hints, known ones only, most preferred first (the window orders its choices by them).
     pub hints: Vec<Hint>,
@@ -140,6 +145,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
         )));
     }
     let cred_props = cred_props_requested(options.extensions.as_ref());
+    let prf = prf_for_create(options.extensions.as_ref().and_then(|ext| ext.prf.as_ref()))?;
 
     // Steps 13-15: collected client data, clientDataJSON and its hash.
     let (client_data_json, client_data_hash) = collect_client_data(
@@ -182,6 +188,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
         ),
         attestation: AttestationConveyance::from_name(options.attestation.as_deref()),
         cred_props_requested: cred_props,
+        prf,
         timeout_ms,
         hints: Hint::from_names(options.hints),
     })
@@ -208,6 +215,13 @@ pub struct CreatedKey {
     #[serde(default)]
     #[cfg_attr(test, ts(optional = nullable))]
     pub attestation_signature: Option<Base64Url>,
+    /// Whether the store gave the credential a PRF secret (asked for by `prf`), and the values for `prf.eval`.
+    #[serde(default)]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub prf_enabled: bool,
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub prf_results: Option<PrfValues>,
 }
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -237,6 +251,10 @@ pub struct RegistrationExtensionResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub cred_props: Option<CredProps>,
+    /// Present only when the page asked for prf.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub prf: Option<PrfRegistrationOutput>,
 }
 
 /// The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -370,6 +388,10 @@ pub fn finish_create(
         client_extension_results: RegistrationExtensionResults {
             cred_props: prepared.cred_props_requested.then_some(CredProps {
                 rk: key.resident_key,
+            }),
+            prf: prepared.prf.as_ref().map(|_| PrfRegistrationOutput {
+                enabled: key.prf_enabled,
+                results: key.prf_results.filter(|_| key.prf_enabled),
             }),
         },
     })

@@ -63,6 +63,8 @@ pub struct Extensions {
     pub enforce_credential_protection_policy: Option<Value>,
     /// largeBlob: `{support: "required" | "preferred"}` on create.
     pub large_blob: Option<Value>,
+    /// prf: `{eval?, evalByCredential?}` (prf.rs checks it).
+    pub prf: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,7 @@ use crate::authenticator_data::FlagSummary;
 use crate::bytes::Base64Url;
 use crate::error::{CoreError, CoreResult, ErrorName};
 use crate::get_assertion::{
-    AssertionCredential, AssertionFlags, AssertionResponse, EmptyExtensionResults, GetRequest,
+    AssertionCredential, AssertionExtensionResults, AssertionFlags, AssertionResponse, GetRequest,
     PreparedGet, SignedAssertion,
 };
 use crate::inspect::{AuthenticatorDataInfo, RegistrationInfo};
@@ -21,6 +21,9 @@ use crate::make_credential::{
 };
 use crate::options::{
     Attachment, AttestationConveyance, CredentialType, Hint, Requirement, Transport,
+};
+use crate::prf::{
+    CreatePrf, CredentialSalts, GetPrf, PrfAssertionOutput, PrfRegistrationOutput, PrfSalts,
 };
 use crate::signal::{Signal, SignalMethod, SignalRequest};
 
@@ -83,11 +86,18 @@ fn declarations(cfg: &Config) -> Vec<Declaration> {
         declaration::<AssertionFlags>(cfg),
         declaration::<SignedAssertion>(cfg),
         declaration::<AssertionResponse>(cfg),
-        declaration::<EmptyExtensionResults>(cfg),
+        declaration::<AssertionExtensionResults>(cfg),
         declaration::<AssertionCredential>(cfg),
         // Browser path
         declaration::<RegistrationInfo>(cfg),
         declaration::<AuthenticatorDataInfo>(cfg),
+        // The prf extension
+        declaration::<PrfSalts>(cfg),
+        declaration::<CredentialSalts>(cfg),
+        declaration::<CreatePrf>(cfg),
+        declaration::<GetPrf>(cfg),
+        declaration::<PrfRegistrationOutput>(cfg),
+        declaration::<PrfAssertionOutput>(cfg),
         // The Signal API
         declaration::<SignalRequest>(cfg),
         declaration::<SignalMethod>(cfg),

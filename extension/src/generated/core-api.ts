@@ -10,7 +10,7 @@ export type Base64Url = string;
 /**
  * The DOMException (or `TypeError`) name the page must see.
  */
-export type ErrorName = "TypeError" | "NotSupportedError" | "SecurityError" | "NotAllowedError" | "InvalidStateError" | "ConstraintError" | "UnknownError";
+export type ErrorName = "TypeError" | "NotSupportedError" | "SecurityError" | "NotAllowedError" | "InvalidStateError" | "ConstraintError" | "SyntaxError" | "UnknownError";
 
 /**
  * What every export throws on failure.
@@ -71,7 +71,11 @@ export type PreparedUser = { id: Base64Url, name: string, displayName: string, }
 /**
  * The checked request, handed back unchanged to `registrationAuthenticatorData` and `finishCreate`.
  */
-export type PreparedCreate = { rpId: string, rpName: string, user: PreparedUser, clientDataJSON: Base64Url, clientDataHash: Base64Url, excludeCredentialIds: Array<Base64Url>, alg: number, residentKey: Requirement, userVerification: Requirement, authenticatorAttachment: Attachment | null, attestation: AttestationConveyance, credPropsRequested: boolean, timeoutMs: number, 
+export type PreparedCreate = { rpId: string, rpName: string, user: PreparedUser, clientDataJSON: Base64Url, clientDataHash: Base64Url, excludeCredentialIds: Array<Base64Url>, alg: number, residentKey: Requirement, userVerification: Requirement, authenticatorAttachment: Attachment | null, attestation: AttestationConveyance, credPropsRequested: boolean, 
+/**
+ * The `prf` extension, when the site asked for it: the host gives the credential a PRF secret.
+ */
+prf?: CreatePrf, timeoutMs: number, 
 /**
  * The site's hints, known ones only, most preferred first (the window orders its choices by them).
  */
@@ -94,7 +98,11 @@ aaguid: string, signCount: number, userVerified: boolean, backupEligible: boolea
  * authenticatorData is what `registrationAuthenticatorData` returns. Present: "packed" self attestation;
  * absent or null: "none".
  */
-attestationSignature?: Base64Url | null, };
+attestationSignature?: Base64Url | null, 
+/**
+ * Whether the store gave the credential a PRF secret (asked for by `prf`), and the values for `prf.eval`.
+ */
+prfEnabled?: boolean, prfResults?: PrfSalts | null, };
 
 export type AttestationResponse = { clientDataJSON: Base64Url, attestationObject: Base64Url, authenticatorData: Base64Url, 
 /**
@@ -108,7 +116,11 @@ export type RegistrationExtensionResults = {
 /**
  * Present only when the page asked for credProps.
  */
-credProps?: CredProps, };
+credProps?: CredProps, 
+/**
+ * Present only when the page asked for prf.
+ */
+prf?: PrfRegistrationOutput, };
 
 /**
  * The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -133,7 +145,11 @@ options: unknown, };
 /**
  * The checked request, handed back unchanged to `finishGet`.
  */
-export type PreparedGet = { rpId: string, clientDataJSON: Base64Url, clientDataHash: Base64Url, allowCredentialIds: Array<Base64Url>, userVerification: Requirement, timeoutMs: number, };
+export type PreparedGet = { rpId: string, clientDataJSON: Base64Url, clientDataHash: Base64Url, allowCredentialIds: Array<Base64Url>, userVerification: Requirement, 
+/**
+ * The `prf` extension, when the site asked for it: salts per credential for the host.
+ */
+prf?: GetPrf, timeoutMs: number, };
 
 /**
  * The flags `assertionAuthenticatorData` writes; the host sets the true UV bit before it signs.
@@ -147,16 +163,24 @@ export type SignedAssertion = { credentialId: Base64Url, authenticatorData: Base
 /**
  * DER ECDSA signature.
  */
-signature: Base64Url, userHandle: Base64Url | null, };
+signature: Base64Url, userHandle: Base64Url | null, 
+/**
+ * The PRF values the host computed for the salts of this credential, if any were asked for.
+ */
+prfResults?: PrfSalts | null, };
 
 export type AssertionResponse = { clientDataJSON: Base64Url, authenticatorData: Base64Url, signature: Base64Url, userHandle: Base64Url | null, };
 
-export type EmptyExtensionResults = Record<symbol, never>;
+export type AssertionExtensionResults = { 
+/**
+ * Present only when the page asked for prf.
+ */
+prf?: PrfAssertionOutput, };
 
 /**
  * The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
  */
-export type AssertionCredential = { id: string, rawId: Base64Url, type: CredentialType, authenticatorAttachment: Attachment, response: AssertionResponse, clientExtensionResults: EmptyExtensionResults, };
+export type AssertionCredential = { id: string, rawId: Base64Url, type: CredentialType, authenticatorAttachment: Attachment, response: AssertionResponse, clientExtensionResults: AssertionExtensionResults, };
 
 /**
  * Where a passkey made by another authenticator went.
@@ -168,6 +192,36 @@ export type RegistrationInfo = { fmt: string,
 rpIdHash: Base64Url, aaguid: string, credentialId: Base64Url, flags: FlagSummary, signCount: number, };
 
 export type AuthenticatorDataInfo = { rpIdHash: Base64Url, flags: FlagSummary, signCount: number, };
+
+/**
+ * The salts for one evaluation: `second` only when the site gave a second input.
+ */
+export type PrfSalts = { first: Base64Url, second?: Base64Url, };
+
+/**
+ * Salts for one credential of `allowCredentials` (evalByCredential).
+ */
+export type CredentialSalts = { credentialId: Base64Url, salts: PrfSalts, };
+
+/**
+ * A registration asked for `prf`; `salts` when it also asked for values at once (`eval`).
+ */
+export type CreatePrf = { salts?: PrfSalts, };
+
+/**
+ * A sign-in asked for `prf`: `eval` for any credential, `byCredential` for the ones it names.
+ */
+export type GetPrf = { eval?: PrfSalts, byCredential: Array<CredentialSalts>, };
+
+/**
+ * The `prf` output of a registration: whether the credential has a PRF, and values when `eval` was given.
+ */
+export type PrfRegistrationOutput = { enabled: boolean, results?: PrfSalts, };
+
+/**
+ * The `prf` output of a sign-in.
+ */
+export type PrfAssertionOutput = { results?: PrfSalts, };
 
 /**
  * What the background sends: the caller's origin (from the browser), the method and the page's options.

@@ -100,7 +100,15 @@ export type UserParams = {
  */
 id: B64u, name: string, display_name: string, };
 
-export type CreateParams = { store: StoreId, rp_id: string, user: UserParams, pin?: string | null, exclude_credential_ids?: Array<B64u> | null, resident_key?: boolean, require_user_verification?: boolean, };
+export type CreateParams = { store: StoreId, rp_id: string, user: UserParams, pin?: string | null, exclude_credential_ids?: Array<B64u> | null, resident_key?: boolean, require_user_verification?: boolean, 
+/**
+ * WebAuthn `prf`: give the credential a PRF secret (a store that cannot answers `prf_enabled: false`).
+ */
+prf?: boolean, 
+/**
+ * With `prf`: one or two 32-byte salts to evaluate at once (the core made them from the site's inputs).
+ */
+prf_salts?: Array<B64u> | null, };
 
 /**
  * `create`.
@@ -125,7 +133,15 @@ sign_count: number,
 /**
  * True only when the host checked the PIN in this request.
  */
-user_verified: boolean, backup_eligible: boolean, backup_state: boolean, store: StoreId, };
+user_verified: boolean, backup_eligible: boolean, backup_state: boolean, store: StoreId, 
+/**
+ * `prf` was asked for and this store gave the credential a PRF secret.
+ */
+prf_enabled: boolean, 
+/**
+ * HMAC-SHA-256 of each of `prf_salts` under that secret, in order.
+ */
+prf_results?: Array<B64u>, };
 
 export type SignParams = { credential_id: B64u, 
 /**
@@ -135,7 +151,12 @@ authenticator_data: B64u,
 /**
  * 32 bytes.
  */
-client_data_hash: B64u, pin?: string | null, require_user_verification?: boolean, };
+client_data_hash: B64u, pin?: string | null, require_user_verification?: boolean, 
+/**
+ * WebAuthn `prf`: one or two 32-byte salts to evaluate with the credential's PRF secret, in this same request
+ * (so the RP ID rule of `sign` applies to them too).
+ */
+prf_salts?: Array<B64u> | null, };
 
 /**
  * `sign`.
@@ -148,7 +169,12 @@ authenticator_data: B64u,
 /**
  * DER ECDSA P-256 / SHA-256.
  */
-signature: B64u, user_handle: B64u, sign_count: number, user_verified: boolean, };
+signature: B64u, user_handle: B64u, sign_count: number, user_verified: boolean, 
+/**
+ * HMAC-SHA-256 of each of `prf_salts` under the credential's PRF secret; absent when none were given or the
+ * store has no PRF for its keys.
+ */
+prf_results?: Array<B64u>, };
 
 export type AttestParams = { credential_id: B64u, 
 /**

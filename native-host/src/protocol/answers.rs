@@ -94,6 +94,13 @@ pub struct CreateAnswer {
     pub backup_eligible: bool,
     pub backup_state: bool,
     pub store: StoreId,
+    /// `prf` was asked for and this store gave the credential a PRF secret.
+    #[serde(default)]
+    pub prf_enabled: bool,
+    /// HMAC-SHA-256 of each of `prf_salts` under that secret, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub prf_results: Option<Vec<B64u>>,
 }
 
 /// `sign`.
@@ -107,6 +114,11 @@ pub struct SignAnswer {
     pub user_handle: B64u,
     pub sign_count: u32,
     pub user_verified: bool,
+    /// HMAC-SHA-256 of each of `prf_salts` under the credential's PRF secret; absent when none were given or the
+    /// store has no PRF for its keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub prf_results: Option<Vec<B64u>>,
 }
 
 /// `attest`.

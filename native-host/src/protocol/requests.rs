@@ -53,6 +53,14 @@ pub struct CreateParams {
     #[serde(default)]
     #[cfg_attr(test, ts(as = "Option<bool>", optional))]
     pub require_user_verification: bool,
+    /// WebAuthn `prf`: give the credential a PRF secret (a store that cannot answers `prf_enabled: false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub prf: bool,
+    /// With `prf`: one or two 32-byte salts to evaluate at once (the core made them from the site's inputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub prf_salts: Option<Vec<B64u>>,
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -70,6 +78,11 @@ pub struct SignParams {
     #[serde(default)]
     #[cfg_attr(test, ts(as = "Option<bool>", optional))]
     pub require_user_verification: bool,
+    /// WebAuthn `prf`: one or two 32-byte salts to evaluate with the credential's PRF secret, in this same request
+    /// (so the RP ID rule of `sign` applies to them too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub prf_salts: Option<Vec<B64u>>,
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 
 use rand_core::{OsRng, RngCore};
 
-use super::{credential_ids, errors, Service};
+use super::{credential_ids, errors, prf_results, prf_salts, Service};
 use crate::metadata::{now_ms, CredentialRecord};
 use crate::protocol::{B64u, CreateAnswer, CreateParams, ErrorBody, Pin};
 use crate::stores::Purpose;
@@ -21,6 +21,7 @@ impl Service {
         if params.user.id.0.is_empty() || params.user.id.0.len() > MAX_USER_ID_LEN {
             return Err(errors::bad_user_id());
         }
+        let salts = prf_salts(&params.prf_salts)?;
         let excluded = credential_ids("exclude_credential_ids", params.exclude_credential_ids)?
             .unwrap_or_default();
         if self
@@ -55,6 +56,17 @@ impl Service {
             backup_state,
             resident_key: params.resident_key,
         };
+        // WebAuthn prf: a store with a PRF for its keys says so (and evaluates `prf.eval` at once).
+        let prf = if params.prf {
+            store.prf(
+                &authorization,
+                &record.credential_id,
+                &record.key_blob,
+                salts.as_deref().unwrap_or_default(),
+            )?
+        } else {
+            None
+        };
         self.metadata.insert_credential(&record)?;
         Ok(CreateAnswer {
             credential_id: B64u(record.credential_id),
@@ -65,6 +77,8 @@ impl Service {
             backup_eligible,
             backup_state,
             store: store.id(),
+            prf_enabled: prf.is_some(),
+            prf_results: prf_results(prf.filter(|outputs| !outputs.is_empty())),
         })
     }
 }

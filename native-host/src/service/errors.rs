@@ -75,6 +75,10 @@ pub fn bad_client_data_hash() -> ErrorBody {
     bad_request("client_data_hash must be 32 bytes.")
 }
 
+pub fn bad_prf_salts() -> ErrorBody {
+    bad_request("prf_salts must be one or two salts of 32 bytes each.")
+}
+
 pub fn assertion_with_attested_data() -> ErrorBody {
     bad_request(
         "An assertion's authenticator data must not carry attested credential data or extensions.",

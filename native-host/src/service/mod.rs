@@ -30,6 +30,8 @@ mod manage;
 mod sign;
 
 #[cfg(test)]
+mod prf_tests;
+#[cfg(test)]
 mod test_fixtures;
 
 pub use attest::ATTEST_WINDOW_MS;
@@ -136,6 +138,22 @@ fn credential_ids(field: &str, ids: Option<Vec<B64u>>) -> Result<Option<Vec<Vec<
         )),
         ids => Ok(ids.map(|ids| ids.into_iter().map(|id| id.0).collect())),
     }
+}
+
+/// `prf_salts` of `create` and `sign`: one or two salts of 32 bytes (the core hashed the site's inputs into them).
+fn prf_salts(salts: &Option<Vec<B64u>>) -> Result<Option<Vec<&[u8]>>, ErrorBody> {
+    let Some(salts) = salts else {
+        return Ok(None);
+    };
+    if salts.is_empty() || salts.len() > 2 || salts.iter().any(|salt| salt.0.len() != 32) {
+        return Err(errors::bad_prf_salts());
+    }
+    Ok(Some(salts.iter().map(|salt| &salt.0[..]).collect()))
+}
+
+/// What a store computed for `prf_salts`, for the answer.
+fn prf_results(outputs: Option<Vec<[u8; 32]>>) -> Option<Vec<B64u>> {
+    outputs.map(|outputs| outputs.iter().map(|output| B64u(output.to_vec())).collect())
 }
 
 /// ARCHITECTURE.md rule 4: the first 32 bytes must be SHA-256 of the credential's own RP ID (the caller checked the

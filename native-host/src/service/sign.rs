@@ -2,7 +2,7 @@
 
 use keyplace_core::authenticator_data::{FLAG_AT, FLAG_BE, FLAG_BS, FLAG_ED, FLAG_UP, FLAG_UV};
 
-use super::{check_rp_id_hash, errors, Service, CLIENT_DATA_HASH_LEN};
+use super::{check_rp_id_hash, errors, prf_results, prf_salts, Service, CLIENT_DATA_HASH_LEN};
 use crate::metadata::now_ms;
 use crate::protocol::{B64u, ErrorBody, Pin, SignAnswer, SignParams};
 use crate::stores::Purpose;
@@ -19,6 +19,7 @@ impl Service {
         if params.client_data_hash.0.len() != CLIENT_DATA_HASH_LEN {
             return Err(errors::bad_client_data_hash());
         }
+        let salts = prf_salts(&params.prf_salts)?;
         let credential = self
             .metadata
             .credential(&params.credential_id.0)?
@@ -63,12 +64,23 @@ impl Service {
             &credential.key_blob,
             &message,
         )?;
+        // The PRF in the same request as the signature: only for the credential's own RP ID (checked above).
+        let prf = match salts {
+            Some(salts) => store.prf(
+                &authorization,
+                &credential.credential_id,
+                &credential.key_blob,
+                &salts,
+            )?,
+            None => None,
+        };
         Ok(SignAnswer {
             authenticator_data: B64u(authenticator_data),
             signature: B64u(signature),
             user_handle: B64u(credential.user_id),
             sign_count,
             user_verified: authorization.user_verified,
+            prf_results: prf_results(prf),
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod secure_enclave;
 pub mod tpm;
 pub mod vault;
 mod vault_cache;
+mod vault_prf;
 pub mod vault_seal;
 pub mod vault_transfer;
 #[cfg(windows)]
@@ -148,6 +149,17 @@ pub trait KeyStore: Send + Sync {
         key_blob: &[u8],
         message: &[u8],
     ) -> Result<Vec<u8>, StoreError>;
+    /// WebAuthn `prf` (CTAP2 hmac-secret): HMAC-SHA-256 of each salt under the credential's own PRF secret, or None
+    /// when this store gives its keys no PRF. Called only after the request's RP ID check, like `sign`.
+    fn prf(
+        &self,
+        _authorization: &Authorization,
+        _credential_id: &[u8],
+        _key_blob: &[u8],
+        _salts: &[&[u8]],
+    ) -> Result<Option<Vec<[u8; 32]>>, StoreError> {
+        Ok(None)
+    }
     /// Destroys the key itself (the caller removes the metadata row).
     fn destroy_key(&self, key_blob: &[u8]) -> Result<(), StoreError>;
     /// Forgets any unlocked state now.

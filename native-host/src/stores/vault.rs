@@ -24,6 +24,7 @@ use super::protection::VaultProtection;
 use super::vault_cache::KeyCache;
 #[cfg(test)]
 use super::vault_cache::KEY_CACHE_ENTRIES;
+use super::vault_prf::prf_outputs;
 use super::vault_seal::{seal_auth, DeviceSeal};
 use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError};
 use crate::metadata::{now_ms, Metadata, VaultRecord};
@@ -189,6 +190,26 @@ impl Vault {
             }
         }
         Ok(())
+    }
+
+    /// The credential's signing key; `authorize` ran for this request already, the cache only saves decrypting the
+    /// blob again.
+    fn signing_key(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+        key_blob: &[u8],
+    ) -> Result<Arc<SigningKey>, StoreError> {
+        if let Some(signing_key) = self.cached_signing_key(authorization, credential_id, key_blob) {
+            return Ok(signing_key);
+        }
+        let signing_key = Arc::new(signing_key_from_blob(
+            authorization.secret(),
+            credential_id,
+            key_blob,
+        )?);
+        self.cache_signing_key(authorization, credential_id, key_blob, &signing_key);
+        Ok(signing_key)
     }
 
     /// The signing key of `credential_id` if it was decrypted from this same blob under the data key that
@@ -572,21 +593,20 @@ impl KeyStore for Vault {
         key_blob: &[u8],
         message: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
-        // `authorize` ran for this request already; the cache only saves decrypting the blob again.
-        let signing_key = match self.cached_signing_key(authorization, credential_id, key_blob) {
-            Some(signing_key) => signing_key,
-            None => {
-                let signing_key = Arc::new(signing_key_from_blob(
-                    authorization.secret(),
-                    credential_id,
-                    key_blob,
-                )?);
-                self.cache_signing_key(authorization, credential_id, key_blob, &signing_key);
-                signing_key
-            }
-        };
+        let signing_key = self.signing_key(authorization, credential_id, key_blob)?;
         let signature: Signature = signing_key.sign(message);
         Ok(signature.to_der().as_bytes().to_vec())
+    }
+
+    fn prf(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+        key_blob: &[u8],
+        salts: &[&[u8]],
+    ) -> Result<Option<Vec<[u8; 32]>>, StoreError> {
+        let signing_key = self.signing_key(authorization, credential_id, key_blob)?;
+        Ok(Some(prf_outputs(&signing_key, salts)))
     }
 
     fn destroy_key(&self, _key_blob: &[u8]) -> Result<(), StoreError> {

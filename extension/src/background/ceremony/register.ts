@@ -15,6 +15,7 @@ import { detailsFor } from './details';
 import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
 import { prepareWithRelatedOrigins } from '../related-origins';
 import { handoffs } from './handoff';
+import { createPrfParams, valuesOf } from './prf';
 import { browserAllowed, routeRegistration, ruleViolation, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
 import { windowBudget } from './window-budget';
@@ -152,6 +153,7 @@ async function createPasskey(
     exclude_credential_ids: prepared.excludeCredentialIds,
     resident_key: residentKey,
     require_user_verification: wantsUserVerification(prepared.userVerification),
+    ...createPrfParams(prepared.prf),
   });
   try {
     const newKey: NewKey = {
@@ -163,6 +165,8 @@ async function createPasskey(
       backupEligible: key.backup_eligible,
       backupState: key.backup_state,
       residentKey,
+      prfEnabled: key.prf_enabled,
+      prfResults: valuesOf(key.prf_results),
     };
     // A relying party that asks for attestation of a hardware passkey gets the key's own signature over its
     // registration ("packed" self-attestation); otherwise "none", which tells it nothing false.

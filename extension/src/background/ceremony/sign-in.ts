@@ -11,6 +11,7 @@ import { signInDetails } from './details';
 import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
 import { prepareWithRelatedOrigins } from '../related-origins';
 import { handoffs } from './handoff';
+import { saltsFor, valuesOf } from './prf';
 import { hostUnreachableNotice, routeSignIn, signInLookup, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
 import { windowBudget } from './window-budget';
@@ -136,11 +137,13 @@ async function signWith(
     client_data_hash: prepared.clientDataHash,
     pin,
     require_user_verification: wantsUserVerification(prepared.userVerification),
+    prf_salts: saltsFor(prepared.prf, chosen.credential_id),
   });
   return core.finishGet(prepared, {
     credentialId: chosen.credential_id,
     authenticatorData: signed.authenticator_data,
     signature: signed.signature,
     userHandle: signed.user_handle,
+    prfResults: valuesOf(signed.prf_results),
   });
 }
