@@ -54,6 +54,18 @@ interface CredentialJson {
 
 const buffer = (v: unknown): ArrayBuffer | null => (typeof v === 'string' ? fromB64u(v) : null);
 
+/**
+ * getClientExtensionResults() as the browser gives it: the same as the JSON form, except that buffers are
+ * ArrayBuffers (prf's values), where toJSON() has base64url.
+ */
+export function extensionResultsForPage(results: unknown): unknown {
+  const prf = (results as { prf?: { results?: Record<string, unknown> } } | null)?.prf;
+  if (!prf?.results) return results ?? {};
+  const values: Record<string, ArrayBuffer | null> = {};
+  for (const [name, value] of Object.entries(prf.results)) values[name] = buffer(value);
+  return { ...(results as object), prf: { ...prf, results: values } };
+}
+
 /** What the shim needs to build a PublicKeyCredential that behaves like the browser's own. */
 export function toPageCredential(json: CredentialJson): PageCredential {
   const r = json.response;
@@ -68,7 +80,7 @@ export function toPageCredential(json: CredentialJson): PageCredential {
       authenticatorAttachment: json.authenticatorAttachment,
       response: null,
     },
-    methods: { getClientExtensionResults: json.clientExtensionResults ?? {}, toJSON: json },
+    methods: { getClientExtensionResults: extensionResultsForPage(json.clientExtensionResults), toJSON: json },
     response: create
       ? {
           fields: { clientDataJSON: buffer(r.clientDataJSON), attestationObject: buffer(r.attestationObject) },

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { browserSummary, extensionResultsForPage, fromB64u, optionsToWire, toB64u, toPageCredential } from './convert';
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+const text = (buffer: unknown) => toB64u(new Uint8Array(buffer as ArrayBuffer));
+
+describe('optionsToWire', () => {
+  it('turns {$bytes: Uint8Array} into base64url and leaves everything else as it is', () => {
+    const wire = optionsToWire({ challenge: { $bytes: bytes(1, 2, 3) }, list: [{ $bytes: bytes(255) }], n: 5, s: 'x' });
+    assert.deepEqual(wire, { challenge: { $bytes: 'AQID' }, list: [{ $bytes: '_w' }], n: 5, s: 'x' });
+    // Only an object whose one member is $bytes with bytes is a buffer.
+    assert.deepEqual(optionsToWire({ $bytes: 'AQID' }), { $bytes: 'AQID' });
+    assert.deepEqual(optionsToWire({ $bytes: bytes(1), other: 1 }), { $bytes: { 0: 1 }, other: 1 });
+  });
+
+  it('refuses what is nested past any WebAuthn member, cycles included', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assert.throws(() => optionsToWire(cyclic), TypeError);
+  });
+});
+
+describe('toPageCredential', () => {
+  const registration = {
+    id: 'AQID',
+    rawId: 'AQID',
+    type: 'public-key',
+    authenticatorAttachment: 'platform',
+    response: {
+      clientDataJSON: 'e30',
+      attestationObject: 'oA',
+      authenticatorData: 'AA',
+      publicKey: 'BA',
+      publicKeyAlgorithm: -7,
+      transports: ['internal'],
+    },
+    clientExtensionResults: { credProps: { rk: true }, prf: { enabled: true, results: { first: 'CQk' } } },
+  };
+
+  it('gives buffers for attributes and method results, the JSON form for toJSON', () => {
+    const c = toPageCredential(registration);
+    assert.equal(c.create, true);
+    assert.deepEqual(Object.keys(c.fields), ['id', 'rawId', 'type', 'authenticatorAttachment', 'response']);
+    assert.equal(text(c.fields.rawId), 'AQID');
+    assert.equal(text(c.response.fields.attestationObject), 'oA');
+    assert.equal(c.response.methods.getPublicKeyAlgorithm, -7);
+    assert.deepEqual(c.response.methods.getTransports, ['internal']);
+    assert.equal(c.methods.toJSON, registration);
+    const results = c.methods.getClientExtensionResults as { prf: { enabled: boolean; results: { first: ArrayBuffer } } };
+    assert.equal(results.prf.enabled, true);
+    assert.equal(text(results.prf.results.first), 'CQk');
+  });
+
+  it('gives an assertion its four attributes and a null userHandle when there is none', () => {
+    const c = toPageCredential({
+      ...registration,
+      response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'MA', userHandle: null },
+      clientExtensionResults: {},
+    });
+    assert.equal(c.create, false);
+    assert.deepEqual(Object.keys(c.response.fields), ['clientDataJSON', 'authenticatorData', 'signature', 'userHandle']);
+    assert.equal(c.response.fields.userHandle, null);
+    assert.deepEqual(extensionResultsForPage(undefined), {});
+  });
+});
+
+describe('browserSummary', () => {
+  it('keeps only public facts, as base64url, and refuses other shapes', () => {
+    const created = browserSummary({
+      id: 'id',
+      authenticatorAttachment: 'cross-platform',
+      attestationObject: fromB64u('oA'),
+      transports: ['usb', 5 as unknown as string],
+    });
+    assert.deepEqual(created, { id: 'id', authenticatorAttachment: 'cross-platform', attestationObject: 'oA', transports: ['usb'] });
+    const signed = browserSummary({ id: 'id', authenticatorAttachment: null, authenticatorData: fromB64u('AA') });
+    assert.deepEqual(signed, { id: 'id', authenticatorAttachment: null, authenticatorData: 'AA' });
+    assert.equal(browserSummary({ id: 'id', authenticatorAttachment: null }), null);
+    assert.equal(browserSummary(null), null);
+  });
+});
