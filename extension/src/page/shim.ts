@@ -67,12 +67,13 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
   const fail = (name: string, message: string) =>
     name === 'TypeError' ? new TypeError(message) : new DOMException(message, name);
 
-  // An object of the interface `prototype` from the bridge's description: attributes as values, methods
-  // answering a fresh copy each call (as the browser's do).
-  const make = (prototype: object, { fields, methods }: PageObject) => {
+  // An object of the interface `prototype` with no own properties, as the browser's: its attributes and what its
+  // methods answer live here, and the interface prototypes' own accessors and methods (hooked below) answer
+  // from it for Keyplace's objects and run the browser's own for the browser's.
+  const state = new WeakMap<object, PageObject>();
+  const make = (prototype: object, description: PageObject) => {
     const o = Object.create(prototype);
-    for (const k of keys(fields)) Object.defineProperty(o, k, { value: fields[k], enumerable: true });
-    for (const k of keys(methods)) Object.defineProperty(o, k, { value: () => clone(methods[k]), enumerable: true });
+    state.set(o, description);
     return o;
   };
   const toCredential = (c: PageCredential): PublicKeyCredential =>
@@ -192,6 +193,34 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
       },
       1,
     );
+  // Every attribute getter and method of the credential interfaces: a Keyplace object's value (a method's a fresh
+  // copy each call, as the browser's), else the browser's own. Each keeps its name and length, and looks native.
+  for (const face of [W.Credential, PK, W.AuthenticatorResponse, W.AuthenticatorAttestationResponse, W.AuthenticatorAssertionResponse]) {
+    const target = face?.prototype;
+    if (!target) continue;
+    for (const name of Object.getOwnPropertyNames(target)) {
+      const d = Object.getOwnPropertyDescriptor(target, name) as PropertyDescriptor;
+      const native = d.get ?? d.value;
+      if (name === 'constructor' || typeof native !== 'function') continue;
+      const hooked = d.get
+        ? (Object.getOwnPropertyDescriptor(
+            {
+              get [name]() {
+                const own = state.get(this);
+                return own ? own.fields[name] : Reflect.apply(native, this, []);
+              },
+            },
+            name,
+          )?.get as () => unknown)
+        : {
+            [name](...args: unknown[]) {
+              const own = state.get(this);
+              return own ? clone(own.methods[name]) : Reflect.apply(native, this, args);
+            },
+          }[name];
+      Object.defineProperty(target, name, { ...d, [d.get ? 'get' : 'value']: disguise(hooked, native) });
+    }
+  }
   pageFunctionProto.toString = disguise(patched.toString, nativeToString);
   proto.create = disguise(patched.create, originalCreate);
   proto.get = disguise(patched.get, originalGet);
