@@ -46,7 +46,8 @@ function describeLast() {
           configurable: d.configurable,
           writable: d.writable,
           value: kind(value),
-          sameEachTime: d.get ? o[key] === o[key] : undefined,
+          // [SameObject] attributes give the same object at every read.
+          sameEachTime: d.get ? Object.is(Reflect.get(o, key), Reflect.get(o, key)) : undefined,
         };
       }
     }
