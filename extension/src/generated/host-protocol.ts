@@ -283,6 +283,152 @@ vault_unlock_seconds: number, };
 export type EmptyAnswer = Record<symbol, never>;
 
 /**
+ * `devices`.
+ */
+export type DevicesAnswer = { 
+/**
+ * Null before this computer started or asked to join a ring (`keyplace-host devices init` / `join-request`).
+ */
+this_device: DeviceRow | null, 
+/**
+ * Every device the ring has held, this one first; empty while this computer is not enrolled.
+ */
+devices: Array<DeviceRow>, 
+/**
+ * This device's log of copies, oldest first.
+ */
+copies: Array<CopyRow>, };
+
+/**
+ * One of your devices, as `devices` lists it.
+ */
+export type DeviceRow = { id: B64u, 
+/**
+ * What a person compares: the start of the id, in groups.
+ */
+short_id: string, name: string, this_device: boolean, 
+/**
+ * False once removed (or, for this device, while its join request waits for approval).
+ */
+enrolled: boolean, 
+/**
+ * The device that approved it; null for the first device.
+ */
+approved_by: string | null, 
+/**
+ * When it joined (unix ms).
+ */
+added_at: number, 
+/**
+ * The device that removed it; null while enrolled.
+ */
+removed_by: string | null, };
+
+/**
+ * One line of this device's log of copies, with device names as its ring knows them.
+ */
+export type CopyRow = { credential_id: B64u, rp_id: string, user_name: string, role: CopyRole, source: string, target: string, 
+/**
+ * The approving device; null for `requested` (the source never hears of the approval).
+ */
+approver: string | null, 
+/**
+ * Unix ms.
+ */
+at: number, };
+
+/**
+ * What this device did with a copy of a passkey.
+ */
+export type CopyRole = "requested" | "approved" | "imported";
+
+/**
+ * `copy_request`: copy these vault passkeys to another of your devices.
+ */
+export type CopyRequestParams = { 
+/**
+ * Vault passkeys of this computer (1 to 256).
+ */
+credential_ids: Array<B64u>, 
+/**
+ * The enrolled device to copy to: its name (ignoring case) or the start of its short id.
+ */
+to: string, 
+/**
+ * This computer's vault PIN.
+ */
+pin: string, };
+
+/**
+ * `copy_request`.
+ */
+export type CopyRequestAnswer = { 
+/**
+ * The request, the text of a file to carry to another device (JSON).
+ */
+request: string, 
+/**
+ * 12 digits the approving device shows too.
+ */
+short_code: string, 
+/**
+ * The target's name.
+ */
+target: string, };
+
+/**
+ * `copy_inspect`: what a copy request asks, before it is approved.
+ */
+export type CopyInspectParams = { 
+/**
+ * The request as `copy_request` gave it (the text of its file).
+ */
+request: string, };
+
+/**
+ * `copy_inspect`.
+ */
+export type CopyInspectAnswer = { source: string, target: string, passkeys: Array<CopiedPasskeyRow>, short_code: string, };
+
+/**
+ * A passkey named in a copy request.
+ */
+export type CopiedPasskeyRow = { rp_id: string, user_name: string, };
+
+/**
+ * `copy_approve`: approve another device's copy request on this one.
+ */
+export type CopyApproveParams = { request: string, pin: string, };
+
+/**
+ * `copy_approve`.
+ */
+export type CopyApproveAnswer = { 
+/**
+ * The approval, the text of a file to carry with the request to the target.
+ */
+approval: string, target: string, };
+
+/**
+ * `copy_import`: take an approved copy into this device's vault.
+ */
+export type CopyImportParams = { request: string, 
+/**
+ * The approval as `copy_approve` gave it.
+ */
+approval: string, pin: string, };
+
+/**
+ * `copy_import`.
+ */
+export type CopyImportAnswer = { imported: Array<ImportedRow>, };
+
+/**
+ * A passkey `copy_import` put in this device's vault.
+ */
+export type ImportedRow = { credential_id: B64u, rp_id: string, user_name: string, };
+
+/**
  * One method's params and answer.
  */
 export type HostMethod<Params, Answer> = { params: Params, answer: Answer, };
@@ -290,4 +436,4 @@ export type HostMethod<Params, Answer> = { params: Params, answer: Answer, };
 /**
  * Every method by name, with its params and answer: what `service::Service::handle` dispatches.
  */
-export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, };
+export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, };

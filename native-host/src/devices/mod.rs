@@ -18,7 +18,10 @@ use std::sync::Arc;
 
 use rand_core::{OsRng, RngCore};
 
-pub use copy::{CopyLogEntry, CopyRequestOut, CopySummary, ImportedPasskey};
+pub use copy::{
+    CopyLogEntry, CopyRequestOut, CopySummary, ImportedPasskey, ROLE_APPROVED, ROLE_IMPORTED,
+    ROLE_REQUESTED,
+};
 pub use errors::DeviceError;
 use keys::{card_of, DeviceKeys};
 use ring::{verify_join, Member, Ring};

@@ -203,3 +203,118 @@ pub struct RenameAnswer {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(TS))]
 pub struct EmptyAnswer {}
+
+/// One of your devices, as `devices` lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct DeviceRow {
+    pub id: B64u,
+    /// What a person compares: the start of the id, in groups.
+    pub short_id: String,
+    pub name: String,
+    pub this_device: bool,
+    /// False once removed (or, for this device, while its join request waits for approval).
+    pub enrolled: bool,
+    /// The device that approved it; null for the first device.
+    pub approved_by: Option<String>,
+    /// When it joined (unix ms).
+    pub added_at: i64,
+    /// The device that removed it; null while enrolled.
+    pub removed_by: Option<String>,
+}
+
+/// What this device did with a copy of a passkey.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(TS))]
+pub enum CopyRole {
+    /// This device asked for the copy (its source): it does not know whether it was approved or imported.
+    Requested,
+    /// This device approved it.
+    Approved,
+    /// This device imported it (its target).
+    Imported,
+}
+
+/// One line of this device's log of copies, with device names as its ring knows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyRow {
+    pub credential_id: B64u,
+    pub rp_id: String,
+    pub user_name: String,
+    pub role: CopyRole,
+    pub source: String,
+    pub target: String,
+    /// The approving device; null for `requested` (the source never hears of the approval).
+    pub approver: Option<String>,
+    /// Unix ms.
+    pub at: i64,
+}
+
+/// `devices`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct DevicesAnswer {
+    /// Null before this computer started or asked to join a ring (`keyplace-host devices init` / `join-request`).
+    pub this_device: Option<DeviceRow>,
+    /// Every device the ring has held, this one first; empty while this computer is not enrolled.
+    pub devices: Vec<DeviceRow>,
+    /// This device's log of copies, oldest first.
+    pub copies: Vec<CopyRow>,
+}
+
+/// `copy_request`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyRequestAnswer {
+    /// The request, the text of a file to carry to another device (JSON).
+    pub request: String,
+    /// 12 digits the approving device shows too.
+    pub short_code: String,
+    /// The target's name.
+    pub target: String,
+}
+
+/// A passkey named in a copy request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopiedPasskeyRow {
+    pub rp_id: String,
+    pub user_name: String,
+}
+
+/// `copy_inspect`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyInspectAnswer {
+    pub source: String,
+    pub target: String,
+    pub passkeys: Vec<CopiedPasskeyRow>,
+    pub short_code: String,
+}
+
+/// `copy_approve`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyApproveAnswer {
+    /// The approval, the text of a file to carry with the request to the target.
+    pub approval: String,
+    pub target: String,
+}
+
+/// A passkey `copy_import` put in this device's vault.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct ImportedRow {
+    pub credential_id: B64u,
+    pub rp_id: String,
+    pub user_name: String,
+}
+
+/// `copy_import`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyImportAnswer {
+    pub imported: Vec<ImportedRow>,
+}

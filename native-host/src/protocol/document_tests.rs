@@ -11,13 +11,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::answers::{
-    AttestAnswer, CreateAnswer, DeleteAnswer, EmptyAnswer, HelloAnswer, ListPage, ListRow,
+    AttestAnswer, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer, CopyRequestAnswer,
+    DevicesAnswer, CreateAnswer, DeleteAnswer, EmptyAnswer, HelloAnswer, ListPage, ListRow,
     RenameAnswer, SignAnswer,
 };
 use super::envelope::{parse_request, Response};
 use super::errors::ErrorBody;
 use super::requests::{
-    AttestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
+    AttestParams, CopyApproveParams, CopyImportParams, CopyInspectParams, CopyRequestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
     RenameParams, SignParams, METHODS,
 };
 
@@ -76,7 +77,7 @@ fn round_trip<T: DeserializeOwned + Serialize>(value: &Value, at: &str) {
 
 fn check_params(method: &str, params: &Value, at: &str) {
     match method {
-        "hello" | "lock" => round_trip::<EmptyParams>(params, at),
+        "hello" | "lock" | "devices" => round_trip::<EmptyParams>(params, at),
         "create" => round_trip::<CreateParams>(params, at),
         "sign" => round_trip::<SignParams>(params, at),
         "attest" => round_trip::<AttestParams>(params, at),
@@ -84,6 +85,10 @@ fn check_params(method: &str, params: &Value, at: &str) {
         "delete" => round_trip::<DeleteParams>(params, at),
         "rename" => round_trip::<RenameParams>(params, at),
         "configure" => round_trip::<ConfigureParams>(params, at),
+        "copy_request" => round_trip::<CopyRequestParams>(params, at),
+        "copy_inspect" => round_trip::<CopyInspectParams>(params, at),
+        "copy_approve" => round_trip::<CopyApproveParams>(params, at),
+        "copy_import" => round_trip::<CopyImportParams>(params, at),
         other => panic!("{at}: no method {other:?}"),
     }
 }
@@ -98,6 +103,11 @@ fn check_result(method: &str, result: &Value, at: &str) {
         "delete" => round_trip::<DeleteAnswer>(result, at),
         "rename" => round_trip::<RenameAnswer>(result, at),
         "lock" | "configure" => round_trip::<EmptyAnswer>(result, at),
+        "devices" => round_trip::<DevicesAnswer>(result, at),
+        "copy_request" => round_trip::<CopyRequestAnswer>(result, at),
+        "copy_inspect" => round_trip::<CopyInspectAnswer>(result, at),
+        "copy_approve" => round_trip::<CopyApproveAnswer>(result, at),
+        "copy_import" => round_trip::<CopyImportAnswer>(result, at),
         other => panic!("{at}: no method {other:?}"),
     }
 }

@@ -18,13 +18,14 @@ mod document_tests;
 mod typescript;
 
 pub use answers::{
-    AttestAnswer, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
+    AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
+    CopyRequestAnswer, CopyRole, CopyRow, DeviceRow, DevicesAnswer, ImportedRow, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
     HelloAnswer, ListPage, ListRow, RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
 };
 pub use envelope::{parse_request, readable_id, Request, Response};
 pub use errors::{ErrorBody, ErrorCode, ErrorDetails};
 pub use requests::{
-    AttestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
+    AttestParams, CopyApproveParams, CopyImportParams, CopyInspectParams, CopyRequestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
     RenameParams, SignParams, UserParams, METHODS,
 };
 pub use values::{B64u, Pin, StoreId};

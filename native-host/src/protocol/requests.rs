@@ -8,7 +8,7 @@ use ts_rs::TS;
 use super::values::{B64u, Pin, StoreId};
 
 /// Every method the host answers (service::Service::handle dispatches exactly these).
-pub const METHODS: [&str; 9] = [
+pub const METHODS: [&str; 14] = [
     "hello",
     "create",
     "sign",
@@ -18,6 +18,11 @@ pub const METHODS: [&str; 9] = [
     "rename",
     "lock",
     "configure",
+    "devices",
+    "copy_request",
+    "copy_inspect",
+    "copy_approve",
+    "copy_import",
 ];
 
 /// `hello`, `lock`: no params (an empty object, or none at all).
@@ -144,6 +149,47 @@ pub struct RenameParams {
 pub struct ConfigureParams {
     /// 0 = ask for the PIN every time.
     pub vault_unlock_seconds: u32,
+}
+
+/// `copy_request`: copy these vault passkeys to another of your devices.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyRequestParams {
+    /// Vault passkeys of this computer (1 to 256).
+    pub credential_ids: Vec<B64u>,
+    /// The enrolled device to copy to: its name (ignoring case) or the start of its short id.
+    pub to: String,
+    /// This computer's vault PIN.
+    #[cfg_attr(test, ts(as = "String"))]
+    pub pin: Pin,
+}
+
+/// `copy_inspect`: what a copy request asks, before it is approved.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyInspectParams {
+    /// The request as `copy_request` gave it (the text of its file).
+    pub request: String,
+}
+
+/// `copy_approve`: approve another device's copy request on this one.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyApproveParams {
+    pub request: String,
+    #[cfg_attr(test, ts(as = "String"))]
+    pub pin: Pin,
+}
+
+/// `copy_import`: take an approved copy into this device's vault.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyImportParams {
+    pub request: String,
+    /// The approval as `copy_approve` gave it.
+    pub approval: String,
+    #[cfg_attr(test, ts(as = "String"))]
+    pub pin: Pin,
 }
 
 #[cfg(test)]

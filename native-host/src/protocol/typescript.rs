@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 
 use super::answers::{
-    AttestAnswer, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
+    AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
+    CopyRequestAnswer, CopyRole, CopyRow, DeviceRow, DevicesAnswer, ImportedRow, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
     HelloAnswer, ListPage, ListRow, RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
 };
 use super::envelope::{Request, Response};
 use super::errors::{ErrorBody, ErrorCode, ErrorDetails};
 use super::requests::{
-    AttestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
+    AttestParams, CopyApproveParams, CopyImportParams, CopyInspectParams, CopyRequestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
     RenameParams, SignParams, UserParams,
 };
 use super::values::{B64u, StoreId};
@@ -39,6 +40,11 @@ struct Methods {
     rename: Method<RenameParams, RenameAnswer>,
     lock: Method<EmptyParams, EmptyAnswer>,
     configure: Method<ConfigureParams, EmptyAnswer>,
+    devices: Method<EmptyParams, DevicesAnswer>,
+    copy_request: Method<CopyRequestParams, CopyRequestAnswer>,
+    copy_inspect: Method<CopyInspectParams, CopyInspectAnswer>,
+    copy_approve: Method<CopyApproveParams, CopyApproveAnswer>,
+    copy_import: Method<CopyImportParams, CopyImportAnswer>,
 }
 
 const HEADER: &str = "// generated from native-host/src/protocol by ts-rs; do not edit;\n\
@@ -91,6 +97,20 @@ pub(crate) fn render() -> String {
         declaration::<RenameAnswer>(&config),
         declaration::<ConfigureParams>(&config),
         declaration::<EmptyAnswer>(&config),
+        declaration::<DevicesAnswer>(&config),
+        declaration::<DeviceRow>(&config),
+        declaration::<CopyRow>(&config),
+        declaration::<CopyRole>(&config),
+        declaration::<CopyRequestParams>(&config),
+        declaration::<CopyRequestAnswer>(&config),
+        declaration::<CopyInspectParams>(&config),
+        declaration::<CopyInspectAnswer>(&config),
+        declaration::<CopiedPasskeyRow>(&config),
+        declaration::<CopyApproveParams>(&config),
+        declaration::<CopyApproveAnswer>(&config),
+        declaration::<CopyImportParams>(&config),
+        declaration::<CopyImportAnswer>(&config),
+        declaration::<ImportedRow>(&config),
         declaration::<Method<EmptyParams, EmptyAnswer>>(&config),
         declaration::<Methods>(&config),
     ];

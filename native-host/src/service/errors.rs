@@ -3,6 +3,7 @@
 
 use std::fmt::Display;
 
+use crate::devices::DeviceError;
 use crate::metadata::MetadataError;
 use crate::protocol::{ErrorBody, ErrorCode};
 use crate::stores::{PinReason, StoreError, WrongPin};
@@ -199,6 +200,22 @@ pub fn rp_mismatch() -> ErrorBody {
 }
 
 // The database and the key stores.
+
+/// Devices and copies (`devices`, `copy_*`): each refusal in the devices module's own words (rule 10). A missing
+/// passkey or device is `not_found`; the PIN and the database keep their own codes; every other refusal is
+/// `bad_request` with its reason.
+impl From<DeviceError> for ErrorBody {
+    fn from(error: DeviceError) -> Self {
+        match error {
+            DeviceError::Store(error) => error.into(),
+            DeviceError::Metadata(error) => error.into(),
+            DeviceError::UnknownPasskey(_) | DeviceError::UnknownDevice(_) => {
+                ErrorBody::new(ErrorCode::NotFound, error.to_string())
+            }
+            other => bad_request(other.to_string()),
+        }
+    }
+}
 
 impl From<MetadataError> for ErrorBody {
     fn from(error: MetadataError) -> Self {

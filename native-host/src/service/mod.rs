@@ -1,6 +1,6 @@
-//! Method handlers, one file per command (create, sign, attest, list, and the small ones in manage); the words of
-//! every failure are in errors.rs. Everything here is blocking (SQLite, Argon2, signing); the transport runs each
-//! request on tokio's blocking pool.
+//! Method handlers, one file per command (create, sign, attest, list, devices and copies, and the small ones in
+//! manage); the words of every failure are in errors.rs. Everything here is blocking (SQLite, Argon2, signing); the
+//! transport runs each request on tokio's blocking pool.
 //!
 //! The sign invariant (ARCHITECTURE.md rule 4) lives here: the host signs only authenticator data that names the
 //! stored credential's own RP ID, and it writes the counter and the UV/BE/BS flags itself, whatever the caller
@@ -24,6 +24,7 @@ use crate::stores::KeyStore;
 
 mod attest;
 mod create;
+mod devices;
 pub mod errors;
 mod list;
 mod manage;
@@ -106,6 +107,11 @@ impl Service {
             "rename" => run(params, |p| self.rename(p)),
             "lock" => run(params, |_: EmptyParams| self.lock()),
             "configure" => run(params, |p| self.configure(p)),
+            "devices" => run(params, |_: EmptyParams| self.devices()),
+            "copy_request" => run(params, |p| self.copy_request(p)),
+            "copy_inspect" => run(params, |p| self.copy_inspect(p)),
+            "copy_approve" => run(params, |p| self.copy_approve(p)),
+            "copy_import" => run(params, |p| self.copy_import(p)),
             _ => Err(errors::unknown_method()),
         };
         match answer {
