@@ -10,6 +10,7 @@ import { abortConsent, consentDecide, consentDetails } from './ceremony/session'
 import { signIn } from './ceremony/sign-in';
 import { metrics } from './ceremony/timing';
 import { ready, wasmInstantiateMs } from './core';
+import { approveCopy, importCopy, inspectCopy, listDevices, requestCopy } from './devices';
 import { Host } from './host/api';
 import { listMorePasskeys, listPasskeys } from './locations/paging';
 import { deletePasskey, keepPasskey, renamePasskey } from './locations/storage';
@@ -111,6 +112,16 @@ async function fromExtensionPage(message: UiMessage): Promise<unknown> {
       return deletePasskey(host, message.credentialId, message.keyplace);
     case 'popup:keep':
       return keepPasskey(message.credentialId);
+    case 'devices:list':
+      return listDevices(host);
+    case 'devices:copy-request':
+      return requestCopy(host, message.credentialIds, message.to, message.pin);
+    case 'devices:copy-inspect':
+      return inspectCopy(host, message.request);
+    case 'devices:copy-approve':
+      return approveCopy(host, message.request, message.pin);
+    case 'devices:copy-import':
+      return importCopy(host, message.request, message.approval, message.pin);
     case 'rules:get':
       await ready; // site names go through the core's Public Suffix List
       return ruleForInput(message.site);

@@ -140,6 +140,12 @@ export type UiMessage =
   | { type: 'popup:delete'; credentialId: string; keyplace: boolean }
   // Popup: keep a passkey its site said it no longer knows or accepts (Signal API); it is offered again.
   | { type: 'popup:keep'; credentialId: string }
+  // Popup: your devices and copies of vault passkeys (background/devices.ts; ARCHITECTURE.md rule 10).
+  | { type: 'devices:list' }
+  | { type: 'devices:copy-request'; credentialIds: string[]; to: string; pin: string }
+  | { type: 'devices:copy-inspect'; request: string }
+  | { type: 'devices:copy-approve'; request: string; pin: string }
+  | { type: 'devices:copy-import'; request: string; approval: string; pin: string }
   // Site rules and settings (background/rules.ts). rules:get answers a SiteRule for one site or RP ID.
   | { type: 'rules:get'; site: string }
   | { type: 'rules:set'; site: string; choice: Choice }
@@ -252,3 +258,38 @@ export interface PopupList extends PopupPage {
 
 /** Answer of popup:rename / popup:delete. */
 export type PopupAnswer = { ok: true } | { ok: false; error: string };
+
+/** One of your devices, as the popup shows it. */
+export interface DeviceView {
+  id: string;
+  shortId: string;
+  name: string;
+  thisDevice: boolean;
+  enrolled: boolean;
+  /** The device that approved it; null for the device that started the ring. */
+  approvedBy: string | null;
+  addedAt: number;
+}
+
+/** Answer of devices:list: your devices, and where each vault passkey of this computer has copies, in words. */
+export interface DevicesView {
+  /** Null before this computer started or asked to join a ring (the CLI enrolls: README). */
+  thisDevice: DeviceView | null;
+  /** Enrolled devices, this one first. */
+  devices: DeviceView[];
+  /** Vault passkey id → its location with its copies ("Keyplace vault on this computer and laptop-2 (copies need approval)"). */
+  copies: Record<string, string>;
+  problem: string | null;
+}
+
+/** Answers of devices:copy-*: the host's result, or why not. */
+export type CopyAnswer<T> = ({ ok: true } & T) | { ok: false; error: string };
+export type CopyRequestView = { request: string; shortCode: string; target: string };
+export type CopyInspectView = {
+  source: string;
+  target: string;
+  passkeys: { rpId: string; userName: string }[];
+  shortCode: string;
+};
+export type CopyApproveView = { approval: string; target: string };
+export type CopyImportView = { imported: { rpId: string; userName: string }[] };

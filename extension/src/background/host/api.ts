@@ -4,11 +4,20 @@ import type {
   AttestAnswer,
   AttestParams,
   ConfigureParams,
+  CopyApproveAnswer,
+  CopyApproveParams,
+  CopyImportAnswer,
+  CopyImportParams,
+  CopyInspectAnswer,
+  CopyInspectParams,
+  CopyRequestAnswer,
+  CopyRequestParams,
   CreateAnswer,
   CreateParams,
   CredentialRow,
   DeleteAnswer,
   DeleteParams,
+  DevicesAnswer,
   HelloAnswer,
   ListPage,
   ListParams,
@@ -81,6 +90,24 @@ export class Host {
   /** How long a correct vault PIN keeps the vault unlocked (0 = ask every time); the host persists it. */
   async configure(params: ConfigureParams): Promise<void> {
     await this.port.request('configure', params);
+  }
+  /** Your devices and this device's log of copies (PROTOCOL.md `devices`). */
+  devices(): Promise<DevicesAnswer> {
+    return this.port.request('devices', {});
+  }
+  /** A copy request for vault passkeys to an enrolled device (encrypted to it, signed here). */
+  copyRequest(params: CopyRequestParams): Promise<CopyRequestAnswer> {
+    return this.port.request('copy_request', params);
+  }
+  copyInspect(params: CopyInspectParams): Promise<CopyInspectAnswer> {
+    return this.port.request('copy_inspect', params);
+  }
+  /** Approval by this device (never the source's own: the host refuses). */
+  copyApprove(params: CopyApproveParams): Promise<CopyApproveAnswer> {
+    return this.port.request('copy_approve', params);
+  }
+  copyImport(params: CopyImportParams): Promise<CopyImportAnswer> {
+    return this.port.request('copy_import', params);
   }
   /** Raw round trip, for the benchmark. */
   ping(): Promise<unknown> {

@@ -8,6 +8,7 @@
 // one fragment and go in with one append.
 import type { Choice, LocationIcon, PageToken, PasskeyRow, PopupAnswer, PopupList, PopupPage, RulesAnswer, SiteRule, UiMessage } from '../../shared/messages';
 import { byId, element } from '../common/dom';
+import { copyPlace, loadDevices, openCarryDialog, openCopyDialog } from './devices';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const SVG = 'http://www.w3.org/2000/svg';
@@ -98,11 +99,18 @@ async function whereAmI(): Promise<Current> {
   return { site: null };
 }
 
+const HARDWARE_STAYS = "Made inside this computer's TPM, which never lets it out: it cannot be copied to another device.";
+
 function passkeyItem(row: PasskeyRow): HTMLElement {
   const account = accountOf(row);
   const renameButton = element('button', { type: 'button', 'aria-label': `Rename ${account}`, 'data-action': 'rename' }, 'Rename');
   const verb = row.keyplace ? 'Delete' : 'Forget';
   const deleteButton = element('button', { type: 'button', 'aria-label': `${verb} ${account}`, 'data-action': 'delete' }, verb);
+  // A vault passkey can be copied to another of your devices, with another one's approval (ARCHITECTURE.md rule 10).
+  const inVault = row.keyplace && row.icon === 'vault';
+  const copyLabel = `Copy ${account} to another device`;
+  const copyButton = inVault ? element('button', { type: 'button', 'aria-label': copyLabel, 'data-action': 'copy' }, 'Copy…') : null;
+  const where = (inVault && copyPlace(row.credentialId)) || row.location;
   const li = element(
     'li',
     {},
@@ -110,13 +118,21 @@ function passkeyItem(row: PasskeyRow): HTMLElement {
       'div',
       { class: 'row' },
       element('div', { class: 'account' }, account),
-      element('div', { class: 'row-actions' }, renameButton, deleteButton),
+      element('div', { class: 'row-actions' }, ...(copyButton ? [copyButton] : []), renameButton, deleteButton),
     ),
-    element('div', { class: 'location' }, icon(row.icon), element('span', {}, row.location)),
+    element('div', { class: 'location' }, icon(row.icon), element('span', {}, where)),
     element('div', { class: 'why' }, describeUse(row)),
   );
+  if (row.keyplace && row.icon === 'chip') li.append(element('div', { class: 'why' }, HARDWARE_STAYS));
   if (row.siteSays) li.append(siteSaysLine(li, row, row.siteSays));
   li.dataset.id = row.credentialId;
+  copyButton?.addEventListener('click', () =>
+    openCopyDialog(
+      row,
+      () => replaceRow(row),
+      () => focusRow(row.credentialId, 'copy'),
+    ),
+  );
   renameButton.addEventListener('click', () => startRename(li, row));
   deleteButton.addEventListener('click', () => confirmDelete(row));
   return li;
@@ -272,7 +288,14 @@ function onSearchInput(): void {
   searchTimer = setTimeout(() => void reload(), SEARCH_DELAY_MS);
 }
 
-function focusRow(credentialId: string, action: 'rename' | 'delete'): void {
+/** A row again, in place (its copies changed): the rest of the list stays as it is. */
+function replaceRow(row: PasskeyRow): void {
+  for (const li of byId('sites').querySelectorAll<HTMLElement>('li[data-id]')) {
+    if (li.dataset.id === row.credentialId) li.replaceWith(passkeyItem(row));
+  }
+}
+
+function focusRow(credentialId: string, action: 'rename' | 'delete' | 'copy'): void {
   const li = [...byId('sites').querySelectorAll<HTMLElement>('li[data-id]')].find((x) => x.dataset.id === credentialId);
   (li?.querySelector<HTMLElement>(`[data-action="${action}"]`) ?? byId('search')).focus();
 }
@@ -403,10 +426,14 @@ async function main(): Promise<void> {
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) void showMore();
   }, { rootMargin: '0px 0px 300px 0px' }).observe(more);
+  byId('carry-open').addEventListener('click', () => openCarryDialog(() => void reload()));
+  // Where vault passkeys' copies are goes into their rows: the devices come with the first listing.
+  const devices = loadDevices();
   current = await whereAmI();
   const ruleAnswer: Promise<SiteRule | null> = current.site
     ? send<RulesAnswer<SiteRule> | SiteRule | undefined>({ type: 'rules:get', site: current.site }).then(asRule, () => null)
     : Promise.resolve(null);
+  await devices;
   await reload();
   // The rule comes from the core (Public Suffix List); the list does not wait for it.
   rule = await ruleAnswer;

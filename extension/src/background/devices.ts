@@ -1,0 +1,151 @@
+// Your devices and copies of vault passkeys, for the popup (ARCHITECTURE.md rule 10). The host decides
+// everything (who may approve, to whom a copy goes, once); this module only forwards the popup's requests and
+// puts where each vault passkey's copies are into words. Enrolling a device is the CLI's (README).
+import type { CopyRow, DeviceRow, DevicesAnswer } from '../generated/host-protocol';
+import type {
+  CopyAnswer,
+  CopyApproveView,
+  CopyImportView,
+  CopyInspectView,
+  CopyRequestView,
+  DevicesView,
+  DeviceView,
+} from '../shared/messages';
+import type { Host } from './host/api';
+
+/** "a", "a and b", "a, b and c". */
+export function listOf(names: string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/**
+ * Where each vault passkey of this computer has copies, from this device's log: the source knows only what it
+ * asked for (a copy becomes usable only once another device approves it), the target what it imported and who
+ * approved it. Passkeys this device only approved are not here and get no words.
+ */
+export function copyWhereabouts(copies: CopyRow[]): Record<string, string> {
+  const byPasskey = new Map<string, { asked: Set<string>; from: Set<string>; approvers: Set<string> }>();
+  for (const copy of copies) {
+    if (copy.role === 'approved') continue;
+    let entry = byPasskey.get(copy.credential_id);
+    if (!entry) {
+      entry = { asked: new Set(), from: new Set(), approvers: new Set() };
+      byPasskey.set(copy.credential_id, entry);
+    }
+    if (copy.role === 'requested') entry.asked.add(copy.target);
+    else {
+      entry.from.add(copy.source);
+      if (copy.approver) entry.approvers.add(copy.approver);
+    }
+  }
+  const words: Record<string, string> = {};
+  for (const [id, { asked, from, approvers }] of byPasskey) {
+    const others = [...new Set([...from, ...asked])];
+    const notes: string[] = [];
+    if (from.size)
+      notes.push(approvers.size ? `copied here with approval from ${listOf([...approvers])}` : 'copied here');
+    if (asked.size) notes.push('copies need approval');
+    words[id] = `Keyplace vault on ${listOf(['this computer', ...others])} (${notes.join('; ')})`;
+  }
+  return words;
+}
+
+function deviceView(row: DeviceRow): DeviceView {
+  return {
+    id: row.id,
+    shortId: row.short_id,
+    name: row.name,
+    thisDevice: row.this_device,
+    enrolled: row.enrolled,
+    approvedBy: row.approved_by,
+    addedAt: row.added_at,
+  };
+}
+
+export function devicesView(answer: DevicesAnswer): DevicesView {
+  return {
+    thisDevice: answer.this_device ? deviceView(answer.this_device) : null,
+    devices: answer.devices.filter((d) => d.enrolled).map(deviceView),
+    copies: copyWhereabouts(answer.copies),
+    problem: null,
+  };
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const failed = (err: unknown): { ok: false; error: string } => ({ ok: false, error: message(err) });
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !value.trim()) throw new Error(`${what} is missing.`);
+  return value;
+}
+
+export async function listDevices(host: Host): Promise<DevicesView> {
+  try {
+    return devicesView(await host.devices());
+  } catch (err) {
+    return { thisDevice: null, devices: [], copies: {}, problem: message(err) };
+  }
+}
+
+export async function requestCopy(
+  host: Host,
+  credentialIds: unknown,
+  to: unknown,
+  pin: unknown,
+): Promise<CopyAnswer<CopyRequestView>> {
+  try {
+    if (!Array.isArray(credentialIds) || !credentialIds.every((id) => typeof id === 'string'))
+      throw new Error('No passkey was named.');
+    const answer = await host.copyRequest({
+      credential_ids: credentialIds,
+      to: text(to, 'The device to copy to'),
+      pin: text(pin, 'The PIN'),
+    });
+    return { ok: true, request: answer.request, shortCode: answer.short_code, target: answer.target };
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+export async function inspectCopy(host: Host, request: unknown): Promise<CopyAnswer<CopyInspectView>> {
+  try {
+    const answer = await host.copyInspect({ request: text(request, 'The copy request') });
+    return {
+      ok: true,
+      source: answer.source,
+      target: answer.target,
+      passkeys: answer.passkeys.map((p) => ({ rpId: p.rp_id, userName: p.user_name })),
+      shortCode: answer.short_code,
+    };
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+export async function approveCopy(host: Host, request: unknown, pin: unknown): Promise<CopyAnswer<CopyApproveView>> {
+  try {
+    const answer = await host.copyApprove({ request: text(request, 'The copy request'), pin: text(pin, 'The PIN') });
+    return { ok: true, approval: answer.approval, target: answer.target };
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+export async function importCopy(
+  host: Host,
+  request: unknown,
+  approval: unknown,
+  pin: unknown,
+): Promise<CopyAnswer<CopyImportView>> {
+  try {
+    const answer = await host.copyImport({
+      request: text(request, 'The copy request'),
+      approval: text(approval, 'The approval'),
+      pin: text(pin, 'The PIN'),
+    });
+    return { ok: true, imported: answer.imported.map((p) => ({ rpId: p.rp_id, userName: p.user_name })) };
+  } catch (err) {
+    return failed(err);
+  }
+}

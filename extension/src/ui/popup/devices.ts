@@ -1,0 +1,273 @@
+// The popup's "Your devices" section and its two dialogs (ARCHITECTURE.md rule 10): "Copy to another device…" on a
+// vault passkey makes a copy request to carry, and "Approve or import a copy…" takes one made elsewhere. The host
+// decides who may approve and import; these words only say plainly what happens. Device and account names come
+// from other devices and web pages, so they only ever go in as text.
+import type {
+  CopyAnswer,
+  CopyApproveView,
+  CopyImportView,
+  CopyInspectView,
+  CopyRequestView,
+  DevicesView,
+  DeviceView,
+  PasskeyRow,
+  UiMessage,
+} from '../../shared/messages';
+import { byId, element } from '../common/dom';
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const send = <T>(message: UiMessage): Promise<T> => chrome.runtime.sendMessage(message) as Promise<T>;
+const INSPECT_DELAY_MS = 200;
+
+let view: DevicesView = { thisDevice: null, devices: [], copies: {}, problem: null };
+
+/** Where a vault passkey's copies are, in words, when it has any. */
+export const copyPlace = (credentialId: string): string | undefined => view.copies[credentialId];
+
+/** "a", "a and b", "a, b and c". */
+const listOf = (names: string[]) =>
+  names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+
+export async function loadDevices(): Promise<void> {
+  const answer = await send<DevicesView | undefined>({ type: 'devices:list' }).catch(() => undefined);
+  view =
+    answer && Array.isArray(answer.devices)
+      ? answer
+      : { thisDevice: null, devices: [], copies: {}, problem: 'Keyplace did not answer.' };
+  renderDevices();
+}
+
+function deviceItem(device: DeviceView): HTMLElement {
+  const who = device.approvedBy ? `approved by ${device.approvedBy}` : 'started your devices';
+  return element(
+    'li',
+    {},
+    element('span', { class: 'account' }, device.name),
+    device.thisDevice ? ' (this computer)' : '',
+    element('div', { class: 'why' }, `${device.shortId} · ${who} · since ${dateFormat.format(device.addedAt)}`),
+  );
+}
+
+function renderDevices(): void {
+  byId('device-list').replaceChildren(...view.devices.map(deviceItem));
+  const none = byId('devices-none');
+  none.hidden = view.devices.length > 0;
+  none.textContent = view.problem
+    ? `Keyplace host: ${view.problem}`
+    : view.thisDevice
+      ? `This computer ("${view.thisDevice.name}") waits for one of your devices to approve it; then run ` +
+        '"keyplace-host devices accept" here with the approval (README).'
+      : 'This computer is not one of your devices yet. To copy vault passkeys to another computer, start your ' +
+        'devices here with "keyplace-host devices init --name NAME" and add the other one with ' +
+        '"keyplace-host devices join-request" there (README).';
+  byId('devices').setAttribute('aria-busy', 'false');
+}
+
+/** A text as a file the person saves and carries. */
+function saveAs(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const link = element('a', { href: url, download: name });
+  link.click();
+  // The download has its own copy by the time a person could look; the URL only has to outlive the click.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Copies a text field's value to the clipboard, or selects it for the person to copy. */
+async function toClipboard(field: HTMLTextAreaElement, status: HTMLElement, done: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(field.value);
+    status.textContent = done;
+  } catch {
+    field.focus();
+    field.select();
+    status.textContent = 'Selected: press Ctrl+C to copy it.';
+  }
+}
+
+/** "Copy to another device…" of one vault passkey; `changed` runs once its copy request is made. */
+export function openCopyDialog(row: PasskeyRow, changed: () => void, closed: () => void): void {
+  const dialog = byId('copy') as HTMLDialogElement;
+  const form = byId('copy-form') as HTMLFormElement;
+  const done = byId('copy-done');
+  const select = byId('copy-target') as HTMLSelectElement;
+  const pin = byId('copy-pin') as HTMLInputElement;
+  const go = byId('copy-go') as HTMLButtonElement;
+  const error = byId('copy-error');
+  const account = row.userName || 'Unknown account';
+  const targets = view.devices.filter((d) => d.enrolled && !d.thisDevice);
+
+  form.hidden = false;
+  done.hidden = true;
+  error.textContent = '';
+  pin.value = '';
+  select.replaceChildren(...targets.map((d) => element('option', { value: d.name }, `${d.name} (${d.shortId})`)));
+  select.disabled = pin.disabled = go.disabled = targets.length === 0;
+  byId('copy-what').textContent = targets.length
+    ? `The passkey for ${account} on ${row.rpId} is copied, encrypted, to the device you choose.`
+    : view.thisDevice?.enrolled
+      ? 'None of your other devices is enrolled yet: add one with "keyplace-host devices join-request" on it (README).'
+      : 'This computer is not one of your devices yet: start them with "keyplace-host devices init" (README).';
+
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    if (!pin.value) {
+      error.textContent = 'Type the vault PIN of this computer.';
+      pin.focus();
+      return;
+    }
+    go.disabled = true;
+    error.textContent = '';
+    const answer = await send<CopyAnswer<CopyRequestView>>({
+      type: 'devices:copy-request',
+      credentialIds: [row.credentialId],
+      to: select.value,
+      pin: pin.value,
+    });
+    pin.value = '';
+    go.disabled = false;
+    if (!answer?.ok) {
+      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      pin.focus();
+      return;
+    }
+    byId('copy-next').textContent =
+      `Copy request made for ${answer.target}. Carry it to another of your devices (not this computer) and approve ` +
+      `it there; then bring the request and the approval to ${answer.target} and import them. Until then the copy ` +
+      'cannot be used anywhere.';
+    byId('copy-code').textContent = answer.shortCode;
+    (byId('copy-request') as HTMLTextAreaElement).value = answer.request;
+    form.hidden = true;
+    done.hidden = false;
+    byId('copy-clip').focus();
+    await loadDevices();
+    changed();
+  };
+  const request = byId('copy-request') as HTMLTextAreaElement;
+  byId('copy-clip').onclick = () =>
+    void toClipboard(request, byId('copy-next'), 'The copy request is on the clipboard.');
+  byId('copy-save').onclick = () => saveAs('keyplace-copy-request.json', request.value);
+  byId('copy-cancel').onclick = byId('copy-close').onclick = () => dialog.close();
+  dialog.onclose = () => {
+    pin.value = '';
+    closed();
+  };
+  dialog.showModal();
+  (targets.length ? select : (byId('copy-cancel') as HTMLButtonElement)).focus();
+}
+
+/** "Approve or import a copy…": a copy request from another device, approved here or imported here. */
+export function openCarryDialog(imported: () => void): void {
+  const dialog = byId('carry') as HTMLDialogElement;
+  const form = byId('carry-form') as HTMLFormElement;
+  const done = byId('carry-done');
+  const request = byId('carry-request') as HTMLTextAreaElement;
+  const approval = byId('carry-approval') as HTMLTextAreaElement;
+  const pin = byId('carry-pin') as HTMLInputElement;
+  const summary = byId('carry-summary');
+  const error = byId('carry-error');
+  const buttons = [byId('carry-approve'), byId('carry-import')] as HTMLButtonElement[];
+  for (const field of [request, approval, pin]) field.value = '';
+  summary.textContent = error.textContent = '';
+  form.hidden = false;
+  done.hidden = true;
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let asked = 0;
+  request.oninput = () => {
+    clearTimeout(timer);
+    const mine = ++asked;
+    timer = setTimeout(async () => {
+      const text = request.value.trim();
+      if (!text) {
+        summary.textContent = '';
+        return;
+      }
+      const answer = await send<CopyAnswer<CopyInspectView>>({ type: 'devices:copy-inspect', request: text });
+      if (mine !== asked) return;
+      summary.textContent = answer?.ok
+        ? `${answer.source} asks to copy ${listOf(answer.passkeys.map((p) => `${p.userName} on ${p.rpId}`))} to ` +
+          `${answer.target}. Short code ${answer.shortCode}: approve only if ${answer.source} shows the same.`
+        : (answer?.error ?? 'Keyplace did not answer.');
+    }, INSPECT_DELAY_MS);
+  };
+
+  const needs = (field: HTMLInputElement | HTMLTextAreaElement, words: string): boolean => {
+    if (field.value.trim()) return true;
+    error.textContent = words;
+    field.focus();
+    return false;
+  };
+  const busy = (on: boolean) => {
+    for (const b of buttons) b.disabled = on;
+  };
+  const finish = (words: string, out: string | null) => {
+    byId('carry-result').textContent = words;
+    byId('carry-out-box').hidden = byId('carry-clip').hidden = byId('carry-save').hidden = out === null;
+    (byId('carry-out') as HTMLTextAreaElement).value = out ?? '';
+    form.hidden = true;
+    done.hidden = false;
+    (out === null ? byId('carry-close') : byId('carry-clip')).focus();
+  };
+
+  byId('carry-approve').onclick = async () => {
+    error.textContent = '';
+    if (!needs(request, 'Paste the copy request first.') || !needs(pin, 'Type the vault PIN of this computer.')) return;
+    busy(true);
+    const answer = await send<CopyAnswer<CopyApproveView>>({
+      type: 'devices:copy-approve',
+      request: request.value,
+      pin: pin.value,
+    });
+    busy(false);
+    pin.value = '';
+    if (!answer?.ok) {
+      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      pin.focus();
+      return;
+    }
+    finish(
+      `Approved. Carry the copy request and this approval to ${answer.target} and import them there.`,
+      answer.approval,
+    );
+  };
+  byId('carry-import').onclick = async () => {
+    error.textContent = '';
+    if (
+      !needs(request, 'Paste the copy request first.') ||
+      !needs(approval, 'Paste the approval another of your devices made: a copy is imported only with it.') ||
+      !needs(pin, 'Type the vault PIN of this computer.')
+    )
+      return;
+    busy(true);
+    const answer = await send<CopyAnswer<CopyImportView>>({
+      type: 'devices:copy-import',
+      request: request.value,
+      approval: approval.value,
+      pin: pin.value,
+    });
+    busy(false);
+    pin.value = '';
+    if (!answer?.ok) {
+      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      pin.focus();
+      return;
+    }
+    finish(
+      `Imported into this computer's vault: ${listOf(answer.imported.map((p) => `${p.userName} on ${p.rpId}`))}.`,
+      null,
+    );
+    await loadDevices();
+    imported();
+  };
+  const out = byId('carry-out') as HTMLTextAreaElement;
+  byId('carry-clip').onclick = () => void toClipboard(out, byId('carry-result'), 'The approval is on the clipboard.');
+  byId('carry-save').onclick = () => saveAs('keyplace-copy-approval.json', out.value);
+  byId('carry-cancel').onclick = byId('carry-close').onclick = () => dialog.close();
+  dialog.onclose = () => {
+    pin.value = '';
+    clearTimeout(timer);
+    byId('carry-open').focus();
+  };
+  dialog.showModal();
+  request.focus();
+}

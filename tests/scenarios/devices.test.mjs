@@ -1,0 +1,260 @@
+// Your devices and copies from the popup (ARCHITECTURE.md rule 10), in every selected browser. The browser's
+// computer ("desktop") and two more devices, each keyplace-host's CLI on a data dir of its own ("laptop" approves,
+// "laptop-2" receives), no TPM (the vaults are PIN-wrapped). Enrollment is the CLI's, with approval; the copy is
+// asked for by clicking the popup, approved on another device, imported on its target, and the target's host then
+// signs an assertion the relying party verifies. The popup says where the copies are, and refuses an approval by
+// the device the copy comes from.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { forEachBrowser, until, withRelyingPartyPage } from '../drivers/index.mjs';
+import { hostBinary } from '../support/build-outputs.mjs';
+import { hostClient } from '../support/host-client.mjs';
+
+const PIN = '482913';
+const NO_TPM = 'device:/nonexistent/tpmrm0';
+const COPY_DIALOG = 'Copy to another device';
+
+/** keyplace-host's CLI as one device (its own data dir), the PIN on standard input; resolves with stdout. */
+function cli(dataDir, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(hostBinary(), args, {
+      cwd,
+      env: { ...process.env, KEYPLACE_DATA_DIR: dataDir, KEYPLACE_TPM_TCTI: NO_TPM },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`keyplace-host ${args.join(' ')} exited ${code}: ${stderr}${stdout}`)),
+    );
+    child.stdin.end(`${PIN}\n`);
+  });
+}
+
+const b64u = (bytes) => Buffer.from(bytes).toString('base64url');
+const sha256 = (data) => createHash('sha256').update(data).digest();
+
+forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
+  let driver, rp, page;
+  let work, laptop, laptop2;
+  let credentialId, request;
+
+  withRelyingPartyPage(browser, (d, r, p) => {
+    [driver, rp, page] = [d, r, p];
+  });
+  before(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'keyplace-devices-'));
+    [laptop, laptop2] = [path.join(work, 'laptop'), path.join(work, 'laptop-2')];
+  });
+  after(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  const openPopup = async () => {
+    const popup = await driver.openExtensionPage('popup.html?site=localhost');
+    await popup.waitFor('heading', 'Your devices');
+    await until('the popup to list alice', () => popup.evaluate(() => document.querySelector('#sites li') !== null));
+    return popup;
+  };
+  const aliceRow = (popup) =>
+    popup.evaluate(
+      () => [...document.querySelectorAll('#sites li')].find((li) => li.innerText.includes('alice'))?.innerText ?? '',
+    );
+  const devicesText = (popup) => popup.evaluate(() => document.querySelector('#devices')?.innerText ?? '');
+
+  it('registers a vault passkey in the consent window; the RP verifies it', async () => {
+    const { win, result } = await driver.startCeremony(page, () =>
+      kp.register({ username: 'alice', userVerification: 'required', residentKey: 'required' }),
+    );
+    await win.createInVault({ account: 'alice', pin: PIN, newPin: true });
+    const v = await result;
+    assert.equal(v.verified, true, JSON.stringify(v));
+    assert.deepEqual({ be: v.flags.be, bs: v.flags.bs }, { be: true, bs: false });
+    credentialId = v.credentialId;
+  });
+
+  it('before enrollment the popup says how to start; nothing can be copied yet', async () => {
+    const popup = await openPopup();
+    await until('the devices section to load', async () =>
+      /not one of your devices yet/.test(await devicesText(popup)),
+    );
+    await popup.click('button', 'Copy alice to another device');
+    await popup.waitFor('dialog', COPY_DIALOG);
+    assert.equal(await popup.isEnabled('button', 'Make copy request'), false);
+    await popup.press('Escape');
+    await popup.waitFor('dialog', COPY_DIALOG, { state: 'hidden' });
+    assert.equal(await popup.isFocused('button', 'Copy alice to another device'), true);
+    await popup.close();
+  });
+
+  it("enrolls the browser's computer and two more devices with approval (CLI); the popup lists them", async () => {
+    await cli(driver.dirs.data, ['devices', 'init', '--name', 'desktop', '--pin-stdin']);
+    for (const [dir, name] of [
+      [laptop, 'laptop'],
+      [laptop2, 'laptop-2'],
+    ]) {
+      const join = path.join(work, `${name}-join.json`);
+      const ring = path.join(work, `${name}-ring.json`);
+      await cli(dir, ['devices', 'join-request', '--name', name, '--out', join, '--pin-stdin']);
+      await cli(driver.dirs.data, ['devices', 'approve', join, '--out', ring, '--pin-stdin', '--yes']);
+      await cli(dir, ['devices', 'accept', ring]);
+    }
+    const popup = await openPopup();
+    const items = await until('three devices in the popup', async () => {
+      const texts = await popup.evaluate(() =>
+        [...document.querySelectorAll('#device-list li')].map((li) => li.innerText),
+      );
+      return texts.length === 3 ? texts : null;
+    });
+    assert.match(items[0], /^desktop \(this computer\)/);
+    assert.match(items[0], /started your devices/);
+    assert.match(items[1], /^laptop\b[\s\S]*approved by desktop/);
+    assert.match(items[2], /^laptop-2\b[\s\S]*approved by desktop/);
+    assert.match(await aliceRow(popup), /Keyplace vault on this computer\n/);
+    await popup.close();
+  });
+
+  it('copies alice to laptop-2 from the popup: a request to carry, with honest words', async () => {
+    const popup = await openPopup();
+    await until('the devices to load', async () => /laptop-2/.test(await devicesText(popup)));
+    await popup.click('button', 'Copy alice to another device');
+    await popup.waitFor('dialog', COPY_DIALOG);
+    const words = await popup.evaluate(() => document.querySelector('dialog[open]')?.innerText ?? '');
+    assert.match(words, /usable only after\s+another of your devices \(not this computer\) approves it/);
+    // A wrong PIN is refused where it was typed, and nothing is made.
+    await popup.select('Copy to', 'laptop-2');
+    await popup.fill('Vault PIN of this computer', '000000');
+    await popup.click('button', 'Make copy request');
+    assert.match(await popup.alertText(), /PIN/);
+    await popup.fill('Vault PIN of this computer', PIN);
+    await popup.press('Enter');
+    await popup.waitFor('textbox', 'Copy request to carry');
+    request = await popup.value('textbox', 'Copy request to carry');
+    assert.equal(JSON.parse(request).keyplace, 'copy-request-v1');
+    const done = await popup.evaluate(() => document.querySelector('dialog[open]')?.innerText ?? '');
+    assert.match(done, /Copy request made for laptop-2/);
+    assert.match(done, /Short code: \d{4}/);
+    assert.match(done, /Until then the copy\s+cannot be used anywhere/);
+    await popup.click('button', 'Done');
+    await popup.waitFor('dialog', COPY_DIALOG, { state: 'hidden' });
+    await until('alice to say where her copies are', async () =>
+      /Keyplace vault on this computer and laptop-2 \(copies need approval\)/.test(await aliceRow(popup)),
+    );
+    assert.equal(await popup.isFocused('button', 'Copy alice to another device'), true);
+    await popup.close();
+  });
+
+  it('the popup refuses to approve a copy on the device it comes from', async () => {
+    const popup = await openPopup();
+    await popup.click('button', 'Approve or import a copy…');
+    await popup.waitFor('dialog', 'Approve or import a copy');
+    await popup.fill('Copy request', request);
+    await popup.waitForTextIn('status', /desktop asks to copy alice on localhost to laptop-2\. Short code \d{4}/);
+    await popup.fill('Vault PIN of this computer', PIN);
+    await popup.click('button', 'Approve copy');
+    assert.match(await popup.alertText(), /approved only by the device it comes from/);
+    await popup.click('button', 'Close');
+    await popup.waitFor('dialog', 'Approve or import a copy', { state: 'hidden' });
+    await popup.close();
+  });
+
+  it('laptop approves, laptop-2 imports, and laptop-2 signs for alice: the RP verifies (BS=1)', async () => {
+    const requestFile = path.join(work, 'copy-request.json');
+    const approvalFile = path.join(work, 'copy-approval.json');
+    await writeFile(requestFile, request);
+    const approved = await cli(laptop, ['copy', 'approve', requestFile, '--out', approvalFile, '--pin-stdin', '--yes']);
+    assert.match(approved, /"desktop" asks to copy to "laptop-2"/);
+    const imported = await cli(laptop2, ['copy', 'import', requestFile, '--approval', approvalFile, '--pin-stdin']);
+    assert.match(imported, new RegExp(`localhost: alice \\(${credentialId}\\)`));
+    assert.equal(JSON.parse(await readFile(approvalFile, 'utf8')).keyplace, 'copy-approval-v1');
+
+    // laptop-2's own host (the browser's argv; that data dir allows the same extension) signs an assertion.
+    await copyFile(
+      path.join(driver.dirs.data, 'allowed-extensions.json'),
+      path.join(laptop2, 'allowed-extensions.json'),
+    );
+    const host = hostClient({ hostArgs: driver.hostArgs, dirs: { home: driver.dirs.home, data: laptop2 } });
+    try {
+      const options = await (
+        await fetch(rp.url('/api/login/options'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'alice', userVerification: 'required' }),
+        })
+      ).json();
+      const clientDataJSON = Buffer.from(
+        JSON.stringify({
+          type: 'webauthn.get',
+          challenge: options.options.challenge,
+          origin: rp.origin,
+          crossOrigin: false,
+        }),
+      );
+      const data = Buffer.concat([sha256('localhost'), Buffer.from([0x01, 0, 0, 0, 0])]);
+      const signed = await host.call('sign', {
+        credential_id: credentialId,
+        authenticator_data: b64u(data),
+        client_data_hash: b64u(sha256(clientDataJSON)),
+        pin: PIN,
+        require_user_verification: true,
+      });
+      assert.equal(signed.error, undefined, JSON.stringify(signed.error));
+      const verdict = await (
+        await fetch(rp.url('/api/login/verify'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            flowId: options.flowId,
+            response: {
+              id: credentialId,
+              rawId: credentialId,
+              type: 'public-key',
+              clientExtensionResults: {},
+              response: {
+                clientDataJSON: b64u(clientDataJSON),
+                authenticatorData: signed.result.authenticator_data,
+                signature: signed.result.signature,
+                userHandle: signed.result.user_handle,
+              },
+            },
+          }),
+        })
+      ).json();
+      assert.equal(verdict.verified, true, JSON.stringify(verdict));
+      assert.equal(verdict.credentialId, credentialId);
+      assert.equal(verdict.userVerified, true);
+      assert.deepEqual({ be: verdict.flags.be, bs: verdict.flags.bs }, { be: true, bs: true });
+      assert.ok(verdict.newCounter > 0, JSON.stringify(verdict));
+
+      // laptop-2's popup would say where its copy came from and who approved it (the same `devices` method).
+      const listed = await host.call('devices', {});
+      const copy = listed.result.copies.find((c) => c.credential_id === credentialId);
+      assert.deepEqual(
+        { role: copy.role, source: copy.source, approver: copy.approver },
+        { role: 'imported', source: 'desktop', approver: 'laptop' },
+      );
+    } finally {
+      await host.close();
+    }
+  });
+
+  it("the popup still says where alice's copies are, and the copy was logged here", async () => {
+    const popup = await openPopup();
+    await until('alice to say where her copies are', async () =>
+      /Keyplace vault on this computer and laptop-2 \(copies need approval\)/.test(await aliceRow(popup)),
+    );
+    await popup.close();
+    const log = await cli(driver.dirs.data, ['copy', 'log']);
+    assert.match(log, /localhost alice: desktop -> laptop-2 \(requested\)/);
+  });
+});
