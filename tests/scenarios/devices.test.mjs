@@ -133,10 +133,10 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     assert.match(words, /usable only after\s+another of your devices \(not this computer\) approves it/);
     // A wrong PIN is refused where it was typed, and nothing is made.
     await popup.select('Copy to', 'laptop-2');
-    await popup.fill('Vault PIN of this computer', '000000');
+    await popup.fill('Vault PIN of this computer, to make the request', '000000');
     await popup.click('button', 'Make copy request');
     assert.match(await popup.alertText(), /PIN/);
-    await popup.fill('Vault PIN of this computer', PIN);
+    await popup.fill('Vault PIN of this computer, to make the request', PIN);
     await popup.press('Enter');
     await popup.waitFor('textbox', 'Copy request to carry');
     request = await popup.value('textbox', 'Copy request to carry');
@@ -160,7 +160,7 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     await popup.waitFor('dialog', 'Approve or import a copy');
     await popup.fill('Copy request', request);
     await popup.waitForTextIn('status', /desktop asks to copy alice on localhost to laptop-2\. Short code \d{4}/);
-    await popup.fill('Vault PIN of this computer', PIN);
+    await popup.fill('Vault PIN of this computer, to approve or import', PIN);
     await popup.click('button', 'Approve copy');
     assert.match(await popup.alertText(), /approved only by the device it comes from/);
     await popup.click('button', 'Close');
