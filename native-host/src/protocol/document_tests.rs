@@ -12,14 +12,15 @@ use serde_json::Value;
 
 use super::answers::{
     AttestAnswer, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer, CopyRequestAnswer,
-    DevicesAnswer, CreateAnswer, DeleteAnswer, EmptyAnswer, HelloAnswer, ListPage, ListRow,
+    CreateAnswer, DeleteAnswer, DevicesAnswer, EmptyAnswer, HelloAnswer, ListPage, ListRow,
     RenameAnswer, SignAnswer,
 };
 use super::envelope::{parse_request, Response};
 use super::errors::ErrorBody;
 use super::requests::{
-    AttestParams, CopyApproveParams, CopyImportParams, CopyInspectParams, CopyRequestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
-    RenameParams, SignParams, METHODS,
+    AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
+    CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams, RenameParams,
+    SignParams, METHODS,
 };
 
 struct Example {

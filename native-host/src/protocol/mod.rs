@@ -19,13 +19,15 @@ mod typescript;
 
 pub use answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
-    CopyRequestAnswer, CopyRole, CopyRow, DeviceRow, DevicesAnswer, ImportedRow, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
-    HelloAnswer, ListPage, ListRow, RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
+    CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer, CredentialRow, DeleteAnswer, DeviceRow,
+    DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer, ImportedRow, ListPage, ListRow,
+    RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
 };
 pub use envelope::{parse_request, readable_id, Request, Response};
 pub use errors::{ErrorBody, ErrorCode, ErrorDetails};
 pub use requests::{
-    AttestParams, CopyApproveParams, CopyImportParams, CopyInspectParams, CopyRequestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
-    RenameParams, SignParams, UserParams, METHODS,
+    AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
+    CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams, RenameParams,
+    SignParams, UserParams, METHODS,
 };
 pub use values::{B64u, Pin, StoreId};

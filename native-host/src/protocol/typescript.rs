@@ -6,14 +6,16 @@ use ts_rs::{Config, TS};
 
 use super::answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
-    CopyRequestAnswer, CopyRole, CopyRow, DeviceRow, DevicesAnswer, ImportedRow, CreateAnswer, CredentialRow, DeleteAnswer, EmptyAnswer, HardwareKind,
-    HelloAnswer, ListPage, ListRow, RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
+    CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer, CredentialRow, DeleteAnswer, DeviceRow,
+    DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer, ImportedRow, ListPage, ListRow,
+    RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
 };
 use super::envelope::{Request, Response};
 use super::errors::{ErrorBody, ErrorCode, ErrorDetails};
 use super::requests::{
-    AttestParams, CopyApproveParams, CopyImportParams, CopyInspectParams, CopyRequestParams, ConfigureParams, CreateParams, DeleteParams, EmptyParams, ListParams,
-    RenameParams, SignParams, UserParams,
+    AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
+    CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams, RenameParams,
+    SignParams, UserParams,
 };
 use super::values::{B64u, StoreId};
 

@@ -50,7 +50,8 @@ impl Service {
         &self,
         params: CopyRequestParams,
     ) -> Result<CopyRequestAnswer, ErrorBody> {
-        let ids = credential_ids("credential_ids", Some(params.credential_ids))?.unwrap_or_default();
+        let ids =
+            credential_ids("credential_ids", Some(params.credential_ids))?.unwrap_or_default();
         let devices = self.device_ring();
         let request = devices.request_copy(&params.to, &ids, params.pin.as_str())?;
         let target = devices.inspect_copy(&request.file)?.target;
@@ -88,7 +89,10 @@ impl Service {
         Ok(CopyApproveAnswer { approval, target })
     }
 
-    pub(super) fn copy_import(&self, params: CopyImportParams) -> Result<CopyImportAnswer, ErrorBody> {
+    pub(super) fn copy_import(
+        &self,
+        params: CopyImportParams,
+    ) -> Result<CopyImportAnswer, ErrorBody> {
         if params.approval.trim().is_empty() {
             return Err(ErrorBody::from(DeviceError::Unapproved));
         }
@@ -234,7 +238,9 @@ mod tests {
         .unwrap_err();
         assert_eq!(by_source.code, ErrorCode::BadRequest);
         assert!(
-            by_source.message.contains("only by the device it comes from"),
+            by_source
+                .message
+                .contains("only by the device it comes from"),
             "{}",
             by_source.message
         );
@@ -288,7 +294,11 @@ mod tests {
             json!({"request": request, "approval": approval, "pin": PIN}),
         )
         .unwrap_err();
-        assert!(replayed.message.contains("used once"), "{}", replayed.message);
+        assert!(
+            replayed.message.contains("used once"),
+            "{}",
+            replayed.message
+        );
 
         let data = authenticator_data("example.com", FLAG_UP, 0);
         let signed = sign(&laptop_2, &id, &data, Some(PIN), false).unwrap();
