@@ -18,6 +18,7 @@ import { hostClient } from '../support/host-client.mjs';
 const PIN = '482913';
 const NO_TPM = 'device:/nonexistent/tpmrm0';
 const COPY_DIALOG = 'Copy to another device';
+const CARRY_DIALOG = 'Approve or import a copy';
 
 /** keyplace-host's CLI as one device (its own data dir), the PIN on standard input; resolves with stdout. */
 function cli(dataDir, args, cwd) {
@@ -72,6 +73,65 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     );
   const devicesText = (popup) => popup.evaluate(() => document.querySelector('#devices')?.innerText ?? '');
 
+  const dialogText = (popup) => popup.evaluate(() => document.querySelector('dialog[open]')?.innerText ?? '');
+
+  /** keyplace-host (the browser's argv) on another device's data dir, which allows the same extension. */
+  const withHost = async (dataDir, use) => {
+    if (dataDir !== driver.dirs.data) {
+      await copyFile(
+        path.join(driver.dirs.data, 'allowed-extensions.json'),
+        path.join(dataDir, 'allowed-extensions.json'),
+      );
+    }
+    const host = hostClient({ hostArgs: driver.hostArgs, dirs: { home: driver.dirs.home, data: dataDir } });
+    try {
+      return await use(host);
+    } finally {
+      await host.close();
+    }
+  };
+
+  /** A sign-in at the relying party answered by the host on `dataDir` (not the browser): the RP's verdict. */
+  const signAtRelyingParty = (dataDir, id, username) =>
+    withHost(dataDir, async (host) => {
+      const post = async (route, body) =>
+        (
+          await fetch(rp.url(route), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).json();
+      const { flowId, options } = await post('/api/login/options', { username, userVerification: 'required' });
+      const clientDataJSON = Buffer.from(
+        JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: rp.origin, crossOrigin: false }),
+      );
+      const data = Buffer.concat([sha256('localhost'), Buffer.from([0x01, 0, 0, 0, 0])]);
+      const signed = await host.call('sign', {
+        credential_id: id,
+        authenticator_data: b64u(data),
+        client_data_hash: b64u(sha256(clientDataJSON)),
+        pin: PIN,
+        require_user_verification: true,
+      });
+      assert.equal(signed.error, undefined, JSON.stringify(signed.error));
+      return post('/api/login/verify', {
+        flowId,
+        response: {
+          id,
+          rawId: id,
+          type: 'public-key',
+          clientExtensionResults: {},
+          response: {
+            clientDataJSON: b64u(clientDataJSON),
+            authenticatorData: signed.result.authenticator_data,
+            signature: signed.result.signature,
+            userHandle: signed.result.user_handle,
+          },
+        },
+      });
+    });
+
   it('registers a vault passkey in the consent window; the RP verifies it', async () => {
     const { win, result } = await driver.startCeremony(page, () =>
       kp.register({ username: 'alice', userVerification: 'required', residentKey: 'required' }),
@@ -121,6 +181,7 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     assert.match(items[1], /^laptop\b[\s\S]*approved by desktop/);
     assert.match(items[2], /^laptop-2\b[\s\S]*approved by desktop/);
     assert.match(await aliceRow(popup), /Keyplace vault on this computer\n/);
+    assert.deepEqual(await popup.axeViolations(), [], 'the popup with its devices');
     await popup.close();
   });
 
@@ -131,6 +192,7 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     await popup.waitFor('dialog', COPY_DIALOG);
     const words = await popup.evaluate(() => document.querySelector('dialog[open]')?.innerText ?? '');
     assert.match(words, /usable only after\s+another of your devices \(not this computer\) approves it/);
+    assert.deepEqual(await popup.axeViolations(), [], 'the copy dialog');
     // A wrong PIN is refused where it was typed, and nothing is made.
     await popup.select('Copy to', 'laptop-2');
     await popup.fill('Vault PIN of this computer, to make the request', '000000');
@@ -157,14 +219,14 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
   it('the popup refuses to approve a copy on the device it comes from', async () => {
     const popup = await openPopup();
     await popup.click('button', 'Approve or import a copy…');
-    await popup.waitFor('dialog', 'Approve or import a copy');
+    await popup.waitFor('dialog', CARRY_DIALOG);
     await popup.fill('Copy request', request);
     await popup.waitForTextIn('status', /desktop asks to copy alice on localhost to laptop-2\. Short code \d{4}/);
     await popup.fill('Vault PIN of this computer, to approve or import', PIN);
     await popup.click('button', 'Approve copy');
     assert.match(await popup.alertText(), /approved only by the device it comes from/);
     await popup.click('button', 'Close');
-    await popup.waitFor('dialog', 'Approve or import a copy', { state: 'hidden' });
+    await popup.waitFor('dialog', CARRY_DIALOG, { state: 'hidden' });
     await popup.close();
   });
 
@@ -178,74 +240,119 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     assert.match(imported, new RegExp(`localhost: alice \\(${credentialId}\\)`));
     assert.equal(JSON.parse(await readFile(approvalFile, 'utf8')).keyplace, 'copy-approval-v1');
 
-    // laptop-2's own host (the browser's argv; that data dir allows the same extension) signs an assertion.
-    await copyFile(
-      path.join(driver.dirs.data, 'allowed-extensions.json'),
-      path.join(laptop2, 'allowed-extensions.json'),
-    );
-    const host = hostClient({ hostArgs: driver.hostArgs, dirs: { home: driver.dirs.home, data: laptop2 } });
-    try {
-      const options = await (
-        await fetch(rp.url('/api/login/options'), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'alice', userVerification: 'required' }),
-        })
-      ).json();
-      const clientDataJSON = Buffer.from(
-        JSON.stringify({
-          type: 'webauthn.get',
-          challenge: options.options.challenge,
-          origin: rp.origin,
-          crossOrigin: false,
-        }),
-      );
-      const data = Buffer.concat([sha256('localhost'), Buffer.from([0x01, 0, 0, 0, 0])]);
-      const signed = await host.call('sign', {
-        credential_id: credentialId,
-        authenticator_data: b64u(data),
-        client_data_hash: b64u(sha256(clientDataJSON)),
-        pin: PIN,
-        require_user_verification: true,
-      });
-      assert.equal(signed.error, undefined, JSON.stringify(signed.error));
-      const verdict = await (
-        await fetch(rp.url('/api/login/verify'), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            flowId: options.flowId,
-            response: {
-              id: credentialId,
-              rawId: credentialId,
-              type: 'public-key',
-              clientExtensionResults: {},
-              response: {
-                clientDataJSON: b64u(clientDataJSON),
-                authenticatorData: signed.result.authenticator_data,
-                signature: signed.result.signature,
-                userHandle: signed.result.user_handle,
-              },
-            },
-          }),
-        })
-      ).json();
-      assert.equal(verdict.verified, true, JSON.stringify(verdict));
-      assert.equal(verdict.credentialId, credentialId);
-      assert.equal(verdict.userVerified, true);
-      assert.deepEqual({ be: verdict.flags.be, bs: verdict.flags.bs }, { be: true, bs: true });
-      assert.ok(verdict.newCounter > 0, JSON.stringify(verdict));
+    // laptop-2's own host signs an assertion for alice; the RP verifies it.
+    const verdict = await signAtRelyingParty(laptop2, credentialId, 'alice');
+    assert.equal(verdict.verified, true, JSON.stringify(verdict));
+    assert.equal(verdict.credentialId, credentialId);
+    assert.equal(verdict.userVerified, true);
+    assert.deepEqual({ be: verdict.flags.be, bs: verdict.flags.bs }, { be: true, bs: true });
+    assert.ok(verdict.newCounter > 0, JSON.stringify(verdict));
 
-      // laptop-2's popup would say where its copy came from and who approved it (the same `devices` method).
-      const listed = await host.call('devices', {});
-      const copy = listed.result.copies.find((c) => c.credential_id === credentialId);
-      assert.deepEqual(
-        { role: copy.role, source: copy.source, approver: copy.approver },
-        { role: 'imported', source: 'desktop', approver: 'laptop' },
+    // laptop-2's popup would say where its copy came from and who approved it (the same `devices` method).
+    const listed = await withHost(laptop2, (host) => host.call('devices', {}));
+    const copy = listed.result.copies.find((c) => c.credential_id === credentialId);
+    assert.deepEqual(
+      { role: copy.role, source: copy.source, approver: copy.approver },
+      { role: 'imported', source: 'desktop', approver: 'laptop' },
+    );
+  });
+
+  it('the popup approves a copy another device asked for (laptop-2 to laptop); laptop imports it and signs', async () => {
+    const requestFile = path.join(work, 'second-request.json');
+    const approvalFile = path.join(work, 'second-approval.json');
+    await cli(laptop2, [
+      'copy',
+      'request',
+      '--to',
+      'laptop',
+      '--passkey',
+      'localhost',
+      '--out',
+      requestFile,
+      '--pin-stdin',
+    ]);
+    const popup = await openPopup();
+    await popup.click('button', 'Approve or import a copy…');
+    await popup.waitFor('dialog', CARRY_DIALOG);
+    await popup.fill('Copy request', await readFile(requestFile, 'utf8'));
+    await popup.waitForTextIn('status', /laptop-2 asks to copy alice on localhost to laptop\. Short code \d{4}/);
+    await popup.fill('Vault PIN of this computer, to approve or import', PIN);
+    await popup.click('button', 'Approve copy');
+    await popup.waitFor('textbox', 'Approval to carry');
+    assert.match(
+      await dialogText(popup),
+      /Approved\. Carry the copy request and this approval to laptop and import them there\./,
+    );
+    assert.deepEqual(await popup.axeViolations(), [], 'the approval shown');
+    await writeFile(approvalFile, await popup.value('textbox', 'Approval to carry'));
+    await popup.click('button', 'Done');
+    await popup.waitFor('dialog', CARRY_DIALOG, { state: 'hidden' });
+    assert.equal(await popup.isFocused('button', 'Approve or import a copy…'), true);
+    await popup.close();
+
+    const imported = await cli(laptop, ['copy', 'import', requestFile, '--approval', approvalFile, '--pin-stdin']);
+    assert.match(imported, new RegExp(`localhost: alice \\(${credentialId}\\)`));
+    const verdict = await signAtRelyingParty(laptop, credentialId, 'alice');
+    assert.equal(verdict.verified, true, JSON.stringify(verdict));
+    assert.deepEqual({ be: verdict.flags.be, bs: verdict.flags.bs }, { be: true, bs: true });
+  });
+
+  it('the popup imports a copy made for this computer (laptop to desktop, approved by laptop-2)', async () => {
+    // laptop has a passkey of its own (its host makes it, as its browser would).
+    const made = await withHost(laptop, (host) =>
+      host.call('create', {
+        store: 'vault',
+        rp_id: 'localhost',
+        user: { id: b64u(Buffer.from('bob')), name: 'bob', display_name: 'Bob' },
+        pin: PIN,
+        resident_key: true,
+        require_user_verification: false,
+      }),
+    );
+    const bobId = made.result.credential_id;
+    const requestFile = path.join(work, 'third-request.json');
+    const approvalFile = path.join(work, 'third-approval.json');
+    await cli(laptop, ['copy', 'request', '--to', 'desktop', '--passkey', bobId, '--out', requestFile, '--pin-stdin']);
+    await cli(laptop2, ['copy', 'approve', requestFile, '--out', approvalFile, '--pin-stdin', '--yes']);
+
+    const popup = await openPopup();
+    await popup.click('button', 'Approve or import a copy…');
+    await popup.waitFor('dialog', CARRY_DIALOG);
+    await popup.fill('Copy request', await readFile(requestFile, 'utf8'));
+    await popup.waitForTextIn('status', /laptop asks to copy bob on localhost to desktop/);
+    // Without the approval nothing is imported, and the popup says why.
+    await popup.fill('Vault PIN of this computer, to approve or import', PIN);
+    await popup.click('button', 'Import copy here');
+    assert.match(await popup.alertText(), /approval another of your devices made/);
+    await popup.fill('Approval (only to import it here)', await readFile(approvalFile, 'utf8'));
+    assert.deepEqual(await popup.axeViolations(), [], 'the approve or import dialog');
+    await popup.click('button', 'Import copy here');
+    await popup.waitForTextIn('status', "Imported into this computer's vault: bob on localhost.");
+    await popup.click('button', 'Done');
+    await popup.waitFor('dialog', CARRY_DIALOG, { state: 'hidden' });
+    const bob = await until('bob in the list, with where he came from', async () => {
+      const row = await popup.evaluate(
+        () => [...document.querySelectorAll('#sites li')].find((li) => li.innerText.includes('bob'))?.innerText ?? '',
       );
-    } finally {
-      await host.close();
-    }
+      return /Keyplace vault on this computer and laptop \(copied here with approval from laptop-2\)/.test(row)
+        ? row
+        : null;
+    });
+    assert.match(bob, /bob/);
+    await popup.close();
+
+    // The browser's own host signs with the copy (BS=1).
+    const data = Buffer.concat([sha256('localhost'), Buffer.from([0x01, 0, 0, 0, 0])]);
+    const signed = await withHost(driver.dirs.data, (host) =>
+      host.call('sign', {
+        credential_id: bobId,
+        authenticator_data: b64u(data),
+        client_data_hash: b64u(sha256('x')),
+        pin: PIN,
+      }),
+    );
+    assert.equal(signed.error, undefined, JSON.stringify(signed.error));
+    assert.equal(Buffer.from(signed.result.authenticator_data, 'base64url')[32] & 0x18, 0x18, 'BE and BS');
   });
 
   it("the popup still says where alice's copies are, and the copy was logged here", async () => {
