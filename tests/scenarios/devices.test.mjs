@@ -181,6 +181,7 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     assert.match(items[1], /^laptop\b[\s\S]*approved by desktop/);
     assert.match(items[2], /^laptop-2\b[\s\S]*approved by desktop/);
     assert.match(await aliceRow(popup), /Keyplace vault on this computer\n/);
+    assert.match(await aliceRow(popup), /Only on this computer: if it is lost, so is this passkey\./);
     assert.deepEqual(await popup.axeViolations(), [], 'the popup with its devices');
     await popup.close();
   });
@@ -213,6 +214,7 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
       /Keyplace vault on this computer and laptop-2 \(copies need approval\)/.test(await aliceRow(popup)),
     );
     assert.equal(await popup.isFocused('button', 'Copy alice to another device'), true);
+    assert.doesNotMatch(await aliceRow(popup), /if it is lost/);
     await popup.close();
   });
 

@@ -99,6 +99,7 @@ async function whereAmI(): Promise<Current> {
   return { site: null };
 }
 
+const VAULT_ONLY_HERE = 'Only on this computer: if it is lost, so is this passkey. Copy… puts it on another of your devices.';
 const HARDWARE_STAYS = "Made inside this computer's TPM, which never lets it out: it cannot be copied to another device.";
 
 function passkeyItem(row: PasskeyRow): HTMLElement {
@@ -110,7 +111,8 @@ function passkeyItem(row: PasskeyRow): HTMLElement {
   const inVault = row.keyplace && row.icon === 'vault';
   const copyLabel = `Copy ${account} to another device`;
   const copyButton = inVault ? element('button', { type: 'button', 'aria-label': copyLabel, 'data-action': 'copy' }, 'Copy…') : null;
-  const where = (inVault && copyPlace(row.credentialId)) || row.location;
+  const copies = inVault ? copyPlace(row.credentialId) : undefined;
+  const where = copies || row.location;
   const li = element(
     'li',
     {},
@@ -124,6 +126,7 @@ function passkeyItem(row: PasskeyRow): HTMLElement {
     element('div', { class: 'why' }, describeUse(row)),
   );
   if (row.keyplace && row.icon === 'chip') li.append(element('div', { class: 'why' }, HARDWARE_STAYS));
+  if (inVault && !copies) li.append(element('div', { class: 'why' }, VAULT_ONLY_HERE));
   if (row.siteSays) li.append(siteSaysLine(li, row, row.siteSays));
   li.dataset.id = row.credentialId;
   copyButton?.addEventListener('click', () =>
