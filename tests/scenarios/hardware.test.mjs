@@ -75,10 +75,12 @@ forEachBrowser('Hardware (TPM 2.0 on swtpm)', { timeout: 240_000, skip: !swtpmAv
     assert.equal(v.userVerified, true);
   });
 
-  it('the popup shows it as "TPM on this computer (cannot be copied)"', async () => {
+  it('the popup shows it as "TPM on this computer (cannot be copied)", says why, and offers no copy', async () => {
     const popup = await driver.openExtensionPage('popup.html');
     const carol = await until('the popup to list carol', async () => (await popup.texts('listitem')).find((t) => /carol/.test(t)));
     assert.match(carol, /TPM on this computer \(cannot be copied\)/);
+    assert.match(carol, /Made inside this computer's TPM, which never lets it out: it cannot be copied to another device\./);
+    assert.equal(await popup.count('button', 'Copy carol to another device'), 0);
     await popup.close();
   });
 });
