@@ -5,6 +5,7 @@
 //! or duplicated (the signature counter above all) is a single atomic statement, and every connection waits up to
 //! five seconds for the other process's write lock.
 
+mod backup;
 mod credentials;
 mod devices;
 mod list_queries;
@@ -12,7 +13,7 @@ mod schema;
 mod sealed_keys;
 mod settings;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -38,6 +39,11 @@ pub enum MetadataError {
     NewerSchema { found: u32, supported: u32 },
     #[error("the signature counter of this passkey has reached its maximum")]
     CounterExhausted,
+    #[error("cannot keep a copy of the database before updating it (to {}), so it was not updated: {source}", path.display())]
+    Backup {
+        path: PathBuf,
+        source: Box<MetadataError>,
+    },
 }
 
 pub struct Metadata {
@@ -61,6 +67,7 @@ impl Metadata {
             crate::log::warning!("the database stays in {mode} journal mode instead of WAL");
         }
         connection.pragma_update(None, "synchronous", "NORMAL")?;
+        backup::before_migration(&connection, path)?;
         migrate(&mut connection)?;
         Ok(Metadata {
             connection: Mutex::new(connection),
