@@ -254,7 +254,7 @@ cmd_test() {
   # Every scenario in headless Chromium and Firefox ESR (a real TPM on swtpm, the RP library verifying each
   # response), packaging and web-ext lint, the docs' references, the harness itself and the summary's readers.
   local dirs=() dir
-  for dir in tests/harness tests/scenarios tests/packaging tests/docs tests/e2e tests/firefox xtask; do
+  for dir in tests/harness tests/scenarios tests/load tests/packaging tests/docs tests/e2e tests/firefox xtask; do
     if [ -d "$dir" ]; then dirs+=("$dir/"); fi
   done
   if [ "$built" -eq 0 ]; then
