@@ -71,7 +71,7 @@ fn a_database_locked_by_another_process_is_a_clear_error_and_nothing_is_lost() {
         "a locked database is refused after {waited:?} (the host waits up to 5 s for the lock)"
     );
     // Readers are not blocked in WAL mode: the passkey is still listed.
-    assert_eq!(listed(&mut host, 5), [first.clone()]);
+    assert_eq!(listed(&mut host, 5), std::slice::from_ref(&first));
 
     other.execute_batch("ROLLBACK").unwrap();
     let second = created(&host.call(6, "create", unlocked_create()));

@@ -15,8 +15,11 @@ use keyplace_host::protocol::{
 use keyplace_host::transport::framing::{encode_response, read_frame, Frame, MAX_INCOMING};
 use serde_json::Value;
 
+/// What a target does with one input.
+pub type Check = fn(&[u8]);
+
 /// The fuzz targets, by name (the folders of corpus/ and the binaries of Cargo.toml).
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Check); 4] = [
     ("framing", framing),
     ("request", request),
     ("options", options),
