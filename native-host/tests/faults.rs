@@ -118,7 +118,8 @@ impl SmallDisk {
 
 impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
+        // Lazy: a host still exiting must not leave the mount behind.
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
 
