@@ -14,20 +14,14 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostBinary } from '../support/build-outputs.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM_ORIGIN = 'chrome-extension://ipdamncjijplhbkhipddgambbnginfmp/';
 const FIREFOX_ID = 'keyplace@keyplace.dev';
 const PIN = '730194';
 /** Requests each host has in flight at once, like a browser with several tabs. */
 const IN_FLIGHT_PER_HOST = 4;
 const SITES = ['bank.example', 'mail.example', 'shop.example', 'news.example'];
-
-export function hostBinary() {
-  if (process.env.KEYPLACE_HOST_BIN) return process.env.KEYPLACE_HOST_BIN;
-  const target = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
-  return path.join(target, 'debug', 'keyplace-host');
-}
 
 const b64u = (bytes) => Buffer.from(bytes).toString('base64url');
 

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { it } from 'node:test';
-import { formatFigures, hostBinary, runLoad } from './load.mjs';
+import { hostBinary } from '../support/build-outputs.mjs';
+import { formatFigures, runLoad } from './load.mjs';
 
 it('200 interleaved ceremonies on two hosts lose no passkey and no counter value', { timeout: 180_000, skip: !existsSync(hostBinary()) && `${hostBinary()} is not built` }, async () => {
   const figures = await runLoad({ operations: 200, seed: 7 });
