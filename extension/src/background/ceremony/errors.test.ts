@@ -24,9 +24,12 @@ describe('failureOutcome: host errors', () => {
     });
   });
 
-  it('offers another store when one is unavailable', () => {
+  it('offers another store when one is unavailable at registration, and waiting at sign-in', () => {
     assert.deepEqual(failureOutcome(new HostError('store_unavailable', 'No TPM.')), {
       retry: 'No TPM. Choose another place for this passkey.',
+    });
+    assert.deepEqual(failureOutcome(new HostError('store_unavailable', 'No TPM.'), 'get'), {
+      retry: 'No TPM. Try again once it is back, or cancel and sign in another way.',
     });
   });
 

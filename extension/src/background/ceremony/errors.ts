@@ -19,7 +19,10 @@ export class CeremonyFailure extends Error {
 /** What a failure means for the ceremony: show a problem in the window and wait, or end with an error. */
 export type FailureOutcome = { retry: string } | { fail: CeremonyError };
 
-type HostErrorRule = { retry: (err: HostError) => string } | { page: string; message?: string };
+/** Which ceremony a failure happened in: the words the window shows can differ. */
+export type CeremonyKind = 'create' | 'get';
+
+type HostErrorRule = { retry: (err: HostError, kind: CeremonyKind) => string } | { page: string; message?: string };
 
 /** Every host error code the extension treats specially; any other code ends the ceremony as UnknownError. */
 export const HOST_ERRORS: {
@@ -34,7 +37,13 @@ export const HOST_ERRORS: {
   pin_required: { retry: (err) => err.message || 'Enter your PIN.' },
   // The chip refuses every PIN for a while; the person can wait, cancel, or use another device.
   locked: { retry: (err) => err.message },
-  store_unavailable: { retry: (err) => `${err.message} Choose another place for this passkey.` },
+  // Registration: another place can take the passkey. Sign-in: the passkey lives there, so only waiting helps.
+  store_unavailable: {
+    retry: (err, kind) =>
+      kind === 'create'
+        ? `${err.message} Choose another place for this passkey.`
+        : `${err.message} Try again once it is back, or cancel and sign in another way.`,
+  },
   // A PIN that is too short or similar: the host's message says what to change.
   bad_request: { retry: (err) => err.message },
   excluded: { page: 'InvalidStateError', message: 'A passkey for this account already exists in Keyplace.' },
@@ -57,13 +66,13 @@ function isCoreError(err: unknown): err is CeremonyError {
 }
 
 /** What a failed step of a ceremony leads to, while the window is open. */
-export function failureOutcome(err: unknown): FailureOutcome {
+export function failureOutcome(err: unknown, kind: CeremonyKind = 'create'): FailureOutcome {
   if (err instanceof CeremonyFailure) return { fail: { name: err.domName, message: err.message } };
   if (err instanceof HostError) {
     // Own keys only: a code such as "constructor" must not find Object.prototype's.
     const rule = Object.hasOwn(HOST_ERRORS, err.code) ? HOST_ERRORS[err.code as keyof typeof HOST_ERRORS] : undefined;
     if (!rule) return { fail: { name: 'UnknownError', message: err.message } };
-    if ('retry' in rule) return { retry: rule.retry(err) };
+    if ('retry' in rule) return { retry: rule.retry(err, kind) };
     return { fail: { name: rule.page, message: rule.message ?? err.message } };
   }
   if (isCoreError(err)) return { fail: { name: String(err.name), message: String(err.message) } };

@@ -92,7 +92,7 @@ export async function signIn(
       try {
         credential = await signWith(timer, prepared, chosen, decision.pin);
       } catch (err) {
-        const outcome = failureOutcome(err);
+        const outcome = failureOutcome(err, 'get');
         if ('fail' in outcome) return { outcome: 'error', error: outcome.fail };
         session.retry(outcome.retry);
         continue;
