@@ -76,8 +76,10 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     state.set(o, description);
     return o;
   };
-  const toCredential = (c: PageCredential): PublicKeyCredential =>
-    make(Pkc, { ...c, fields: { ...c.fields, response: make(c.create ? Att : Asr, c.response) } });
+  const toCredential = (c: PageCredential): PublicKeyCredential => {
+    hookInterfaces();
+    return make(Pkc, { ...c, fields: { ...c.fields, response: make(c.create ? Att : Asr, c.response) } });
+  };
 
   const run = async <O extends CredentialCreationOptions | CredentialRequestOptions>(
     self: CredentialsContainer,
@@ -166,7 +168,10 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
         return body(original, args);
       },
     }[name];
-    disguised.set(method, original ? nativeToString.call(original) : nativeToString.call(originalGet).replace('get', name));
+    disguised.set(
+      method,
+      original ? nativeToString.call(original) : nativeToString.call(originalGet).replace('get', name),
+    );
     statics[name] = method;
   };
   // true where Keyplace offers a store with a PIN (sites hide their passkey button on false).
@@ -195,32 +200,44 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     );
   // Every attribute getter and method of the credential interfaces: a Keyplace object's value (a method's a fresh
   // copy each call, as the browser's), else the browser's own. Each keeps its name and length, and looks native.
-  for (const face of [W.Credential, PK, W.AuthenticatorResponse, W.AuthenticatorAttestationResponse, W.AuthenticatorAssertionResponse]) {
-    const target = face?.prototype;
-    if (!target) continue;
-    for (const name of Object.getOwnPropertyNames(target)) {
-      const d = Object.getOwnPropertyDescriptor(target, name) as PropertyDescriptor;
-      const native = d.get ?? d.value;
-      if (name === 'constructor' || typeof native !== 'function') continue;
-      const hooked = d.get
-        ? (Object.getOwnPropertyDescriptor(
-            {
-              get [name]() {
-                const own = state.get(this);
-                return own ? own.fields[name] : Reflect.apply(native, this, []);
+  // Installed with the first Keyplace credential, not at page load: until then there is nothing to answer for.
+  let hooked = false;
+  const hookInterfaces = () => {
+    if (hooked) return;
+    hooked = true;
+    for (const face of [
+      W.Credential,
+      PK,
+      W.AuthenticatorResponse,
+      W.AuthenticatorAttestationResponse,
+      W.AuthenticatorAssertionResponse,
+    ]) {
+      const target = face?.prototype;
+      if (!target) continue;
+      for (const name of Object.getOwnPropertyNames(target)) {
+        const d = Object.getOwnPropertyDescriptor(target, name) as PropertyDescriptor;
+        const native = d.get ?? d.value;
+        if (name === 'constructor' || typeof native !== 'function') continue;
+        const hook = d.get
+          ? (Object.getOwnPropertyDescriptor(
+              {
+                get [name]() {
+                  const own = state.get(this);
+                  return own ? own.fields[name] : Reflect.apply(native, this, []);
+                },
               },
-            },
-            name,
-          )?.get as () => unknown)
-        : {
-            [name](...args: unknown[]) {
-              const own = state.get(this);
-              return own ? clone(own.methods[name]) : Reflect.apply(native, this, args);
-            },
-          }[name];
-      Object.defineProperty(target, name, { ...d, [d.get ? 'get' : 'value']: disguise(hooked, native) });
+              name,
+            )?.get as () => unknown)
+          : {
+              [name](...args: unknown[]) {
+                const own = state.get(this);
+                return own ? clone(own.methods[name]) : Reflect.apply(native, this, args);
+              },
+            }[name];
+        Object.defineProperty(target, name, { ...d, [d.get ? 'get' : 'value']: disguise(hook, native) });
+      }
     }
-  }
+  };
   pageFunctionProto.toString = disguise(patched.toString, nativeToString);
   proto.create = disguise(patched.create, originalCreate);
   proto.get = disguise(patched.get, originalGet);
