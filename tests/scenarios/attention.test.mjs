@@ -13,11 +13,13 @@ const PIN = '518204';
 const WINDOWS_PER_ORIGIN = 10;
 
 /** The page waits for a word from another tab of its site, then registers and sends back what it got. */
-function registerWhenTold() {
+function registerWhenTold(options) {
   const channel = new BroadcastChannel('keyplace-attention');
   channel.onmessage = async (e) => {
     if (e.data !== 'go') return;
-    channel.postMessage({ outcome: await kp.register({ username: 'background', timeout: 60_000 }) });
+    channel.onmessage = null; // once: a later call installs its own
+    channel.postMessage({ outcome: await kp.register({ username: 'background', timeout: 60_000, ...options }) });
+    channel.close();
   };
 }
 
@@ -31,8 +33,8 @@ function tellAndWait() {
 }
 
 /** In a background tab (another tab of the site in front): the page's call and what it got. */
-async function callFromBackgroundTab(driver, page, rp) {
-  await page.evaluate(registerWhenTold);
+async function callFromBackgroundTab(driver, page, rp, options = {}) {
+  await page.evaluate(registerWhenTold, options);
   const front = await driver.openPage(rp.url('/?title=front'));
   await front.bringToFront();
   const outcome = await front.evaluate(tellAndWait);
@@ -66,6 +68,17 @@ forEachBrowser('a person’s attention', { timeout: 300_000 }, (browser) => {
     assert.equal(got.error?.name, expected.error?.name);
     // Keyplace's refusal happens before any window: a window, had one opened, would still be waiting.
     assert.equal(got.error?.message, 'The document is not focused.');
+  });
+
+  // Chromium checks the RP ID before focus (SecurityError), Firefox focus first (NotAllowedError): Keyplace
+  // hands a request it cannot take to the browser before its own focus check, so each browser's order holds.
+  it('a background tab asking for another site’s RP ID gets the browser’s own error, in the browser’s order', async (t) => {
+    const options = { rpId: 'keyplace.invalid' };
+    const expected = await callFromBackgroundTab(alone, alonePage, rp, options);
+    const got = await callFromBackgroundTab(driver, page, rp, options);
+    t.diagnostic(`browser alone: ${JSON.stringify(expected.error)}; with Keyplace: ${JSON.stringify(got.error)}`);
+    assert.equal(expected.error?.name, browser.name === 'chromium' ? 'SecurityError' : 'NotAllowedError');
+    assert.deepEqual(got.error, expected.error);
   });
 
   it('a request aborted while its key is being made leaves no passkey behind', async () => {

@@ -64,3 +64,11 @@ export function tabIdOfKey(key: string): number | null {
   const tabId = Number(key.slice(0, end));
   return Number.isInteger(tabId) && tabId >= 0 ? tabId : null;
 }
+
+/** What the bridge and the browser say of the calling document for one ceremony. */
+export interface RequestContext {
+  /** The frame's permissions policy allows this WebAuthn call. */
+  permissionAllowed: boolean;
+  /** The document is visible and focused and its tab is in front (ARCHITECTURE.md rule 8). */
+  attentive: boolean;
+}

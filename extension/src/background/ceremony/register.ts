@@ -7,12 +7,12 @@ import {
   type SiteRule,
   wantsUserVerification,
 } from '../../shared/messages';
-import type { Caller } from '../caller';
+import type { Caller, RequestContext } from '../caller';
 import { core, type NewKey, type PreparedCreate } from '../core';
 import type { Host } from '../host/api';
 import { ruleFor, setRule } from '../rules';
 import { detailsFor } from './details';
-import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
+import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT, NOT_FOCUSED_RESULT } from './errors';
 import { prepareWithRelatedOrigins } from '../related-origins';
 import { handoffs } from './handoff';
 import { createPrfParams, valuesOf } from './prf';
@@ -28,7 +28,7 @@ export async function register(
   caller: Caller,
   requestId: string,
   publicKey: unknown,
-  permissionAllowed: boolean,
+  context: RequestContext,
 ): Promise<CeremonyResult> {
   const timer: Timer = new CeremonyTimer(host, core);
   const key = caller.key(requestId);
@@ -38,11 +38,14 @@ export async function register(
   try {
     // An RP ID of another site may still be this origin's through its related origins (WebAuthn L3 §5.11).
     prepared = await prepareWithRelatedOrigins((related) =>
-      timer.core.prepareCreate(caller, permissionAllowed, publicKey, related),
+      timer.core.prepareCreate(caller, context.permissionAllowed, publicKey, related),
     );
   } catch {
     return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
   }
+  // Focus is checked after the RP ID, as the browser does: a bad RP ID is a SecurityError even from a
+  // document in the background (Chromium's AuthenticatorCommonImpl orders them so).
+  if (!context.attentive) return NOT_FOCUSED_RESULT;
 
   // Route: a "browser" rule goes straight to the browser's own WebAuthn, whose UI is the prompt. Every
   // other choice goes through the Keyplace window, where presence is real.
