@@ -39,6 +39,7 @@ await Promise.all([
       consent: join(here, 'src/ui/consent/consent.ts'),
       popup: join(here, 'src/ui/popup/popup.ts'),
       options: join(here, 'src/ui/options/options.ts'),
+      suggest: join(here, 'src/ui/suggest/suggest.ts'),
     },
     outdir: out,
     format: 'esm',
@@ -46,7 +47,7 @@ await Promise.all([
 ]);
 
 await copyFile(join(wasmDir, 'keyplace_core_bg.wasm'), join(out, 'core.wasm'));
-for (const page of ['consent/consent.html', 'popup/popup.html', 'options/options.html', 'welcome/welcome.html', 'common/keyplace.css']) {
+for (const page of ['consent/consent.html', 'popup/popup.html', 'options/options.html', 'welcome/welcome.html', 'suggest/suggest.html', 'common/keyplace.css']) {
   await copyFile(join(here, 'src/ui', page), join(out, page.split('/').pop()));
 }
 

@@ -25,10 +25,15 @@ export function chromiumUnavailable() {
 
 const exactly = (name) => (typeof name === 'string' ? { name, exact: true } : name === undefined ? {} : { name });
 
+const suggestionFrame = (page) =>
+  page.page.frames().find((f) => f.url().startsWith(`${EXTENSION_ORIGIN}/suggest.html`) && !f.isDetached()) ?? null;
+
 export class ChromiumSurface {
-  constructor(page) {
-    /** The Playwright Page (for a Chromium-only step). */
+  /** `page`: a Playwright Page, or a Frame in `owner` (the Keyplace suggestion). */
+  constructor(page, owner = page) {
+    /** The Playwright Page or Frame (for a Chromium-only step). */
     this.page = page;
+    this.keyboard = owner.keyboard;
   }
   locator(role, name) {
     return role ? this.page.getByRole(role, exactly(name)) : this.page.getByLabel(name, { exact: typeof name === 'string' });
@@ -93,7 +98,7 @@ export class ChromiumSurface {
     return (await alert.innerText()).trim();
   }
   async press(key) {
-    await this.page.keyboard.press(key === 'Space' ? 'Space' : key);
+    await this.keyboard.press(key === 'Space' ? 'Space' : key);
   }
   async keyDown(key) {
     this.held ??= new Set();
@@ -114,7 +119,7 @@ export class ChromiumSurface {
     await this.page.keyboard.up(key);
   }
   async type(text) {
-    await this.page.keyboard.type(text);
+    await this.keyboard.type(text);
   }
   focusedLabel() {
     return this.page.evaluate(() => {
@@ -252,6 +257,28 @@ export class ChromiumDriver {
     } finally {
       watch.stop();
     }
+  }
+
+  async windowAfter(action) {
+    const windowPromise = nextConsentWindow(this.context);
+    try {
+      await action();
+    } catch (err) {
+      windowPromise.cancel();
+      throw err;
+    }
+    return new ChromiumConsentWindow(await windowPromise);
+  }
+
+  /** The Keyplace autofill suggestion framed in `page`, once it is there. */
+  async suggestion(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+    const frame = await until('the Keyplace suggestion', async () => suggestionFrame(page), timeout);
+    return new ChromiumSurface(frame, page.page);
+  }
+
+  /** Whether `page` shows the Keyplace autofill suggestion now. */
+  async hasSuggestion(page) {
+    return suggestionFrame(page) !== null;
   }
 
   async extensionEval(fn, arg) {

@@ -77,6 +77,11 @@
  *   With {allowNoWindow: true} as a 4th argument, `win` is null when the call settled without a window.
  * @property {() => Promise<Surface>} firstRunPage  The welcome tab the extension opens on install
  *   (launch with {keepWelcome: true}; otherwise the drivers close it so it cannot take the focus).
+ * @property {(action: () => Promise<any>) => Promise<ConsentWindow>} windowAfter  Runs action (e.g. a click in the
+ *   autofill suggestion) and waits for the consent window it opens.
+ * @property {(page: Surface, opts?: {timeout?: number}) => Promise<Surface>} suggestion  The Keyplace autofill
+ *   suggestion framed in the page (an extension-origin frame in a closed shadow root), once it is there.
+ * @property {(page: Surface) => Promise<boolean>} hasSuggestion  Whether the page shows that suggestion now.
  * @property {(fn: Function, arg?: any) => Promise<any>} extensionEval  Runs fn(arg) in an extension context.
  * @property {() => Promise<object|null>} metrics  The extension's globalThis.keyplaceMetrics.
  * @property {(page: Surface) => Promise<VirtualAuthenticator>} addVirtualAuthenticator

@@ -216,6 +216,25 @@ export class FirefoxSurface {
   }
 }
 
+/** The Keyplace autofill suggestion: a frame, inside a closed shadow root, of a page's window. */
+class FirefoxSuggestion extends FirefoxSurface {
+  /** The suggestion's iframe element in the page's window, or null (WebDriver reaches closed shadow roots). */
+  async frameElement() {
+    await super.focusWindow();
+    for (const host of await this.driver.findElements(By.css('html > div'))) {
+      const root = await host.getShadowRoot().catch(() => null);
+      const frames = root ? await root.findElements(By.css('iframe')) : [];
+      for (const frame of frames) if ((await frame.getAttribute('src'))?.includes('/suggest.html')) return frame;
+    }
+    return null;
+  }
+  async focusWindow() {
+    const frame = await this.frameElement();
+    if (!frame) throw new Error('the Keyplace suggestion is gone');
+    await this.driver.switchTo().frame(frame);
+  }
+}
+
 export class FirefoxConsentWindow extends FirefoxSurface {
   async isClosed() {
     return !(await this.driver.getAllWindowHandles()).includes(this.handle);
@@ -302,6 +321,24 @@ export class FirefoxDriver {
     const handle = await this.session.waitForWindow((url) => url.includes('/welcome.html'), { timeout: 15_000 });
     if (!handle) throw new Error('no first-run page');
     return new FirefoxSurface(this, handle);
+  }
+
+  async windowAfter(action) {
+    const { session } = this;
+    const before = await session.driver.getAllWindowHandles();
+    await action();
+    const win = await session.waitForWindow((url) => url.includes('/consent.html'), { exclude: before });
+    return new FirefoxConsentWindow(this, win);
+  }
+
+  async suggestion(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+    const suggestion = new FirefoxSuggestion(this, page.handle);
+    await until('the Keyplace suggestion', () => suggestion.frameElement(), timeout);
+    return suggestion;
+  }
+
+  async hasSuggestion(page) {
+    return (await new FirefoxSuggestion(this, page.handle).frameElement()) !== null;
   }
 
   async startCeremony(page, fn, arg, { allowNoWindow = false } = {}) {

@@ -1,9 +1,9 @@
 // Background entry point: routes messages from the bridge (page requests, with the caller taken from
 // the browser) and from Keyplace's own pages (consent window, popup).
 import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
-import { callerOf } from './caller';
+import { callerOf, type RequestContext } from './caller';
+import { endOffer, signInConditional, suggestionAccounts, suggestionDismissed, suggestionPicked } from './ceremony/autofill';
 import { mergeCapabilities } from './ceremony/capabilities';
-import { NOT_FOCUSED_RESULT } from './ceremony/errors';
 import { register } from './ceremony/register';
 import { offersPlatformAuthenticator } from './ceremony/routing';
 import { abortConsent, consentDecide, consentDetails } from './ceremony/session';
@@ -55,18 +55,21 @@ async function fromContentScript(
   if (!caller) return { outcome: 'error', error: { name: 'NotAllowedError', message: 'Unknown caller.' } };
   switch (message.type) {
     case 'ceremony': {
-      // A document the person cannot see or is not using starts nothing (ARCHITECTURE.md rule 8), as in the
-      // browser alone; the bridge reads visibility and focus in its own world, the tab's state is the browser's.
-      if (!message.visible || message.focused === false || !caller.tabActive) return NOT_FOCUSED_RESULT;
       await ready;
       // A document whose permissions policy forbids WebAuthn (same-origin too, e.g. by a Permissions-Policy header)
       // gets the browser's NotAllowedError; a cross-origin frame whose policy we cannot read goes to the browser.
       if (message.permissionAllowed === false) return POLICY_FORBIDS(message.kind);
       if (message.permissionAllowed === null && !caller.sameOriginWithAncestors) return { outcome: 'browser' };
-      const permissionAllowed = message.permissionAllowed === true;
-      return message.kind === 'create'
-        ? register(host, caller, message.id, message.publicKey, permissionAllowed)
-        : signIn(host, caller, message.id, message.publicKey, permissionAllowed);
+      const context: RequestContext = {
+        permissionAllowed: message.permissionAllowed === true,
+        // A document the person cannot see or is not using starts nothing (ARCHITECTURE.md rule 8); the bridge
+        // reads visibility and focus in its own world, the tab's state is the browser's.
+        attentive: message.visible && message.focused !== false && caller.tabActive,
+      };
+      if (message.kind === 'create') return register(host, caller, message.id, message.publicKey, context);
+      return message.mediation === 'conditional'
+        ? signInConditional(host, caller, message.id, message.publicKey, context)
+        : signIn(host, caller, message.id, message.publicKey, context);
     }
     case 'record': {
       // Only for a request this very frame handed to the browser, and only once (record.ts).
@@ -80,6 +83,7 @@ async function fromContentScript(
     }
     case 'abort':
       abortConsent(caller.key(message.id));
+      endOffer(caller.key(message.id));
       return undefined;
     case 'uvpaa': {
       // Host unreachable: the browser's own answer, as without Keyplace.
@@ -96,8 +100,14 @@ async function fromContentScript(
   }
 }
 
-async function fromExtensionPage(message: UiMessage): Promise<unknown> {
+async function fromExtensionPage(message: UiMessage, sender: chrome.runtime.MessageSender): Promise<unknown> {
   switch (message.type) {
+    case 'suggest:list':
+      return suggestionAccounts(message.nonce, sender);
+    case 'suggest:pick':
+      return suggestionPicked(message.nonce, message.credentialId, sender);
+    case 'suggest:dismiss':
+      return suggestionDismissed(message.nonce, sender);
     case 'consent:details':
       return consentDetails(message.requestId);
     case 'consent:decide':
@@ -153,7 +163,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   // Routed by who the browser says sent it: a content script can never reach the consent or popup API.
   const fromOwnPage = sender.origin === EXTENSION_ORIGIN || (sender.url ?? '').startsWith(`${EXTENSION_ORIGIN}/`);
   const work = fromOwnPage
-    ? fromExtensionPage(message as UiMessage)
+    ? fromExtensionPage(message as UiMessage, sender)
     : fromContentScript(message as BridgeMessage, sender);
   work.then(sendResponse, (err) => {
     console.error('Keyplace:', err);

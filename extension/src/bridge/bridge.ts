@@ -6,6 +6,7 @@
 // can tamper with its own MAIN-world globals, not with ours).
 import type { BridgeMessage, CeremonyResult, PageAnswer, PageFollowUp, PageMessage } from '../shared/messages';
 import { browserSummary, optionsToWire, toPageCredential } from './convert';
+import { listenForOffers } from './suggestion';
 
 type FeaturePolicy = { allowsFeature(feature: string): boolean };
 
@@ -42,7 +43,7 @@ function typeError(err: unknown): PageAnswer {
 }
 
 /** A ceremony: its own id, and its reply port also carries the page's abort and the Browser-path report. */
-function ceremony(kind: 'create' | 'get', publicKey: unknown, reply: MessagePort): void {
+function ceremony(kind: 'create' | 'get', mediation: unknown, publicKey: unknown, reply: MessagePort): void {
   let options: unknown;
   try {
     options = optionsToWire(publicKey);
@@ -65,6 +66,7 @@ function ceremony(kind: 'create' | 'get', publicKey: unknown, reply: MessagePort
     type: 'ceremony',
     id,
     kind,
+    ...(typeof mediation === 'string' ? { mediation } : {}),
     publicKey: options,
     permissionAllowed: permissionAllowed(kind),
     visible: document.visibilityState === 'visible',
@@ -81,7 +83,7 @@ channel.port1.onmessage = (event: MessageEvent) => {
     void send(message).then((result) => reply.postMessage(forPage(result ?? fallback)));
   switch (data.kp) {
     case 'req':
-      if (data.kind === 'create' || data.kind === 'get') ceremony(data.kind, data.publicKey, reply);
+      if (data.kind === 'create' || data.kind === 'get') ceremony(data.kind, data.mediation, data.publicKey, reply);
       return;
     case 'uvpaa':
       return answer({ type: 'uvpaa' }, { outcome: 'browser' });
@@ -96,5 +98,7 @@ channel.port1.onmessage = (event: MessageEvent) => {
       return;
   }
 };
+listenForOffers();
+
 // Document_start: no page script has run yet, and the shim's capture listener takes this message first.
 window.postMessage({ kp: 'kp-hello' }, '*', [channel.port2]);

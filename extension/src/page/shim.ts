@@ -20,6 +20,7 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
   const Asr = protoOf(W.AuthenticatorAssertionResponse);
   const Channel = MessageChannel;
   const clone = structuredClone;
+  const apply = Reflect.apply;
   const keys = Object.keys;
   const isView = ArrayBuffer.isView;
   const tag = (v: unknown) => Object.prototype.toString.call(v);
@@ -90,21 +91,42 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     const signal = options.signal;
     const aborted = () => signal?.reason ?? fail('AbortError', 'The operation was aborted.');
     if (signal?.aborted) throw aborted();
-    const msg: PageMessage = { kp: 'req', kind, publicKey: encode(options.publicKey, 0) };
+    const mediation = (options as { mediation?: string }).mediation;
+    const msg: PageMessage = { kp: 'req', kind, mediation, publicKey: encode(options.publicKey, 0) };
+    // Autofill (conditional get): the browser's own conditional request runs beside Keyplace's, with the page's
+    // options and a signal of ours; whichever the person uses answers, and the other is stopped.
+    const stop = new AbortController();
+    let browserPath: Promise<Credential | null> | undefined;
+    if (mediation === 'conditional') {
+      signal?.addEventListener('abort', () => stop.abort(signal.reason));
+      browserPath = apply(original, self, [{ ...options, signal: stop.signal }]);
+    }
     let port: MessagePort | undefined;
-    const result = await new Promise<PageAnswer>((resolve, reject) => {
+    const result = await new Promise<PageAnswer | { outcome: 0; c: Credential | null }>((resolve, reject) => {
       const own = send(msg, resolve);
+      const end = () => own.postMessage({ kp: 'abort' } satisfies PageFollowUp);
       port = own;
       signal?.addEventListener('abort', () => {
-        own.postMessage({ kp: 'abort' } satisfies PageFollowUp);
+        end();
         reject(aborted());
       });
+      // The browser's failure waits for Keyplace's answer: with an offer the person can still pick a Keyplace
+      // passkey; without one ("browser") the page gets that failure below.
+      browserPath?.then(
+        (c) => {
+          end();
+          resolve({ outcome: 0, c });
+        },
+        () => undefined,
+      );
     });
+    if (result.outcome !== 'browser') stop.abort();
+    if (result.outcome === 0) return result.c;
     if (result.outcome === 'credential') return toCredential(result.credential);
     if (result.outcome === 'error') throw fail(result.error.name, result.error.message);
     // The person chose the browser (or Keyplace has nothing for this site): the page's own options, untouched.
-    const credential = (await Reflect.apply(original, self, [options])) as PublicKeyCredential | null;
-    if (credential) {
+    const credential = (await (browserPath ?? apply(original, self, [options]))) as PublicKeyCredential | null;
+    if (credential && !browserPath) {
       // Only public facts, so Keyplace can show where the passkey is; the bridge accepts one report on this
       // request's own port and the background only for the request it handed to the browser.
       const r = credential.response as AuthenticatorAttestationResponse & AuthenticatorAssertionResponse;
@@ -134,24 +156,23 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     disguised.set(fn, nativeToString.call(like));
     return fn;
   };
-  // Conditional requests (autofill, automatic upgrades) stay with the browser: never a Keyplace window the
-  // person did not ask for.
-  // A `this` that is no CredentialsContainer gets the browser's own TypeError.
-  const ours = <O extends CredentialCreationOptions | CredentialRequestOptions>(self: unknown, o?: O): o is O =>
+  // A conditional create (an automatic upgrade) stays with the browser: never a Keyplace window the person did not
+  // ask for. A `this` that is no CredentialsContainer gets the browser's own TypeError.
+  const ours = <O extends CredentialCreationOptions | CredentialRequestOptions>(self: unknown, o?: O, get?: 1): o is O =>
     tag(self) === '[object CredentialsContainer]' &&
     !!o?.publicKey &&
-    (o as { mediation?: string }).mediation !== 'conditional';
+    (!!get || (o as { mediation?: string }).mediation !== 'conditional');
   const patched = {
     toString(this: unknown): string {
-      return disguised.get(this as object) ?? Reflect.apply(nativeToString, this, []);
+      return disguised.get(this as object) ?? apply(nativeToString, this, []);
     },
     create(this: CredentialsContainer, ...args: [CredentialCreationOptions?]) {
       const [o] = args;
-      return ours(this, o) ? run(this, 'create', o, originalCreate) : Reflect.apply(originalCreate, this, args);
+      return ours(this, o) ? run(this, 'create', o, originalCreate) : apply(originalCreate, this, args);
     },
     get(this: CredentialsContainer, ...args: [CredentialRequestOptions?]) {
       const [o] = args;
-      return ours(this, o) ? run(this, 'get', o, originalGet) : Reflect.apply(originalGet, this, args);
+      return ours(this, o, 1) ? run(this, 'get', o, originalGet) : apply(originalGet, this, args);
     },
   };
 
@@ -174,14 +195,15 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     );
     statics[name] = method;
   };
-  // true where Keyplace offers a store with a PIN (sites hide their passkey button on false).
-  wrap(
-    'isUserVerifyingPlatformAuthenticatorAvailable',
-    async (original, args) =>
-      (await ask({ kp: 'uvpaa' })).outcome === 'available' || Reflect.apply(original as Static, PK, args),
-  );
+  // true where Keyplace offers a store with a PIN (sites hide their passkey button on false), and its autofill.
+  for (const method of ['isUserVerifyingPlatformAuthenticatorAvailable', 'isConditionalMediationAvailable'])
+    wrap(
+      method,
+      async (original, args) =>
+        (await ask({ kp: 'uvpaa' })).outcome === 'available' || apply(original as Static, PK, args),
+    );
   wrap('getClientCapabilities', async (original, args) => {
-    const answer = await ask({ kp: 'caps', browser: await Reflect.apply(original as Static, PK, args) });
+    const answer = await ask({ kp: 'caps', browser: await apply(original as Static, PK, args) });
     return answer.outcome === 'caps' ? answer.capabilities : {};
   });
   // The Signal API: Keyplace applies it to its own passkeys, the browser (if it has it) to its own, and the
@@ -191,7 +213,7 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
       method,
       async (original, args) => {
         const answer = ask({ kp: 'signal', method, options: encode(args[0], 0) });
-        if (original) return Reflect.apply(original, PK, args);
+        if (original) return apply(original, PK, args);
         const a = await answer;
         if (a.outcome === 'error') throw fail(a.error.name, a.error.message);
         return undefined;
@@ -223,7 +245,7 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
               {
                 get [name]() {
                   const own = state.get(this);
-                  return own ? own.fields[name] : Reflect.apply(native, this, []);
+                  return own ? own.fields[name] : apply(native, this, []);
                 },
               },
               name,
@@ -231,7 +253,7 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
           : {
               [name](...args: unknown[]) {
                 const own = state.get(this);
-                return own ? clone(own.methods[name]) : Reflect.apply(native, this, args);
+                return own ? clone(own.methods[name]) : apply(native, this, args);
               },
             }[name];
         Object.defineProperty(target, name, { ...d, [d.get ? 'get' : 'value']: disguise(hook, native) });

@@ -30,7 +30,7 @@ export type SignalMethod = 'signalUnknownCredential' | 'signalAllAcceptedCredent
  * into base64url for the background.
  */
 export type PageMessage =
-  | { kp: 'req'; kind: 'create' | 'get'; publicKey: unknown }
+  | { kp: 'req'; kind: 'create' | 'get'; mediation?: string; publicKey: unknown }
   /** PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable() */
   | { kp: 'uvpaa' }
   /** PublicKeyCredential.getClientCapabilities(), with the browser's own answer. */
@@ -105,6 +105,8 @@ export type BridgeMessage =
       type: 'ceremony';
       id: string;
       kind: 'create' | 'get';
+      /** The page's `mediation` when it is a string ("conditional": autofill). */
+      mediation?: string;
       publicKey: unknown /** null: the browser cannot tell (Firefox has no featurePolicy API). */;
       permissionAllowed: boolean | null;
       /** The document is visible, and (top-level documents only; null in frames) has the focus. */
@@ -127,8 +129,18 @@ export type Decision =
 /** Where a Keyplace passkey lives: the host protocol's own type. */
 export type { StoreId };
 
-/** Runtime messages, extension pages (consent window, popup) -> background. */
+/** What the autofill suggestion shows: account names and where each passkey is, nothing else. */
+export interface SuggestionAccounts {
+  rpId: string;
+  accounts: { credentialId: string; userName: string; location: string }[];
+}
+
+/** Runtime messages, extension pages (consent window, popup, autofill suggestion) -> background. */
 export type UiMessage =
+  // The autofill suggestion, named by the nonce of its offer (background/ceremony/autofill.ts).
+  | { type: 'suggest:list'; nonce: string }
+  | { type: 'suggest:pick'; nonce: string; credentialId: string }
+  | { type: 'suggest:dismiss'; nonce: string }
   | { type: 'consent:details'; requestId: string }
   | { type: 'consent:decide'; requestId: string; decision: Decision }
   // Popup: this site's passkeys and the first page of every site's (matching `query`, if any); then further pages.

@@ -2,13 +2,13 @@
 // answer open the window; anything else (foreign credential ids, no Keyplace passkey for the site, host
 // missing) goes straight to the browser, so security-key MFA keeps working untouched.
 import { type CeremonyResult, wantsUserVerification } from '../../shared/messages';
-import type { Caller } from '../caller';
+import type { Caller, RequestContext } from '../caller';
 import { core, type PreparedGet } from '../core';
 import type { Host, HostCredential, HostHello } from '../host/api';
 import { loadMarks, withoutDisowned } from '../locations/site-signals';
 import { clearNotice, showNotice } from '../notices';
 import { signInDetails } from './details';
-import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT } from './errors';
+import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT, NOT_FOCUSED_RESULT } from './errors';
 import { prepareWithRelatedOrigins } from '../related-origins';
 import { handoffs } from './handoff';
 import { saltsFor, valuesOf } from './prf';
@@ -17,14 +17,14 @@ import { ConsentSession } from './session';
 import { windowBudget } from './window-budget';
 import { CeremonyTimer } from './timing';
 
-type Timer = CeremonyTimer<Host, typeof core>;
+export type Timer = CeremonyTimer<Host, typeof core>;
 
 export async function signIn(
   host: Host,
   caller: Caller,
   requestId: string,
   publicKey: unknown,
-  permissionAllowed: boolean,
+  context: RequestContext,
 ): Promise<CeremonyResult> {
   const timer: Timer = new CeremonyTimer(host, core);
   const key = caller.key(requestId);
@@ -34,11 +34,14 @@ export async function signIn(
   try {
     // An RP ID of another site may still be this origin's through its related origins (WebAuthn L3 §5.11).
     prepared = await prepareWithRelatedOrigins((related) =>
-      timer.core.prepareGet(caller, permissionAllowed, publicKey, related),
+      timer.core.prepareGet(caller, context.permissionAllowed, publicKey, related),
     );
   } catch {
     return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
   }
+  // Focus is checked after the RP ID, as the browser does: a bad RP ID is a SecurityError even from a
+  // document in the background (Chromium's AuthenticatorCommonImpl orders them so).
+  if (!context.attentive) return NOT_FOCUSED_RESULT;
 
   // Route: what Keyplace holds for this request decides between the window and the browser.
   let found: HostCredential[];
@@ -58,6 +61,24 @@ export async function signIn(
   if (route.to === 'browser') return handToBrowser(key, prepared);
   const { candidates } = route;
 
+  const outcome = await signInWindow(timer, caller, key, prepared, candidates, hello);
+  if (outcome === 'unopened' || outcome === 'browser') return handToBrowser(key, prepared);
+  return outcome === 'cancel' || outcome === 'ended' ? NOT_ALLOWED_RESULT : outcome;
+}
+
+/**
+ * The Keyplace window for a sign-in: the person confirms one of `candidates` and gives the PIN where it is asked.
+ * Ends with the page's answer, or how the window ended without one: cancelled, ended (timed out, aborted, closed
+ * with its tab), "browser" (the person chose another way) or unopened (nobody was asked: the browser answers).
+ */
+export async function signInWindow(
+  timer: Timer,
+  caller: Caller,
+  key: string,
+  prepared: PreparedGet,
+  candidates: HostCredential[],
+  hello: HostHello,
+): Promise<CeremonyResult | 'cancel' | 'ended' | 'browser' | 'unopened'> {
   // A page whose windows keep going to waste (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
   const ticket = windowBudget.take(caller.origin);
   if (!ticket) return NOT_ALLOWED_RESULT;
@@ -71,18 +92,19 @@ export async function signIn(
       ticket,
     );
   } catch (err) {
-    // The window could not open: nobody was asked yet, so the browser answers (rule 9).
     console.warn('Keyplace: could not open its window; the browser handles this request', err);
-    return handToBrowser(key, prepared);
+    return 'unopened';
   }
 
   try {
     for (;;) {
       const decision = await session.decision();
-      if (decision.action === 'ended' || decision.action === 'cancel') return NOT_ALLOWED_RESULT;
+      if (decision.action === 'cancel') return 'cancel';
+      // Closed or timed out, the person may try again (autofill keeps its offer); aborted or gone, nobody can.
+      if (decision.action === 'ended') return ['window-closed', 'timeout'].includes(decision.reason) ? 'cancel' : 'ended';
       if (decision.action === 'browser') {
         await session.returnToPage();
-        return handToBrowser(key, prepared);
+        return 'browser';
       }
       if (decision.action !== 'sign') throw new CeremonyFailure('NotAllowedError', 'Unexpected choice.');
       const chosen = candidates.find((c) => c.credential_id === decision.credentialId);
@@ -97,7 +119,7 @@ export async function signIn(
         session.retry(outcome.retry);
         continue;
       }
-      if (session.ended) return NOT_ALLOWED_RESULT; // timed out, aborted or closed meanwhile
+      if (session.ended) return 'ended'; // timed out, aborted or closed meanwhile
       timer.record('get', chosen.store);
       return { outcome: 'credential', credential };
     }
