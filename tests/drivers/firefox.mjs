@@ -327,6 +327,8 @@ export class FirefoxDriver {
     const { session } = this;
     const before = await session.driver.getAllWindowHandles();
     await action();
+    // The action may have ended the frame it ran in (a pick removes the suggestion): back to a window's top.
+    await session.driver.switchTo().defaultContent().catch(() => undefined);
     const win = await session.waitForWindow((url) => url.includes('/consent.html'), { exclude: before });
     return new FirefoxConsentWindow(this, win);
   }

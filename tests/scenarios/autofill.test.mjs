@@ -11,6 +11,12 @@ import { startRpServer } from '../support/rp-server.mjs';
 const PIN = '640213';
 const SUGGESTION = /^Sign in with Keyplace as /;
 
+/** The page's answer once it has one (errors included: `until` takes an `error` member as "not yet"). */
+const settled = (page) => until('the page to be answered', async () => {
+  const r = await page.evaluate(() => window.__settled);
+  return r && { r };
+}).then(({ r }) => r);
+
 /** The page's sign-in form: a username field that asks for passkey autofill, and a conditional get behind it. */
 function startAutofill() {
   document.getElementById('signin')?.remove();
@@ -56,9 +62,98 @@ forEachBrowser('passkey autofill', { timeout: 300_000 }, (browser) => {
     assert.equal(await page.evaluate(() => window.__settled), null);
     const win = await driver.windowAfter(() => suggestion.click('button', SUGGESTION));
     await win.signIn({ pin: PIN });
-    const result = await until('the page to be answered', () => page.evaluate(() => window.__settled));
+    const result = await settled(page);
     assert.equal(result.verified, true, JSON.stringify(result));
     assert.equal(result.credential.id, keyplaceId);
+    await until('the suggestion to go', async () => !(await driver.hasSuggestion(page)));
+    assert.equal(await page.evaluate(() => PublicKeyCredential.isConditionalMediationAvailable()), true);
+  });
+
+  it('the page sees no account name: the suggestion sits in a closed shadow root, its names only in its frame', async () => {
+    await page.evaluate(startAutofill);
+    await page.focus('textbox', 'Username');
+    await (await driver.suggestion(page)).waitFor('button', SUGGESTION);
+    const seen = await page.evaluate(() => {
+      const hosts = [...document.documentElement.children].filter((e) => e.tagName === 'DIV');
+      return {
+        hosts: hosts.length,
+        openRoots: hosts.filter((h) => h.shadowRoot !== null).length,
+        html: document.documentElement.outerHTML,
+        messages: JSON.stringify(window.__messages),
+        settled: window.__settled,
+      };
+    });
+    assert.equal(seen.hosts, 1);
+    assert.equal(seen.openRoots, 0);
+    assert.ok(!seen.html.includes('ada') && !seen.messages.includes('ada'), 'an account name reached the page');
+    assert.ok(!seen.html.includes('suggest.html'), 'the frame (and its nonce) is visible to the page');
+    assert.equal(seen.settled, null);
+    // The page's own AbortController ends both requests and the suggestion.
+    await page.evaluate(() => window.__autofill.abort());
+    const aborted = await settled(page);
+    assert.equal(aborted.error?.name, 'AbortError');
+    await until('the suggestion to go', async () => !(await driver.hasSuggestion(page)));
+  });
+
+  it('keyboard only: ArrowDown moves into the suggestion, Enter picks, the window signs in', async () => {
+    await page.evaluate(startAutofill);
+    await page.focus('textbox', 'Username');
+    const suggestion = await driver.suggestion(page);
+    await suggestion.waitFor('button', SUGGESTION);
+    await page.press('ArrowDown');
+    await until('the first account to take the focus', () => suggestion.isFocused('button', SUGGESTION));
+    const win = await driver.windowAfter(() => suggestion.press('Enter'));
+    await win.signIn({ pin: PIN });
+    const result = await settled(page);
+    assert.equal(result.verified, true, JSON.stringify(result));
+    assert.equal(result.credential.id, keyplaceId);
+  });
+
+  it('no suggestion when Keyplace has nothing for the request: the browser’s answer alone', async () => {
+    // allowCredentials names only a passkey Keyplace does not hold: the browser's request answers alone.
+    const decided = async () => (await driver.metrics()).autofill.browserAlone;
+    const before = await decided();
+    await page.evaluate(() => {
+      window.__autofill = new AbortController();
+      window.__settled = null;
+      const allowCredentials = ['AAAAAAAAAAAAAAAAAAAAAA'];
+      kp.login({ mediation: 'conditional', allowCredentials, signal: window.__autofill.signal }).then((r) => {
+        window.__settled = r;
+      });
+    });
+    await until('Keyplace to leave the request to the browser', async () => (await decided()) > before);
+    await page.focus('textbox', 'Username');
+    assert.equal(await driver.hasSuggestion(page), false);
+    await page.evaluate(() => window.__autofill.abort());
+    await settled(page);
+  });
+
+  it('a conditional create (an automatic upgrade) opens no Keyplace window', async () => {
+    const { result, consentWindows } = await driver.withoutWindow(page, () =>
+      kp.register({ username: 'upgrade', mediation: 'conditional', timeout: 5_000 }),
+    );
+    assert.deepEqual(consentWindows, []);
+    assert.ok(result.error || result.verified !== undefined, JSON.stringify(result));
+  });
+
+  it('a browser passkey picked in the browser’s autofill answers the page, and Keyplace’s offer ends', async (t) => {
+    if (browser.name === 'firefox') {
+      // Observed: Firefox's virtual authenticator leaves a conditional request waiting for Firefox's own autofill
+      // popup, which this harness cannot drive; Chromium's answers it at once, as a person picking it would.
+      t.skip('Firefox’s virtual authenticator does not answer a conditional request by itself');
+      return;
+    }
+    const { win, result } = await driver.startCeremony(page, () => kp.register({ username: 'bob', residentKey: 'required' }));
+    await win.createInBrowser();
+    const bob = await result;
+    assert.equal(bob.verified, true, JSON.stringify(bob));
+    // The browser's virtual authenticator answers a conditional request at once (its "person" is automatic):
+    // the page gets the browser's passkey, verified, and the Keyplace side is stopped.
+    await page.evaluate(startAutofill);
+    const answered = await settled(page);
+    assert.equal(answered.verified, true, JSON.stringify(answered));
+    assert.equal(answered.credential.id, bob.credential.id);
+    await page.focus('textbox', 'Username');
     assert.equal(await driver.hasSuggestion(page), false);
   });
 });

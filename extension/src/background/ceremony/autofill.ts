@@ -14,7 +14,7 @@ import { prepareWithRelatedOrigins } from '../related-origins';
 import { NOT_ALLOWED_RESULT } from './errors';
 import { routeSignIn, signInLookup, TO_THE_BROWSER } from './routing';
 import { signInWindow, type Timer } from './sign-in';
-import { CeremonyTimer } from './timing';
+import { CeremonyTimer, metrics } from './timing';
 
 interface Offer {
   key: string;
@@ -66,12 +66,13 @@ export async function signInConditional(
     hello = helloAnswer;
     const marks = await loadMarks().catch(() => ({}));
     const route = routeSignIn(prepared.allowCredentialIds, withoutDisowned(found, marks, prepared.allowCredentialIds));
-    if (route.to === 'browser') return TO_THE_BROWSER;
+    if (route.to === 'browser') return browserAlone();
     candidates = route.candidates;
   } catch {
     // Nothing Keyplace can offer (a bad request, the host away): the browser's own autofill answers alone.
-    return TO_THE_BROWSER;
+    return browserAlone();
   }
+  metrics.autofill.offered++;
 
   const nonce = crypto.randomUUID();
   const offer: Offer = {
@@ -103,6 +104,11 @@ export async function signInConditional(
     offers.delete(nonce);
     tellBridge(offer, { type: 'kp-autofill', nonce: null });
   }
+}
+
+function browserAlone(): CeremonyResult {
+  metrics.autofill.browserAlone++;
+  return TO_THE_BROWSER;
 }
 
 /** The page aborted (or its frame or tab went): the offer ends, and the suggestion with it. */

@@ -22,6 +22,8 @@ export const metrics = {
   firstWindowRequestAt: null as number | null,
   wasmInstantiateMs: null as number | null,
   ceremonies: [] as CeremonyTiming[],
+  /** Conditional gets (autofill): offered in the suggestion, or left to the browser's autofill alone. */
+  autofill: { offered: 0, browserAlone: 0 },
 };
 
 /** What the consent session tells the timer. */
