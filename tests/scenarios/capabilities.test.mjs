@@ -45,14 +45,16 @@ forEachBrowser('isUserVerifyingPlatformAuthenticatorAvailable and getClientCapab
     }
     assert.equal(merged.passkeyPlatformAuthenticator, true);
     assert.equal(merged.userVerifyingPlatformAuthenticator, true);
-    for (const key of ['conditionalGet', 'hybridTransport', 'relatedOrigins', 'extension:credProps']) {
+    // Autofill offers Keyplace's passkeys beside the browser's (autofill.test.mjs).
+    assert.equal(merged.conditionalGet, true);
+    for (const key of ['hybridTransport', 'relatedOrigins', 'extension:credProps']) {
       assert.equal(merged[key], capabilitiesAlone[key], key);
     }
     // Keyplace's own passkeys have no PRF or large blob yet: a site must not count on them on every path.
     for (const key of ['extension:prf', 'extension:largeBlob']) {
       if (key in capabilitiesAlone) assert.equal(merged[key], false, key);
     }
-    assert.deepEqual(Object.keys(merged).sort(), [...new Set([...Object.keys(capabilitiesAlone), 'passkeyPlatformAuthenticator', 'userVerifyingPlatformAuthenticator'])].sort());
+    assert.deepEqual(Object.keys(merged).sort(), [...new Set([...Object.keys(capabilitiesAlone), 'passkeyPlatformAuthenticator', 'userVerifyingPlatformAuthenticator', 'conditionalGet'])].sort());
   });
 
   it('with the host missing, it is the browser’s own answer', async () => {

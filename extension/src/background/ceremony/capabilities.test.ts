@@ -32,9 +32,14 @@ describe('mergeCapabilities', () => {
     assert.equal(merged['extension:credProtect'], false);
   });
 
+  it('autofill (conditionalGet) is true with Keyplace even where the browser has none of its own', () => {
+    assert.equal(mergeCapabilities({ ...CHROMIUM, conditionalGet: false }, true).conditionalGet, true);
+    assert.equal(mergeCapabilities({ ...CHROMIUM, conditionalGet: false }, false).conditionalGet, false);
+  });
+
   it('keeps the browser’s answer for what only the browser handles, and counts Keyplace as a platform authenticator', () => {
     const merged = mergeCapabilities(CHROMIUM, true);
-    assert.equal(merged.conditionalGet, true);
+    assert.equal(merged.conditionalCreate, true);
     assert.equal(merged.hybridTransport, true);
     assert.equal(merged['extension:appid'], true);
     assert.equal(merged.passkeyPlatformAuthenticator, true);
@@ -47,10 +52,12 @@ describe('mergeCapabilities', () => {
       relatedOrigins: false,
       passkeyPlatformAuthenticator: true,
       userVerifyingPlatformAuthenticator: true,
+      conditionalGet: true,
     });
     assert.deepEqual(mergeCapabilities(null, true), {
       passkeyPlatformAuthenticator: true,
       userVerifyingPlatformAuthenticator: true,
+      conditionalGet: true,
     });
   });
 

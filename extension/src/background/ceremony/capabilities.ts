@@ -2,11 +2,14 @@
 // reported true only when it works on every path a request may take — Keyplace's window or the browser (the
 // person can always choose the browser there). Pure.
 
-/** Requests for these never reach Keyplace (conditional mediation, phones, U2F ids): the browser's answer stands. */
-const BROWSER_ONLY = new Set(['conditionalGet', 'conditionalCreate', 'hybridTransport', 'extension:appid', 'extension:appidExclude']);
+/** Requests for these never reach Keyplace (automatic upgrades, phones, U2F ids): the browser's answer stands. */
+const BROWSER_ONLY = new Set(['conditionalCreate', 'hybridTransport', 'extension:appid', 'extension:appidExclude']);
 
-/** "Is there one here": Keyplace's vault and hardware stores are platform authenticators that verify the user. */
-const KEYPLACE_IS_ONE = ['passkeyPlatformAuthenticator', 'userVerifyingPlatformAuthenticator'];
+/**
+ * "Is there one here": Keyplace's vault and hardware stores are platform authenticators that verify the user, and
+ * autofill offers Keyplace's passkeys beside the browser's (ceremony/autofill.ts).
+ */
+const KEYPLACE_IS_ONE = ['passkeyPlatformAuthenticator', 'userVerifyingPlatformAuthenticator', 'conditionalGet'];
 
 /** What Keyplace's own path serves; anything else (prf, largeBlob, credProtect, ...) it does not, yet. */
 const KEYPLACE_SERVES = new Set([

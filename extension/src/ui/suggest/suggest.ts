@@ -20,10 +20,13 @@ async function render(): Promise<void> {
   if (!answer) return; // the offer ended or is not this frame's: nothing to show
   const list = byId('accounts');
   for (const account of answer.accounts) {
+    // Named "Sign in with Keyplace as NAME, WHERE" (README, "Passkey autofill"), its visible text part of that name.
     const button = element(
       'button',
-      { type: 'button', 'aria-label': `Sign in with Keyplace as ${account.userName} (${account.location})` },
+      { type: 'button' },
+      element('span', { class: 'visually-hidden' }, 'Sign in with Keyplace as '),
       element('span', { class: 'account' }, account.userName),
+      element('span', { class: 'visually-hidden' }, ', '),
       element('span', { class: 'where' }, account.location),
     );
     button.addEventListener('click', () => void send({ type: 'suggest:pick', nonce, credentialId: account.credentialId }));
