@@ -43,6 +43,10 @@ const ATTACKS = [
   ['replaced globals after the shim', () => replacedGlobals(() => raw('get', (o) => ({ ...o, allowCredentials: ids(1) })))],
   ['forged channel messages on the window', () => forged(() => kp.login({ allowCredentials: [btoa('x').replace(/=/g, '')], timeout: 5_000 }))],
   ['create() called on an object that is no CredentialsContainer', () => raw('create', (o) => o, {})],
+  // WebIDL conversion is the browser's own (the shim lets it convert first): its TypeError, its message.
+  ['an unknown mediation value', () => kp.login({ mediation: 'bogus', timeout: 5_000 })],
+  ['mediation "immediate" where the browser has none', () => kp.login({ mediation: 'immediate', timeout: 5_000 })],
+  ['no user.name (a required member)', () => raw('create', (o) => ({ ...o, user: { id: o.user.id, displayName: 'x' } }))],
 ];
 
 // --- helpers installed in the page before the attacks (plain functions, serialized into it) ---

@@ -57,7 +57,7 @@ function ceremony(kind: 'create' | 'get', mediation: unknown, publicKey: unknown
     const data = event.data as PageFollowUp | null;
     if (data?.kp === 'abort') void send({ type: 'abort', id });
     if (data?.kp === 'rec' && !reported) {
-      const credential = browserSummary(data.credential);
+      const credential = browserSummary(data.credential, kind);
       reported = credential !== null;
       if (credential) void send({ type: 'record', id, credential });
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { browserSummary, extensionResultsForPage, fromB64u, optionsToWire, toB64u, toPageCredential } from './convert';
+import { browserSummary, extensionResultsForPage, optionsToWire, toB64u, toPageCredential } from './convert';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const text = (buffer: unknown) => toB64u(new Uint8Array(buffer as ArrayBuffer));
@@ -66,17 +66,24 @@ describe('toPageCredential', () => {
 });
 
 describe('browserSummary', () => {
-  it('keeps only public facts, as base64url, and refuses other shapes', () => {
-    const created = browserSummary({
+  it('keeps only public facts from toJSON(), and refuses other shapes', () => {
+    const json = {
       id: 'id',
+      rawId: 'id',
+      type: 'public-key',
       authenticatorAttachment: 'cross-platform',
-      attestationObject: fromB64u('oA'),
-      transports: ['usb', 5 as unknown as string],
-    });
+      response: { attestationObject: 'oA', authenticatorData: 'AA', transports: ['usb', 5], clientDataJSON: 'e30' },
+      clientExtensionResults: { prf: { results: { first: 'secret' } } },
+    };
+    const created = browserSummary(json, 'create');
     assert.deepEqual(created, { id: 'id', authenticatorAttachment: 'cross-platform', attestationObject: 'oA', transports: ['usb'] });
-    const signed = browserSummary({ id: 'id', authenticatorAttachment: null, authenticatorData: fromB64u('AA') });
-    assert.deepEqual(signed, { id: 'id', authenticatorAttachment: null, authenticatorData: 'AA' });
-    assert.equal(browserSummary({ id: 'id', authenticatorAttachment: null }), null);
-    assert.equal(browserSummary(null), null);
+    assert.deepEqual(browserSummary({ ...json, authenticatorAttachment: null }, 'get'), {
+      id: 'id',
+      authenticatorAttachment: null,
+      authenticatorData: 'AA',
+    });
+    assert.equal(browserSummary({ ...json, response: { attestationObject: 'not base64url!' } }, 'create'), null);
+    assert.equal(browserSummary({ id: 'id', authenticatorAttachment: null }, 'get'), null);
+    assert.equal(browserSummary(null, 'get'), null);
   });
 });

@@ -4,7 +4,6 @@
 import type {
   BrowserAssertionSummary,
   BrowserCredentialSummary,
-  PageBrowserCredential,
   PageCredential,
 } from '../shared/messages';
 
@@ -26,7 +25,6 @@ export function fromB64u(text: string): ArrayBuffer {
 
 // Not instanceof: in Firefox a message may arrive with another realm's constructors.
 const isBytes = (v: unknown): v is Uint8Array => Object.prototype.toString.call(v) === '[object Uint8Array]';
-const isBuffer = (v: unknown): v is ArrayBuffer => Object.prototype.toString.call(v) === '[object ArrayBuffer]';
 
 /** The page's options for the background: each {$bytes: Uint8Array} becomes {$bytes: base64url}. */
 export function optionsToWire(v: unknown, depth = 0): unknown {
@@ -103,18 +101,29 @@ export function toPageCredential(json: CredentialJson): PageCredential {
   };
 }
 
-/** A Browser-path report for the background, or null when it is not the shape the shim sends. */
+/** base64url text, as a browser's toJSON() gives it, or null. */
+const b64uText = (v: unknown) => (typeof v === 'string' && /^[A-Za-z0-9_-]*$/.test(v) ? v : null);
+
+/**
+ * A Browser-path report for the background from the credential's toJSON() (WebAuthn L3 §5.1 toJSON), or null when
+ * it is not that shape. Only public facts are kept; client extension outputs (PRF values among them) never are.
+ */
 export function browserSummary(
-  c: PageBrowserCredential | null | undefined,
+  json: unknown,
+  kind: 'create' | 'get',
 ): BrowserCredentialSummary | BrowserAssertionSummary | null {
-  if (!c || typeof c !== 'object' || typeof c.id !== 'string') return null;
+  const c = json as { id?: unknown; authenticatorAttachment?: unknown; response?: Record<string, unknown> } | null;
+  if (!c || typeof c !== 'object' || typeof c.id !== 'string' || !c.response || typeof c.response !== 'object') {
+    return null;
+  }
   const authenticatorAttachment = typeof c.authenticatorAttachment === 'string' ? c.authenticatorAttachment : null;
-  if (isBuffer(c.attestationObject)) {
-    const transports = Array.isArray(c.transports) ? c.transports.filter((t) => typeof t === 'string') : [];
-    return { id: c.id, authenticatorAttachment, attestationObject: toB64u(new Uint8Array(c.attestationObject)), transports };
+  if (kind === 'create') {
+    const attestationObject = b64uText(c.response.attestationObject);
+    const transports = Array.isArray(c.response.transports)
+      ? c.response.transports.filter((t): t is string => typeof t === 'string')
+      : [];
+    return attestationObject ? { id: c.id, authenticatorAttachment, attestationObject, transports } : null;
   }
-  if (isBuffer(c.authenticatorData)) {
-    return { id: c.id, authenticatorAttachment, authenticatorData: toB64u(new Uint8Array(c.authenticatorData)) };
-  }
-  return null;
+  const authenticatorData = b64uText(c.response.authenticatorData);
+  return authenticatorData ? { id: c.id, authenticatorAttachment, authenticatorData } : null;
 }

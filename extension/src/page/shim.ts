@@ -91,6 +91,12 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     const signal = options.signal;
     const aborted = () => signal?.reason ?? fail('AbortError', 'The operation was aborted.');
     if (signal?.aborted) throw aborted();
+    // The browser converts the page's options itself (WebIDL: types, enums, required members): a call with an
+    // already aborted signal of ours ends right after that, so a bad option gets the browser's own error, exactly.
+    const probe = new AbortController();
+    probe.abort(probe);
+    const converted = await apply(original, self, [{ ...options, signal: probe.signal }]).catch((e: unknown) => e);
+    if (converted !== probe) throw converted;
     const mediation = (options as { mediation?: string }).mediation;
     const msg: PageMessage = { kp: 'req', kind, mediation, publicKey: encode(options.publicKey, 0) };
     // Autofill (conditional get): the browser's own conditional request runs beside Keyplace's, with the page's
@@ -126,22 +132,9 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     if (result.outcome === 'error') throw fail(result.error.name, result.error.message);
     // The person chose the browser (or Keyplace has nothing for this site): the page's own options, untouched.
     const credential = (await (browserPath ?? apply(original, self, [options]))) as PublicKeyCredential | null;
-    if (credential && !browserPath) {
-      // Only public facts, so Keyplace can show where the passkey is; the bridge accepts one report on this
-      // request's own port and the background only for the request it handed to the browser.
-      const r = credential.response as AuthenticatorAttestationResponse & AuthenticatorAssertionResponse;
-      const report: PageFollowUp = {
-        kp: 'rec',
-        credential: {
-          id: credential.id,
-          authenticatorAttachment: credential.authenticatorAttachment ?? null,
-          ...(kind === 'create'
-            ? { attestationObject: r.attestationObject, transports: r.getTransports?.() ?? [] }
-            : { authenticatorData: r.authenticatorData }),
-        },
-      };
-      port?.postMessage(report);
-    }
+    // Only public facts, so Keyplace can show where the passkey is (the bridge keeps the few it needs): one report
+    // on this request's own port, accepted by the background only for the request it handed to the browser.
+    if (credential && !browserPath) port?.postMessage({ kp: 'rec', credential: credential.toJSON?.() } satisfies PageFollowUp);
     return credential;
   };
 

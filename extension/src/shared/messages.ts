@@ -41,16 +41,8 @@ export type PageMessage =
 export type PageFollowUp =
   /** The page aborted its request. */
   | { kp: 'abort' }
-  /** A Browser-path registration or sign-in succeeded: public facts to record where it went (buffers raw). */
-  | { kp: 'rec'; credential: PageBrowserCredential };
-
-export interface PageBrowserCredential {
-  id: string;
-  authenticatorAttachment: string | null;
-  attestationObject?: ArrayBuffer;
-  transports?: string[];
-  authenticatorData?: ArrayBuffer;
-}
+  /** A Browser-path registration or sign-in succeeded: the credential's toJSON() (the bridge keeps public facts). */
+  | { kp: 'rec'; credential: unknown };
 
 /** An object the shim builds on an interface prototype: attributes, and what each method returns. */
 export interface PageObject {
