@@ -37,7 +37,7 @@ impl Service {
         )?;
         let mut credential_id = vec![0; CREDENTIAL_ID_LEN];
         OsRng.fill_bytes(&mut credential_id);
-        let key = store.create_key(&authorization, &credential_id)?;
+        let key = store.create_key_with_prf(&authorization, &credential_id, params.prf)?;
         let (backup_eligible, backup_state) = store.backup_flags();
         let record = CredentialRecord {
             credential_id,

@@ -141,6 +141,17 @@ pub trait KeyStore: Send + Sync {
         authorization: &Authorization,
         credential_id: &[u8],
     ) -> Result<NewKey, StoreError>;
+    /// `create_key` for a create request that asked for `prf`. A store whose PRF needs an object made with the key
+    /// (the TPM's HMAC key) makes it when `prf` is set; by default the key alone (the vault derives its PRF from the
+    /// key itself; stores without a PRF answer None in `prf`).
+    fn create_key_with_prf(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+        _prf: bool,
+    ) -> Result<NewKey, StoreError> {
+        self.create_key(authorization, credential_id)
+    }
     /// ECDSA P-256 / SHA-256 over `message`, DER encoded.
     fn sign(
         &self,

@@ -16,15 +16,15 @@ use tss_esapi::interface_types::algorithm::HashingAlgorithm;
 use tss_esapi::interface_types::resource_handles::Hierarchy;
 use tss_esapi::interface_types::session_handles::AuthSession;
 use tss_esapi::structures::{
-    Auth, CapabilityData, Digest, HashcheckTicket, SensitiveData, Signature, SignatureScheme,
-    SymmetricDefinition,
+    Auth, CapabilityData, Digest, HashcheckTicket, MaxBuffer, Public, SensitiveData, Signature,
+    SignatureScheme, SymmetricDefinition,
 };
 use tss_esapi::tcti_ldr::TctiNameConf;
 use tss_esapi::tss2_esys::TPMT_TK_HASHCHECK;
 use tss_esapi::Context;
 use zeroize::Zeroizing;
 
-use super::blob::KeyBlob;
+use super::blob::{KeyBlob, PasskeyBlob};
 use super::errors::{is_out_of_object_memory, Failure};
 use super::templates;
 
@@ -107,13 +107,37 @@ impl Chip {
         })
     }
 
-    /// A new passkey key inside the chip, with the PIN as its authValue.
-    pub fn create(&mut self, pin: &[u8]) -> Result<KeyBlob, Failure> {
+    /// A new passkey key inside the chip, with the PIN as its authValue; with `with_prf`, its PRF key beside it,
+    /// made the same way under the same PIN.
+    pub fn create(&mut self, pin: &[u8], with_prf: bool) -> Result<PasskeyBlob, Failure> {
         let started = Instant::now();
-        let template = templates::passkey().map_err(|e| Failure::Other(e.to_string()))?;
+        let key = self.create_object(pin, templates::passkey, templates::is_passkey, "the key")?;
+        let prf = if with_prf {
+            Some(self.create_object(
+                pin,
+                templates::prf_key,
+                templates::is_prf_key,
+                "the PRF key",
+            )?)
+        } else {
+            None
+        };
+        crate::log::debug!("TPM create: {:?}", started.elapsed());
+        Ok(PasskeyBlob { key, prf })
+    }
+
+    /// One object made by the chip from `template` under the SRK, with `pin` as its authValue, checked against
+    /// `is_expected` (the chip must not have made anything weaker than asked).
+    fn create_object(
+        &mut self,
+        pin: &[u8],
+        template: fn() -> tss_esapi::Result<Public>,
+        is_expected: fn(&Public) -> bool,
+        what: &str,
+    ) -> Result<KeyBlob, Failure> {
+        let template = template().map_err(|e| Failure::Other(e.to_string()))?;
         let auth = Auth::try_from(pin.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
-        let srk = self.srk;
-        let session = self.session;
+        let (srk, session) = (self.srk, self.session);
         // Salted session with parameter encryption: the PIN travels encrypted to the chip.
         let created = self
             .with_room(|c| {
@@ -121,13 +145,12 @@ impl Chip {
                     c.create(srk, template.clone(), Some(auth.clone()), None, None, None)
                 })
             })
-            .map_err(|e| Failure::from_tss("creating the key", e))?;
-        if !templates::is_passkey(&created.out_public) {
-            return Err(Failure::Other(
-                "the TPM made a key with other attributes than asked".into(),
-            ));
+            .map_err(|e| Failure::from_tss(&format!("creating {what}"), e))?;
+        if !is_expected(&created.out_public) {
+            return Err(Failure::Other(format!(
+                "the TPM made {what} with other attributes than asked"
+            )));
         }
-        crate::log::debug!("TPM create: {:?}", started.elapsed());
         Ok(KeyBlob {
             public: created.out_public,
             private: created.out_private,
@@ -185,6 +208,62 @@ impl Chip {
             started.elapsed()
         );
         Ok(der)
+    }
+
+    /// TPM2_HMAC (SHA-256) of each salt under a passkey's PRF key, in the salted session (salts and outputs travel
+    /// encrypted). The chip checks the PIN and counts a wrong one toward its lockout, as for a signature. The key is
+    /// flushed right after: kept loaded beside the signing key, it would leave a small TPM no room.
+    pub fn prf(
+        &mut self,
+        blob: KeyBlob,
+        pin: &[u8],
+        salts: &[&[u8]],
+    ) -> Result<Vec<[u8; 32]>, Failure> {
+        let started = Instant::now();
+        let auth = Auth::try_from(pin.to_vec()).map_err(|e| Failure::Other(e.to_string()))?;
+        let salts = salts
+            .iter()
+            .map(|salt| MaxBuffer::try_from(salt.to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        let (srk, session) = (self.srk, self.session);
+        let handle = self
+            .with_room(|c| {
+                c.execute_with_session(Some(session), |c| {
+                    c.load(srk, blob.private.clone(), blob.public.clone())
+                })
+            })
+            .map_err(|e| Failure::from_tss("loading the PRF key", e))?;
+        let outputs = self
+            .context
+            .tr_set_auth(handle.into(), auth)
+            .and_then(|()| {
+                salts
+                    .into_iter()
+                    .map(|salt| {
+                        self.context.execute_with_session(Some(session), |c| {
+                            c.hmac(handle.into(), salt, HashingAlgorithm::Sha256)
+                        })
+                    })
+                    .collect::<tss_esapi::Result<Vec<_>>>()
+            });
+        // Wipe ESYS's copy of the PIN, then leave nothing of the PRF key in the chip.
+        let _ = self.context.tr_set_auth(handle.into(), Auth::default());
+        if let Err(e) = self.context.flush_context(handle.into()) {
+            crate::log::warning!("cannot unload a PRF key: {e}");
+        }
+        let outputs = outputs
+            .map_err(|e| Failure::from_tss("computing the PRF", e))?
+            .iter()
+            .map(|output| <[u8; 32]>::try_from(output.value()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| Failure::Other("the TPM's HMAC is not 32 bytes long".into()))?;
+        crate::log::debug!(
+            "TPM load + PRF ({} salts): {:?}",
+            outputs.len(),
+            started.elapsed()
+        );
+        Ok(outputs)
     }
 
     /// Seals `secret` in a new sealed-data object under the SRK, with `auth` as its authValue. The secret and the

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use super::hardware::authorize_with_key_pin;
 use super::{Authorization, KeyStore, NewKey, Purpose, StoreError, WrongPin};
 use crate::protocol::{HardwareKind, StoreId, StoreStatus};
-use blob::KeyBlob;
+use blob::{KeyBlob, PasskeyBlob};
 use chip::Chip;
 pub use chip::DaState;
 pub use doctor::diagnose;
@@ -184,6 +184,19 @@ fn open(tcti: &str) -> Result<Chip, StoreError> {
     })
 }
 
+/// A stored passkey blob, refused unless its keys are exactly what this host makes (before the chip sees a PIN).
+fn passkey_blob(key_blob: &[u8]) -> Result<PasskeyBlob, StoreError> {
+    PasskeyBlob::decode(key_blob)
+        .filter(|blob| {
+            templates::is_passkey(&blob.key.public)
+                && blob
+                    .prf
+                    .as_ref()
+                    .map_or(true, |prf| templates::is_prf_key(&prf.public))
+        })
+        .ok_or_else(|| StoreError::Internal("the stored TPM key of this passkey is damaged".into()))
+}
+
 fn device_path(tcti: &str) -> Option<&str> {
     match tcti.split_once(':') {
         Some(("device", path)) if !path.is_empty() => Some(path),
@@ -248,10 +261,19 @@ impl KeyStore for TpmStore {
     fn create_key(
         &self,
         authorization: &Authorization,
-        _credential_id: &[u8],
+        credential_id: &[u8],
     ) -> Result<NewKey, StoreError> {
-        let blob = self.with_chip(|chip| chip.create(authorization.secret()))?;
-        let public_key = templates::sec1_point(&blob.public)
+        self.create_key_with_prf(authorization, credential_id, false)
+    }
+
+    fn create_key_with_prf(
+        &self,
+        authorization: &Authorization,
+        _credential_id: &[u8],
+        prf: bool,
+    ) -> Result<NewKey, StoreError> {
+        let blob = self.with_chip(|chip| chip.create(authorization.secret(), prf))?;
+        let public_key = templates::sec1_point(&blob.key.public)
             .ok_or_else(|| StoreError::Internal("the TPM returned no usable public key".into()))?;
         let key_blob = blob.encode().map_err(StoreError::Internal)?;
         Ok(NewKey {
@@ -267,12 +289,28 @@ impl KeyStore for TpmStore {
         key_blob: &[u8],
         message: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
-        let blob = KeyBlob::decode(key_blob)
-            .filter(|blob| templates::is_passkey(&blob.public))
-            .ok_or_else(|| {
-                StoreError::Internal("the stored TPM key of this passkey is damaged".into())
-            })?;
-        self.with_chip(|chip| chip.sign(key_blob, blob, authorization.secret(), message))
+        let blob = passkey_blob(key_blob)?;
+        self.with_chip(|chip| chip.sign(key_blob, blob.key, authorization.secret(), message))
+    }
+
+    /// The chip's HMAC under the passkey's own PRF key, with the passkey's PIN (a wrong one is refused and counted
+    /// as for `sign`). A passkey without a PRF key (made without `prf`, or before hardware PRF) has no PRF.
+    fn prf(
+        &self,
+        authorization: &Authorization,
+        _credential_id: &[u8],
+        key_blob: &[u8],
+        salts: &[&[u8]],
+    ) -> Result<Option<Vec<[u8; 32]>>, StoreError> {
+        let Some(prf_key) = passkey_blob(key_blob)?.prf else {
+            return Ok(None);
+        };
+        if salts.is_empty() {
+            // `create` asks only whether there is a PRF: no need for the chip.
+            return Ok(Some(Vec::new()));
+        }
+        self.with_chip(|chip| chip.prf(prf_key, authorization.secret(), salts))
+            .map(Some)
     }
 
     fn destroy_key(&self, key_blob: &[u8]) -> Result<(), StoreError> {
