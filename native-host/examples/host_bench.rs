@@ -3,6 +3,8 @@
 //! - TPM: a bare tss-esapi sign on a swtpm (SRK, salted HMAC session and key made and loaded once; sign only)
 //!   beside the host's `sign` request round trip over stdin/stdout framing on the same swtpm.
 //! - `hello` and vault `sign` round trips (vault unlocked), host memory (VmRSS / VmHWM from /proc).
+//! - PRF per store: `sign` with one `prf_salts` value beside the plain `sign` of the same key; for the TPM also a
+//!   bare load + TPM2_HMAC + flush of a PRF key (what the host does per PRF request).
 //! - 10,000 vault credentials created through the protocol; `list` by `rp_id` and with no filter.
 //!
 //! Uses its own swtpm, HOME and KEYPLACE_DATA_DIR (temporary). The host binary is `KEYPLACE_HOST_BIN`, else
@@ -44,7 +46,7 @@ mod bench {
     use tss_esapi::interface_types::resource_handles::Hierarchy;
     use tss_esapi::interface_types::session_handles::AuthSession;
     use tss_esapi::structures::{
-        Auth, Digest, HashcheckTicket, SignatureScheme, SymmetricDefinition,
+        Auth, Digest, HashcheckTicket, MaxBuffer, SignatureScheme, SymmetricDefinition,
     };
     use tss_esapi::tcti_ldr::TctiNameConf;
     use tss_esapi::tss2_esys::TPMT_TK_HASHCHECK;
@@ -102,8 +104,17 @@ mod bench {
         Digest::try_from(Sha256::digest(i.to_be_bytes()).to_vec()).map_err(err("digest"))
     }
 
-    /// Returns (sign only, key loaded once; load + auth + sign + flush per signature), both in ms.
-    fn bare_tpm(tcti: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+    /// Bare tss-esapi figures, all in ms.
+    struct Bare {
+        /// Sign only, key loaded once.
+        sign: Vec<f64>,
+        /// Load + auth + sign + flush per signature.
+        load_sign_flush: Vec<f64>,
+        /// Load + auth + TPM2_HMAC (one salt) + flush of a PRF key.
+        load_hmac_flush: Vec<f64>,
+    }
+
+    fn bare_tpm(tcti: &str) -> Result<Bare> {
         let name = TctiNameConf::from_str(tcti).map_err(err("tcti"))?;
         let mut context = Context::new(name).map_err(err("connect"))?;
         let srk_public = templates::srk().map_err(err("SRK template"))?;
@@ -186,11 +197,46 @@ mod bench {
                 load_sign_flush.push(ms_since(start));
             }
         }
+        // (3) what the host does per PRF request (chip.rs): load the PRF key, set the PIN, TPM2_HMAC, flush.
+        let prf_public = templates::prf_key().map_err(err("PRF key template"))?;
+        let pin = auth()?;
+        let prf_key = context
+            .execute_with_session(Some(session), |c| {
+                c.create(srk, prf_public, Some(pin), None, None, None)
+            })
+            .map_err(err("create PRF key"))?;
+        let mut load_hmac_flush = Vec::with_capacity(TPM_N);
+        for i in 0..TPM_N + 3 {
+            let salt = MaxBuffer::try_from(Sha256::digest(i.to_be_bytes()).to_vec())
+                .map_err(err("salt"))?;
+            let start = Instant::now();
+            let key = context
+                .execute_with_session(Some(session), |c| {
+                    c.load(srk, prf_key.out_private.clone(), prf_key.out_public.clone())
+                })
+                .map_err(err("load PRF key"))?;
+            context
+                .tr_set_auth(key.into(), auth()?)
+                .map_err(err("auth"))?;
+            context
+                .execute_with_session(Some(session), |c| {
+                    c.hmac(key.into(), salt, HashingAlgorithm::Sha256)
+                })
+                .map_err(err("hmac"))?;
+            context.flush_context(key.into()).map_err(err("flush"))?;
+            if i >= 3 {
+                load_hmac_flush.push(ms_since(start));
+            }
+        }
         // swtpm has no resource manager: leave nothing behind for the host.
         let _ = context.flush_context(SessionHandle::from(session).into());
         let _ = context.flush_context(ObjectHandle::from(srk));
         drop(context);
-        Ok((sign_only, load_sign_flush))
+        Ok(Bare {
+            sign: sign_only,
+            load_sign_flush,
+            load_hmac_flush,
+        })
     }
 
     // ---------- the real host over native messaging framing ----------
@@ -328,6 +374,29 @@ mod bench {
                "require_user_verification": false})
     }
 
+    /// `sign` with one PRF salt (a different one each time), `n` round trips after `warm` unmeasured ones.
+    fn sign_with_prf(
+        host: &mut Host,
+        credential_id: &Value,
+        pin: Option<&str>,
+        warm: usize,
+        n: usize,
+    ) -> Result<Vec<f64>> {
+        let mut times = Vec::with_capacity(n);
+        for i in 0..warm + n {
+            let mut params = sign_params(credential_id, "bench.example", i, pin);
+            params["prf_salts"] = json!([b64(&Sha256::digest((i as u64 + 1).to_be_bytes()))]);
+            let (result, elapsed) = host.ok("sign", params)?;
+            if result["prf_results"].as_array().map_or(0, Vec::len) != 1 {
+                return Err(format!("sign with prf gave no PRF value: {result}"));
+            }
+            if i >= warm {
+                times.push(elapsed);
+            }
+        }
+        Ok(times)
+    }
+
     struct Dirs {
         _root: tempfile::TempDir,
         home: PathBuf,
@@ -435,7 +504,7 @@ mod bench {
         std::env::set_var("TSS2_LOG", "all+none");
 
         // (a) bare tss-esapi first: swtpm serves one client at a time.
-        let (bare_sign, bare_load_sign) = bare_tpm(&tcti)?;
+        let bare = bare_tpm(&tcti)?;
 
         let mut host = Host::start(&bin, &env, &tcti)?;
         let mut hello = Vec::with_capacity(HELLO_N);
@@ -458,11 +527,17 @@ mod bench {
             }
         }
 
-        // (a) the host's hardware sign on the same swtpm, PIN every time (the key's authValue).
-        let (tpm_key, tpm_create_ms) = host.ok(
-            "create",
-            create_params("hardware", "bench.example", 1, Some(KEY_PIN)),
-        )?;
+        let vault_sign_prf =
+            sign_with_prf(&mut host, &vault_key["credential_id"], None, 5, VAULT_N)?;
+
+        // (a) the host's hardware sign on the same swtpm, PIN every time (the key's authValue). Made with a PRF key,
+        // which a plain sign does not touch.
+        let mut hardware_create = create_params("hardware", "bench.example", 1, Some(KEY_PIN));
+        hardware_create["prf"] = json!(true);
+        let (tpm_key, tpm_create_ms) = host.ok("create", hardware_create)?;
+        if tpm_key["prf_enabled"] != true {
+            return Err(format!("the hardware passkey has no PRF: {tpm_key}"));
+        }
         let mut host_tpm_sign = Vec::with_capacity(TPM_N);
         for i in 0..TPM_N + 3 {
             let params = sign_params(&tpm_key["credential_id"], "bench.example", i, Some(KEY_PIN));
@@ -471,6 +546,14 @@ mod bench {
                 host_tpm_sign.push(elapsed);
             }
         }
+
+        let tpm_sign_prf = sign_with_prf(
+            &mut host,
+            &tpm_key["credential_id"],
+            Some(KEY_PIN),
+            3,
+            TPM_N,
+        )?;
 
         // (c) memory after those operations.
         let memory_after_ops = host.memory()?;
@@ -567,12 +650,24 @@ mod bench {
         let report = json!({
             "tcti": tcti,
             "tpm": {
-                "bare_sign_ms": summary(bare_sign.clone()),
-                "bare_load_sign_flush_ms": summary(bare_load_sign.clone()),
+                "bare_sign_ms": summary(bare.sign.clone()),
+                "bare_load_sign_flush_ms": summary(bare.load_sign_flush.clone()),
                 "host_sign_round_trip_ms": summary(host_tpm_sign.clone()),
                 "host_create_round_trip_ms": tpm_create_ms,
-                "overhead_vs_bare_sign_ms": p50(&host_tpm_sign) - p50(&bare_sign),
-                "overhead_vs_bare_load_sign_flush_ms": p50(&host_tpm_sign) - p50(&bare_load_sign),
+                "overhead_vs_bare_sign_ms": p50(&host_tpm_sign) - p50(&bare.sign),
+                "overhead_vs_bare_load_sign_flush_ms": p50(&host_tpm_sign) - p50(&bare.load_sign_flush),
+            },
+            // One row per store: `sign` with one PRF salt, and what the PRF adds to that store's plain `sign`.
+            "prf": {
+                "vault": {
+                    "sign_with_prf_round_trip_ms": summary(vault_sign_prf.clone()),
+                    "added_to_sign_ms": p50(&vault_sign_prf) - p50(&vault_sign),
+                },
+                "hardware": {
+                    "sign_with_prf_round_trip_ms": summary(tpm_sign_prf.clone()),
+                    "added_to_sign_ms": p50(&tpm_sign_prf) - p50(&host_tpm_sign),
+                    "bare_load_hmac_flush_ms": summary(bare.load_hmac_flush.clone()),
+                },
             },
             "hello_round_trip_ms": summary(hello.clone()),
             "vault_sign_round_trip_ms": summary(vault_sign.clone()),
