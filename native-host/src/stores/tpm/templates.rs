@@ -1,4 +1,5 @@
-//! The public templates of the SRK and of passkey keys, and the check that a stored key really is one of ours.
+//! The public templates of the SRK, of passkey keys and of their PRF keys, and the checks that a stored key really
+//! is one of ours.
 
 use tss_esapi::attributes::{ObjectAttributes, ObjectAttributesBuilder};
 use tss_esapi::interface_types::algorithm::{HashingAlgorithm, PublicAlgorithm};
