@@ -26,8 +26,8 @@ describe('mergeCapabilities', () => {
     assert.equal(merged.relatedOrigins, true);
     assert.equal(merged['extension:credProps'], true);
     assert.equal(merged.signalUnknownCredential, true);
-    // Keyplace's own passkeys have no PRF, large blob or credProtect yet.
-    assert.equal(merged['extension:prf'], false);
+    // Both Keyplace stores serve PRF; Keyplace's own passkeys have no large blob or credProtect yet.
+    assert.equal(merged['extension:prf'], true);
     assert.equal(merged['extension:largeBlob'], false);
     assert.equal(merged['extension:credProtect'], false);
   });

@@ -11,9 +11,10 @@ const BROWSER_ONLY = new Set(['conditionalCreate', 'hybridTransport', 'extension
  */
 const KEYPLACE_IS_ONE = ['passkeyPlatformAuthenticator', 'userVerifyingPlatformAuthenticator', 'conditionalGet'];
 
-/** What Keyplace's own path serves; anything else (prf, largeBlob, credProtect, ...) it does not, yet. */
+/** What Keyplace's own path serves (prf: vault and TPM both); anything else (largeBlob, credProtect, ...) not yet. */
 const KEYPLACE_SERVES = new Set([
   'relatedOrigins',
+  'extension:prf',
   'extension:credProps',
   'signalUnknownCredential',
   'signalAllAcceptedCredentials',

@@ -1,5 +1,6 @@
 // WebAuthn `prf` between the core and the host: the core turned the site's inputs into salts (prf.rs); the host
-// evaluates them with the credential's own secret (vault passkeys) and answers a list of values. Pure.
+// evaluates them with the credential's own secret (vault: derived in the host; hardware: an HMAC key in the TPM) and
+// answers a list of values. Pure.
 import type { CreatePrf, GetPrf, PrfSalts } from '../../generated/core-api';
 
 /** The host's `prf_salts`: first, then second if the site gave one. */
