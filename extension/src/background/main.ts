@@ -2,7 +2,14 @@
 // the browser) and from Keyplace's own pages (consent window, popup).
 import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
 import { callerOf, type RequestContext } from './caller';
-import { endOffer, signInConditional, suggestionAccounts, suggestionDismissed, suggestionPicked } from './ceremony/autofill';
+import {
+  endOffer,
+  signInConditional,
+  suggestionAccounts,
+  suggestionDismissed,
+  suggestionPicked,
+  suggestionShown,
+} from './ceremony/autofill';
 import { mergeCapabilities } from './ceremony/capabilities';
 import { register } from './ceremony/register';
 import { offersPlatformAuthenticator } from './ceremony/routing';
@@ -108,6 +115,8 @@ async function fromExtensionPage(message: UiMessage, sender: chrome.runtime.Mess
       return suggestionPicked(message.nonce, message.credentialId, sender);
     case 'suggest:dismiss':
       return suggestionDismissed(message.nonce, sender);
+    case 'suggest:shown':
+      return suggestionShown(message.nonce, message.at, sender);
     case 'consent:details':
       return consentDetails(message.requestId);
     case 'consent:decide':

@@ -133,6 +133,7 @@ export type UiMessage =
   | { type: 'suggest:list'; nonce: string }
   | { type: 'suggest:pick'; nonce: string; credentialId: string }
   | { type: 'suggest:dismiss'; nonce: string }
+  | { type: 'suggest:shown'; nonce: string; at: number }
   | { type: 'consent:details'; requestId: string }
   | { type: 'consent:decide'; requestId: string; decision: Decision }
   // Popup: this site's passkeys and the first page of every site's (matching `query`, if any); then further pages.

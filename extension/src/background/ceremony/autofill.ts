@@ -169,3 +169,10 @@ export async function suggestionDismissed(nonce: unknown, sender: chrome.runtime
   if (offer) tellBridge(offer, { type: 'kp-autofill-hide', refocus: true });
   return offer !== null;
 }
+
+/** The suggestion painted (epoch ms, its own clock): for the benchmark only, never for a decision. */
+export async function suggestionShown(nonce: unknown, at: unknown, sender: chrome.runtime.MessageSender): Promise<void> {
+  if (typeof at !== 'number' || !(await offerFor(nonce, sender))) return;
+  metrics.autofill.shownAt.push(at);
+  if (metrics.autofill.shownAt.length > 200) metrics.autofill.shownAt.shift();
+}

@@ -22,8 +22,9 @@ export const metrics = {
   firstWindowRequestAt: null as number | null,
   wasmInstantiateMs: null as number | null,
   ceremonies: [] as CeremonyTiming[],
-  /** Conditional gets (autofill): offered in the suggestion, or left to the browser's autofill alone. */
-  autofill: { offered: 0, browserAlone: 0 },
+  /** Conditional gets (autofill): offered in the suggestion, or left to the browser's autofill alone; when the
+   * suggestion frame first painted (epoch ms). */
+  autofill: { offered: 0, browserAlone: 0, shownAt: [] as number[] },
 };
 
 /** What the consent session tells the timer. */
