@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BROWSERS, browserUnavailable, launchBrowser } from '../drivers/index.mjs';
+import { withPrf } from '../support/prf-page.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 
 const PIN = '615273';
@@ -148,5 +149,29 @@ describe('Chromium + Firefox: one passkey, two browsers', { timeout: 360_000, sk
     const v = await result;
     assert.equal(v.verified, true, JSON.stringify(v));
     assert.equal(v.newCounter, last + 1);
+  });
+
+  it('PRF: a vault passkey registered in Firefox gives the same value for the same input in Chromium', async () => {
+    const created = await firefox.startCeremony(firefoxPage, withPrf, {
+      kind: 'create',
+      username: 'prf-both',
+      prf: { eval: { first: 'one input, two browsers' } },
+    });
+    await created.win.createInVault({ account: 'prf-both', pin: PIN });
+    const reg = await created.result;
+    assert.equal(reg.verified, true, JSON.stringify(reg));
+    assert.equal(Buffer.from(reg.prf.first, 'base64url').length, 32);
+
+    const signIn = await chromium.startCeremony(chromePage, withPrf, {
+      kind: 'get',
+      allow: [reg.credentialId],
+      prf: { eval: { first: 'one input, two browsers' }, evalByCredential: { [reg.credentialId]: { first: 'other', second: 'one input, two browsers' } } },
+    });
+    await signIn.win.signIn({ account: 'prf-both', pin: PIN });
+    const v = await signIn.result;
+    assert.equal(v.verified, true, JSON.stringify(v));
+    // evalByCredential wins over eval for its passkey: `second` carries the input given at registration.
+    assert.equal(v.prf.second, reg.prf.first);
+    assert.notEqual(v.prf.first, reg.prf.first);
   });
 });
