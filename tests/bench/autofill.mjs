@@ -22,24 +22,29 @@ function refocus() {
 }
 
 /**
- * `inPage(fn, arg)` runs a function in the page; `shownAt()` reads metrics.autofill.shownAt from the background.
+ * `inPage(fn, arg)` runs a function in the page; `shownAt()` reads metrics.autofill.shownAt from the background;
+ * `waitShown(before)` waits until the suggestion has painted (before: shownAt's length before the focus). The times
+ * are paired in order at the end, so a harness that must not read the background meanwhile (Firefox reads it through
+ * another tab, which would hide the page) waits on the suggestion itself instead.
  * Returns {visibleMs: number[]} (n samples after one warm-up).
  */
-export async function autofillVisible({ inPage, shownAt, n }) {
+export async function autofillVisible({ inPage, shownAt, waitShown, n }) {
   await inPage(startAutofill);
-  const visibleMs = [];
+  const focusedAt = [];
+  const first = (await shownAt()).length;
   try {
     for (let i = 0; i <= n; i++) {
-      const before = (await shownAt()).length;
-      const focusedAt = await inPage(refocus);
-      const shown = await until('the suggestion to paint', async () => {
-        const all = await shownAt();
-        return all.length > before ? all : null;
-      });
-      if (i > 0) visibleMs.push(shown[shown.length - 1] - focusedAt);
+      focusedAt.push(await inPage(refocus));
+      await waitShown(first + i);
     }
   } finally {
     await inPage(() => window.__benchAutofill.abort());
   }
-  return { visibleMs };
+  const shown = (await shownAt()).slice(first);
+  if (shown.length !== focusedAt.length) throw new Error(`${shown.length} paints for ${focusedAt.length} focuses`);
+  return { visibleMs: shown.slice(1).map((at, i) => at - focusedAt[i + 1]) };
 }
+
+/** `waitShown` from the background's metrics (a harness that can read them without touching the page). */
+export const shownAfter = (shownAt) => (before) =>
+  until('the suggestion to paint', async () => (await shownAt()).length > before);

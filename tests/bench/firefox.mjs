@@ -35,7 +35,10 @@ import {
   firefoxUnavailable,
   launchFirefox,
 } from '../drivers/firefox-session.mjs';
+import { FirefoxSuggestion } from '../drivers/firefox.mjs';
 import { REPO_ROOT } from '../support/build-outputs.mjs';
+import { until as waitFor } from '../drivers/driver.mjs';
+import { autofillVisible } from './autofill.mjs';
 import { startRpServer } from '../support/rp-server.mjs';
 import { dist, ms, p50 } from './stats.mjs';
 
@@ -216,6 +219,22 @@ export async function firefoxBench({ n = 20, coldN = Math.min(n, 10), pingN = 20
 
     // Does the idle timeout ever stop a background holding a native port? (Firefox says no.)
     out.idle = await idleCheck(ff, notes);
+
+    // Autofill: the suggestion visible after focus (tests/bench/autofill.mjs). Waiting happens on the suggestion
+    // in the page itself; the background's metrics are read once the page is done.
+    const suggestion = new FirefoxSuggestion({ session: ff }, page);
+    out.autofill = await autofillVisible({
+      inPage: (fn, arg) => ff.inPage(page, fn, arg),
+      shownAt: async () => (await readMetrics(ff, tab))?.autofill?.shownAt ?? [],
+      waitShown: async () => {
+        await waitFor('the suggestion', () => suggestion.frameElement());
+        await suggestion.waitFor('button', /^Sign in with Keyplace/);
+      },
+      n,
+    }).catch((err) => {
+      notes.push(`Firefox: autofill not measured: ${String(err?.message ?? err).split('\n')[0]}`);
+      return null;
+    });
 
     // Pass-through: a Browser rule for localhost; Keyplace hands create and get to Firefox's own WebAuthn.
     await ff.inPage(tab, (site) => browser.runtime.sendMessage({ type: 'rules:set', site, choice: 'browser' }), SITE);

@@ -4,7 +4,7 @@
 // through Chromium's own virtual authenticator (timed in the page). Reports every performance budget as
 // met / not met / not measured yet, writes BENCHMARKS.md at the repo root and prints it.
 // Nothing here asserts on time.
-import { autofillVisible } from './autofill.mjs';
+import { autofillVisible, shownAfter } from './autofill.mjs';
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -505,9 +505,11 @@ async function main() {
     // --- baseline: Chromium's virtual authenticator ---
     out.baseline = await baseline(session, page, rp, notes);
     out.passthrough = await passThrough(session, page, notes);
+    const shownAt = () => worker.evaluate(() => globalThis.keyplaceMetrics?.autofill?.shownAt ?? []);
     out.autofill = await autofillVisible({
       inPage: (fn, arg) => page.evaluate(fn, arg),
-      shownAt: () => worker.evaluate(() => globalThis.keyplaceMetrics?.autofill?.shownAt ?? []),
+      shownAt,
+      waitShown: shownAfter(shownAt),
       n: N,
     }).catch((err) => {
       notes.push(`Autofill not measured: ${String(err?.message ?? err).split('\n')[0]}`);
