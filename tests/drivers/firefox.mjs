@@ -217,7 +217,7 @@ export class FirefoxSurface {
 }
 
 /** The Keyplace autofill suggestion: a frame, inside a closed shadow root, of a page's window. */
-class FirefoxSuggestion extends FirefoxSurface {
+export class FirefoxSuggestion extends FirefoxSurface {
   /** The suggestion's iframe element in the page's window, or null (WebDriver reaches closed shadow roots). */
   async frameElement() {
     await super.focusWindow();
