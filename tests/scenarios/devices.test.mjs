@@ -1,6 +1,7 @@
 // Your devices and copies from the popup (ARCHITECTURE.md rule 10), in every selected browser. The browser's
 // computer ("desktop") and two more devices, each keyplace-host's CLI on a data dir of its own ("laptop" approves,
-// "laptop-2" receives), no TPM (the vaults are PIN-wrapped). Enrollment is the CLI's, with approval; the copy is
+// "laptop-2" receives), no TPM (the vaults are PIN-wrapped). The browser's computer starts the devices and approves the
+// others in its popup (they ask and accept with the CLI), and a second browser joins from its own popup; the copy is
 // asked for by clicking the popup, approved on another device, imported on its target, and the target's host then
 // signs an assertion the relying party verifies. The popup says where the copies are, and refuses an approval by
 // the device the copy comes from.
@@ -157,16 +158,41 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     await popup.close();
   });
 
-  it("enrolls the browser's computer and two more devices with approval (CLI); the popup lists them", async () => {
-    await cli(driver.dirs.data, ['devices', 'init', '--name', 'desktop', '--pin-stdin']);
+  it("enrolls the browser's computer from the popup, and two more devices with its approval; the popup lists them", async () => {
+    // This computer starts your devices from its popup.
+    const start = await openPopup();
+    await start.click('button', 'Start your devices here…');
+    await start.waitFor('dialog', 'Start your devices here');
+    await start.fill('Name of this computer', 'desktop');
+    await start.fill('Vault PIN of this computer', PIN);
+    await start.click('button', 'Start');
+    await start.waitForTextIn('status', /first of your devices/);
+    await start.click('button', 'Done');
+    await start.close();
     for (const [dir, name] of [
       [laptop, 'laptop'],
       [laptop2, 'laptop-2'],
     ]) {
       const join = path.join(work, `${name}-join.json`);
       const ring = path.join(work, `${name}-ring.json`);
-      await cli(dir, ['devices', 'join-request', '--name', name, '--out', join, '--pin-stdin']);
-      await cli(driver.dirs.data, ['devices', 'approve', join, '--out', ring, '--pin-stdin', '--yes']);
+      const said = await cli(dir, ['devices', 'join-request', '--name', name, '--out', join, '--pin-stdin']);
+      const shortCode = said.match(/Short code: (\S+)/)[1];
+      // The popup adds it: the short code it shows is the new computer's, and only this computer's PIN approves.
+      const popup = await openPopup();
+      await popup.click('button', 'Add a device…');
+      await popup.waitFor('dialog', 'Add a device');
+      await popup.fill('Join request', await readFile(join, 'utf8'));
+      await popup.waitForTextIn('status', `"${name}" asks to join your devices. Short code ${shortCode}`);
+      await popup.fill('Vault PIN of this computer', '000000');
+      await popup.click('button', 'Approve this device');
+      assert.match(await popup.alertText(), /PIN/);
+      await popup.fill('Vault PIN of this computer', PIN);
+      await popup.click('button', 'Approve this device');
+      await popup.waitFor('textbox', 'Ring to carry back');
+      await writeFile(ring, await popup.value('textbox', 'Ring to carry back'));
+      assert.deepEqual(await popup.axeViolations(), [], 'the enrolment dialog');
+      await popup.click('button', 'Done');
+      await popup.close();
       await cli(dir, ['devices', 'accept', ring]);
     }
     const popup = await openPopup();
@@ -365,5 +391,48 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     await popup.close();
     const log = await cli(driver.dirs.data, ['copy', 'log']);
     assert.match(log, /localhost alice: desktop -> laptop-2 \(requested\)/);
+  });
+
+  it('a new computer joins from its own popup: a join request out, the approval back in', async () => {
+    const tablet = await browser.launch();
+    try {
+      const popup = await tablet.openExtensionPage('popup.html');
+      await popup.waitFor('heading', 'Your devices');
+      await popup.click('button', 'Join your devices…');
+      await popup.waitFor('dialog', 'Join your devices');
+      await popup.fill('Name of this computer', 'tablet');
+      await popup.fill('Vault PIN of this computer', PIN);
+      await popup.click('button', 'Make join request');
+      await popup.waitFor('textbox', 'Join request to carry');
+      const joinRequest = await popup.value('textbox', 'Join request to carry');
+      const shortCode = (await popup.text()).match(/Short code: (\S+)/)[1];
+      await popup.click('button', 'Done');
+
+      // The desktop (this test's browser) approves it in its popup, after the same short code.
+      const desktop = await openPopup();
+      await desktop.click('button', 'Add a device…');
+      await desktop.fill('Join request', joinRequest);
+      await desktop.waitForTextIn('status', `"tablet" asks to join your devices. Short code ${shortCode}`);
+      await desktop.fill('Vault PIN of this computer', PIN);
+      await desktop.click('button', 'Approve this device');
+      await desktop.waitFor('textbox', 'Ring to carry back');
+      const ring = await desktop.value('textbox', 'Ring to carry back');
+      await desktop.close();
+
+      await popup.click('button', 'Finish joining…');
+      await popup.waitFor('dialog', 'Finish joining');
+      await popup.fill('Ring from your other device', ring);
+      await popup.click('button', 'Finish joining');
+      await popup.waitForTextIn('status', /one of your devices now/);
+      await popup.click('button', 'Done');
+      const items = await until('the tablet to list your devices', async () => {
+        const texts = await popup.evaluate(() => [...document.querySelectorAll('#device-list li')].map((li) => li.innerText));
+        return texts.length >= 2 ? texts : null;
+      });
+      assert.match(items[0], /^tablet \(this computer\)[\s\S]*approved by desktop/);
+      assert.ok(items.some((t) => /^desktop\b/.test(t)), items.join(' | '));
+    } finally {
+      await tablet.close();
+    }
   });
 });

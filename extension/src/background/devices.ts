@@ -1,7 +1,7 @@
 // Your devices and copies of vault passkeys, for the popup (ARCHITECTURE.md rule 10). The host decides
 // everything (who may approve, to whom a copy goes, once); this module only forwards the popup's requests and
-// puts where each vault passkey's copies are into words. Enrolling a device is the CLI's (README).
-import type { CopyRow, DeviceRow, DevicesAnswer } from '../generated/host-protocol';
+// puts where each vault passkey's copies are into words, and forwards enrolment (`ring`) as the CLI does it.
+import type { CopyRow, DeviceRow, DevicesAnswer, RingParams } from '../generated/host-protocol';
 import type {
   CopyAnswer,
   CopyApproveView,
@@ -10,6 +10,7 @@ import type {
   CopyRequestView,
   DevicesView,
   DeviceView,
+  RingView,
 } from '../shared/messages';
 import type { Host } from './host/api';
 
@@ -145,6 +146,27 @@ export async function importCopy(
       pin: text(pin, 'The PIN'),
     });
     return { ok: true, imported: answer.imported.map((p) => ({ rpId: p.rp_id, userName: p.user_name })) };
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+const RING_ACTIONS = new Set(['start', 'join', 'inspect', 'approve', 'accept', 'remove']);
+
+/** A change to your ring of devices (the host checks every field and refuses with its reason). */
+export async function changeRing(host: Host, params: unknown): Promise<CopyAnswer<RingView>> {
+  try {
+    const action = (params as { action?: unknown } | null)?.action;
+    if (typeof action !== 'string' || !RING_ACTIONS.has(action)) throw new Error('Unknown action.');
+    const answer = await host.ring(params as RingParams);
+    return {
+      ok: true,
+      ...(answer.request ? { request: answer.request } : {}),
+      ...(answer.short_code ? { shortCode: answer.short_code } : {}),
+      ...(answer.joining ? { joining: answer.joining } : {}),
+      ...(answer.ring ? { ring: answer.ring } : {}),
+      devices: devicesView(answer.devices),
+    };
   } catch (err) {
     return failed(err);
   }

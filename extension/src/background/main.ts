@@ -17,7 +17,7 @@ import { abortConsent, consentDecide, consentDetails } from './ceremony/session'
 import { signIn } from './ceremony/sign-in';
 import { metrics } from './ceremony/timing';
 import { ready, wasmInstantiateMs } from './core';
-import { approveCopy, importCopy, inspectCopy, listDevices, requestCopy } from './devices';
+import { approveCopy, changeRing, importCopy, inspectCopy, listDevices, requestCopy } from './devices';
 import { Host } from './host/api';
 import { listMorePasskeys, listPasskeys } from './locations/paging';
 import { deletePasskey, keepPasskey, renamePasskey } from './locations/storage';
@@ -141,6 +141,8 @@ async function fromExtensionPage(message: UiMessage, sender: chrome.runtime.Mess
       return approveCopy(host, message.request, message.pin);
     case 'devices:copy-import':
       return importCopy(host, message.request, message.approval, message.pin);
+    case 'devices:ring':
+      return changeRing(host, message.params);
     case 'rules:get':
       await ready; // site names go through the core's Public Suffix List
       return ruleForInput(message.site);

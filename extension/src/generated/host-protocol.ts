@@ -391,6 +391,37 @@ request: string, };
 export type CopyInspectAnswer = { source: string, target: string, passkeys: Array<CopiedPasskeyRow>, short_code: string, };
 
 /**
+ * `ring`: your ring of devices from the popup, as `keyplace-host devices …` does it from the CLI. A change is signed
+ * by this device's key after its vault PIN; what another device must take travels as text the person carries.
+ */
+export type RingParams = { "action": "start", name: string, pin: string, } | { "action": "join", name: string, pin: string, } | { "action": "inspect", request: string, } | { "action": "approve", request: string, pin: string, } | { "action": "accept", ring: string, } | { "action": "remove", device: string, pin: string, };
+
+/**
+ * `ring`: your devices after the action, and what to carry to another device.
+ */
+export type RingAnswer = { 
+/**
+ * `join`: the request, a text code to carry to one of your devices.
+ */
+request?: string, 
+/**
+ * `join`, `inspect`: 12 digits both screens show; approve only when they match.
+ */
+short_code?: string, 
+/**
+ * `inspect`: the name the new computer gave itself.
+ */
+joining?: string, 
+/**
+ * `approve`, `remove`: the ring as a file for your other devices (`accept` there).
+ */
+ring?: string, 
+/**
+ * This computer's devices after the action, as `devices` lists them.
+ */
+devices: DevicesAnswer, };
+
+/**
  * A passkey named in a copy request.
  */
 export type CopiedPasskeyRow = { rp_id: string, user_name: string, };
@@ -436,4 +467,4 @@ export type HostMethod<Params, Answer> = { params: Params, answer: Answer, };
 /**
  * Every method by name, with its params and answer: what `service::Service::handle` dispatches.
  */
-export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, };
+export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, ring: HostMethod<RingParams, RingAnswer>, };

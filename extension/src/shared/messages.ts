@@ -3,7 +3,7 @@
 // runs in the page's world, so nothing it says is trusted: the background takes the caller's origin from
 // the browser (MessageSender), never from a message.
 
-import type { StoreId } from '../generated/host-protocol';
+import type { RingParams, StoreId } from '../generated/host-protocol';
 
 /**
  * Whether a request's userVerification asks for the PIN. "required" and "preferred" both do, at every ceremony
@@ -151,6 +151,8 @@ export type UiMessage =
   | { type: 'devices:copy-inspect'; request: string }
   | { type: 'devices:copy-approve'; request: string; pin: string }
   | { type: 'devices:copy-import'; request: string; approval: string; pin: string }
+  // Enrolment: start your devices here, ask to join, inspect and approve a join, accept the ring, remove a device.
+  | { type: 'devices:ring'; params: RingParams }
   // Site rules and settings (background/rules.ts). rules:get answers a SiteRule for one site or RP ID.
   | { type: 'rules:get'; site: string }
   | { type: 'rules:set'; site: string; choice: Choice }
@@ -298,3 +300,5 @@ export type CopyInspectView = {
 };
 export type CopyApproveView = { approval: string; target: string };
 export type CopyImportView = { imported: { rpId: string; userName: string }[] };
+/** Answer of devices:ring: what to carry to another device, and the devices after the action. */
+export type RingView = { request?: string; shortCode?: string; joining?: string; ring?: string; devices: DevicesView };

@@ -318,3 +318,27 @@ pub struct ImportedRow {
 pub struct CopyImportAnswer {
     pub imported: Vec<ImportedRow>,
 }
+
+/// `ring`: your devices after the action, and what to carry to another device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct RingAnswer {
+    /// `join`: the request, a text code to carry to one of your devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub request: Option<String>,
+    /// `join`, `inspect`: 12 digits both screens show; approve only when they match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub short_code: Option<String>,
+    /// `inspect`: the name the new computer gave itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub joining: Option<String>,
+    /// `approve`, `remove`: the ring as a file for your other devices (`accept` there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub ring: Option<String>,
+    /// This computer's devices after the action, as `devices` lists them.
+    pub devices: DevicesAnswer,
+}

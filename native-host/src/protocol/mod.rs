@@ -21,13 +21,13 @@ pub use answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
     CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer, CredentialRow, DeleteAnswer, DeviceRow,
     DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer, ImportedRow, ListPage, ListRow,
-    RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
+    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
 };
 pub use envelope::{parse_request, readable_id, Request, Response};
 pub use errors::{ErrorBody, ErrorCode, ErrorDetails};
 pub use requests::{
     AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
     CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams, RenameParams,
-    SignParams, UserParams, METHODS,
+    RingParams, SignParams, UserParams, METHODS,
 };
 pub use values::{B64u, Pin, StoreId};

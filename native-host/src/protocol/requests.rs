@@ -8,7 +8,7 @@ use ts_rs::TS;
 use super::values::{B64u, Pin, StoreId};
 
 /// Every method the host answers (service::Service::handle dispatches exactly these).
-pub const METHODS: [&str; 14] = [
+pub const METHODS: [&str; 15] = [
     "hello",
     "create",
     "sign",
@@ -23,6 +23,7 @@ pub const METHODS: [&str; 14] = [
     "copy_inspect",
     "copy_approve",
     "copy_import",
+    "ring",
 ];
 
 /// `hello`, `lock`: no params (an empty object, or none at all).
@@ -190,6 +191,42 @@ pub struct CopyImportParams {
     pub approval: String,
     #[cfg_attr(test, ts(as = "String"))]
     pub pin: Pin,
+}
+
+/// `ring`: your ring of devices from the popup, as `keyplace-host devices …` does it from the CLI. A change is signed
+/// by this device's key after its vault PIN; what another device must take travels as text the person carries.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RingParams {
+    /// Start your ring with this computer as its first device.
+    Start {
+        name: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        pin: Pin,
+    },
+    /// On a new computer: a join request to carry to one of your devices.
+    Join {
+        name: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        pin: Pin,
+    },
+    /// What a join request says, and its short code, before it is approved (no PIN).
+    Inspect { request: String },
+    /// Approve a join request on an enrolled device: the answer's `ring` goes back to the new computer.
+    Approve {
+        request: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        pin: Pin,
+    },
+    /// On the new computer: take the ring that approved it (or bring this computer's ring up to date).
+    Accept { ring: String },
+    /// Remove a device (its name or the start of its short id); the answer's `ring` goes to your other devices.
+    Remove {
+        device: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        pin: Pin,
+    },
 }
 
 #[cfg(test)]

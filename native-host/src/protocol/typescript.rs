@@ -8,14 +8,14 @@ use super::answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
     CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer, CredentialRow, DeleteAnswer, DeviceRow,
     DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer, ImportedRow, ListPage, ListRow,
-    RenameAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
+    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
 };
 use super::envelope::{Request, Response};
 use super::errors::{ErrorBody, ErrorCode, ErrorDetails};
 use super::requests::{
     AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
     CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams, RenameParams,
-    SignParams, UserParams,
+    RingParams, SignParams, UserParams,
 };
 use super::values::{B64u, StoreId};
 
@@ -47,6 +47,7 @@ struct Methods {
     copy_inspect: Method<CopyInspectParams, CopyInspectAnswer>,
     copy_approve: Method<CopyApproveParams, CopyApproveAnswer>,
     copy_import: Method<CopyImportParams, CopyImportAnswer>,
+    ring: Method<RingParams, RingAnswer>,
 }
 
 const HEADER: &str = "// generated from native-host/src/protocol by ts-rs; do not edit;\n\
@@ -107,6 +108,8 @@ pub(crate) fn render() -> String {
         declaration::<CopyRequestAnswer>(&config),
         declaration::<CopyInspectParams>(&config),
         declaration::<CopyInspectAnswer>(&config),
+        declaration::<RingParams>(&config),
+        declaration::<RingAnswer>(&config),
         declaration::<CopiedPasskeyRow>(&config),
         declaration::<CopyApproveParams>(&config),
         declaration::<CopyApproveAnswer>(&config),

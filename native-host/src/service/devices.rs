@@ -1,7 +1,7 @@
 //! Your devices and copies for the popup (ARCHITECTURE.md rule 10): `devices` lists the ring and this device's log
 //! of copies; `copy_request`, `copy_inspect`, `copy_approve` and `copy_import` are the CLI's `keyplace-host copy …`
 //! over native messaging. Every check is the devices module's (`crate::devices`); this file only maps its answers
-//! to the wire. Enrolling a device stays with the CLI.
+//! to the wire. Enrolling and removing devices: `ring.rs`.
 
 use super::{credential_ids, Service};
 use crate::devices::{
@@ -17,7 +17,7 @@ use crate::stores::vault::Vault;
 impl Service {
     /// This computer's devices, with a vault of their own (every operation asks for the PIN) and, on Linux, the TPM
     /// the hardware store uses when it can be reached (where a device signing key made there lives).
-    fn device_ring(&self) -> Devices {
+    pub(super) fn device_ring(&self) -> Devices {
         let vault = Vault::new(self.metadata.clone());
         #[cfg(target_os = "linux")]
         if self.hardware.probe().is_ok() {

@@ -28,6 +28,7 @@ mod devices;
 pub mod errors;
 mod list;
 mod manage;
+mod ring;
 mod sign;
 
 #[cfg(test)]
@@ -112,6 +113,7 @@ impl Service {
             "copy_inspect" => run(params, |p| self.copy_inspect(p)),
             "copy_approve" => run(params, |p| self.copy_approve(p)),
             "copy_import" => run(params, |p| self.copy_import(p)),
+            "ring" => run(params, |p| self.ring(p)),
             _ => Err(errors::unknown_method()),
         };
         match answer {

@@ -23,6 +23,8 @@ import type {
   ListParams,
   RenameAnswer,
   RenameParams,
+  RingAnswer,
+  RingParams,
   SignAnswer,
   SignParams,
   SlimCredentialRow,
@@ -108,6 +110,10 @@ export class Host {
   }
   copyImport(params: CopyImportParams): Promise<CopyImportAnswer> {
     return this.port.request('copy_import', params);
+  }
+  /** Enrolment and removal of devices (every change after a device's PIN; a join only with an approval). */
+  ring(params: RingParams): Promise<RingAnswer> {
+    return this.port.request('ring', params);
   }
   /** Raw round trip, for the benchmark. */
   ping(): Promise<unknown> {

@@ -28,6 +28,12 @@ export const copyPlace = (credentialId: string): string | undefined => view.copi
 const listOf = (names: string[]) =>
   names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
+/** The devices as the host answered them after a change (enrolment), without asking again. */
+export function showDevices(answer: DevicesView): void {
+  view = answer;
+  renderDevices();
+}
+
 export async function loadDevices(): Promise<void> {
   const answer = await send<DevicesView | undefined>({ type: 'devices:list' }).catch(() => undefined);
   view =
@@ -55,16 +61,22 @@ function renderDevices(): void {
   none.textContent = view.problem
     ? `Keyplace host: ${view.problem}`
     : view.thisDevice
-      ? `This computer ("${view.thisDevice.name}") waits for one of your devices to approve it; then run ` +
-        '"keyplace-host devices accept" here with the approval (README).'
-      : 'This computer is not one of your devices yet. To copy vault passkeys to another computer, start your ' +
-        'devices here with "keyplace-host devices init --name NAME" and add the other one with ' +
-        '"keyplace-host devices join-request" there (README).';
+      ? `This computer ("${view.thisDevice.name}") waits for one of your devices to approve it: carry its join ` +
+        'request there ("Add a device…"), then bring back what that device gives you ("Finish joining…").'
+      : 'This computer is not one of your devices yet. Start your devices here, or join the ones you have: ' +
+        'copies of vault passkeys go only to your devices, and only with another one\'s approval.';
+  // Enrolment (popup/enrol.ts): what this computer can do next.
+  const enrolled = view.devices.length > 0;
+  const waiting = !enrolled && view.thisDevice !== null;
+  byId('enrol-start').hidden = enrolled || waiting || view.problem !== null;
+  byId('enrol-join').hidden = enrolled || view.problem !== null;
+  byId('enrol-accept').hidden = !waiting;
+  byId('enrol-approve').hidden = !enrolled;
   byId('devices').setAttribute('aria-busy', 'false');
 }
 
 /** A text as a file the person saves and carries. */
-function saveAs(name: string, text: string): void {
+export function saveAs(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
   const link = element('a', { href: url, download: name });
   link.click();
@@ -73,7 +85,7 @@ function saveAs(name: string, text: string): void {
 }
 
 /** Copies a text field's value to the clipboard, or selects it for the person to copy. */
-async function toClipboard(field: HTMLTextAreaElement, status: HTMLElement, done: string): Promise<void> {
+export async function toClipboard(field: HTMLTextAreaElement, status: HTMLElement, done: string): Promise<void> {
   try {
     await navigator.clipboard.writeText(field.value);
     status.textContent = done;

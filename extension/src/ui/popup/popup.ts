@@ -9,6 +9,7 @@
 import type { Choice, LocationIcon, PageToken, PasskeyRow, PopupAnswer, PopupList, PopupPage, RulesAnswer, SiteRule, UiMessage } from '../../shared/messages';
 import { byId, element } from '../common/dom';
 import { copyPlace, loadDevices, openCarryDialog, openCopyDialog } from './devices';
+import { openEnrolDialog } from './enrol';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const SVG = 'http://www.w3.org/2000/svg';
@@ -430,6 +431,10 @@ async function main(): Promise<void> {
     if (entries.some((e) => e.isIntersecting)) void showMore();
   }, { rootMargin: '0px 0px 300px 0px' }).observe(more);
   byId('carry-open').addEventListener('click', () => openCarryDialog(() => void reload()));
+  for (const mode of ['start', 'join', 'accept', 'approve'] as const) {
+    const button = byId(`enrol-${mode}`);
+    button.addEventListener('click', () => openEnrolDialog(mode, button));
+  }
   // Where vault passkeys' copies are goes into their rows: the devices come with the first listing.
   const devices = loadDevices();
   current = await whereAmI();
