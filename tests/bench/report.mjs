@@ -307,6 +307,18 @@ export function render(out, notes, env) {
     ``,
     ...extra,
     ``,
+    ...(out.devicesCopy
+      ? [
+          `## Your devices and copies`,
+          ``,
+          'native-host/examples/devices_copy.rs: three devices in temporary data folders, times without the person (no typing, no carrying files).',
+          ``,
+          '```',
+          ...out.devicesCopy,
+          '```',
+          ``,
+        ]
+      : []),
     ...renderFirefox(out.firefox),
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');

@@ -5,6 +5,7 @@
 // met / not met / not measured yet, writes BENCHMARKS.md at the repo root and prints it.
 // Nothing here asserts on time.
 import { autofillVisible, shownAfter } from './autofill.mjs';
+import { devicesCopyFigures } from './devices.mjs';
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -438,6 +439,8 @@ async function main() {
   const dataOut = await mkdtemp(path.join(os.tmpdir(), 'keyplace-bench-data-'));
   try {
     out.hostBench = await hostBench(dataOut, notes);
+
+    out.devicesCopy = await devicesCopyFigures(notes);
 
     // 2. The popup with 2,000 (fits the 1 MiB native-messaging cap) and 10,000 stored passkeys.
     for (const [count, dir] of Object.entries(out.hostBench?.many?.data_dirs ?? {})) {
