@@ -19,7 +19,7 @@ addEventListener(
 
 const STORE_TEXT: Record<'hardware' | 'vault' | 'browser', { label: string; why: string }> = {
   hardware: { label: 'Hardware — the chip in this computer', why: 'Cannot be copied, even by malware. Lost with this device.' },
-  vault: { label: 'Vault — Keyplace vault on this computer', why: 'Stays on this computer, encrypted, and is not copied anywhere (copies to your other devices come later).' },
+  vault: { label: 'Vault — Keyplace vault on this computer', why: 'Encrypted on this computer; copies go only to your own devices, each approved on another of them. Lost with this computer unless copied; malware running as you could read it while it signs.' },
   browser: {
     label: 'Browser — your browser, a security key, a phone or a password manager',
     why: 'May be synced to your account: convenient, but whoever takes over the account gets it.',
