@@ -6,6 +6,8 @@
 #   xtask/xtask.sh test      lint, build and run every test, then one summary (its last line: N passed, N failed)
 #   xtask/xtask.sh lint      the lint stages of `test` alone: rustfmt, Biome, tsc, clippy for every target
 #   xtask/xtask.sh bench     run the benchmark and write BENCHMARKS.md
+#   xtask/xtask.sh demo [chromium|firefox] [--smoke]
+#                            the demo site and a browser with Keyplace in a throwaway profile (--smoke: headless walk-through)
 #   xtask/xtask.sh build     build only (debug host, release WASM core, extension)
 # Reports of the last `test` or `lint` run stay in $CARGO_TARGET_DIR/test-reports (JUnit, libtest JSON).
 set -euo pipefail
@@ -280,6 +282,12 @@ case "${1:-}" in
   test) cmd_test ;;
   lint) cmd_lint ;;
   bench) cmd_bench ;;
+  demo)
+    build_all debug
+    if [ "${2:-}" = firefox ]; then ensure_geckodriver; fi
+    shift
+    node "$ROOT/xtask/demo.mjs" "$@"
+    ;;
   build) build_all debug ;;
   *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -121,6 +121,7 @@ export async function launchKeyplace({
   dataDir,
   keepWelcome = false,
   testHosts = null,
+  headless = true,
 } = {}) {
   checkBuildOutputs({ extension: extension && extensionDir === EXTENSION_DIR, host });
   const dirs = await makeTempDirs();
@@ -132,7 +133,8 @@ export async function launchKeyplace({
     if (host) await installHost(dirs);
     context = await chromium.launchPersistentContext(dirs.profile, {
       executablePath: CHROMIUM,
-      headless: true,
+      // headless false: a person's window (xtask/demo.mjs).
+      headless,
       args: chromiumArgs(extension ? extensionDir : null, testHosts),
       // The host inherits the browser's environment (e.g. KEYPLACE_TPM_TCTI for a test's own swtpm).
       env: browserEnv(dirs, env),

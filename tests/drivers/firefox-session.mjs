@@ -100,8 +100,9 @@ export async function installFirefoxHost(dirs) {
  * `testHosts` {names}: these host names resolve to the loopback, and certificate errors are accepted
  * (WebDriver's acceptInsecureCerts) for the test's own HTTPS servers.
  */
-export function firefoxOptions(extraPrefs = {}, testHosts = null) {
-  const options = new firefox.Options().setBinary(FIREFOX).addArguments('-headless');
+export function firefoxOptions(extraPrefs = {}, testHosts = null, headless = true) {
+  const options = new firefox.Options().setBinary(FIREFOX);
+  if (headless) options.addArguments('-headless');
   const prefs = {
     // performance.now() unclamped (the benchmark and metrics read it).
     'privacy.reduceTimerPrecision': false,
@@ -135,6 +136,7 @@ export async function launchFirefox({
   extension = true,
   keepWelcome = false,
   testHosts = null,
+  headless = true,
 } = {}) {
   checkFirefoxBuildOutputs({ host });
   const dirs = await makeDirs(dataDir);
@@ -150,7 +152,8 @@ export async function launchFirefox({
       XDG_CACHE_HOME: dirs.cache,
       TMPDIR: dirs.tmp,
       KEYPLACE_DATA_DIR: dirs.data,
-      MOZ_HEADLESS: '1',
+      // headless false: a person's window (xtask/demo.mjs).
+      ...(headless ? { MOZ_HEADLESS: '1' } : {}),
     };
     // geckodriver's and Firefox's output (browser console dumps, host stderr) go to a log file, kept
     // where KEYPLACE_FIREFOX_LOG says (else inside the temp dir, deleted with it).
@@ -160,7 +163,7 @@ export async function launchFirefox({
       .addArguments('--allow-system-access', '--log', process.env.KEYPLACE_FIREFOX_LOG ? 'debug' : 'warn')
       .setEnvironment(childEnv)
       .setStdio(['ignore', logFd, logFd]);
-    driver = await new Builder().forBrowser('firefox').setFirefoxOptions(firefoxOptions(prefs, testHosts)).setFirefoxService(service).build();
+    driver = await new Builder().forBrowser('firefox').setFirefoxOptions(firefoxOptions(prefs, testHosts, headless)).setFirefoxService(service).build();
     const session = new FirefoxSession(driver, dirs, { ownsDataDir: !dataDir, logFd, logPath });
     if (extension) await session.installKeyplace({ keepWelcome });
     return session;

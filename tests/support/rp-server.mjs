@@ -19,6 +19,9 @@ import {
 import { decodeAttestationObject, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./rp-page.js', import.meta.url));
+// The demo site (xtask/demo.mjs): a page a person uses, on the same relying party.
+const DEMO_PAGE = fileURLToPath(new URL('./demo-page.html', import.meta.url));
+const DEMO_SCRIPT = fileURLToPath(new URL('./demo-page.js', import.meta.url));
 // The page-side library many real sites use, served as its own UMD bundle (global SimpleWebAuthnBrowser).
 const BROWSER_LIBRARY = fileURLToPath(
   new URL('../../node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js', import.meta.url),
@@ -264,6 +267,12 @@ export async function startRpServer({ rpName = 'Keyplace test RP', tls = null } 
     try {
       if (req.method === 'GET' && url.pathname === '/rp-page.js') {
         return send(200, 'text/javascript; charset=utf-8', await readFile(PAGE_SCRIPT));
+      }
+      if (req.method === 'GET' && url.pathname === '/demo') {
+        return send(200, 'text/html; charset=utf-8', await readFile(DEMO_PAGE));
+      }
+      if (req.method === 'GET' && url.pathname === '/demo-page.js') {
+        return send(200, 'text/javascript; charset=utf-8', await readFile(DEMO_SCRIPT));
       }
       if (req.method === 'GET' && url.pathname === '/simplewebauthn-browser.js') {
         return send(200, 'text/javascript; charset=utf-8', await readFile(BROWSER_LIBRARY));
