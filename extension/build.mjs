@@ -1,6 +1,7 @@
 // Bundles the extension for one browser into extension/dist/<browser>/ with esbuild.
 // Expects the WASM core already built by wasm-bindgen into extension/build/wasm/ (xtask does that).
 // Usage: node extension/build.mjs [chromium]
+import { Resvg } from '@resvg/resvg-js';
 import { build } from 'esbuild';
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -49,6 +50,15 @@ await Promise.all([
 await copyFile(join(wasmDir, 'keyplace_core_bg.wasm'), join(out, 'core.wasm'));
 for (const page of ['consent/consent.html', 'popup/popup.html', 'options/options.html', 'welcome/welcome.html', 'suggest/suggest.html', 'common/keyplace.css']) {
   await copyFile(join(here, 'src/ui', page), join(out, page.split('/').pop()));
+}
+
+// Toolbar and store icons at every size the browsers ask for, rasterized from one SVG (resvg: same bytes each build).
+const ICON_SIZES = [16, 32, 48, 96, 128];
+const iconSvg = await readFile(join(here, 'src/ui/icons/keyplace.svg'));
+await mkdir(join(out, 'icons'), { recursive: true });
+for (const size of ICON_SIZES) {
+  const png = new Resvg(iconSvg, { fitTo: { mode: 'width', value: size } }).render().asPng();
+  await writeFile(join(out, 'icons', `keyplace-${size}.png`), png);
 }
 
 const manifest = JSON.parse(await readFile(join(root, 'manifests', `${browser}.json`), 'utf8'));

@@ -49,4 +49,19 @@ describe('extension/package.mjs', () => {
       assert.ok(names.includes('manifest.json'));
     });
   }
+
+  for (const browser of ['firefox', 'chromium']) {
+    const dist = path.join(ROOT, 'extension/dist', browser);
+    it(`every icon the ${browser} manifest names is a PNG of its size`, { skip: !existsSync(path.join(dist, 'manifest.json')) && `not built: ${dist}` }, async () => {
+      const manifest = JSON.parse(await readFile(path.join(dist, 'manifest.json'), 'utf8'));
+      const named = { ...manifest.icons, ...manifest.action.default_icon };
+      assert.deepEqual(Object.keys(manifest.icons).map(Number), [16, 32, 48, 96, 128]);
+      for (const [size, file] of Object.entries(named)) {
+        const png = await readFile(path.join(dist, file));
+        assert.equal(png.toString('latin1', 1, 4), 'PNG', file);
+        // IHDR: width and height, big-endian, right after the 8-byte signature and the chunk's length and type.
+        assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [Number(size), Number(size)], file);
+      }
+    });
+  }
 });
