@@ -233,6 +233,22 @@ export class FirefoxSuggestion extends FirefoxSurface {
     if (!frame) throw new Error('the Keyplace suggestion is gone');
     await this.driver.switchTo().frame(frame);
   }
+  // A pick removes the suggestion, and with it the frame WebDriver was acting in: a click or key that ends that way
+  // is done, not failed (had the frame been gone before, focusWindow would have thrown).
+  async click(role, name) {
+    await this.inFrame(() => super.click(role, name));
+  }
+  async press(key) {
+    await this.inFrame(() => super.press(key));
+  }
+  async inFrame(act) {
+    try {
+      await act();
+    } catch (err) {
+      if (err?.name !== 'NoSuchWindowError') throw err;
+    }
+    await this.driver.switchTo().defaultContent().catch(() => undefined);
+  }
 }
 
 export class FirefoxConsentWindow extends FirefoxSurface {

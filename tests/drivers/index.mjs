@@ -4,6 +4,7 @@
 // machine skips its suite with the reason, never silently.
 import { after, before, describe } from 'node:test';
 import { startRpServer } from '../support/rp-server.mjs';
+import { startSwtpm } from '../support/swtpm.mjs';
 import { ChromiumDriver, chromiumUnavailable } from './chromium.mjs';
 import { FirefoxDriver, firefoxUnavailable } from './firefox.mjs';
 
@@ -48,18 +49,36 @@ export function forEachBrowser(title, options, body) {
 
 /**
  * The set-up most scenarios share: the test relying party and this browser with Keyplace, on the RP's page, all
- * closed after the suite. `into(driver, rp, page)` hands them to the scenario's own variables.
+ * closed after the suite. `into(driver, rp, page)` hands them to the scenario's own variables; `launchOptions` may be
+ * a function, called when the browser is launched.
  */
 export function withRelyingPartyPage(browser, into, launchOptions) {
   let driver;
   let rp;
   before(async () => {
     rp = await startRpServer();
-    driver = await browser.launch(launchOptions);
+    driver = await browser.launch(typeof launchOptions === 'function' ? launchOptions() : launchOptions);
     into(driver, rp, await driver.openPage(rp.url('/')));
   });
   after(async () => {
     await driver?.close();
     await rp?.close();
+  });
+}
+
+/**
+ * withRelyingPartyPage with a software TPM of the suite's own (swtpm), which the host reaches through
+ * KEYPLACE_TPM_TCTI inherited from the browser: `into(driver, rp, page, tpm)`.
+ */
+export function withTpmRelyingPartyPage(browser, into) {
+  let tpm;
+  before(async () => {
+    tpm = await startSwtpm();
+  });
+  withRelyingPartyPage(browser, (driver, rp, page) => into(driver, rp, page, tpm), () => ({
+    env: { KEYPLACE_TPM_TCTI: tpm.tcti, TSS2_LOG: 'all+none' },
+  }));
+  after(async () => {
+    await tpm?.stop();
   });
 }

@@ -1,29 +1,19 @@
 // A hardware-bound passkey in a real TPM 2.0 (swtpm, one per browser, reached by the host through
 // KEYPLACE_TPM_TCTI inherited from the browser), from registration with direct attestation (packed
 // self-attestation) to sign-in, judged by @simplewebauthn/server.
-import { it, before, after } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachBrowser, until } from '../drivers/index.mjs';
-import { startRpServer } from '../support/rp-server.mjs';
-import { startSwtpm, swtpmAvailable } from '../support/swtpm.mjs';
+import { forEachBrowser, until, withTpmRelyingPartyPage } from '../drivers/index.mjs';
+import { swtpmAvailable } from '../support/swtpm.mjs';
 
 const HARDWARE_AAGUID = 'c95948a9-3e06-473d-a1ef-b11f0081645d';
 const PIN = '7391';
 
 forEachBrowser('Hardware (TPM 2.0 on swtpm)', { timeout: 240_000, skip: !swtpmAvailable() && 'swtpm is not installed' }, (browser) => {
-  let tpm, driver, rp, page;
+  let driver, page;
   let credentialId;
-
-  before(async () => {
-    tpm = await startSwtpm();
-    rp = await startRpServer();
-    driver = await browser.launch({ env: { KEYPLACE_TPM_TCTI: tpm.tcti, TSS2_LOG: 'all+none' } });
-    page = await driver.openPage(rp.url('/'));
-  });
-  after(async () => {
-    await driver?.close();
-    await rp?.close();
-    await tpm?.stop();
+  withTpmRelyingPartyPage(browser, (d, _rp, p) => {
+    [driver, page] = [d, p];
   });
 
   it('registers in the TPM with its own PIN; direct attestation is packed self-attestation the RP verifies', async () => {

@@ -5,27 +5,17 @@
 // the relying party verifies every ceremony.
 
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { forEachBrowser } from '../drivers/index.mjs';
+import { it } from 'node:test';
+import { forEachBrowser, withTpmRelyingPartyPage } from '../drivers/index.mjs';
 import { withPrf } from '../support/prf-page.mjs';
-import { startRpServer } from '../support/rp-server.mjs';
-import { startSwtpm, swtpmAvailable } from '../support/swtpm.mjs';
+import { swtpmAvailable } from '../support/swtpm.mjs';
 
 const PIN = '482916';
 
 forEachBrowser('prf with hardware (TPM) passkeys', { timeout: 240_000, skip: !swtpmAvailable() && 'swtpm is not installed' }, (browser) => {
-  let tpm, rp, driver, page, credentialId, firstValue;
-
-  before(async () => {
-    tpm = await startSwtpm();
-    rp = await startRpServer();
-    driver = await browser.launch({ env: { KEYPLACE_TPM_TCTI: tpm.tcti, TSS2_LOG: 'all+none' } });
-    page = await driver.openPage(rp.url('/'));
-  });
-  after(async () => {
-    await driver?.close();
-    await rp?.close();
-    await tpm?.stop();
+  let driver, page, credentialId, firstValue;
+  withTpmRelyingPartyPage(browser, (d, _rp, p) => {
+    [driver, page] = [d, p];
   });
 
   it('registers in the TPM with prf: enabled, and a 32-byte value for eval', async () => {

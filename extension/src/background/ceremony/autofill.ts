@@ -6,14 +6,13 @@
 // ours (page/shim.ts): whichever the person uses answers the page, and the other is stopped.
 import type { CeremonyResult, SuggestionAccounts } from '../../shared/messages';
 import type { Caller, RequestContext } from '../caller';
-import { core, type PreparedGet } from '../core';
+import { core } from '../core';
 import type { Host, HostCredential, HostHello } from '../host/api';
 import { loadMarks, withoutDisowned } from '../locations/site-signals';
 import { keyplaceLocation } from '../locations/wording';
-import { prepareWithRelatedOrigins } from '../related-origins';
 import { NOT_ALLOWED_RESULT } from './errors';
 import { routeSignIn, signInLookup, TO_THE_BROWSER } from './routing';
-import { signInWindow, type Timer } from './sign-in';
+import { prepareSignIn, signInWindow, type Timer } from './sign-in';
 import { CeremonyTimer, metrics } from './timing';
 
 interface Offer {
@@ -55,13 +54,11 @@ export async function signInConditional(
 ): Promise<CeremonyResult> {
   const timer: Timer = new CeremonyTimer(host, core);
   const key = caller.key(requestId);
-  let prepared: PreparedGet;
+  const prepared = await prepareSignIn(timer, caller, publicKey, context);
+  if (!prepared) return browserAlone();
   let candidates: HostCredential[];
   let hello: HostHello;
   try {
-    prepared = await prepareWithRelatedOrigins((related) =>
-      timer.core.prepareGet(caller, context.permissionAllowed, publicKey, related),
-    );
     const [found, helloAnswer] = await Promise.all([host.list(signInLookup(prepared)), host.hello()]);
     hello = helloAnswer;
     const marks = await loadMarks().catch(() => ({}));

@@ -28,17 +28,8 @@ export async function signIn(
 ): Promise<CeremonyResult> {
   const timer: Timer = new CeremonyTimer(host, core);
   const key = caller.key(requestId);
-
-  // Prepare: the core checks the caller and the page's options and builds the client data.
-  let prepared: PreparedGet;
-  try {
-    // An RP ID of another site may still be this origin's through its related origins (WebAuthn L3 §5.11).
-    prepared = await prepareWithRelatedOrigins((related) =>
-      timer.core.prepareGet(caller, context.permissionAllowed, publicKey, related),
-    );
-  } catch {
-    return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
-  }
+  const prepared = await prepareSignIn(timer, caller, publicKey, context);
+  if (!prepared) return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
   // Focus is checked after the RP ID, as the browser does: a bad RP ID is a SecurityError even from a
   // document in the background (Chromium's AuthenticatorCommonImpl orders them so).
   if (!context.attentive) return NOT_FOCUSED_RESULT;
@@ -127,6 +118,26 @@ export async function signInWindow(
     return failed(err);
   } finally {
     void session.close(); // the page need not wait for the window to go
+  }
+}
+
+/**
+ * Prepare: the core checks the caller and the page's options and builds the client data; null when Keyplace cannot
+ * take the request (the browser answers). An RP ID of another site may still be this origin's through its related
+ * origins (WebAuthn L3 §5.11).
+ */
+export async function prepareSignIn(
+  timer: Timer,
+  caller: Caller,
+  publicKey: unknown,
+  context: RequestContext,
+): Promise<PreparedGet | null> {
+  try {
+    return await prepareWithRelatedOrigins((related) =>
+      timer.core.prepareGet(caller, context.permissionAllowed, publicKey, related),
+    );
+  } catch {
+    return null;
   }
 }
 
