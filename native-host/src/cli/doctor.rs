@@ -10,7 +10,7 @@ use super::DoctorArgs;
 use crate::caller::AllowedExtensions;
 use crate::data_dir::{data_dir, ALLOWED_EXTENSIONS_FILE, DATABASE_FILE};
 use crate::metadata::{Metadata, LATEST_VERSION};
-use crate::stores::protection::VaultProtection;
+use crate::stores::protection::{self, VaultProtection};
 use crate::stores::vault::Vault;
 
 #[derive(Default)]
@@ -100,19 +100,7 @@ fn check_storage(report: &mut Report) {
                 if count == 1 { "" } else { "s" }
             ));
             let vault = Vault::new(std::sync::Arc::new(metadata));
-            match vault.protection() {
-                Ok(Some(VaultProtection::TpmSealed))
-                    if vault.available_protection() != VaultProtection::TpmSealed =>
-                {
-                    report.fail(VaultProtection::SEALED_BUT_NO_TPM, VaultProtection::SEALED_BUT_NO_TPM_FIX)
-                }
-                Ok(Some(protection)) => match protection.advice() {
-                    None => report.pass(protection.describe()),
-                    Some(advice) => report.note(protection.describe(), advice),
-                },
-                Ok(None) => report.pass(vault.available_protection().describe_future()),
-                Err(e) => report.fail(format!("Vault cannot be read: {e}"), "Run doctor again; if it persists, report it."),
-            }
+            check_vault(report, &vault);
         }
         Err(e) => report.fail(
             format!("Database {} cannot be opened: {e}", database.display()),
@@ -143,6 +131,40 @@ fn check_storage(report: &mut Report) {
             "Run `keyplace-host install`.",
         ),
         Err(e) => report.fail(e, "Run `keyplace-host install` to write it again."),
+    }
+}
+
+/// How the vault is protected, what this computer can seal it with, and why not better.
+fn check_vault(report: &mut Report, vault: &Vault) {
+    let available = vault.available_protection();
+    match vault.protection() {
+        Ok(Some(VaultProtection::TpmSealed)) if available != VaultProtection::TpmSealed => report
+            .fail(
+                VaultProtection::SEALED_BUT_NO_TPM,
+                VaultProtection::SEALED_BUT_NO_TPM_FIX,
+            ),
+        Ok(Some(VaultProtection::OsSealed)) if vault.os_secret_store().is_err() => report.fail(
+            VaultProtection::SEALED_BUT_NO_OS_STORE,
+            VaultProtection::SEALED_BUT_NO_OS_STORE_FIX,
+        ),
+        Ok(Some(protection)) => match protection.advice() {
+            None => report.pass(protection.describe()),
+            Some(advice) => report.note(protection.describe(), advice),
+        },
+        Ok(None) => report.pass(available.describe_future()),
+        Err(e) => report.fail(
+            format!("Vault cannot be read: {e}"),
+            "Run doctor again; if it persists, report it.",
+        ),
+    }
+    report.pass(available.describe_available());
+    if available == VaultProtection::PinOnly {
+        if let Err(reason) = vault.os_secret_store() {
+            report.note(
+                protection::no_os_store(&reason),
+                protection::NO_OS_STORE_FIX,
+            );
+        }
     }
 }
 

@@ -77,6 +77,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
         at            INTEGER NOT NULL,
         PRIMARY KEY (request_id, role, credential_id)
     );",
+    // 4 -> 5: without a TPM, the handle of the vault's device secret in the OS secret store (its id there, or on
+    // Windows the DPAPI-protected secret); NULL when the data key is sealed by the TPM or wrapped under the PIN only.
+    "ALTER TABLE vault ADD COLUMN os_secret BLOB;",
 ];
 
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -1,5 +1,5 @@
-//! The vault's data key, sealed by the TPM or wrapped under a key derived from the PIN (one row), and the host's
-//! count of wrong vault PINs.
+//! The vault's data key, sealed by the TPM or wrapped under a key derived from the PIN (with or without the OS
+//! secret store's device secret) (one row), and the host's count of wrong vault PINs.
 
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -8,6 +8,7 @@ use super::{Metadata, MetadataError};
 /// The vault's data key as stored. `kdf` names the protection: for a PIN-wrapped key, the KDF and its parameters,
 /// with `salt`, `nonce` and `wrapped_key` (the AEAD-wrapped data key); for a TPM-sealed key, `tpm_sealed` holds the
 /// sealed object and `salt` the salt of its authorization (the KDF numbers are 0, `nonce` and `wrapped_key` empty).
+/// `os_secret`, when set, is the handle of the device secret in the OS secret store that the wrapping also needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VaultRecord {
     pub kdf: String,
@@ -18,6 +19,7 @@ pub struct VaultRecord {
     pub nonce: Vec<u8>,
     pub wrapped_key: Vec<u8>,
     pub tpm_sealed: Option<Vec<u8>>,
+    pub os_secret: Option<Vec<u8>>,
     pub created_at: i64,
 }
 
@@ -29,7 +31,7 @@ pub struct WrongVaultPins {
 }
 
 const RECORD_COLUMNS: &str =
-    "kdf, kdf_m_kib, kdf_t, kdf_p, salt, nonce, wrapped_key, tpm_sealed, created_at";
+    "kdf, kdf_m_kib, kdf_t, kdf_p, salt, nonce, wrapped_key, tpm_sealed, os_secret, created_at";
 
 fn record_from_row(row: &Row<'_>) -> rusqlite::Result<VaultRecord> {
     Ok(VaultRecord {
@@ -41,7 +43,8 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<VaultRecord> {
         nonce: row.get(5)?,
         wrapped_key: row.get(6)?,
         tpm_sealed: row.get(7)?,
-        created_at: row.get(8)?,
+        os_secret: row.get(8)?,
+        created_at: row.get(9)?,
     })
 }
 
@@ -65,7 +68,7 @@ impl Metadata {
         let inserted = self.connection().execute(
             &format!(
                 "INSERT OR IGNORE INTO vault (id, {RECORD_COLUMNS}) \
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             ),
             params![
                 record.kdf,
@@ -76,6 +79,7 @@ impl Metadata {
                 record.nonce,
                 record.wrapped_key,
                 record.tpm_sealed,
+                record.os_secret,
                 record.created_at,
             ],
         )?;
@@ -95,8 +99,8 @@ impl Metadata {
         connection.pragma_update(None, "secure_delete", true)?;
         let replaced = connection.execute(
             "UPDATE vault SET kdf = ?1, kdf_m_kib = ?2, kdf_t = ?3, kdf_p = ?4, salt = ?5, nonce = ?6, \
-             wrapped_key = ?7, tpm_sealed = ?8 \
-             WHERE id = 1 AND kdf = ?9 AND salt = ?10 AND wrapped_key = ?11 AND tpm_sealed IS ?12",
+             wrapped_key = ?7, tpm_sealed = ?8, os_secret = ?9 \
+             WHERE id = 1 AND kdf = ?10 AND salt = ?11 AND wrapped_key = ?12 AND tpm_sealed IS ?13",
             params![
                 new.kdf,
                 new.kdf_m_kib,
@@ -106,6 +110,7 @@ impl Metadata {
                 new.nonce,
                 new.wrapped_key,
                 new.tpm_sealed,
+                new.os_secret,
                 old.kdf,
                 old.salt,
                 old.wrapped_key,
@@ -191,6 +196,7 @@ mod tests {
             nonce: vec![2; 24],
             wrapped_key: wrapped_key.to_vec(),
             tpm_sealed: None,
+            os_secret: None,
             created_at: 7,
         }
     }

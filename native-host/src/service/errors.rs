@@ -235,7 +235,7 @@ impl From<StoreError> for ErrorBody {
             StoreError::Locked(state) => locked(state),
             StoreError::PinWait(seconds) => pin_wait(seconds),
             StoreError::BadPin(message) => bad_request(message),
-            StoreError::Unavailable(reason) => {
+            StoreError::Unavailable(reason) | StoreError::SealedElsewhere(reason) => {
                 ErrorBody::new(ErrorCode::StoreUnavailable, reason.clone()).with_reason(reason)
             }
             StoreError::Metadata(error) => error.into(),

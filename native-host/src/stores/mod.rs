@@ -2,6 +2,7 @@
 //! database, and signs with it later. The service never sees private key material.
 
 pub mod hardware;
+pub mod os_secret;
 pub mod protection;
 #[cfg(target_os = "macos")]
 pub mod secure_enclave;
@@ -12,6 +13,7 @@ mod vault_cache;
 mod vault_prf;
 pub mod vault_seal;
 pub mod vault_transfer;
+mod vault_wrap;
 #[cfg(windows)]
 pub mod windows_tpm;
 
@@ -86,6 +88,10 @@ pub enum StoreError {
     BadPin(String),
     #[error("{0}")]
     Unavailable(String),
+    /// The vault was sealed with a secret this computer's (or account's) secret store does not hold: a data folder
+    /// copied from elsewhere. No PIN can open it here.
+    #[error("{0}")]
+    SealedElsewhere(String),
     #[error(transparent)]
     Metadata(#[from] MetadataError),
     #[error("key store failure: {0}")]

@@ -2,8 +2,11 @@
 //! credential id, so a blob cannot be moved to another credential). The data key itself is stored only sealed:
 //! by this computer's TPM where one is reachable (the PIN, hashed with a salt, is the sealed object's
 //! authorization: the chip checks it and counts wrong ones toward its lockout, and the object loads on no other
-//! chip), else wrapped under a key derived from the PIN with Argon2id, with the host's own delay after wrong PINs.
-//! A PIN-wrapped key is sealed by the TPM at the first unlock where one is reachable. While unlocked, the data key
+//! chip), else wrapped under a key derived from the PIN with Argon2id together with a device secret kept in the
+//! operating system's secret store (vault_wrap.rs, os_secret/), else, where no such store is reachable, under the
+//! PIN-derived key alone; without a TPM, the host makes wrong PINs wait. A PIN-only key is sealed by the TPM, or
+//! else with the OS store's secret, at the first unlock where one is reachable; an OS-sealed key is sealed by the
+//! TPM where one becomes reachable. While unlocked, the data key
 //! stays in this process's memory for `vault_unlock_seconds` (0 = never kept), and is wiped when dropped. While it
 //! is kept, the signing keys decrypted with it are kept beside it (`KeyCache`, vault_cache.rs) and forgotten with
 //! it.
@@ -11,7 +14,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use p256::ecdsa::signature::Signer;
@@ -20,12 +22,16 @@ use p256::elliptic_curve::subtle::ConstantTimeEq;
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
-use super::protection::VaultProtection;
+use super::os_secret::OsSecretError;
+use super::protection::{VaultProtection, SEALED_ELSEWHERE};
 use super::vault_cache::KeyCache;
 #[cfg(test)]
 use super::vault_cache::KEY_CACHE_ENTRIES;
 use super::vault_prf::prf_outputs;
 use super::vault_seal::{seal_auth, DeviceSeal};
+use super::vault_wrap::{
+    self, data_key_from, unknown_format, DataKey, Device, KdfCost, DATA_KEY_LEN, OS_SEALED,
+};
 use super::{Authorization, KeyStore, NewKey, PinReason, Purpose, StoreError};
 use crate::metadata::{now_ms, Metadata, VaultRecord};
 use crate::protocol::{StoreId, StoreStatus};
@@ -35,7 +41,6 @@ pub const VAULT_AAGUID: &str = "62ee5665-1fea-485b-9a24-9ccac93787c2";
 pub const MIN_PIN_CHARS: usize = 4;
 const MAX_PIN_BYTES: usize = 256;
 
-const KDF_NAME: &str = "argon2id-v19";
 /// Argon2id at 19 MiB (its memory counts toward the host's RSS budget, so more passes rather than more memory):
 /// these passes make one guess cost at least 250 ms of one core (measured by examples/vault_unlock.rs).
 const KDF_M_KIB: u32 = 19_456;
@@ -50,11 +55,7 @@ const FIRST_DELAY_MS: i64 = 30_000;
 const MAX_DELAY_MS: i64 = 3_600_000;
 const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 24;
-const DATA_KEY_LEN: usize = 32;
-const WRAP_AAD: &[u8] = b"keyplace vault data key v1";
 const KEY_BLOB_VERSION: u8 = 1;
-
-type DataKey = Zeroizing<[u8; DATA_KEY_LEN]>;
 
 /// The vault while it is unlocked in this process. Dropping it (lock, the end of `vault_unlock_seconds`, shutdown)
 /// forgets the data key and every cached signing key together: both are wiped on drop.
@@ -80,7 +81,7 @@ impl Unlocked {
 pub struct Vault {
     metadata: Arc<Metadata>,
     unlocked: Mutex<Option<Unlocked>>,
-    /// This computer's TPM, when it has one (shared with the hardware store: the same connection).
+    /// This computer's TPM and secret store, where it has them.
     seal: DeviceSeal,
     /// Lower KDF cost for unit tests only; records carry their own parameters, so this never affects reading.
     kdf_m_kib: u32,
@@ -88,7 +89,8 @@ pub struct Vault {
 }
 
 impl Vault {
-    /// The vault with this computer's device seal (the TPM of `KEYPLACE_TPM_TCTI`, else /dev/tpmrm0, if any).
+    /// The vault with this computer's device seal (the TPM of `KEYPLACE_TPM_TCTI`, else /dev/tpmrm0, if any; the
+    /// user's secret store).
     pub fn new(metadata: Arc<Metadata>) -> Self {
         Vault::with_seal(metadata, DeviceSeal::from_env())
     }
@@ -122,6 +124,8 @@ impl Vault {
         Ok(self.metadata.vault_record()?.map(|record| {
             if record.tpm_sealed.is_some() {
                 VaultProtection::TpmSealed
+            } else if record.os_secret.is_some() {
+                VaultProtection::OsSealed
             } else {
                 VaultProtection::PinOnly
             }
@@ -132,9 +136,16 @@ impl Vault {
     pub fn available_protection(&self) -> VaultProtection {
         if self.seal.available().is_ok() {
             VaultProtection::TpmSealed
+        } else if self.seal.os_secrets().available().is_ok() {
+            VaultProtection::OsSealed
         } else {
             VaultProtection::PinOnly
         }
+    }
+
+    /// Whether the OS secret store can keep the vault's secret now, or why not (for `doctor`).
+    pub fn os_secret_store(&self) -> Result<(), String> {
+        self.seal.os_secrets().available()
     }
 
     pub fn is_initialized(&self) -> Result<bool, StoreError> {
@@ -269,13 +280,18 @@ impl Vault {
         }
         let mut data_key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
         OsRng.fill_bytes(data_key.as_mut());
-        let record = match self.seal.available() {
-            Ok(()) => self.sealed_record(pin, &data_key)?,
-            Err(_) => self.pin_wrapped_record(pin, &data_key)?,
+        let record = if self.seal.available().is_ok() {
+            self.sealed_record(pin, &data_key)?
+        } else {
+            match self.os_sealed_record(pin, &data_key) {
+                Some(record) => record,
+                None => self.pin_wrapped_record(pin, &data_key)?,
+            }
         };
         if self.metadata.insert_vault_record_if_absent(&record)? {
             Ok(data_key)
         } else {
+            self.forget_os_secret(&record);
             // Another request or the other browser's host set a PIN first: this PIN must match that one.
             let stored = self.metadata.vault_record()?.ok_or_else(|| {
                 StoreError::Internal("the vault record vanished while setting the PIN".into())
@@ -284,55 +300,9 @@ impl Vault {
         }
     }
 
-    /// The data key wrapped under a key derived from the PIN alone.
-    fn pin_wrapped_record(&self, pin: &str, data_key: &DataKey) -> Result<VaultRecord, StoreError> {
-        let mut salt = vec![0; SALT_LEN];
-        OsRng.fill_bytes(&mut salt);
-        let mut nonce = vec![0; NONCE_LEN];
-        OsRng.fill_bytes(&mut nonce);
-        let wrapping_key = derive_wrapping_key(pin, &salt, self.kdf_m_kib, self.kdf_t, KDF_P)?;
-        let wrapped_key = XChaCha20Poly1305::new(wrapping_key.as_ref().into())
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: data_key.as_ref(),
-                    aad: WRAP_AAD,
-                },
-            )
-            .map_err(|_| StoreError::Internal("cannot wrap the vault key".into()))?;
-        Ok(VaultRecord {
-            kdf: KDF_NAME.into(),
-            kdf_m_kib: self.kdf_m_kib,
-            kdf_t: self.kdf_t,
-            kdf_p: KDF_P,
-            salt,
-            nonce,
-            wrapped_key,
-            tpm_sealed: None,
-            created_at: now_ms(),
-        })
-    }
-
-    /// The data key sealed by the TPM, with the salted PIN hash as the sealed object's authorization.
-    fn sealed_record(&self, pin: &str, data_key: &DataKey) -> Result<VaultRecord, StoreError> {
-        let mut salt = vec![0; SALT_LEN];
-        OsRng.fill_bytes(&mut salt);
-        let sealed = self.seal.seal(&seal_auth(pin, &salt), data_key.as_ref())?;
-        Ok(VaultRecord {
-            kdf: TPM_SEALED.into(),
-            kdf_m_kib: 0,
-            kdf_t: 0,
-            kdf_p: 0,
-            salt,
-            nonce: Vec::new(),
-            wrapped_key: Vec::new(),
-            tpm_sealed: Some(sealed),
-            created_at: now_ms(),
-        })
-    }
-
     /// The data key of `record` with `pin`: unsealed by the TPM (which counts wrong PINs), or unwrapped with
-    /// Argon2 under the host's own limit on wrong PINs, then sealed by the TPM if one is reachable now.
+    /// Argon2 (and the OS store's device secret, if the record has one) under the host's own limit on wrong PINs,
+    /// then sealed more strongly if this computer can now: by the TPM, else with the OS store's secret.
     fn unlock(&self, record: &VaultRecord, pin: &str) -> Result<DataKey, StoreError> {
         if let Some(sealed) = &record.tpm_sealed {
             if record.kdf != TPM_SEALED {
@@ -342,12 +312,31 @@ impl Vault {
             return data_key_from(&secret);
         }
         self.wait_for_retry()?;
-        let data_key = match unwrap_data_key(record, pin) {
+        let device_secret = match &record.os_secret {
+            None => None,
+            Some(_) if record.kdf != OS_SEALED => return Err(unknown_format(record)),
+            // Asked before the PIN is tried: without the secret, the PIN cannot be checked (nor counted).
+            Some(handle) => Some(self.seal.os_secrets().open(handle).map_err(|e| {
+                let os = self.seal.os_secrets().name();
+                match e {
+                    OsSecretError::Missing => StoreError::SealedElsewhere(SEALED_ELSEWHERE.to_owned()),
+                    OsSecretError::Unreachable(reason) => StoreError::Unavailable(format!(
+                        "The vault is sealed with a secret kept in {os}, which Keyplace cannot reach now: \
+                         {reason}."
+                    )),
+                }
+            })?),
+        };
+        let data_key = match vault_wrap::unwrap(record, pin, device_secret.as_ref()) {
             Err(StoreError::WrongPin) => return Err(self.count_wrong_pin()?),
             other => other?,
         };
         self.metadata.clear_wrong_vault_pins()?;
-        self.seal_by_tpm(record, pin, &data_key);
+        if self.seal_by_tpm(record, pin, &data_key) {
+            self.forget_os_secret(record);
+        } else if record.os_secret.is_none() {
+            self.seal_with_os_secret(record, pin, &data_key);
+        }
         Ok(data_key)
     }
 
@@ -374,91 +363,12 @@ impl Vault {
             StoreError::WrongPin
         })
     }
-
-    /// Migration: a PIN-wrapped data key, just unwrapped with the right PIN, is sealed by the TPM when one is
-    /// reachable. The same data key, so every passkey stays usable. A failure keeps the PIN-wrapped record.
-    fn seal_by_tpm(&self, record: &VaultRecord, pin: &str, data_key: &DataKey) {
-        if self.seal.available().is_err() {
-            return;
-        }
-        let replaced = self
-            .sealed_record(pin, data_key)
-            .and_then(|sealed| Ok(self.metadata.replace_vault_record(record, &sealed)?));
-        match replaced {
-            Ok(true) => crate::log::debug!("the vault key is now sealed by the TPM"),
-            Ok(false) => {} // another host sealed it first
-            Err(e) => crate::log::warning!("the vault key stays wrapped by the PIN only: {e}"),
-        }
-    }
 }
 
 /// Without a TPM: how long the `count`th wrong PIN makes the next one wait, if at all.
 fn wrong_pin_delay_ms(count: u32) -> Option<i64> {
     let doublings = count.checked_sub(FREE_WRONG_PINS)?.min(16);
     Some((FIRST_DELAY_MS << doublings).min(MAX_DELAY_MS))
-}
-
-fn unknown_format(record: &VaultRecord) -> StoreError {
-    StoreError::Internal(format!(
-        "the vault uses an unknown key format ({})",
-        record.kdf
-    ))
-}
-
-fn data_key_from(secret: &[u8]) -> Result<DataKey, StoreError> {
-    if secret.len() != DATA_KEY_LEN {
-        return Err(StoreError::Internal(
-            "the vault key has the wrong length".into(),
-        ));
-    }
-    let mut data_key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
-    data_key.copy_from_slice(secret);
-    Ok(data_key)
-}
-
-/// One Argon2 derivation at a time per process: each takes ~19 MiB, and a flood of PIN guesses should queue.
-static KDF_GATE: Mutex<()> = Mutex::new(());
-
-fn derive_wrapping_key(
-    pin: &str,
-    salt: &[u8],
-    m_kib: u32,
-    t: u32,
-    p: u32,
-) -> Result<DataKey, StoreError> {
-    let _one_at_a_time = KDF_GATE.lock().unwrap_or_else(|e| e.into_inner());
-    let params = Params::new(m_kib, t, p, Some(DATA_KEY_LEN))
-        .map_err(|e| StoreError::Internal(format!("bad vault KDF parameters: {e}")))?;
-    let mut key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(pin.as_bytes(), salt, key.as_mut())
-        .map_err(|e| StoreError::Internal(format!("vault key derivation failed: {e}")))?;
-    Ok(key)
-}
-
-fn unwrap_data_key(record: &VaultRecord, pin: &str) -> Result<DataKey, StoreError> {
-    if record.kdf != KDF_NAME || record.nonce.len() != NONCE_LEN {
-        return Err(unknown_format(record));
-    }
-    let wrapping_key = derive_wrapping_key(
-        pin,
-        &record.salt,
-        record.kdf_m_kib,
-        record.kdf_t,
-        record.kdf_p,
-    )?;
-    let plain = Zeroizing::new(
-        XChaCha20Poly1305::new(wrapping_key.as_ref().into())
-            .decrypt(
-                XNonce::from_slice(&record.nonce),
-                Payload {
-                    msg: &record.wrapped_key,
-                    aad: WRAP_AAD,
-                },
-            )
-            .map_err(|_| StoreError::WrongPin)?,
-    );
-    data_key_from(&plain)
 }
 
 pub(super) fn signing_key_from_blob(
@@ -623,6 +533,9 @@ impl KeyStore for Vault {
         self.lock();
     }
 }
+
+#[path = "vault_migrate.rs"]
+mod migrate;
 
 #[cfg(test)]
 #[path = "vault_tests.rs"]

@@ -1,10 +1,12 @@
 //! Where the vault's data key is sealed to this device: by the TPM (Linux, the hardware store's chip) with an
 //! authorization derived from the vault PIN, so the chip checks the PIN and counts wrong ones toward its lockout.
-//! Elsewhere, or when no TPM is reachable, there is no device seal and the vault wraps its key under the PIN alone.
+//! Elsewhere, or when no TPM is reachable, with a device secret of the OS secret store (os_secret/) mixed with the
+//! PIN (vault_wrap.rs); where neither is reachable, the vault wraps its key under the PIN alone.
 
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
+use super::os_secret::OsSecretStore;
 use super::StoreError;
 
 const AUTH_CONTEXT: &[u8] = b"keyplace vault TPM authorization v1";
@@ -20,19 +22,22 @@ pub fn seal_auth(pin: &str, salt: &[u8]) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(hash.finalize().to_vec())
 }
 
-/// The device seal the vault uses, if any.
+/// The device seals the vault can use: a TPM, the OS secret store, both or neither.
 pub struct DeviceSeal {
     #[cfg(target_os = "linux")]
     tpm: Option<super::tpm::TpmStore>,
+    os: OsSecretStore,
 }
 
 impl DeviceSeal {
-    /// This computer's: the TPM at `KEYPLACE_TPM_TCTI` (else /dev/tpmrm0) on Linux, none elsewhere yet.
+    /// This computer's: the TPM at `KEYPLACE_TPM_TCTI` (else /dev/tpmrm0) on Linux, none elsewhere yet; this
+    /// user's secret store.
     pub fn from_env() -> Self {
         #[cfg(target_os = "linux")]
-        return DeviceSeal::tpm(super::tpm::tcti_from_env());
+        let seal = DeviceSeal::tpm(super::tpm::tcti_from_env());
         #[cfg(not(target_os = "linux"))]
-        return DeviceSeal::none();
+        let seal = DeviceSeal::none();
+        seal.with_os_secrets(OsSecretStore::from_env())
     }
 
     /// No device seal: the vault key is wrapped under the PIN only.
@@ -40,17 +45,31 @@ impl DeviceSeal {
         DeviceSeal {
             #[cfg(target_os = "linux")]
             tpm: None,
+            os: OsSecretStore::none(),
         }
     }
 
+    /// The TPM of `tcti`, and no OS secret store.
     #[cfg(target_os = "linux")]
     pub fn tpm(tcti: String) -> Self {
         DeviceSeal {
             tpm: Some(super::tpm::TpmStore::new(tcti)),
+            os: OsSecretStore::none(),
         }
     }
 
-    /// Whether the seal can be used now, or why not. Fast when there is no TPM (no device file, refused socket).
+    /// The same seal with `os` as the secret store used where the TPM is not.
+    pub fn with_os_secrets(mut self, os: OsSecretStore) -> Self {
+        self.os = os;
+        self
+    }
+
+    pub fn os_secrets(&self) -> &OsSecretStore {
+        &self.os
+    }
+
+    /// Whether the TPM seal can be used now, or why not. Fast when there is no TPM (no device file, refused
+    /// socket).
     pub fn available(&self) -> Result<(), String> {
         #[cfg(target_os = "linux")]
         if let Some(tpm) = &self.tpm {

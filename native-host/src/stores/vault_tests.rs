@@ -319,7 +319,7 @@ fn a_missing_tpm_leaves_the_vault_on_the_pin_alone() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(vault.protection().unwrap(), Some(VaultProtection::PinOnly));
     let record = metadata.vault_record().unwrap().unwrap();
-    assert_eq!(record.kdf, KDF_NAME);
+    assert_eq!(record.kdf, vault_wrap::PIN_ONLY);
     assert!(record.tpm_sealed.is_none());
 }
 

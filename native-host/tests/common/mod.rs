@@ -47,6 +47,11 @@ impl Env {
             .env("KEYPLACE_DATA_DIR", self.data_dir())
             // Never a real TPM from tests; the TPM tests point this at their own swtpm.
             .env("KEYPLACE_TPM_TCTI", "device:/nonexistent/tpmrm0")
+            // Nor the session's secret store; the tests of the OS seal point this at a bus of their own.
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/keyplace-test-bus",
+            )
             .env_remove("KEYPLACE_LOG");
         command
     }
