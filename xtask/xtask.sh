@@ -19,7 +19,8 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 export CARGO_TARGET_DIR=$TARGET
 WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in wasm-core/Cargo.toml
 GECKODRIVER_VERSION=0.37.1
-APT_PACKAGES=(chromium firefox-esr publicsuffix swtpm libtss2-dev pkg-config build-essential ca-certificates openssl)
+# dbus-daemon and gnome-keyring: a real Secret Service for the vault's OS-seal tests (native-host/src/test_support/secret_service.rs).
+APT_PACKAGES=(chromium firefox-esr publicsuffix swtpm libtss2-dev pkg-config build-essential ca-certificates openssl dbus-daemon gnome-keyring)
 
 # shellcheck source=xtask/psl.sh
 . "$ROOT/xtask/psl.sh" # ensure_public_suffix_list: the list keyplace-core embeds

@@ -123,6 +123,8 @@ export async function runLoad({ operations = 1000, seed = 1 } = {}) {
     KEYPLACE_DATA_DIR: dataDir,
     // The vault without a TPM: a load on the chip would measure swtpm.
     KEYPLACE_TPM_TCTI: 'device:/nonexistent/tpmrm0',
+    // Nor the session's secret store: the run's vault stays PIN-only and leaves nothing in a real keyring.
+    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/keyplace-test-bus',
   };
   delete env.KEYPLACE_LOG;
   const hosts = [

@@ -2,6 +2,8 @@
 //! benchmark example. Never part of a release build.
 
 #[cfg(target_os = "linux")]
+pub mod secret_service;
+#[cfg(target_os = "linux")]
 pub mod swtpm;
 
 use crate::metadata::CredentialRecord;
