@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use keyplace_host::stores::protection::{
-    no_os_store, VaultProtection, NO_OS_STORE_FIX, SEALED_ELSEWHERE,
+    no_os_store, VaultProtection, NO_OS_STORE_FIX, SEALED_ELSEWHERE, SEALED_ELSEWHERE_FIX,
 };
 use keyplace_host::stores::vault::FREE_WRONG_PINS;
 use keyplace_host::test_support::secret_service::SecretServiceDaemon;
@@ -185,6 +185,9 @@ fn with_a_secret_store_the_vault_is_sealed_by_it_and_a_copy_opens_nowhere_else()
     assert_eq!(refused["error"]["code"], "store_unavailable", "{refused}");
     assert_eq!(refused["error"]["message"], SEALED_ELSEWHERE, "{refused}");
     assert!(host.close().0.success());
+    let copied = doctor(&env, other_keyring.address());
+    assert!(copied.contains(SEALED_ELSEWHERE), "{copied}");
+    assert!(copied.contains(SEALED_ELSEWHERE_FIX), "{copied}");
     // And with no secret store reachable: doctor says the vault waits for it.
     let stranded = doctor(&env, NO_BUS);
     assert!(

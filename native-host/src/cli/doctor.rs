@@ -12,6 +12,7 @@ use crate::data_dir::{data_dir, ALLOWED_EXTENSIONS_FILE, DATABASE_FILE};
 use crate::metadata::{Metadata, LATEST_VERSION};
 use crate::stores::protection::{self, VaultProtection};
 use crate::stores::vault::Vault;
+use crate::stores::StoreError;
 
 #[derive(Default)]
 struct Report {
@@ -143,10 +144,17 @@ fn check_vault(report: &mut Report, vault: &Vault) {
                 VaultProtection::SEALED_BUT_NO_TPM,
                 VaultProtection::SEALED_BUT_NO_TPM_FIX,
             ),
-        Ok(Some(VaultProtection::OsSealed)) if vault.os_secret_store().is_err() => report.fail(
-            VaultProtection::SEALED_BUT_NO_OS_STORE,
-            VaultProtection::SEALED_BUT_NO_OS_STORE_FIX,
-        ),
+        // Asks the store for the vault's secret (no PIN): a copied folder is said here, not at the next sign-in.
+        Ok(Some(VaultProtection::OsSealed)) => match vault.check_os_secret() {
+            Ok(()) => report.pass(VaultProtection::OsSealed.describe()),
+            Err(StoreError::SealedElsewhere(words)) => {
+                report.fail(words, protection::SEALED_ELSEWHERE_FIX)
+            }
+            Err(_) => report.fail(
+                VaultProtection::SEALED_BUT_NO_OS_STORE,
+                VaultProtection::SEALED_BUT_NO_OS_STORE_FIX,
+            ),
+        },
         Ok(Some(protection)) => match protection.advice() {
             None => report.pass(protection.describe()),
             Some(advice) => report.note(protection.describe(), advice),

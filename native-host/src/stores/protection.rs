@@ -51,8 +51,8 @@ impl VaultProtection {
             VaultProtection::OsSealed => concat!(
                 "Vault sealed by your PIN together with a secret kept in ",
                 os_store!(),
-                " (no TPM): a copied data folder is useless on another computer or account, even with the \
-                 right PIN; Keyplace itself makes you wait after 5 wrong PINs"
+                ": a copied data folder is useless on another computer or account, even with the right PIN; \
+                 Keyplace itself makes you wait after 5 wrong PINs"
             ),
             VaultProtection::PinOnly => {
                 "Vault protected by your PIN only (no TPM, no secret store Keyplace can use): whoever copies \
@@ -142,6 +142,11 @@ pub const SEALED_ELSEWHERE: &str = concat!(
     os_store!(),
     "): it cannot be opened here, even with the right PIN."
 );
+
+/// What to do about a data folder sealed elsewhere.
+pub const SEALED_ELSEWHERE_FIX: &str =
+    "Use this data folder on the computer and account it comes from; to move passkeys, copy them with \
+     `keyplace-host copy` (see the README).";
 
 /// The TPM's lockout hierarchy has an authorization: nobody without it can reset the lockout counter.
 pub const LOCKOUT_AUTH_SET: &str =

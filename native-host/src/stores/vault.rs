@@ -22,7 +22,7 @@ use p256::elliptic_curve::subtle::ConstantTimeEq;
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
-use super::os_secret::OsSecretError;
+use super::os_secret::{DeviceSecret, OsSecretError};
 use super::protection::{VaultProtection, SEALED_ELSEWHERE};
 use super::vault_cache::KeyCache;
 #[cfg(test)]
@@ -312,21 +312,8 @@ impl Vault {
             return data_key_from(&secret);
         }
         self.wait_for_retry()?;
-        let device_secret = match &record.os_secret {
-            None => None,
-            Some(_) if record.kdf != OS_SEALED => return Err(unknown_format(record)),
-            // Asked before the PIN is tried: without the secret, the PIN cannot be checked (nor counted).
-            Some(handle) => Some(self.seal.os_secrets().open(handle).map_err(|e| {
-                let os = self.seal.os_secrets().name();
-                match e {
-                    OsSecretError::Missing => StoreError::SealedElsewhere(SEALED_ELSEWHERE.to_owned()),
-                    OsSecretError::Unreachable(reason) => StoreError::Unavailable(format!(
-                        "The vault is sealed with a secret kept in {os}, which Keyplace cannot reach now: \
-                         {reason}."
-                    )),
-                }
-            })?),
-        };
+        // Asked before the PIN is tried: without the secret, the PIN cannot be checked (nor counted).
+        let device_secret = self.device_secret(record)?;
         let data_key = match vault_wrap::unwrap(record, pin, device_secret.as_ref()) {
             Err(StoreError::WrongPin) => return Err(self.count_wrong_pin()?),
             other => other?,
@@ -338,6 +325,34 @@ impl Vault {
             self.seal_with_os_secret(record, pin, &data_key);
         }
         Ok(data_key)
+    }
+
+    /// The OS store's device secret a software-wrapped `record` needs, if any: `SealedElsewhere` when the store
+    /// answers without it, `Unavailable` when the store cannot be asked now.
+    fn device_secret(&self, record: &VaultRecord) -> Result<Option<DeviceSecret>, StoreError> {
+        let Some(handle) = &record.os_secret else {
+            return Ok(None);
+        };
+        if record.kdf != OS_SEALED {
+            return Err(unknown_format(record));
+        }
+        let os = self.seal.os_secrets();
+        match os.open(handle) {
+            Ok(secret) => Ok(Some(secret)),
+            Err(OsSecretError::Missing) => Err(StoreError::SealedElsewhere(SEALED_ELSEWHERE.to_owned())),
+            Err(OsSecretError::Unreachable(reason)) => Err(StoreError::Unavailable(format!(
+                "The vault is sealed with a secret kept in {}, which Keyplace cannot reach now: {reason}.",
+                os.name()
+            ))),
+        }
+    }
+
+    /// Whether the vault's OS secret can be had now (no PIN asked): for `doctor`. Ok for other protections.
+    pub fn check_os_secret(&self) -> Result<(), StoreError> {
+        match self.metadata.vault_record()? {
+            Some(record) => self.device_secret(&record).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// Refuses to try a PIN while the host makes wrong PINs wait.
