@@ -73,4 +73,14 @@ forEachBrowser('Hardware (TPM 2.0 on swtpm)', { timeout: 240_000, skip: !swtpmAv
     assert.equal(await popup.count('button', 'Copy carol to another device'), 0);
     await popup.close();
   });
+
+  it('with a TPM, a new vault PIN may be 4 characters: the window says the chip checks it', async () => {
+    const { win, result } = await driver.startCeremony(page, () => kp.register({ username: 'dave', residentKey: 'required' }));
+    await win.check('radio', /^Vault/);
+    await win.waitFor(null, 'Confirm PIN');
+    assert.match(await win.text(), /This computer's TPM checks it and counts wrong ones/);
+    await win.createInVault({ account: 'dave', pin: '5820', newPin: true });
+    const v = await result;
+    assert.equal(v.verified, true, JSON.stringify(v));
+  });
 });

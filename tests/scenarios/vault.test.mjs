@@ -28,6 +28,13 @@ forEachBrowser('Keyplace vault', { timeout: 240_000 }, (browser) => {
     await win.check('radio', /^Vault/);
     await win.waitFor(null, 'PIN');
     await win.waitFor(null, 'Confirm PIN');
+    // No TPM and no secret store for this host: the window says the PIN alone protects the vault, and asks for 6+.
+    assert.match(await win.text(), /Only this PIN protects the vault on this computer/);
+    await win.fill('Account name', 'alice');
+    await win.fill('PIN', '48291');
+    await win.fill('Confirm PIN', '48291');
+    await win.click('button', 'Create passkey');
+    assert.equal(await win.alertText(), 'Choose a PIN of at least 6 characters.');
     await win.createInVault({ account: 'alice', pin: PIN, newPin: true });
 
     const v = await result;

@@ -79,7 +79,12 @@ initialized: boolean,
 /**
  * Whether this host process holds the vault's key now.
  */
-unlocked: boolean, } | { "id": "hardware", available: boolean, 
+unlocked: boolean, 
+/**
+ * What keeps the vault's key on this computer (before the first PIN: what will), for the PIN policy the
+ * window states and applies.
+ */
+protection: VaultProtectionKind, } | { "id": "hardware", available: boolean, 
 /**
  * Which hardware; absent where the platform has none.
  */
@@ -93,6 +98,11 @@ reason?: string, };
  * The hardware behind the `hardware` store on this platform.
  */
 export type HardwareKind = "tpm" | "secure_enclave" | "windows_tpm";
+
+/**
+ * What keeps the vault's data key on this computer (`stores::protection::VaultProtection`, on the wire).
+ */
+export type VaultProtectionKind = "tpm" | "os_secret" | "pin_only";
 
 export type UserParams = { 
 /**

@@ -3,7 +3,7 @@
 // runs in the page's world, so nothing it says is trusted: the background takes the caller's origin from
 // the browser (MessageSender), never from a message.
 
-import type { RingParams, StoreId } from '../generated/host-protocol';
+import type { RingParams, StoreId, VaultProtectionKind } from '../generated/host-protocol';
 
 /**
  * Whether a request's userVerification asks for the PIN. "required" and "preferred" both do, at every ceremony
@@ -188,6 +188,8 @@ export interface StoreStatus {
   initialized?: boolean;
   unlocked?: boolean;
   reason?: string;
+  /** The vault: what keeps its key on this computer (the host's `hello`), for the PIN policy the window applies. */
+  protection?: VaultProtectionKind;
 }
 
 export interface AccountChoice {

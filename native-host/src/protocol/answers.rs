@@ -28,6 +28,9 @@ pub enum StoreStatus {
         initialized: bool,
         /// Whether this host process holds the vault's key now.
         unlocked: bool,
+        /// What keeps the vault's key on this computer (before the first PIN: what will), for the PIN policy the
+        /// window states and applies.
+        protection: VaultProtectionKind,
     },
     Hardware {
         available: bool,
@@ -65,6 +68,19 @@ impl StoreStatus {
             StoreStatus::Hardware { reason, .. } => reason.as_deref(),
         }
     }
+}
+
+/// What keeps the vault's data key on this computer (`stores::protection::VaultProtection`, on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(TS))]
+pub enum VaultProtectionKind {
+    /// Sealed by the TPM, the PIN its authorization: the chip counts wrong PINs.
+    Tpm,
+    /// Sealed by the OS secret store and the PIN.
+    OsSecret,
+    /// The PIN alone.
+    PinOnly,
 }
 
 /// The hardware behind the `hardware` store on this platform.

@@ -21,7 +21,7 @@ pub use answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
     CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer, CredentialRow, DeleteAnswer, DeviceRow,
     DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer, ImportedRow, ListPage, ListRow,
-    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
+    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus, VaultProtectionKind,
 };
 pub use envelope::{parse_request, readable_id, Request, Response};
 pub use errors::{ErrorBody, ErrorCode, ErrorDetails};

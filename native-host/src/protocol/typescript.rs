@@ -8,7 +8,7 @@ use super::answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
     CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer, CredentialRow, DeleteAnswer, DeviceRow,
     DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer, ImportedRow, ListPage, ListRow,
-    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus,
+    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus, VaultProtectionKind,
 };
 use super::envelope::{Request, Response};
 use super::errors::{ErrorBody, ErrorCode, ErrorDetails};
@@ -82,6 +82,7 @@ pub(crate) fn render() -> String {
         declaration::<HelloAnswer>(&config),
         declaration::<StoreStatus>(&config),
         declaration::<HardwareKind>(&config),
+        declaration::<VaultProtectionKind>(&config),
         declaration::<UserParams>(&config),
         declaration::<CreateParams>(&config),
         declaration::<CreateAnswer>(&config),

@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(hello["vault_unlock_seconds"], 0);
         assert_eq!(
             hello["stores"][0],
-            json!({"id": "vault", "available": true, "initialized": true, "unlocked": false})
+            json!({"id": "vault", "available": true, "initialized": true, "unlocked": false, "protection": "pin_only"})
         );
         assert_eq!(hello["stores"][1]["available"], false);
     }

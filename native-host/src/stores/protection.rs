@@ -42,6 +42,16 @@ pub enum VaultProtection {
 }
 
 impl VaultProtection {
+    /// The same, on the wire (`hello`).
+    pub fn kind(self) -> crate::protocol::VaultProtectionKind {
+        use crate::protocol::VaultProtectionKind as Kind;
+        match self {
+            VaultProtection::TpmSealed => Kind::Tpm,
+            VaultProtection::OsSealed => Kind::OsSecret,
+            VaultProtection::PinOnly => Kind::PinOnly,
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             VaultProtection::TpmSealed => {

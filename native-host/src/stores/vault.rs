@@ -462,10 +462,15 @@ impl KeyStore for Vault {
     }
 
     fn status(&self) -> StoreStatus {
+        let protection = match self.protection() {
+            Ok(Some(now)) => now,
+            _ => self.available_protection(),
+        };
         StoreStatus::Vault {
             available: true,
             initialized: self.is_initialized().unwrap_or(false),
             unlocked: self.is_unlocked().unwrap_or(false),
+            protection: protection.kind(),
         }
     }
 

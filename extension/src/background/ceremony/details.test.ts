@@ -26,7 +26,7 @@ const hello = (hardware: boolean, unlocked = true): HostHello => ({
   version: '0.1.0',
   vault_unlock_seconds: 300,
   stores: [
-    { id: 'vault', available: true, initialized: true, unlocked },
+    { id: 'vault', available: true, initialized: true, unlocked, protection: 'pin_only' },
     hardware ? { id: 'hardware', available: true } : { id: 'hardware', available: false, reason: 'No TPM was found.' },
   ],
 });

@@ -70,7 +70,28 @@ function pinHint(details: ConsentDetails, need: 'enter' | 'choose'): string {
       ? 'Choose a PIN for this passkey (at least 4 characters). The chip checks it; too many wrong PINs lock it for a while.'
       : 'The PIN of this passkey. The chip checks it.';
   }
-  return need === 'choose' ? 'Choose a PIN for your Keyplace vault (at least 4 characters).' : 'The PIN of your Keyplace vault.';
+  if (need === 'enter') return 'The PIN of your Keyplace vault.';
+  const min = minPinChars(details);
+  switch (vaultProtection(details)) {
+    case 'tpm':
+      return `Choose a PIN for your Keyplace vault (at least ${min} characters). This computer's TPM checks it and counts wrong ones, so a copied disk gives nothing to guess against.`;
+    case 'os_secret':
+      return `Choose a PIN for your Keyplace vault (at least ${min} characters). With no TPM here, the vault is sealed by this computer's secret store and this PIN.`;
+    default:
+      return `Choose a PIN for your Keyplace vault (at least ${min} characters; a passphrase is better). Only this PIN protects the vault on this computer: no TPM or secret store can seal it.`;
+  }
+}
+
+/** The PIN policy per case (ARCHITECTURE.md rule 5): 4 characters where a chip counts wrong PINs, more elsewhere. */
+const PIN_CHARS = { chip: 4, otherwise: 6 } as const;
+
+function vaultProtection(details: ConsentDetails): string | undefined {
+  return details.stores.find((s) => s.id === 'vault')?.protection;
+}
+
+function minPinChars(details: ConsentDetails): number {
+  const chip = selected('store') === 'hardware' || vaultProtection(details) === 'tpm';
+  return chip ? PIN_CHARS.chip : PIN_CHARS.otherwise;
 }
 
 function updatePinFields(details: ConsentDetails): void {
@@ -187,7 +208,8 @@ function decisionFrom(details: ConsentDetails): Decision | string {
   const pin = (byId('pin') as HTMLInputElement).value;
   if (need !== 'none' && pin.length === 0) return 'Enter your PIN.';
   if (need === 'choose') {
-    if (pin.length < 4) return 'Choose a PIN of at least 4 characters.';
+    const min = minPinChars(details);
+    if ([...pin].length < min) return `Choose a PIN of at least ${min} characters.`;
     if (pin !== (byId('confirm-pin') as HTMLInputElement).value) return 'The two PINs are not the same.';
   }
   const pinOrNull = need === 'none' ? null : pin;
