@@ -14,12 +14,14 @@ use crate::bytes::{b64u_encode, Base64Url};
 use crate::client_data::{collect_client_data, sha256, CeremonyType};
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
-    decode, effective_timeout_ms, public_key_credential_ids, user_verification, Requirement,
+    check_get_extensions, decode, effective_timeout_ms, public_key_credential_ids,
+    user_verification, Requirement,
 };
 use crate::options::{Attachment, CredentialType, RequestOptions};
 use crate::origin::{caller_origin, parse_host, Host};
 use crate::prf::{prf_for_get, GetPrf, PrfAssertionOutput, PrfValues};
-use crate::rp_id::resolve_rp_id_or_related;
+use crate::rp_id::{require_canonical, resolve_rp_id_or_related};
+use crate::webidl::{convert, REQUEST_OPTIONS};
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -61,7 +63,8 @@ pub struct PreparedGet {
 
 pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
     // Step 1 (and the WebIDL conversion before it): malformed options → TypeError.
-    let options: RequestOptions = decode(request.options, "options")?;
+    let options: RequestOptions =
+        decode(convert(&request.options, &REQUEST_OPTIONS, "")?, "options")?;
 
     // Permissions policy (`publickey-credentials-get`, checked by the caller of this method): a frame that is not
     // same-origin with its ancestors needs it.
@@ -71,7 +74,13 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
         ));
     }
 
-    // Step 4: timeout, clamped by client policy.
+    // Step 4: timeout, clamped by client policy. A timeout of 0 (also what null, "" or {} convert to) ends the
+    // ceremony at once in Chromium: no window for it; each browser answers it itself (ARCHITECTURE.md rule 9).
+    if options.timeout == Some(0.0) {
+        return Err(CoreError::not_allowed(
+            "a timeout of 0 ends the ceremony at once",
+        ));
+    }
     let timeout_ms = effective_timeout_ms(options.timeout);
 
     // Step 5: opaque caller → NotAllowedError (insecure context → SecurityError).
@@ -80,6 +89,7 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
 
     // Step 7: rpId must be the effective domain or a registrable suffix of it, or list this origin among its
     // related origins (§5.11); absent → the effective domain.
+    require_canonical(options.rp_id.as_deref())?;
     let rp_id = resolve_rp_id_or_related(
         options.rp_id.as_deref(),
         &origin,
@@ -88,6 +98,7 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
     )?;
 
     // Steps 8-9: client extensions: prf is processed (its values come from the host); unknown ones are ignored.
+    check_get_extensions(options.extensions.as_ref(), &origin, &effective_domain)?;
     let allow_credential_ids = public_key_credential_ids(options.allow_credentials);
     let prf = prf_for_get(
         options.extensions.as_ref().and_then(|ext| ext.prf.as_ref()),

@@ -20,6 +20,7 @@ pub mod public_suffix;
 pub mod related_origins;
 pub mod rp_id;
 pub mod signal;
+pub mod webidl;
 
 #[cfg(test)]
 mod test_support;

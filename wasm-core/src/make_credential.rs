@@ -16,13 +16,15 @@ use crate::client_data::{collect_client_data, CeremonyType};
 use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256, RS256};
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
-    cred_props_requested, decode, effective_timeout_ms, public_key_credential_ids,
-    required_extension_unserved, user_verification, Attachment, AttestationConveyance,
-    CreationOptions, CredentialType, Hint, Requirement, Transport, PUBLIC_KEY_TYPE,
+    check_create_extensions, cred_props_requested, decode, effective_timeout_ms,
+    public_key_credential_ids, required_extension_unserved, user_verification, Attachment,
+    AttestationConveyance, CreationOptions, CredentialType, Hint, Requirement, Transport,
+    PUBLIC_KEY_TYPE,
 };
 use crate::origin::caller_origin;
 use crate::prf::{prf_for_create, CreatePrf, PrfRegistrationOutput, PrfValues};
-use crate::rp_id::resolve_rp_id_or_related;
+use crate::rp_id::{require_canonical, resolve_rp_id_or_related};
+use crate::webidl::{convert, CREATION_OPTIONS};
 
 const MAX_USER_ID_LEN: usize = 64;
 
@@ -85,7 +87,8 @@ pub struct PreparedCreate {
 
 pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
     // Step 1 (and the WebIDL conversion before it): the options must be a well-formed dictionary, else TypeError.
-    let options: CreationOptions = decode(request.options, "options")?;
+    let options: CreationOptions =
+        decode(convert(&request.options, &CREATION_OPTIONS, "")?, "options")?;
 
     // Step 2: a caller that is not same-origin with its ancestors needs the `publickey-credentials-create`
     // permission (the background decides it from the frame's permissions policy).
@@ -95,7 +98,13 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
         ));
     }
 
-    // Step 4: timeout, clamped by client policy.
+    // Step 4: timeout, clamped by client policy. A timeout of 0 (also what null, "" or {} convert to) ends the
+    // ceremony at once in Chromium: no window for it; each browser answers it itself (ARCHITECTURE.md rule 9).
+    if options.timeout == Some(0.0) {
+        return Err(CoreError::not_allowed(
+            "a timeout of 0 ends the ceremony at once",
+        ));
+    }
     let timeout_ms = effective_timeout_ms(options.timeout);
 
     // Step 5: user.id is 1 to 64 bytes.
@@ -113,6 +122,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
 
     // Step 8: rp.id must be the effective domain or a registrable suffix of it, or list this origin among its
     // related origins (§5.11); absent → the effective domain.
+    require_canonical(options.rp.id.as_deref())?;
     let rp_id = resolve_rp_id_or_related(
         options.rp.id.as_deref(),
         &origin,
@@ -139,6 +149,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
 
     // Steps 11-12: client extensions; only credProps is processed (its output is produced in finish_create). One the
     // site insists on and Keyplace cannot honour makes this a request for the browser (NotSupportedError here).
+    check_create_extensions(options.extensions.as_ref(), &origin, &effective_domain)?;
     if let Some(name) = required_extension_unserved(options.extensions.as_ref()) {
         return Err(CoreError::not_supported(format!(
             "the site requires the {name} extension, which Keyplace's stores do not offer"

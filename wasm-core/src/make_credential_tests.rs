@@ -168,9 +168,10 @@ fn malformed_options_are_type_errors() {
         without(creation_options(), "pubKeyCredParams"),
         with(creation_options(), "/user/id", buffer(&[1; 65])),
         with(creation_options(), "/user/id", buffer(&[])),
-        with(creation_options(), "/user/name", json!(42)),
+        // A buffer's string or number form is not known from its bytes: the browser converts it.
+        with(creation_options(), "/user/name", buffer(&[4, 2])),
         with(creation_options(), "/rp", json!("example.com")),
-        with(creation_options(), "/timeout", json!("soon")),
+        with(creation_options(), "/timeout", buffer(&[1])),
         with(creation_options(), "/pubKeyCredParams", json!({"alg": -7})),
         with(
             creation_options(),
@@ -193,6 +194,21 @@ fn malformed_options_are_type_errors() {
         ErrorName::TypeError
     );
     assert_eq!(error_name(json!({"origin": origin})), ErrorName::TypeError);
+    // WebIDL converts these, as the browser does: a DOMString takes a number's string form, a timeout a string's number.
+    let converted = with(
+        with(creation_options(), "/user/name", json!(42)),
+        "/timeout",
+        json!(" 45000 "),
+    );
+    let prepared = prepared_create(origin, converted);
+    assert_eq!(prepared.user.name, "42");
+    assert_eq!(prepared.timeout_ms, 45_000);
+    // null converts to a timeout of 0, which ends the ceremony at once: not Keyplace's to take.
+    let no_time = with(creation_options(), "/timeout", json!(null));
+    assert_eq!(
+        error_name(create_request(origin, no_time)),
+        ErrorName::NotAllowedError
+    );
 }
 
 #[test]

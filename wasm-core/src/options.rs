@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::bytes::BufferSource;
 use crate::error::{CoreError, CoreResult};
+use crate::origin::Origin;
+use crate::rp_id::resolve_rp_id;
 
 /// Converts a JSON value into an options type; every failure is the page's TypeError.
 pub fn decode<T: DeserializeOwned>(value: Value, what: &str) -> CoreResult<T> {
@@ -56,6 +58,10 @@ pub struct AuthenticatorSelection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Extensions {
+    /// appid (§10.1.1): the FIDO AppID of a U2F credential, for sign-in only.
+    pub appid: Option<String>,
+    /// appidExclude (§10.1.2): the same, for a registration's exclusion list.
+    pub appid_exclude: Option<String>,
     /// A WebIDL boolean: any value converts by JavaScript truthiness.
     pub cred_props: Option<Value>,
     /// credProtect (CTAP 2.1): the protection level the site asks for, and whether it insists on it.
@@ -268,6 +274,106 @@ pub fn required_extension_unserved(extensions: Option<&Extensions>) -> Option<&'
     (large_blob_support == Some("required")).then_some("largeBlob")
 }
 
+fn large_blob_member<'a>(ext: &'a Extensions, name: &str) -> Option<&'a Value> {
+    ext.large_blob
+        .as_ref()
+        .and_then(|large_blob| large_blob.get(name))
+}
+
+/// Extension inputs a registration may not carry, as the spec's processing steps say (NotSupportedError): appid
+/// (§10.1.1, authentication only; the browsers refuse it at registration) and largeBlob's `read` or `write`
+/// (§10.1.5 registration step 2); and an appidExclude this caller may not claim (§10.1.2: SecurityError).
+pub fn check_create_extensions(
+    extensions: Option<&Extensions>,
+    origin: &Origin,
+    effective_domain: &str,
+) -> CoreResult<()> {
+    let Some(ext) = extensions else {
+        return Ok(());
+    };
+    if ext.appid.is_some() {
+        return Err(CoreError::not_supported(
+            "the appid extension is only valid when signing in",
+        ));
+    }
+    // credProtect (CTAP 2.1 §12.1): a policy that is none of the three is refused (Chromium: NotSupportedError).
+    let policy = ext.credential_protection_policy.as_ref();
+    if policy.is_some_and(|p| {
+        !matches!(
+            p.as_str(),
+            Some(
+                "userVerificationOptional"
+                    | "userVerificationOptionalWithCredentialIDList"
+                    | "userVerificationRequired"
+            )
+        )
+    }) {
+        return Err(CoreError::not_supported(
+            "credentialProtectionPolicy is not a known policy",
+        ));
+    }
+    if large_blob_member(ext, "read").is_some() || large_blob_member(ext, "write").is_some() {
+        return Err(CoreError::not_supported(
+            "largeBlob read and write are only valid when signing in",
+        ));
+    }
+    check_appid(ext.appid_exclude.as_deref(), origin, effective_domain)
+}
+
+/// Extension inputs a sign-in may not carry (credProps; §10.1.5 authentication steps 1-2: largeBlob `support`, or
+/// `read` with `write`: NotSupportedError), and an appid this caller may not claim (§10.1.1: SecurityError).
+pub fn check_get_extensions(
+    extensions: Option<&Extensions>,
+    origin: &Origin,
+    effective_domain: &str,
+) -> CoreResult<()> {
+    let Some(ext) = extensions else {
+        return Ok(());
+    };
+    // credProps is a registration extension (§10.1.3); Chromium refuses it when signing in.
+    if ext.cred_props.is_some() {
+        return Err(CoreError::not_supported(
+            "credProps is only valid when creating a credential",
+        ));
+    }
+    if large_blob_member(ext, "support").is_some() {
+        return Err(CoreError::not_supported(
+            "largeBlob support is only valid when creating a credential",
+        ));
+    }
+    let flag = |name| large_blob_member(ext, name).is_some_and(js_truthy);
+    if flag("read") && large_blob_member(ext, "write").is_some() {
+        return Err(CoreError::not_supported(
+            "largeBlob read and write cannot be used together",
+        ));
+    }
+    check_appid(ext.appid.as_deref(), origin, effective_domain)
+}
+
+/// The FIDO AppID rule's simple case: an https AppID whose host is the caller's effective domain or a registrable
+/// suffix of it, from an https caller; anything else is a SecurityError here and goes to the browser, which can
+/// also fetch a trusted facet list.
+fn check_appid(appid: Option<&str>, origin: &Origin, effective_domain: &str) -> CoreResult<()> {
+    let Some(appid) = appid else {
+        return Ok(());
+    };
+    let authority = appid
+        .strip_prefix("https://")
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    let host = authority
+        .and_then(|authority| Origin::parse(&format!("https://{authority}")).ok())
+        .and_then(|parsed| parsed.effective_domain().ok().map(str::to_owned));
+    let allowed = origin.scheme == "https"
+        && host.is_some_and(|host| resolve_rp_id(Some(&host), effective_domain).is_ok());
+    if allowed {
+        Ok(())
+    } else {
+        Err(CoreError::security(format!(
+            "the AppID {appid:?} is not valid for this origin"
+        )))
+    }
+}
+
 /// Credential IDs of the descriptors whose type this client supports; others are skipped as the spec says.
 pub fn public_key_credential_ids(descriptors: Option<Vec<CredentialDescriptor>>) -> Vec<Vec<u8>> {
     descriptors
@@ -354,6 +460,82 @@ mod tests {
         );
         assert_eq!(unserved(json!({"credProps": true})), None);
         assert_eq!(required_extension_unserved(None), None);
+    }
+
+    #[test]
+    fn extension_inputs_of_the_wrong_ceremony_are_refused_with_the_spec_s_names() {
+        use crate::error::ErrorName;
+        let ext = |v: Value| decode::<Extensions>(v, "extensions").unwrap();
+        let (origin, domain) = crate::origin::caller_origin("https://login.example.com").unwrap();
+        let create =
+            |v: Value| check_create_extensions(Some(&ext(v)), &origin, &domain).map_err(|e| e.name);
+        assert_eq!(
+            create(json!({"appid": "https://a.example"})),
+            Err(ErrorName::NotSupportedError)
+        );
+        assert_eq!(
+            create(json!({"largeBlob": {"read": false}})),
+            Err(ErrorName::NotSupportedError)
+        );
+        assert_eq!(
+            create(json!({"largeBlob": {"write": {"$bytes": "AQ"}}})),
+            Err(ErrorName::NotSupportedError)
+        );
+        assert_eq!(
+            create(json!({"largeBlob": {"support": "preferred"}, "credProps": true})),
+            Ok(())
+        );
+
+        let (origin, domain) = crate::origin::caller_origin("https://login.example.com").unwrap();
+        let get =
+            |v: Value| check_get_extensions(Some(&ext(v)), &origin, &domain).map_err(|e| e.name);
+        assert_eq!(
+            get(json!({"largeBlob": {"support": "required"}})),
+            Err(ErrorName::NotSupportedError)
+        );
+        assert_eq!(
+            get(json!({"largeBlob": {"read": true, "write": {"$bytes": "AQ"}}})),
+            Err(ErrorName::NotSupportedError)
+        );
+        assert_eq!(get(json!({"largeBlob": {"read": true}})), Ok(()));
+        assert_eq!(
+            get(json!({"credProps": false})),
+            Err(ErrorName::NotSupportedError)
+        );
+        assert_eq!(
+            create(json!({"credentialProtectionPolicy": "sometimes"})),
+            Err(ErrorName::NotSupportedError)
+        );
+        assert_eq!(
+            create(json!({"credentialProtectionPolicy": "userVerificationOptional"})),
+            Ok(())
+        );
+        assert_eq!(
+            get(json!({"appid": "https://example.com/app-id.json"})),
+            Ok(())
+        );
+        assert_eq!(get(json!({"appid": "https://login.example.com"})), Ok(()));
+        for appid in [
+            "null",
+            "5",
+            "https://other.example",
+            "http://example.com",
+            "https://com",
+        ] {
+            assert_eq!(
+                get(json!({"appid": appid})),
+                Err(ErrorName::SecurityError),
+                "{appid}"
+            );
+        }
+        let (local, local_domain) = crate::origin::caller_origin("http://localhost:8080").unwrap();
+        let appid = ext(json!({"appid": "https://localhost"}));
+        assert_eq!(
+            check_get_extensions(Some(&appid), &local, &local_domain)
+                .unwrap_err()
+                .name,
+            ErrorName::SecurityError
+        );
     }
 
     #[test]

@@ -31,6 +31,18 @@ fn is_registrable_suffix_or_equal(candidate: &str, original: &str) -> CoreResult
     Ok(Some(host))
 }
 
+/// A ceremony's requested RP ID must already be in its canonical form (lowercase, punycode): Chromium compares it
+/// as given and refuses "EXAMPLE.com" with SecurityError, where the HTML algorithm (and Firefox) would parse it
+/// first. Refused here, such a request goes to the browser, which answers it as it does (ARCHITECTURE.md rule 9).
+pub fn require_canonical(requested: Option<&str>) -> CoreResult<()> {
+    match (requested, requested.map(parse_host)) {
+        (Some(text), Some(Ok(Host::Domain(host)))) if host != text => Err(CoreError::security(
+            format!("the RP ID {text:?} is not in its canonical form {host:?}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Resolves the RP ID for a ceremony: the requested one if it is the effective domain or a registrable suffix of
 /// it (returned lowercased), else SecurityError; without one, the effective domain.
 pub fn resolve_rp_id(requested: Option<&str>, effective_domain: &str) -> CoreResult<String> {
@@ -92,6 +104,15 @@ pub fn registrable_domain(rp_id: &str) -> CoreResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ceremony_s_rp_id_must_be_canonical() {
+        assert!(require_canonical(Some("example.com")).is_ok());
+        assert!(require_canonical(None).is_ok());
+        assert!(require_canonical(Some("")).is_ok()); // refused later, by resolve_rp_id
+        let err = require_canonical(Some("Example.COM")).unwrap_err();
+        assert_eq!(err.name, crate::error::ErrorName::SecurityError);
+    }
     use crate::error::ErrorName;
 
     fn refused(requested: &str, domain: &str) -> bool {
