@@ -46,14 +46,6 @@ Object.assign(globalThis, {
   },
 });
 
-const POLICY_FORBIDS = (kind: 'create' | 'get'): CeremonyResult => ({
-  outcome: 'error',
-  error: {
-    name: 'NotAllowedError',
-    message: `The 'publickey-credentials-${kind}' feature is not enabled in this document.`,
-  },
-});
-
 async function fromContentScript(
   message: BridgeMessage,
   sender: chrome.runtime.MessageSender,
@@ -64,9 +56,15 @@ async function fromContentScript(
     case 'ceremony': {
       await ready;
       // A document whose permissions policy forbids WebAuthn (same-origin too, e.g. by a Permissions-Policy header)
-      // gets the browser's NotAllowedError; a cross-origin frame whose policy we cannot read goes to the browser.
-      if (message.permissionAllowed === false) return POLICY_FORBIDS(message.kind);
+      // goes to the browser, which answers NotAllowedError after its own WebIDL conversion (a TypeError first, as
+      // its order is); so does a cross-origin frame whose policy we cannot read (ARCHITECTURE.md rule 9).
+      if (message.permissionAllowed === false) return { outcome: 'browser' };
       if (message.permissionAllowed === null && !caller.sameOriginWithAncestors) return { outcome: 'browser' };
+      // A cross-origin frame creates only with transient user activation (WebAuthn L3 §5.1.3 step 2): without it,
+      // the browser's own NotAllowedError.
+      if (message.kind === 'create' && !caller.sameOriginWithAncestors && message.activated === false) {
+        return { outcome: 'browser' };
+      }
       const context: RequestContext = {
         permissionAllowed: message.permissionAllowed === true,
         // A document the person cannot see or is not using starts nothing (ARCHITECTURE.md rule 8); the bridge

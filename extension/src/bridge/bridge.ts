@@ -42,13 +42,24 @@ function typeError(err: unknown): PageAnswer {
   return { outcome: 'error', error: { name: 'TypeError', message: err instanceof Error ? err.message : String(err) } };
 }
 
+/**
+ * Whether this document has transient user activation, read in the isolated world (the page cannot fake it); null
+ * where the browser has no API for it. A cross-origin frame needs it to create a credential (WebAuthn L3 §5.1.3
+ * step 2), as Chromium enforces.
+ */
+function activated(): boolean | null {
+  const activation = (navigator as { userActivation?: { isActive: boolean } }).userActivation;
+  return activation ? activation.isActive : null;
+}
+
 /** A ceremony: its own id, and its reply port also carries the page's abort and the Browser-path report. */
 function ceremony(kind: 'create' | 'get', mediation: unknown, publicKey: unknown, reply: MessagePort): void {
   let options: unknown;
   try {
     options = optionsToWire(publicKey);
-  } catch (err) {
-    reply.postMessage(typeError(err));
+  } catch {
+    // What cannot be carried to the background as the page gave it, the browser converts itself (rule 9).
+    reply.postMessage({ outcome: 'browser' } satisfies PageAnswer);
     return;
   }
   const id = crypto.randomUUID();
@@ -71,6 +82,7 @@ function ceremony(kind: 'create' | 'get', mediation: unknown, publicKey: unknown
     permissionAllowed: permissionAllowed(kind),
     visible: document.visibilityState === 'visible',
     focused: window === window.top ? document.hasFocus() : null,
+    activated: activated(),
   }).then((result) => reply.postMessage(forPage(result ?? UNANSWERED)));
 }
 

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { browserSummary, extensionResultsForPage, optionsToWire, toB64u, toPageCredential } from './convert';
+import {
+  browserSummary,
+  extensionResultsForPage,
+  NotRepresentable,
+  optionsToWire,
+  toB64u,
+  toPageCredential,
+} from './convert';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const text = (buffer: unknown) => toB64u(new Uint8Array(buffer as ArrayBuffer));
@@ -14,10 +21,17 @@ describe('optionsToWire', () => {
     assert.deepEqual(optionsToWire({ $bytes: bytes(1), other: 1 }), { $bytes: { 0: 1 }, other: 1 });
   });
 
-  it('refuses what is nested past any WebAuthn member, cycles included', () => {
+  it('refuses what is nested past any WebAuthn member, cycles included, and BigInts', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    assert.throws(() => optionsToWire(cyclic), TypeError);
+    assert.throws(() => optionsToWire(cyclic), NotRepresentable);
+    assert.throws(() => optionsToWire({ timeout: 10n }), NotRepresentable);
+  });
+
+  it('leaves out members that are undefined (absent in WebIDL), keeps null and array holes as null', () => {
+    assert.deepEqual(optionsToWire({ rp: { id: undefined, name: 'x' }, rpId: null }), { rp: { name: 'x' }, rpId: null });
+    assert.ok(!('id' in (optionsToWire({ id: undefined }) as object)));
+    assert.deepEqual(optionsToWire([undefined, null]), [undefined, null]);
   });
 });
 

@@ -26,15 +26,23 @@ export function fromB64u(text: string): ArrayBuffer {
 // Not instanceof: in Firefox a message may arrive with another realm's constructors.
 const isBytes = (v: unknown): v is Uint8Array => Object.prototype.toString.call(v) === '[object Uint8Array]';
 
-/** The page's options for the background: each {$bytes: Uint8Array} becomes {$bytes: base64url}. */
+/** A value the background cannot be sent as the page gave it: the browser converts the page's own options. */
+export class NotRepresentable extends TypeError {}
+
+/**
+ * The page's options for the background: each {$bytes: Uint8Array} becomes {$bytes: base64url}. A member that is
+ * `undefined` is left out, as WebIDL treats it as absent (Chromium's JSON messages drop it; Firefox's structured
+ * clone would keep it, and the core would see null). A BigInt has no JSON form: NotRepresentable.
+ */
 export function optionsToWire(v: unknown, depth = 0): unknown {
-  if (depth > MAX_DEPTH) throw new TypeError('Options are nested too deeply.');
+  if (depth > MAX_DEPTH) throw new NotRepresentable('Options are nested too deeply.');
+  if (typeof v === 'bigint') throw new NotRepresentable('A BigInt in the options.');
   if (Array.isArray(v)) return v.map((x) => optionsToWire(x, depth + 1));
   if (v && typeof v === 'object') {
     const bytes = (v as { $bytes?: unknown }).$bytes;
     if (isBytes(bytes) && Object.keys(v).length === 1) return { $bytes: toB64u(bytes) };
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = optionsToWire(x, depth + 1);
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = optionsToWire(x, depth + 1);
     return out;
   }
   return v;

@@ -104,6 +104,8 @@ export type BridgeMessage =
       /** The document is visible, and (top-level documents only; null in frames) has the focus. */
       visible: boolean;
       focused: boolean | null;
+      /** The document has transient user activation; null: the browser cannot tell. */
+      activated: boolean | null;
     }
   | { type: 'record'; id: string; credential: BrowserCredentialSummary | BrowserAssertionSummary }
   | { type: 'uvpaa' }
