@@ -15,7 +15,7 @@ use crate::client_data::{collect_client_data, sha256, CeremonyType};
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     check_get_extensions, decode, effective_timeout_ms, public_key_credential_ids,
-    user_verification, Requirement,
+    user_verification, zero_timeout_ends_at_once, Client, Requirement,
 };
 use crate::options::{Attachment, CredentialType, RequestOptions};
 use crate::origin::{caller_origin, parse_host, Host};
@@ -33,6 +33,10 @@ pub struct GetRequest {
     /// Absent counts as false.
     #[serde(default)]
     pub cross_origin_get_allowed: bool,
+    /// The browser Keyplace runs in, where browsers answer odd options differently; absent: neither's leniency.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub client: Option<Client>,
     /// The `origins` of the requested RP ID's `/.well-known/webauthn`, when the background fetched it after a
     /// SecurityError that named that RP ID (WebAuthn L3 related origin requests).
     #[serde(default)]
@@ -75,8 +79,8 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
     }
 
     // Step 4: timeout, clamped by client policy. A timeout of 0 (also what null, "" or {} convert to) ends the
-    // ceremony at once in Chromium: no window for it; each browser answers it itself (ARCHITECTURE.md rule 9).
-    if options.timeout == Some(0.0) {
+    // ceremony at once in Chromium: no window for it; the browser answers (ARCHITECTURE.md rule 9).
+    if zero_timeout_ends_at_once(request.client, options.timeout) {
         return Err(CoreError::not_allowed(
             "a timeout of 0 ends the ceremony at once",
         ));
@@ -98,7 +102,12 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
     )?;
 
     // Steps 8-9: client extensions: prf is processed (its values come from the host); unknown ones are ignored.
-    check_get_extensions(options.extensions.as_ref(), &origin, &effective_domain)?;
+    check_get_extensions(
+        options.extensions.as_ref(),
+        &origin,
+        &effective_domain,
+        request.client,
+    )?;
     let allow_credential_ids = public_key_credential_ids(options.allow_credentials);
     let prf = prf_for_get(
         options.extensions.as_ref().and_then(|ext| ext.prf.as_ref()),

@@ -17,9 +17,9 @@ use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     check_create_extensions, cred_props_requested, decode, effective_timeout_ms,
-    public_key_credential_ids, required_extension_unserved, user_verification, Attachment,
-    AttestationConveyance, CreationOptions, CredentialType, Hint, Requirement, Transport,
-    PUBLIC_KEY_TYPE,
+    public_key_credential_ids, required_extension_unserved, user_verification,
+    zero_timeout_ends_at_once, Attachment, AttestationConveyance, Client, CreationOptions,
+    CredentialType, Hint, Requirement, Transport, PUBLIC_KEY_TYPE,
 };
 use crate::origin::caller_origin;
 use crate::prf::{prf_for_create, CreatePrf, PrfRegistrationOutput, PrfValues};
@@ -39,6 +39,10 @@ pub struct CreateRequest {
     /// Absent counts as false.
     #[serde(default)]
     pub cross_origin_create_allowed: bool,
+    /// The browser Keyplace runs in, where browsers answer odd options differently; absent: neither's leniency.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub client: Option<Client>,
     /// The `origins` of the requested RP ID's `/.well-known/webauthn`, when the background fetched it after a
     /// SecurityError that named that RP ID (WebAuthn L3 related origin requests).
     #[serde(default)]
@@ -99,8 +103,8 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
     }
 
     // Step 4: timeout, clamped by client policy. A timeout of 0 (also what null, "" or {} convert to) ends the
-    // ceremony at once in Chromium: no window for it; each browser answers it itself (ARCHITECTURE.md rule 9).
-    if options.timeout == Some(0.0) {
+    // ceremony at once in Chromium: no window for it; the browser answers (ARCHITECTURE.md rule 9).
+    if zero_timeout_ends_at_once(request.client, options.timeout) {
         return Err(CoreError::not_allowed(
             "a timeout of 0 ends the ceremony at once",
         ));

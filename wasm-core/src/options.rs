@@ -171,6 +171,22 @@ pub enum AttestationConveyance {
     Enterprise,
 }
 
+/// The browser Keyplace runs in, where the browsers answer odd input differently and Keyplace must answer as the one
+/// it runs in (ARCHITECTURE.md rule 9). Absent: neither's leniency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Client {
+    Chromium,
+    Firefox,
+}
+
+/// A `timeout` of 0 ends the ceremony at once in Chromium (NotAllowedError); Firefox clamps it to its minimum. Where
+/// it ends at once, Keyplace opens no window and lets the browser answer.
+pub fn zero_timeout_ends_at_once(client: Option<Client>, timeout: Option<f64>) -> bool {
+    timeout == Some(0.0) && client != Some(Client::Firefox)
+}
+
 /// WebAuthn L3 `PublicKeyCredentialHint`: what kind of authenticator the site suggests, most preferred first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -326,6 +342,7 @@ pub fn check_get_extensions(
     extensions: Option<&Extensions>,
     origin: &Origin,
     effective_domain: &str,
+    client: Option<Client>,
 ) -> CoreResult<()> {
     let Some(ext) = extensions else {
         return Ok(());
@@ -347,7 +364,14 @@ pub fn check_get_extensions(
             "largeBlob read and write cannot be used together",
         ));
     }
-    check_appid(ext.appid.as_deref(), origin, effective_domain)
+    // Firefox takes an appid of "null" (what null converts to) or "" as the caller's own, as FIDO's AppID rule
+    // does for an absent one; Chromium refuses it.
+    let own = client == Some(Client::Firefox) && matches!(ext.appid.as_deref(), Some("null" | ""));
+    check_appid(
+        ext.appid.as_deref().filter(|_| !own),
+        origin,
+        effective_domain,
+    )
 }
 
 /// The FIDO AppID rule's simple case: an https AppID whose host is the caller's effective domain or a registrable
@@ -487,8 +511,9 @@ mod tests {
         );
 
         let (origin, domain) = crate::origin::caller_origin("https://login.example.com").unwrap();
-        let get =
-            |v: Value| check_get_extensions(Some(&ext(v)), &origin, &domain).map_err(|e| e.name);
+        let get = |v: Value| {
+            check_get_extensions(Some(&ext(v)), &origin, &domain, None).map_err(|e| e.name)
+        };
         assert_eq!(
             get(json!({"largeBlob": {"support": "required"}})),
             Err(ErrorName::NotSupportedError)
@@ -531,11 +556,29 @@ mod tests {
         let (local, local_domain) = crate::origin::caller_origin("http://localhost:8080").unwrap();
         let appid = ext(json!({"appid": "https://localhost"}));
         assert_eq!(
-            check_get_extensions(Some(&appid), &local, &local_domain)
+            check_get_extensions(Some(&appid), &local, &local_domain, None)
                 .unwrap_err()
                 .name,
             ErrorName::SecurityError
         );
+        // Firefox takes "null" (and "") as the caller's own AppID; Chromium refuses it.
+        let null = ext(json!({"appid": "null"}));
+        let firefox = Some(Client::Firefox);
+        assert!(check_get_extensions(Some(&null), &local, &local_domain, firefox).is_ok());
+        let chromium = Some(Client::Chromium);
+        assert!(check_get_extensions(Some(&null), &local, &local_domain, chromium).is_err());
+    }
+
+    #[test]
+    fn a_zero_timeout_ends_at_once_except_in_firefox() {
+        assert!(zero_timeout_ends_at_once(Some(Client::Chromium), Some(0.0)));
+        assert!(zero_timeout_ends_at_once(None, Some(0.0)));
+        assert!(!zero_timeout_ends_at_once(Some(Client::Firefox), Some(0.0)));
+        assert!(!zero_timeout_ends_at_once(
+            Some(Client::Chromium),
+            Some(1.0)
+        ));
+        assert!(!zero_timeout_ends_at_once(Some(Client::Chromium), None));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::make_credential::{
     RegistrationCredential, RegistrationExtensionResults,
 };
 use crate::options::{
-    Attachment, AttestationConveyance, CredentialType, Hint, Requirement, Transport,
+    Attachment, AttestationConveyance, Client, CredentialType, Hint, Requirement, Transport,
 };
 use crate::prf::{
     CreatePrf, CredentialSalts, GetPrf, PrfAssertionOutput, PrfRegistrationOutput, PrfSalts,
@@ -67,6 +67,7 @@ fn declarations(cfg: &Config) -> Vec<Declaration> {
         declaration::<Requirement>(cfg),
         declaration::<Attachment>(cfg),
         declaration::<Hint>(cfg),
+        declaration::<Client>(cfg),
         declaration::<AttestationConveyance>(cfg),
         declaration::<CredentialType>(cfg),
         declaration::<Transport>(cfg),

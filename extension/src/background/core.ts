@@ -6,6 +6,7 @@ import type {
   AssertionCredential,
   AssertionFlags,
   AuthenticatorDataInfo,
+  Client,
   CoreApi,
   CreatedKey,
   PreparedCreate,
@@ -41,6 +42,9 @@ export type Assertion = SignedAssertion;
 /** The module's exports (typed `any` by wasm-bindgen) seen through the generated API. */
 const api: CoreApi = wasm;
 
+/** The browser this runs in: where browsers answer odd options differently, the core answers as this one. */
+const CLIENT: Client = chrome.runtime.getURL('').startsWith('moz-extension:') ? 'firefox' : 'chromium';
+
 /** Only what the core needs to know about the caller, as plain data. */
 const callerFields = ({ origin, topOrigin, sameOriginWithAncestors }: CallerContext): CallerContext => ({
   origin,
@@ -59,6 +63,7 @@ export const core = {
     api.prepareCreate({
       ...callerFields(caller),
       crossOriginCreateAllowed: crossOriginAllowed,
+      client: CLIENT,
       relatedOrigins,
       options,
     }),
@@ -71,7 +76,13 @@ export const core = {
     options: unknown,
     relatedOrigins?: string[],
   ): PreparedGet =>
-    api.prepareGet({ ...callerFields(caller), crossOriginGetAllowed: crossOriginAllowed, relatedOrigins, options }),
+    api.prepareGet({
+      ...callerFields(caller),
+      crossOriginGetAllowed: crossOriginAllowed,
+      client: CLIENT,
+      relatedOrigins,
+      options,
+    }),
   assertionAuthenticatorData: (rpId: string, flags: AssertionFlags): string =>
     api.assertionAuthenticatorData(rpId, flags),
   finishGet: (prepared: PreparedGet, assertion: Assertion): AssertionCredential => api.finishGet(prepared, assertion),

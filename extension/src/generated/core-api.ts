@@ -31,6 +31,12 @@ export type Attachment = "platform" | "cross-platform";
  */
 export type Hint = "security-key" | "client-device" | "hybrid";
 
+/**
+ * The browser Keyplace runs in, where the browsers answer odd input differently and Keyplace must answer as the one
+ * it runs in (ARCHITECTURE.md rule 9). Absent: neither's leniency.
+ */
+export type Client = "chromium" | "firefox";
+
 export type AttestationConveyance = "none" | "indirect" | "direct" | "enterprise";
 
 /**
@@ -56,6 +62,10 @@ export type CreateRequest = { origin: string, topOrigin: string | null, sameOrig
  * Absent counts as false.
  */
 crossOriginCreateAllowed: boolean, 
+/**
+ * The browser Keyplace runs in, where browsers answer odd options differently; absent: neither's leniency.
+ */
+client?: Client, 
 /**
  * The `origins` of the requested RP ID's `/.well-known/webauthn`, when the background fetched it after a
  * SecurityError that named that RP ID (WebAuthn L3 related origin requests).
@@ -132,6 +142,10 @@ export type GetRequest = { origin: string, topOrigin: string | null, sameOriginW
  * Absent counts as false.
  */
 crossOriginGetAllowed: boolean, 
+/**
+ * The browser Keyplace runs in, where browsers answer odd options differently; absent: neither's leniency.
+ */
+client?: Client, 
 /**
  * The `origins` of the requested RP ID's `/.well-known/webauthn`, when the background fetched it after a
  * SecurityError that named that RP ID (WebAuthn L3 related origin requests).
