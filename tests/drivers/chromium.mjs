@@ -276,6 +276,13 @@ export class ChromiumDriver {
     return new ChromiumSurface(frame, page.page);
   }
 
+  async frame(page, urlPrefix) {
+    const frame = await until(`a frame of ${urlPrefix}`, async () =>
+      page.page.frames().find((f) => f.url().startsWith(urlPrefix) && !f.isDetached()),
+    );
+    return new ChromiumSurface(frame, page.page);
+  }
+
   /** Whether `page` shows the Keyplace autofill suggestion now. */
   async hasSuggestion(page) {
     return suggestionFrame(page) !== null;

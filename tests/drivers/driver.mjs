@@ -82,6 +82,8 @@
  * @property {(page: Surface, opts?: {timeout?: number}) => Promise<Surface>} suggestion  The Keyplace autofill
  *   suggestion framed in the page (an extension-origin frame in a closed shadow root), once it is there.
  * @property {(page: Surface) => Promise<boolean>} hasSuggestion  Whether the page shows that suggestion now.
+ * @property {(page: Surface, urlPrefix: string) => Promise<Surface>} frame  A frame of the page whose URL starts with
+ *   urlPrefix (e.g. another origin's page the test framed): clicking in it gives that frame user activation.
  * @property {(fn: Function, arg?: any) => Promise<any>} extensionEval  Runs fn(arg) in an extension context.
  * @property {() => Promise<object|null>} metrics  The extension's globalThis.keyplaceMetrics.
  * @property {(page: Surface) => Promise<VirtualAuthenticator>} addVirtualAuthenticator

@@ -251,6 +251,21 @@ export class FirefoxSuggestion extends FirefoxSurface {
   }
 }
 
+/** A frame of a page, found by the start of its URL (e.g. another origin's page the test framed). */
+class FirefoxFrame extends FirefoxSurface {
+  constructor(driver, handle, urlPrefix) {
+    super(driver, handle);
+    this.urlPrefix = urlPrefix;
+  }
+  async focusWindow() {
+    await super.focusWindow();
+    for (const frame of await this.driver.findElements(By.css('iframe'))) {
+      if ((await frame.getAttribute('src'))?.startsWith(this.urlPrefix)) return this.driver.switchTo().frame(frame);
+    }
+    throw new Error(`no frame of ${this.urlPrefix}`);
+  }
+}
+
 export class FirefoxConsentWindow extends FirefoxSurface {
   async isClosed() {
     return !(await this.driver.getAllWindowHandles()).includes(this.handle);
@@ -353,6 +368,10 @@ export class FirefoxDriver {
     const suggestion = new FirefoxSuggestion(this, page.handle);
     await until('the Keyplace suggestion', () => suggestion.frameElement(), timeout);
     return suggestion;
+  }
+
+  async frame(page, urlPrefix) {
+    return new FirefoxFrame(this, page.handle, urlPrefix);
   }
 
   async hasSuggestion(page) {

@@ -1,7 +1,7 @@
 // Frames: about:blank and blob: frames the page makes itself go through Keyplace with the creator's origin,
 // whichever realm made the option buffers; a cross-origin frame (another port of localhost, so the same
-// RP ID) needs the publickey-credentials-create permission (ARCHITECTURE.md rule 1), and the RP accepts
-// what it makes with crossOrigin and topOrigin set.
+// RP ID) needs the publickey-credentials-create permission (ARCHITECTURE.md rule 1) and, to create, transient user
+// activation (a click in it), and the RP accepts what it makes with crossOrigin and topOrigin set.
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBrowser } from '../drivers/index.mjs';
@@ -40,9 +40,8 @@ async function registerFromFrame({ kind, realm, username }) {
   return kp.postJson('/api/register/verify', { flowId, response: kp.encodeCredential(cred) });
 }
 
-// Runs in the page: frames `src` (another origin), with `allow` as its permissions policy, and asks the
-// framed RP page to run a ceremony (rp-page.js answers kpFrameCall messages from its parent).
-async function ceremonyInFrame({ src, allow, kind, opts }) {
+// Runs in the page: frames `src` (another origin), with `allow` as its permissions policy.
+async function addFrame({ src, allow }) {
   const frame = document.createElement('iframe');
   if (allow) frame.allow = allow;
   frame.src = src;
@@ -50,6 +49,21 @@ async function ceremonyInFrame({ src, allow, kind, opts }) {
     frame.onload = resolve;
     document.body.append(frame);
   });
+}
+
+// Runs in the page: frames `src` (with `allow`) unless the page has such a frame already, and asks the framed RP
+// page to run a ceremony (rp-page.js answers kpFrameCall messages from its parent).
+async function ceremonyInFrame({ src, allow, kind, opts }) {
+  let frame = [...document.querySelectorAll('iframe')].find((f) => f.src === src);
+  if (!frame) {
+    frame = document.createElement('iframe');
+    if (allow) frame.allow = allow;
+    frame.src = src;
+    await new Promise((resolve) => {
+      frame.onload = resolve;
+      document.body.append(frame);
+    });
+  }
   const id = Math.random().toString(36).slice(2);
   return new Promise((resolve) => {
     window.addEventListener('message', (e) => {
@@ -104,8 +118,18 @@ forEachBrowser('frames: about:blank, blob: and cross-origin', { timeout: 240_000
     assert.equal(otherRp.credentials.size, 0);
   });
 
+  it('a cross-origin frame with the permission but no user activation: the browser\'s NotAllowedError, no window', async () => {
+    const src = otherRp.url('/?no-activation');
+    const call = { src, allow: 'publickey-credentials-create', kind: 'register', opts: { username: 'framed' } };
+    const { result, consentWindows } = await driver.withoutWindow(page, ceremonyInFrame, call);
+    assert.equal(result.error?.name, 'NotAllowedError', JSON.stringify(result));
+    assert.deepEqual(consentWindows, []);
+  });
+
   it('a cross-origin frame with the permission: the passkey carries crossOrigin and topOrigin, and its RP verifies', async (t) => {
-    const call = { src: otherRp.url('/'), allow: 'publickey-credentials-create', kind: 'register', opts: { username: 'framed', userVerification: 'required' } };
+    // A frame of its own (earlier tests left theirs in the page, without the permission).
+    const src = otherRp.url('/?allowed');
+    const call = { src, allow: 'publickey-credentials-create', kind: 'register', opts: { username: 'framed', userVerification: 'required' } };
     if (browser.name === 'firefox') {
       // Firefox gives extensions no permissions-policy API, so Keyplace cannot tell whether the frame is
       // allowed and hands the request to Firefox itself (never worse than the browser alone: rule 9).
@@ -113,6 +137,9 @@ forEachBrowser('frames: about:blank, blob: and cross-origin', { timeout: 240_000
       assert.deepEqual(consentWindows, []);
       return t.skip('Firefox: the permission cannot be read, so the request goes to the browser, not through Keyplace');
     }
+    // A cross-origin frame creates only with transient user activation (WebAuthn L3 §5.1.3 step 2): a click in it.
+    await page.evaluate(addFrame, call);
+    await (await driver.frame(page, src)).click('heading', 'Keyplace test RP');
     const { win, result } = await driver.startCeremony(page, ceremonyInFrame, call);
     // The window names the frame's origin, the one the passkey is for.
     assert.ok((await win.text()).includes(otherRp.origin), 'the window names the frame\'s origin');
