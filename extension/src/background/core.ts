@@ -43,7 +43,7 @@ export type Assertion = SignedAssertion;
 const api: CoreApi = wasm;
 
 /** The browser this runs in: where browsers answer odd options differently, the core answers as this one. */
-const CLIENT: Client = chrome.runtime.getURL('').startsWith('moz-extension:') ? 'firefox' : 'chromium';
+export const CLIENT: Client = chrome.runtime.getURL('').startsWith('moz-extension:') ? 'firefox' : 'chromium';
 
 /** Only what the core needs to know about the caller, as plain data. */
 const callerFields = ({ origin, topOrigin, sameOriginWithAncestors }: CallerContext): CallerContext => ({

@@ -12,11 +12,11 @@ import {
 } from './ceremony/autofill';
 import { mergeCapabilities } from './ceremony/capabilities';
 import { register } from './ceremony/register';
-import { offersPlatformAuthenticator } from './ceremony/routing';
+import { browserAnswersFirst, offersPlatformAuthenticator } from './ceremony/routing';
 import { abortConsent, consentDecide, consentDetails } from './ceremony/session';
 import { signIn } from './ceremony/sign-in';
 import { metrics } from './ceremony/timing';
-import { ready, wasmInstantiateMs } from './core';
+import { CLIENT, ready, wasmInstantiateMs } from './core';
 import { approveCopy, changeRing, importCopy, inspectCopy, listDevices, requestCopy } from './devices';
 import { Host } from './host/api';
 import { listMorePasskeys, listPasskeys } from './locations/paging';
@@ -55,14 +55,10 @@ async function fromContentScript(
   switch (message.type) {
     case 'ceremony': {
       await ready;
-      // A document whose permissions policy forbids WebAuthn (same-origin too, e.g. by a Permissions-Policy header)
-      // goes to the browser, which answers NotAllowedError after its own WebIDL conversion (a TypeError first, as
-      // its order is); so does a cross-origin frame whose policy we cannot read (ARCHITECTURE.md rule 9).
-      if (message.permissionAllowed === false) return { outcome: 'browser' };
-      if (message.permissionAllowed === null && !caller.sameOriginWithAncestors) return { outcome: 'browser' };
-      // A cross-origin frame creates only with transient user activation (WebAuthn L3 §5.1.3 step 2): without it,
-      // the browser's own NotAllowedError.
-      if (message.kind === 'create' && !caller.sameOriginWithAncestors && message.activated === false) {
+      // ARCHITECTURE.md rule 9: what the browser must answer itself (routing.ts says which and why).
+      const { kind, mediation, permissionAllowed, activated } = message;
+      const sameOriginWithAncestors = caller.sameOriginWithAncestors;
+      if (browserAnswersFirst({ kind, mediation, permissionAllowed, sameOriginWithAncestors, activated, client: CLIENT })) {
         return { outcome: 'browser' };
       }
       const context: RequestContext = {

@@ -5,7 +5,7 @@
 // this frame's permissions policy allows WebAuthn and whether the document is visible and focused (the page
 // can tamper with its own MAIN-world globals, not with ours).
 import type { BridgeMessage, CeremonyResult, PageAnswer, PageFollowUp, PageMessage } from '../shared/messages';
-import { browserSummary, optionsToWire, toPageCredential } from './convert';
+import { browserSummary, NotRepresentable, optionsToWire, toPageCredential } from './convert';
 import { listenForOffers } from './suggestion';
 
 type FeaturePolicy = { allowsFeature(feature: string): boolean };
@@ -52,10 +52,15 @@ function activated(): boolean | null {
   return activation ? activation.isActive : null;
 }
 
+/** CredentialMediationRequirement: a WebIDL enum, so any other value is the browser's TypeError. */
+const MEDIATION = ['silent', 'optional', 'conditional', 'required'];
+
 /** A ceremony: its own id, and its reply port also carries the page's abort and the Browser-path report. */
 function ceremony(kind: 'create' | 'get', mediation: unknown, publicKey: unknown, reply: MessagePort): void {
   let options: unknown;
   try {
+    // An enum converts by ToString (['optional'] is "optional"); what is none of its values, the browser refuses.
+    if (mediation !== undefined && !MEDIATION.includes(String(mediation))) throw new NotRepresentable('mediation');
     options = optionsToWire(publicKey);
   } catch {
     // What cannot be carried to the background as the page gave it, the browser converts itself (rule 9).
@@ -77,7 +82,7 @@ function ceremony(kind: 'create' | 'get', mediation: unknown, publicKey: unknown
     type: 'ceremony',
     id,
     kind,
-    ...(typeof mediation === 'string' ? { mediation } : {}),
+    ...(mediation !== undefined ? { mediation: String(mediation) } : {}),
     publicKey: options,
     permissionAllowed: permissionAllowed(kind),
     visible: document.visibilityState === 'visible',

@@ -97,7 +97,7 @@ export type BridgeMessage =
       type: 'ceremony';
       id: string;
       kind: 'create' | 'get';
-      /** The page's `mediation` when it is a string ("conditional": autofill). */
+      /** The page's `mediation`, one of the enum's values ("conditional": autofill), as WebIDL converts it. */
       mediation?: string;
       publicKey: unknown /** null: the browser cannot tell (Firefox has no featurePolicy API). */;
       permissionAllowed: boolean | null;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   browserAllowed,
+  browserAnswersFirst,
   hostUnreachableNotice,
   offersPlatformAuthenticator,
   routeRegistration,
@@ -9,6 +10,35 @@ import {
   ruleViolation,
   signInLookup,
 } from './routing';
+
+describe('requests the browser answers first', () => {
+  const plain = {
+    kind: 'create' as const,
+    permissionAllowed: true,
+    sameOriginWithAncestors: true,
+    activated: false,
+    client: 'chromium' as const,
+  };
+
+  it('sends a forbidding or unreadable policy, a cross-origin create without activation, a conditional create', () => {
+    assert.equal(browserAnswersFirst(plain), false);
+    assert.equal(browserAnswersFirst({ ...plain, permissionAllowed: false }), true);
+    assert.equal(browserAnswersFirst({ ...plain, permissionAllowed: null }), false);
+    assert.equal(browserAnswersFirst({ ...plain, permissionAllowed: null, sameOriginWithAncestors: false }), true);
+    assert.equal(browserAnswersFirst({ ...plain, sameOriginWithAncestors: false }), true);
+    assert.equal(browserAnswersFirst({ ...plain, sameOriginWithAncestors: false, activated: true }), false);
+    assert.equal(browserAnswersFirst({ ...plain, sameOriginWithAncestors: false, activated: null }), false);
+    assert.equal(browserAnswersFirst({ ...plain, kind: 'get', sameOriginWithAncestors: false }), false);
+    assert.equal(browserAnswersFirst({ ...plain, mediation: 'conditional' }), true);
+    assert.equal(browserAnswersFirst({ ...plain, kind: 'get', mediation: 'conditional' }), false);
+  });
+
+  it('sends mediation "silent" to the browser in Firefox only, which refuses it', () => {
+    assert.equal(browserAnswersFirst({ ...plain, mediation: 'silent' }), false);
+    assert.equal(browserAnswersFirst({ ...plain, mediation: 'silent', client: 'firefox' }), true);
+    assert.equal(browserAnswersFirst({ ...plain, kind: 'get', mediation: 'silent', client: 'firefox' }), true);
+  });
+});
 
 describe('registration routing', () => {
   const platform = { authenticatorAttachment: null };

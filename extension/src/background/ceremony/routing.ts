@@ -24,6 +24,30 @@ export function routeRegistration(
   return policy.choice === 'browser' ? 'browser' : 'window';
 }
 
+/**
+ * Requests the browser answers before Keyplace looks at the options: one from a document Keyplace may not serve (a
+ * frame whose permissions policy forbids WebAuthn, or that Keyplace cannot read; a cross-origin frame creating
+ * without transient user activation, WebAuthn L3 §5.1.3 step 2), a conditional create (an automatic upgrade never
+ * opens a window the person did not ask for), and mediation "silent" in Firefox, which refuses it
+ * (NotSupportedError) where Chromium treats it as "optional". The browser then gives its own answer, its TypeError
+ * first where the options are wrong too.
+ */
+export function browserAnswersFirst(request: {
+  kind: 'create' | 'get';
+  mediation?: string;
+  permissionAllowed: boolean | null;
+  sameOriginWithAncestors: boolean;
+  activated: boolean | null;
+  client: 'chromium' | 'firefox';
+}): boolean {
+  const crossOrigin = !request.sameOriginWithAncestors;
+  if (request.permissionAllowed === false || (request.permissionAllowed === null && crossOrigin)) return true;
+  if (request.kind === 'create' && (request.mediation === 'conditional' || (crossOrigin && request.activated === false))) {
+    return true;
+  }
+  return request.mediation === 'silent' && request.client === 'firefox';
+}
+
 /** "Hardware only" for a site means no other place for it, whatever a window sends. */
 export function browserAllowed(rule: ConsentDetails['rule']): boolean {
   return !(rule && !rule.fromDefault && rule.store === 'hardware');
