@@ -157,6 +157,13 @@ each('get', 'extensions.prf', [
   '{ evalByCredential: { [knownIdText()]: {} } }',
 ]);
 
+// --- CredentialCreationOptions / CredentialRequestOptions themselves: `publicKey` and `mediation` (an enum) ---
+for (const kind of ['create', 'get']) {
+  each(kind, 'publicKey', ["'x'", '[]', '5']);
+  each(kind, 'mediation', ["'unknown'", '5', '{}', "['optional']", "'required'", "'silent'"]);
+}
+for (const r of rows.filter((x) => ['publicKey', 'mediation'].includes(x.path))) r.top = true;
+
 // A cross-origin frame that the permissions policy allows to create must also have transient user activation
 // (WebAuthn L3 §5.1.3 step 2); this one is asked by a message, with none.
 rows.push({
@@ -164,6 +171,11 @@ rows.push({
   path: 'a cross-origin frame allowed to create, without user activation',
   call: "(a) => inFrame(a.otherUrl, 'register', { username: 'webidl-frame', timeout: 5000 }, 'publickey-credentials-create')",
 });
+
+// `signal` is not AbortSignal: the browser's TypeError. The page shim reads the signal only after it sent the
+// request, so Keyplace's window opens anyway (a shim change, not made here); last, as those windows outlive the row.
+const SHIM_TODO = 'the page shim checks signal after it sent the request to Keyplace';
+for (const kind of ['create', 'get']) each(kind, 'signal', ['null', '5', '{}'], { top: true, todo: SHIM_TODO });
 
 // --- helpers installed in the page (plain functions, serialized into it) ---
 function pageHelpers() {
@@ -199,8 +211,8 @@ function pageHelpers() {
     else copy[head] = value;
     return copy;
   };
-  // navigator.credentials with the RP's own options, one member changed.
-  window.raw = (kind, change) =>
+  // navigator.credentials with the RP's own options, one member changed (`top`: of the outer dictionary).
+  window.raw = (kind, change, top = (x) => x) =>
     settle(async () => {
       const path = kind === 'create' ? '/api/register/options' : '/api/login/options';
       const { options } = await kp.postJson(path, { username: 'webidl-raw', timeout: 5_000 });
@@ -211,15 +223,16 @@ function pageHelpers() {
       } else {
         o.allowCredentials = [{ type: 'public-key', id: knownId() }];
       }
-      return navigator.credentials[kind]({ publicKey: change(o) });
+      return navigator.credentials[kind](top({ publicKey: change(o) }));
     });
 }
 
 /** The page function of a row: `DEL` (a fresh object) stands for "remove the member". */
-function pageCall({ kind, path, value, call }) {
+function pageCall({ kind, path, value, call, top }) {
   if (call) return new Function('a', `return settle(() => (${call})(a));`);
   const change = `(o) => put(o, ${JSON.stringify(path)}, (${value}), DEL)`;
-  return new Function('a', `const DEL = {}; return raw(${JSON.stringify(kind)}, ${change});`);
+  const args = top ? `(o) => o, ${change}` : change;
+  return new Function('a', `const DEL = {}; return raw(${JSON.stringify(kind)}, ${args});`);
 }
 
 // A frame's call answers with the RP's verdict: verified counts as resolved.
@@ -275,7 +288,7 @@ forEachBrowser('WebIDL conversions and error names as the browser alone', { time
   });
 
   for (const r of rows) {
-    it(`${title(r)}: the browser's outcome`, async (t) => {
+    it(`${title(r)}: the browser's outcome`, { todo: r.todo }, async (t) => {
       const call = pageCall(r);
       const expected = outcome(await alonePage.evaluate(call, urls()));
       if (expected.error) {
