@@ -6,8 +6,8 @@
 //!
 //! The input is what the page shim and bridge made of the page's value: buffers as `{"$bytes": b64u}`, members that
 //! were `undefined` absent, no functions. Where that loses what the browser would see (a buffer's string form, a
-//! number JavaScript writes with an exponent), the conversion fails, and the request goes to the browser (ARCHITECTURE.md
-//! rule 9), which converts the original itself.
+//! fraction's digits, a number written in a string with a fraction or an exponent), the conversion fails, and the
+//! request goes to the browser (ARCHITECTURE.md rule 9), which converts the original itself.
 
 use serde_json::{Map, Number, Value};
 
@@ -127,7 +127,7 @@ fn is_buffer(map: &Map<String, Value>) -> bool {
     map.len() == 1 && map.contains_key(BYTES_KEY)
 }
 
-/// Converts `value` (absent: `None`) to `idl`; `path` names it in errors. Absent optional members stay absent.
+/// Converts a present `value` to `idl`; `path` names it in errors. Absent optional members stay absent.
 pub fn convert(value: &Value, idl: &Idl, path: &str) -> CoreResult<Value> {
     match idl {
         Dict(members) => dictionary(value, members, path),
