@@ -172,10 +172,10 @@ rows.push({
   call: "(a) => inFrame(a.otherUrl, 'register', { username: 'webidl-frame', timeout: 5000 }, 'publickey-credentials-create')",
 });
 
-// `signal` is not AbortSignal: the browser's TypeError. The page shim reads the signal only after it sent the
-// request, so Keyplace's window opens anyway (a shim change, not made here); last, as those windows outlive the row.
-const SHIM_TODO = 'the page shim checks signal after it sent the request to Keyplace';
-for (const kind of ['create', 'get']) each(kind, 'signal', ['null', '5', '{}'], { top: true, todo: SHIM_TODO });
+// `signal` is not AbortSignal: the browser's TypeError (the page shim leaves such a call to the browser).
+for (const kind of ['create', 'get']) each(kind, 'signal', ['null', '5', '{}'], { top: true });
+// Members the browser does not read may hold what cannot be cloned: the browser's outcome, never a hang.
+for (const kind of ['create', 'get']) each(kind, 'unknownMember', ['Symbol()']);
 
 // --- helpers installed in the page (plain functions, serialized into it) ---
 function pageHelpers() {

@@ -38,7 +38,8 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
       for (const k of keys(v)) out[k] = encode((v as Record<string, unknown>)[k], depth + 1);
       return out;
     }
-    return typeof v === 'function' ? undefined : v;
+    // Functions and symbols cannot be cloned; the browser reads neither where WebAuthn has a member.
+    return typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
   };
 
   // The private channel (ARCHITECTURE.md rule 2): the bridge hands over a MessagePort in a window message it
@@ -61,7 +62,8 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
   const send = (msg: PageMessage, onAnswer: (a: PageAnswer) => void) => {
     const { port1, port2 } = new Channel();
     port1.onmessage = (e: MessageEvent) => onAnswer(e.data as PageAnswer);
-    void (async () => (await portReady).postMessage(msg, [port2]))();
+    // What cannot be cloned (a BigInt deep in an unknown member) is the browser's to answer, never a hang.
+    void (async () => (await portReady).postMessage(msg, [port2]))().catch(() => onAnswer({ outcome: 'browser' }));
     return port1;
   };
   const ask = (msg: PageMessage) => new Promise<PageAnswer>((resolve) => send(msg, resolve));
@@ -89,7 +91,8 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     original: (this: CredentialsContainer, o?: O) => Promise<Credential | null>,
   ) => {
     const signal = options.signal;
-    const aborted = () => signal?.reason ?? fail('AbortError', 'The operation was aborted.');
+    // Every browser Keyplace supports (Chromium 111+, Firefox 128+) gives an aborted signal its reason.
+    const aborted = () => signal?.reason;
     if (signal?.aborted) throw aborted();
     // The browser converts the page's options itself (WebIDL: types, enums, required members): a call with an
     // already aborted signal of ours ends right after that, so a bad option gets the browser's own error, exactly.
@@ -97,7 +100,7 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     probe.abort(probe);
     const converted = await apply(original, self, [{ ...options, signal: probe.signal }]).catch((e: unknown) => e);
     if (converted !== probe) throw converted;
-    const mediation = (options as { mediation?: string }).mediation;
+    const mediation = mediationOf(options);
     const msg: PageMessage = { kp: 'req', kind, mediation, publicKey: encode(options.publicKey, 0) };
     // Autofill (conditional get): the browser's own conditional request runs beside Keyplace's, with the page's
     // options and a signal of ours; whichever the person uses answers, and the other is stopped.
@@ -149,12 +152,19 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     disguised.set(fn, nativeToString.call(like));
     return fn;
   };
+  // `mediation` as the browser reads it (WebIDL: a string, so ['conditional'] is "conditional").
+  const mediationOf = (o: object) => {
+    const m = (o as { mediation?: unknown }).mediation;
+    return m === undefined ? m : String(m);
+  };
   // A conditional create (an automatic upgrade) stays with the browser: never a Keyplace window the person did not
-  // ask for. A `this` that is no CredentialsContainer gets the browser's own TypeError.
+  // ask for. A `this` that is no CredentialsContainer, or a `signal` that is no AbortSignal, gets the browser's own
+  // TypeError.
   const ours = <O extends CredentialCreationOptions | CredentialRequestOptions>(self: unknown, o?: O, get?: 1): o is O =>
     tag(self) === '[object CredentialsContainer]' &&
     !!o?.publicKey &&
-    (!!get || (o as { mediation?: string }).mediation !== 'conditional');
+    (o.signal === undefined || tag(o.signal) === '[object AbortSignal]') &&
+    (!!get || mediationOf(o) !== 'conditional');
   const patched = {
     toString(this: unknown): string {
       return disguised.get(this as object) ?? apply(nativeToString, this, []);
