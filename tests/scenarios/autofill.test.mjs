@@ -36,13 +36,13 @@ function startAutofill() {
 }
 
 forEachBrowser('passkey autofill', { timeout: 300_000 }, (browser) => {
-  let rp, driver, page, keyplaceId;
+  let rp, driver, page, keyplaceId, authenticator;
 
   before(async () => {
     rp = await startRpServer();
     driver = await browser.launch();
     page = await driver.openPage(rp.url('/'));
-    await driver.addVirtualAuthenticator(page);
+    authenticator = await driver.addVirtualAuthenticator(page);
     const { win, result } = await driver.startCeremony(page, () => kp.register({ username: 'ada', residentKey: 'required' }));
     await win.createInVault({ account: 'ada', pin: PIN, newPin: true });
     const registered = await result;
@@ -142,7 +142,7 @@ forEachBrowser('passkey autofill', { timeout: 300_000 }, (browser) => {
     assert.ok(result.error || result.verified !== undefined, JSON.stringify(result));
   });
 
-  it('a browser passkey picked in the browser’s autofill answers the page, and Keyplace’s offer ends', async (t) => {
+  it('beside a browser passkey, the person picks Keyplace’s, then the browser’s; each answers and stops the other', async (t) => {
     if (browser.name === 'firefox') {
       // Observed: Firefox's virtual authenticator leaves a conditional request waiting for Firefox's own autofill
       // popup, which this harness cannot drive; Chromium's answers it at once, as a person picking it would.
@@ -153,8 +153,23 @@ forEachBrowser('passkey autofill', { timeout: 300_000 }, (browser) => {
     await win.createInBrowser();
     const bob = await result;
     assert.equal(bob.verified, true, JSON.stringify(bob));
-    // The browser's virtual authenticator answers a conditional request at once (its "person" is automatic):
+    // Both offered, the person picks each in turn. Chromium's virtual authenticator stands for the person on the
+    // browser's side: without its automatic presence the browser's request waits, and Keyplace's pick answers.
+    const { client, authenticatorId } = authenticator.native;
+    const presence = (enabled) => client.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
+    await presence(false);
+    await page.evaluate(startAutofill);
+    await page.focus('textbox', 'Username');
+    const suggestion = await driver.suggestion(page);
+    await suggestion.waitFor('button', /^Sign in with Keyplace as\s*ada/);
+    const win2 = await driver.windowAfter(() => suggestion.click('button', /^Sign in with Keyplace as\s*ada/));
+    await win2.signIn({ pin: PIN });
+    const viaKeyplace = await settled(page);
+    assert.equal(viaKeyplace.verified, true, JSON.stringify(viaKeyplace));
+    assert.equal(viaKeyplace.credential.id, keyplaceId);
+    // Then the browser's: with presence, its request answers at once, as a person picking bob in its autofill would;
     // the page gets the browser's passkey, verified, and the Keyplace side is stopped.
+    await presence(true);
     await page.evaluate(startAutofill);
     const answered = await settled(page);
     assert.equal(answered.verified, true, JSON.stringify(answered));
