@@ -82,6 +82,9 @@ export async function signInConditional(
     nextPick: Promise.resolve(null),
   };
   waitForPick(offer);
+  // A newer conditional request from the same frame replaces an older one (one ceremony per tab, ARCHITECTURE.md
+  // rule 8), so a page calling in a loop cannot pile offers up.
+  endOffersOf(offer.tabId, offer.frameId);
   offers.set(nonce, offer);
   tellBridge(offer, { type: 'kp-autofill', nonce, count: candidates.length });
   try {
