@@ -162,7 +162,7 @@ fn create_sign_verify_and_count() {
     let hello = host.call(1, "hello", json!({}));
     assert_eq!(
         hello["result"]["stores"][0],
-        json!({"id": "vault", "available": true, "initialized": true, "unlocked": false})
+        json!({"id": "vault", "available": true, "initialized": true, "unlocked": false, "protection": "pin_only"})
     );
     let locked = host.call(
         2,

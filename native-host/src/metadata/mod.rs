@@ -61,14 +61,19 @@ impl Metadata {
         crate::data_dir::ensure_private_file(path)?;
         let mut connection = Connection::open(path)?;
         connection.busy_timeout(Duration::from_secs(5))?;
-        let mode: String =
-            connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            crate::log::warning!("the database stays in {mode} journal mode instead of WAL");
-        }
+        // Two hosts (Chromium's and Firefox's) opening a new database at the same moment: switching it to WAL
+        // can answer "locked" at once, without waiting for the busy timeout; the other host finishes in a moment.
+        retry_while_busy(|| {
+            let mode: String =
+                connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                crate::log::warning!("the database stays in {mode} journal mode instead of WAL");
+            }
+            Ok(())
+        })?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
-        backup::before_migration(&connection, path)?;
-        migrate(&mut connection)?;
+        retry_while_busy(|| backup::before_migration(&connection, path).map(|_| ()))?;
+        retry_while_busy(|| migrate(&mut connection))?;
         Ok(Metadata {
             connection: Mutex::new(connection),
         })
@@ -83,6 +88,26 @@ impl Metadata {
         Ok(self
             .connection()
             .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+}
+
+/// Runs `step` again while SQLite says the database is busy or locked, for up to about 5 s.
+fn retry_while_busy(
+    mut step: impl FnMut() -> Result<(), MetadataError>,
+) -> Result<(), MetadataError> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match step() {
+            Err(MetadataError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -156,6 +181,28 @@ pub(crate) mod tests {
             })
             .unwrap();
         rows.collect::<Result<Vec<_>, _>>().unwrap().join(" | ")
+    }
+
+    #[test]
+    fn hosts_opening_a_new_database_at_once_all_get_it() {
+        // Chromium's and Firefox's hosts starting together on a new data folder (the load test saw "locked").
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("keyplace.db");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let opened: Vec<_> = (0..4)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Metadata::open(&path).map(|m| m.schema_version().unwrap())
+                    })
+                })
+                .collect();
+            for thread in opened {
+                assert_eq!(thread.join().unwrap().unwrap(), LATEST_VERSION);
+            }
+        }
     }
 
     #[test]
