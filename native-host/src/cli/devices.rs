@@ -97,9 +97,17 @@ pub enum CopyCommand {
         #[command(flatten)]
         pin: PinArgs,
     },
-    /// On the device the copy is for: import it, with the approval.
+    /// On the computer that has the passkeys, when they are held by its TPM: its chip copies them for the target,
+    /// with the approval (the chip checks it). Makes the copy package to import on the target.
+    Release {
+        #[arg(value_name = "APPROVAL_FILE")]
+        approval: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// On the device the copy is for: import it, with the approval (or a copy package, which holds both).
     Import {
-        #[arg(value_name = "REQUEST_FILE")]
+        #[arg(value_name = "REQUEST_OR_PACKAGE_FILE")]
         request: PathBuf,
         #[arg(long, value_name = "FILE")]
         approval: Option<PathBuf>,
@@ -257,10 +265,39 @@ pub fn run_copy(command: CopyCommand) -> Result<(), String> {
             let approval = devices.approve_copy(&text, &pin).map_err(say)?;
             let out = out.unwrap_or_else(|| PathBuf::from("keyplace-copy-approval.json"));
             write(&out, &approval)?;
+            if summary.chip_held {
+                println!(
+                    "Approved. These passkeys are held by the TPM of \"{}\": bring {} back there and run",
+                    summary.source,
+                    out.display()
+                );
+                println!(
+                    "`keyplace-host copy release` to make the copy package for \"{}\".",
+                    summary.target
+                );
+            } else {
+                println!(
+                    "Approved. Bring {} with the request to \"{}\".",
+                    out.display(),
+                    summary.target
+                );
+            }
+        }
+        CopyCommand::Release { approval, out } => {
+            let text = read(&approval)?;
+            step("The TPM checks the approval and copies the passkeys for their target");
+            let released = devices.release_copy(&text).map_err(say)?;
+            let out = out.unwrap_or_else(|| PathBuf::from("keyplace-copy-package.json"));
+            write(&out, &released.file)?;
+            println!("Released for \"{}\":", released.target);
+            for (site, account) in &released.passkeys {
+                println!("  {site}: {account}");
+            }
             println!(
-                "Approved. Bring {} with the request to \"{}\".",
+                "Bring {} to \"{}\" and run `keyplace-host copy import {}` there.",
                 out.display(),
-                summary.target
+                released.target,
+                out.display()
             );
         }
         CopyCommand::Import {

@@ -5,17 +5,20 @@
 
 use zeroize::Zeroizing;
 
+use super::chip_copy::{approve_duplications, package_aad, parse_package, split_inner_keys};
 use super::errors::DeviceError;
 use super::keys::{kem_public_key, seal_to, verifying_key};
 use super::ring::Ring;
 use super::wire::{
-    parse_file, short_code, short_id, ApprovalBody, CopiedPasskey, CopyApprovalFile, CopyBody,
-    CopyRequestFile, Signed, APPROVAL_CONTEXT, COPY_APPROVAL_KIND, COPY_CONTEXT, COPY_REQUEST_KIND,
+    parse_file, short_code, short_id, ApprovalBody, ChipKey, CopiedPasskey, CopyApprovalFile,
+    CopyBody, CopyRequestFile, Signed, APPROVAL_CONTEXT, COPY_APPROVAL_KIND, COPY_CONTEXT,
+    COPY_PACKAGE_KIND, COPY_REQUEST_KIND,
 };
 use super::{find, to_json, to_json_pretty, Devices};
 use crate::metadata::{now_ms, CopyLogRow, CredentialRecord, ImportOutcome};
 use crate::protocol::{B64u, StoreId};
 use crate::stores::vault::VAULT_AAGUID;
+use crate::stores::vault_chip::{is_chip_blob, public_area_of, ChipBlob};
 use crate::stores::vault_transfer::{open_scalar, seal_scalar};
 
 const SCALAR_LEN: usize = 32;
@@ -38,6 +41,8 @@ pub struct CopySummary {
     /// (site, account) of each passkey.
     pub passkeys: Vec<(String, String)>,
     pub short_code: String,
+    /// Some passkeys are held by the source's TPM: after approval, the source releases them (chip_copy.rs).
+    pub chip_held: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,9 +66,9 @@ pub struct CopyLogEntry {
 }
 
 /// A request checked against a ring: its body and the request's hash.
-struct CheckedRequest {
-    body: CopyBody,
-    hash: Vec<u8>,
+pub(super) struct CheckedRequest {
+    pub(super) body: CopyBody,
+    pub(super) hash: Vec<u8>,
 }
 
 impl Devices {
@@ -96,14 +101,35 @@ impl Devices {
         }
         let authorization = self.authorize(pin)?;
         let keys = self.open_keys(record, &authorization, pin)?;
+        // Each passkey's secret: a software key's scalar, or a chip-held key's seed (its key follows as the chip's
+        // duplicate once approved: chip_copy.rs).
         let mut scalars = Zeroizing::new(Vec::with_capacity(credentials.len() * SCALAR_LEN));
+        let mut passkeys = Vec::with_capacity(credentials.len());
         for credential in &credentials {
-            let scalar = open_scalar(
-                &authorization,
-                &credential.credential_id,
-                &credential.key_blob,
-            )?;
-            scalars.extend_from_slice(scalar.as_slice());
+            let mut passkey = copied(credential);
+            if is_chip_blob(&credential.key_blob) {
+                if target.card.storage_key.is_none() {
+                    return Err(DeviceError::TargetHasNoTpm {
+                        site: credential.rp_id.clone(),
+                        target: target.card.name.clone(),
+                    });
+                }
+                let parts = ChipBlob::decode(&credential.key_blob)?;
+                let seed = parts.seed(&authorization, &credential.credential_id)?;
+                scalars.extend_from_slice(&seed[..]);
+                passkey.chip = Some(ChipKey {
+                    public_area: B64u(public_area_of(parts.tpm_blob)?.to_vec()),
+                    branches: parts.branches.iter().cloned().map(B64u).collect(),
+                });
+            } else {
+                let scalar = open_scalar(
+                    &authorization,
+                    &credential.credential_id,
+                    &credential.key_blob,
+                )?;
+                scalars.extend_from_slice(scalar.as_slice());
+            }
+            passkeys.push(passkey);
         }
         let mut request_id = vec![0; 16];
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut request_id);
@@ -116,7 +142,7 @@ impl Devices {
             source: B64u(source.clone()),
             target: target.card.id.clone(),
             at: now_ms(),
-            passkeys: credentials.iter().map(copied).collect(),
+            passkeys,
             enc: B64u(enc),
             ciphertext: B64u(ciphertext),
         };
@@ -168,6 +194,7 @@ impl Devices {
                 .map(|p| (p.rp_id.clone(), p.user_name.clone()))
                 .collect(),
             short_code: short_code(&checked.hash),
+            chip_held: checked.body.passkeys.iter().any(|p| p.chip.is_some()),
         })
     }
 
@@ -181,11 +208,13 @@ impl Devices {
             return Err(DeviceError::ApprovedBySource);
         }
         let keys = self.keys(pin)?;
+        let duplications = approve_duplications(&ring, &checked.body, &keys)?;
         let body = ApprovalBody {
             request_id: checked.body.request_id.clone(),
             request_hash: B64u(checked.hash.clone()),
             target: checked.body.target.clone(),
             at: now_ms(),
+            duplications,
         };
         let approval = keys.sign(APPROVAL_CONTEXT, to_json(&body)?)?;
         let log: Vec<CopyLogRow> = checked
@@ -205,10 +234,14 @@ impl Devices {
             })
             .collect();
         self.metadata.log_copies(&log)?;
+        // With chip-held passkeys the approval goes back to the source first (its chip duplicates them), so it
+        // carries the request along.
+        let chip_held = checked.body.passkeys.iter().any(|p| p.chip.is_some());
         to_json_pretty(&CopyApprovalFile {
             keyplace: COPY_APPROVAL_KIND.into(),
             approval,
             ring: ring.changes,
+            request: chip_held.then(|| file.request.clone()),
         })
     }
 
@@ -221,8 +254,29 @@ impl Devices {
         approval_text: Option<&str>,
         pin: &str,
     ) -> Result<Vec<ImportedPasskey>, DeviceError> {
-        let file = parse_request(request_text)?;
-        let approval = approval_text.map(parse_approval).transpose()?;
+        // A copy package (chip-held passkeys, released by the source) holds its request and approval.
+        let package = is_package(request_text)
+            .then(|| parse_package(request_text))
+            .transpose()?;
+        let (file, approval) = match &package {
+            Some(package) => (
+                CopyRequestFile {
+                    keyplace: COPY_REQUEST_KIND.into(),
+                    request: package.request.clone(),
+                    ring: package.ring.clone(),
+                },
+                Some(CopyApprovalFile {
+                    keyplace: COPY_APPROVAL_KIND.into(),
+                    approval: package.approval.clone(),
+                    ring: Vec::new(),
+                    request: None,
+                }),
+            ),
+            None => (
+                parse_request(request_text)?,
+                approval_text.map(parse_approval).transpose()?,
+            ),
+        };
         // Learn every ring first: a removal another device made counts before anything is decided.
         let record = self.this_device()?;
         let mut ring = self.stored_ring()?.ok_or(DeviceError::NotEnrolled)?;
@@ -242,6 +296,9 @@ impl Devices {
             return Err(DeviceError::TargetRemoved(record.name));
         }
         let approver = check_approval(&ring, &checked, approval.as_ref().map(|a| &a.approval))?;
+        if package.is_none() && body.passkeys.iter().any(|p| p.chip.is_some()) {
+            return Err(DeviceError::NeedsRelease(name_in(&ring, &body.source.0)));
+        }
         let seen = self.metadata.copy_log()?;
         if seen
             .iter()
@@ -257,15 +314,31 @@ impl Devices {
         if scalars.len() != body.passkeys.len() * SCALAR_LEN {
             return Err(DeviceError::Undecryptable);
         }
+        let inner_keys = match &package {
+            Some(package) => split_inner_keys(&keys.open_sealed(
+                &package.enc.0,
+                &package.ciphertext.0,
+                &package_aad(body),
+            )?)?,
+            None => Vec::new(),
+        };
         let mut records = Vec::with_capacity(body.passkeys.len());
         for (passkey, scalar) in body.passkeys.iter().zip(scalars.chunks(SCALAR_LEN)) {
-            let sealed = seal_scalar(&authorization, &passkey.credential_id.0, scalar)?;
-            if sealed.public_key != passkey.public_key.0 {
-                return Err(DeviceError::malformed(
-                    "copy request",
-                    "a private key does not match its public key",
-                ));
-            }
+            let key_blob = match (&passkey.chip, &package) {
+                (Some(_), Some(package)) => {
+                    self.import_chip_key(&authorization, passkey, scalar, package, &inner_keys)?
+                }
+                _ => {
+                    let sealed = seal_scalar(&authorization, &passkey.credential_id.0, scalar)?;
+                    if sealed.public_key != passkey.public_key.0 {
+                        return Err(DeviceError::malformed(
+                            "copy request",
+                            "a private key does not match its public key",
+                        ));
+                    }
+                    sealed.key_blob
+                }
+            };
             records.push(CredentialRecord {
                 credential_id: passkey.credential_id.0.clone(),
                 rp_id: passkey.rp_id.clone(),
@@ -274,8 +347,8 @@ impl Devices {
                 user_display_name: passkey.user_display_name.clone(),
                 store: StoreId::Vault,
                 aaguid: VAULT_AAGUID.into(),
-                key_blob: sealed.key_blob,
-                public_key: sealed.public_key,
+                key_blob,
+                public_key: passkey.public_key.0.clone(),
                 // The copy counts on from the source's count when the copy was asked for (see the README).
                 sign_count: passkey.sign_count,
                 created_at: now_ms(),
@@ -350,6 +423,16 @@ fn parse_request(text: &str) -> Result<CopyRequestFile, DeviceError> {
     )
 }
 
+/// Whether `text` is a copy package (its `keyplace` member says so) rather than a request.
+fn is_package(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        keyplace: String,
+    }
+    text.len() <= super::wire::MAX_FILE_BYTES
+        && serde_json::from_str::<Kind>(text).is_ok_and(|k| k.keyplace == COPY_PACKAGE_KIND)
+}
+
 fn parse_approval(text: &str) -> Result<CopyApprovalFile, DeviceError> {
     parse_file(
         text,
@@ -359,14 +442,14 @@ fn parse_approval(text: &str) -> Result<CopyApprovalFile, DeviceError> {
     )
 }
 
-fn name_in(ring: &Ring, id: &[u8]) -> String {
+pub(super) fn name_in(ring: &Ring, id: &[u8]) -> String {
     ring.device(id)
         .map(|m| m.card.name.clone())
         .unwrap_or_else(|| short_id(id))
 }
 
 /// The request's body if its source is enrolled and signed it, for this ring, to an enrolled target.
-fn check_request(ring: &Ring, request: &Signed) -> Result<CheckedRequest, DeviceError> {
+pub(super) fn check_request(ring: &Ring, request: &Signed) -> Result<CheckedRequest, DeviceError> {
     let body: CopyBody = request.parse_body("copy request")?;
     if body.ring.0 != ring.id {
         return Err(DeviceError::OtherRing);
@@ -409,7 +492,7 @@ fn check_request(ring: &Ring, request: &Signed) -> Result<CheckedRequest, Device
 }
 
 /// The approver's id, if `approval` is a signature over this request by an enrolled device other than the source.
-fn check_approval(
+pub(super) fn check_approval(
     ring: &Ring,
     request: &CheckedRequest,
     approval: Option<&Signed>,
@@ -457,6 +540,7 @@ fn copied(credential: &CredentialRecord) -> CopiedPasskey {
         sign_count: credential.sign_count,
         created_at: credential.created_at,
         resident_key: credential.resident_key,
+        chip: None,
     }
 }
 

@@ -67,6 +67,20 @@ pub enum DeviceError {
     AlreadyHere(String),
     #[error("The copy cannot be decrypted with this computer's device key: it was changed, or made for another key.")]
     Undecryptable,
+    #[error("The passkey for {site} is held by this computer's TPM, and {target} has no TPM to receive it (or joined your devices before Keyplace could copy to one): it can be copied only to a device with a TPM.")]
+    TargetHasNoTpm { site: String, target: String },
+    #[error("This copy holds passkeys kept by the TPM of {0}: bring the approval back to {0} and run `keyplace-host copy release` there, then import the copy package it makes here.")]
+    NeedsRelease(String),
+    #[error("This approval is for a copy from another device ({0}): release it there.")]
+    NotTheSource(String),
+    #[error("This approval needs no release: import it on the device the copy is for, with the request.")]
+    NothingToRelease,
+    #[error("The TPM will let {approver} approve copies of the passkey for {site} only if {approver} was one of your devices when the passkey was made; approve the copy on one of: {allowed}.")]
+    NotAnApproverOfThisKey {
+        approver: String,
+        site: String,
+        allowed: String,
+    },
     #[error("cannot read or write {path}: {error}")]
     File { path: String, error: std::io::Error },
     #[error(transparent)]

@@ -157,6 +157,27 @@ impl DeviceKeys {
         })
     }
 
+    /// ECDSA over SHA-256(`message`), DER: an approval of a chip-held passkey's duplication, which the source's
+    /// chip checks (TPM2_VerifySignature) against this device's key. Never a ring or copy signature: those are
+    /// over `signed_message`, which starts with a context string and is longer than any policy digest.
+    pub fn sign_for_chip(&self, approved_policy: &[u8]) -> Result<Vec<u8>, DeviceError> {
+        match &self.signing {
+            SigningKeyAt::Software(key) => {
+                let signature: Signature = key.sign(approved_policy);
+                Ok(signature.to_der().as_bytes().to_vec())
+            }
+            #[cfg(target_os = "linux")]
+            SigningKeyAt::Tpm {
+                store,
+                authorization,
+                blob,
+            } => {
+                use crate::stores::KeyStore;
+                Ok(store.sign(authorization, TPM_KEY_NAME, blob, approved_policy)?)
+            }
+        }
+    }
+
     /// Opens what `seal_to` encrypted to this device's key with `aad`.
     pub fn open_sealed(
         &self,
@@ -228,6 +249,7 @@ pub fn card_of(record: &ThisDeviceRecord) -> DeviceCard {
         name: record.name.clone(),
         signing_key: B64u(record.signing_public.clone()),
         kem_key: B64u(record.kem_public.clone()),
+        storage_key: None,
     }
 }
 

@@ -7,6 +7,7 @@
 //! Without a TPM-held passkey this is the host's rule, enforced in software: root on the source can still read a
 //! vault passkey while it is decrypted to sign, and send it anywhere. The README says so.
 
+mod chip_copy;
 mod copy;
 mod errors;
 mod keys;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use rand_core::{OsRng, RngCore};
 
+pub use chip_copy::ReleasedCopy;
 pub use copy::{
     CopyLogEntry, CopyRequestOut, CopySummary, ImportedPasskey, ROLE_APPROVED, ROLE_IMPORTED,
     ROLE_REQUESTED,
@@ -126,6 +128,21 @@ impl Devices {
         &self.metadata
     }
 
+    /// This device's card, with its TPM's storage key where it has a TPM (so chip-held passkeys can be copied to
+    /// it).
+    #[cfg_attr(not(target_os = "linux"), allow(unused_mut))]
+    fn card_of(&self, keys: &DeviceKeys) -> wire::DeviceCard {
+        let mut card = keys.card();
+        #[cfg(target_os = "linux")]
+        if let Some(tcti) = &self.tcti {
+            card.storage_key = crate::stores::tpm::TpmStore::new(tcti.clone())
+                .storage_key_public()
+                .ok()
+                .map(B64u);
+        }
+        card
+    }
+
     /// Checks the vault PIN for this request (sets it if the vault has none yet).
     fn authorize(&self, pin: &str) -> Result<Authorization, DeviceError> {
         Ok(self.vault.authorize(Some(pin), true, Purpose::Sign)?)
@@ -143,16 +160,7 @@ impl Devices {
 
     /// The ring as stored here, checked whole; none before this device started or joined one.
     fn stored_ring(&self) -> Result<Option<Ring>, DeviceError> {
-        let changes = self
-            .metadata
-            .ring_events()?
-            .iter()
-            .map(|text| serde_json::from_str(text).map_err(|e| DeviceError::malformed("ring", e)))
-            .collect::<Result<Vec<Signed>, _>>()?;
-        if changes.is_empty() {
-            return Ok(None);
-        }
-        Ring::replay(changes).map(Some)
+        ring_in(&self.metadata)
     }
 
     /// This device and its ring, if it is enrolled in it now.
@@ -228,7 +236,7 @@ impl Devices {
             prev: None,
             at: now_ms(),
             change: Change::Start {
-                device: keys.card(),
+                device: self.card_of(&keys),
             },
         };
         let start = keys.sign(RING_CONTEXT, to_json(&body)?)?;
@@ -261,7 +269,7 @@ impl Devices {
         };
         let mut nonce = vec![0; 16];
         OsRng.fill_bytes(&mut nonce);
-        let mut card = keys.card();
+        let mut card = self.card_of(&keys);
         card.name = name.to_owned();
         let body = JoinBody {
             device: card,
@@ -465,4 +473,35 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DeviceError> {
 
 fn to_json_pretty<T: serde::Serialize>(value: &T) -> Result<String, DeviceError> {
     serde_json::to_string_pretty(value).map_err(|e| DeviceError::malformed("file", e))
+}
+
+/// The ring stored in `metadata`, checked whole; none before this device started or joined one.
+fn ring_in(metadata: &Metadata) -> Result<Option<Ring>, DeviceError> {
+    let changes = metadata
+        .ring_events()?
+        .iter()
+        .map(|text| serde_json::from_str(text).map_err(|e| DeviceError::malformed("ring", e)))
+        .collect::<Result<Vec<Signed>, _>>()?;
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    Ring::replay(changes).map(Some)
+}
+
+/// The signing keys (SEC1) of this computer's other enrolled devices, the first `MAX_APPROVERS` enrolled: whose
+/// approval a new chip-held vault passkey's copies will need. Empty when this computer is in no ring.
+pub fn copy_approvers(metadata: &Metadata) -> Result<Vec<Vec<u8>>, DeviceError> {
+    let (Some(this), Some(ring)) = (metadata.this_device()?, ring_in(metadata)?) else {
+        return Ok(Vec::new());
+    };
+    if ring.enrolled(&this.device_id).is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(ring
+        .devices
+        .iter()
+        .filter(|m| m.enrolled() && m.id() != this.device_id)
+        .take(crate::stores::copy_policy::MAX_APPROVERS)
+        .map(|m| m.card.signing_key.0.clone())
+        .collect())
 }

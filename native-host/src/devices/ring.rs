@@ -238,6 +238,7 @@ mod tests {
             name: name.into(),
             signing_key: B64u(public),
             kem_key: B64u(kem.to_bytes().to_vec()),
+            storage_key: None,
         };
         Key(signing, card)
     }

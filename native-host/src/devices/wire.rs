@@ -15,6 +15,8 @@ use crate::protocol::B64u;
 /// A device's id: the first 16 bytes of SHA-256 over its signing public key (SEC1, uncompressed).
 pub const DEVICE_ID_LEN: usize = 16;
 pub const MAX_NAME_CHARS: usize = 64;
+/// A TPMT_PUBLIC is a few hundred bytes; anything longer is not one.
+pub const MAX_PUBLIC_AREA: usize = 1024;
 /// Files larger than this are refused before parsing (a ring of hundreds of devices and copies of 100 passkeys fit).
 pub const MAX_FILE_BYTES: usize = 4 << 20;
 
@@ -22,6 +24,7 @@ pub const JOIN_CONTEXT: &[u8] = b"keyplace join request v1\0";
 pub const RING_CONTEXT: &[u8] = b"keyplace ring change v1\0";
 pub const COPY_CONTEXT: &[u8] = b"keyplace copy request v1\0";
 pub const APPROVAL_CONTEXT: &[u8] = b"keyplace copy approval v1\0";
+pub const PACKAGE_CONTEXT: &[u8] = b"keyplace copy package v1\0";
 const SHORT_CODE_CONTEXT: &[u8] = b"keyplace short code v1\0";
 
 /// The text-code prefixes: which kind of thing a code is, and its format's version.
@@ -51,6 +54,10 @@ pub struct DeviceCard {
     pub signing_key: B64u,
     /// DHKEM(P-256) key copies are encrypted to (SEC1, uncompressed).
     pub kem_key: B64u,
+    /// The device's TPM storage key (a marshalled TPMT_PUBLIC) that chip-held passkeys are duplicated to; none
+    /// where the device has no TPM (it can receive software vault passkeys only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_key: Option<B64u>,
 }
 
 impl DeviceCard {
@@ -65,6 +72,16 @@ impl DeviceCard {
             ));
         }
         super::keys::kem_public_key(&self.kem_key.0)?;
+        if self
+            .storage_key
+            .as_ref()
+            .is_some_and(|k| k.0.is_empty() || k.0.len() > MAX_PUBLIC_AREA)
+        {
+            return Err(DeviceError::malformed(
+                "device",
+                "its TPM storage key is not a public area",
+            ));
+        }
         Ok(key)
     }
 }
@@ -186,6 +203,7 @@ pub struct RingFile {
 pub const RING_FILE_KIND: &str = "ring-v1";
 pub const COPY_REQUEST_KIND: &str = "copy-request-v1";
 pub const COPY_APPROVAL_KIND: &str = "copy-approval-v1";
+pub const COPY_PACKAGE_KIND: &str = "copy-package-v1";
 
 /// One passkey in a copy request: everything but its private key, which is in the encrypted part, in this order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +218,50 @@ pub struct CopiedPasskey {
     pub sign_count: u32,
     pub created_at: i64,
     pub resident_key: bool,
+    /// Set for a chip-held passkey: its encrypted part holds the passkey's seed, and its key comes as the chip's
+    /// duplicate in a copy package once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip: Option<ChipKey>,
+}
+
+/// A chip-held passkey's public side: its TPM public area and its policy's branches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipKey {
+    pub public_area: B64u,
+    pub branches: Vec<B64u>,
+}
+
+/// An approver's signature over PolicyDuplicationSelect(the key, the target's storage key), for the source's chip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicationApproval {
+    pub credential_id: B64u,
+    /// DER ECDSA over SHA-256(approved policy) by the approver's signing key.
+    pub signature: B64u,
+}
+
+/// One chip-held passkey duplicated by the source's chip for the target's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipDuplicate {
+    pub credential_id: B64u,
+    pub duplicate: B64u,
+    pub seed: B64u,
+}
+
+/// What the source gives the target once a copy of chip-held passkeys is approved: the request, the approval, the
+/// chip's duplicates, and the duplicates' inner wrapper keys encrypted to the target (HPKE).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyPackageFile {
+    pub keyplace: String,
+    pub request: Signed,
+    pub approval: Signed,
+    pub ring: Vec<Signed>,
+    pub duplicates: Vec<ChipDuplicate>,
+    pub enc: B64u,
+    pub ciphertext: B64u,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +294,9 @@ pub struct ApprovalBody {
     pub request_hash: B64u,
     pub target: B64u,
     pub at: i64,
+    /// One per chip-held passkey of the request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplications: Vec<DuplicationApproval>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,6 +305,9 @@ pub struct CopyApprovalFile {
     pub keyplace: String,
     pub approval: Signed,
     pub ring: Vec<Signed>,
+    /// The request, when it has chip-held passkeys: the approval goes back to the source, whose chip duplicates them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Signed>,
 }
 
 /// Parses a file of `kind`, size-capped.

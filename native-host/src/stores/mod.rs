@@ -1,6 +1,7 @@
 //! Key stores: where private keys live. Each store creates P-256 keys, hands back an opaque blob for the metadata
 //! database, and signs with it later. The service never sees private key material.
 
+pub mod copy_policy;
 pub mod hardware;
 pub mod os_secret;
 pub mod protection;
@@ -10,6 +11,7 @@ pub mod secure_enclave;
 pub mod tpm;
 pub mod vault;
 mod vault_cache;
+pub mod vault_chip;
 mod vault_prf;
 pub mod vault_seal;
 pub mod vault_transfer;

@@ -27,6 +27,9 @@ use super::protection::{VaultProtection, SEALED_ELSEWHERE};
 use super::vault_cache::KeyCache;
 #[cfg(test)]
 use super::vault_cache::KEY_CACHE_ENTRIES;
+use super::vault_chip::{is_chip_blob, prf_outputs as chip_prf_outputs, ChipBlob};
+#[cfg(target_os = "linux")]
+use super::vault_chip::{key_auth, new_seed, seal_chip_key};
 use super::vault_prf::prf_outputs;
 use super::vault_seal::{seal_auth, DeviceSeal};
 use super::vault_wrap::{
@@ -356,6 +359,75 @@ impl Vault {
     }
 
     /// Refuses to try a PIN while the host makes wrong PINs wait.
+    /// A chip-held passkey (vault_chip.rs), where this computer's TPM can hold one and other enrolled devices can
+    /// approve its copies; none otherwise (a software vault passkey is made instead).
+    #[cfg(target_os = "linux")]
+    fn create_chip_key(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+    ) -> Result<Option<NewKey>, StoreError> {
+        let Some(tpm) = self.seal.tpm_store() else {
+            return Ok(None);
+        };
+        let approvers = crate::devices::copy_approvers(&self.metadata)
+            .map_err(|e| StoreError::Internal(format!("reading your devices: {e}")))?;
+        if approvers.is_empty() || tpm.probe().is_err() {
+            return Ok(None);
+        }
+        let seed = new_seed();
+        let key = tpm.create_copyable(&key_auth(&seed[..])[..], &approvers)?;
+        let key_blob = seal_chip_key(
+            authorization,
+            credential_id,
+            &seed[..],
+            &key.branches,
+            &key.tpm_blob,
+        )?;
+        Ok(Some(NewKey {
+            public_key: key.public_key,
+            key_blob,
+        }))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn create_chip_key(&self, _: &Authorization, _: &[u8]) -> Result<Option<NewKey>, StoreError> {
+        Ok(None)
+    }
+
+    /// Signs with a chip-held passkey: the seed opened with the data key gives the key's authValue in the chip.
+    fn chip_sign(
+        &self,
+        authorization: &Authorization,
+        credential_id: &[u8],
+        key_blob: &[u8],
+        message: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        let parts = ChipBlob::decode(key_blob)?;
+        let seed = parts.seed(authorization, credential_id)?;
+        let unreachable = || {
+            StoreError::Unavailable(
+                "This passkey is held by this computer's TPM, which Keyplace cannot use now."
+                    .into(),
+            )
+        };
+        #[cfg(target_os = "linux")]
+        {
+            let tpm = self.seal.tpm_store().ok_or_else(unreachable)?;
+            tpm.sign_copyable(
+                parts.tpm_blob,
+                &parts.branches,
+                &key_auth(&seed[..])[..],
+                message,
+            )
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (seed, message);
+            Err(unreachable())
+        }
+    }
+
     fn wait_for_retry(&self) -> Result<(), StoreError> {
         let wrong = self.metadata.wrong_vault_pins()?;
         let wait_ms = wrong.retry_at_ms.saturating_sub(now_ms());
@@ -509,6 +581,9 @@ impl KeyStore for Vault {
         authorization: &Authorization,
         credential_id: &[u8],
     ) -> Result<NewKey, StoreError> {
+        if let Some(key) = self.create_chip_key(authorization, credential_id)? {
+            return Ok(key);
+        }
         seal_key(
             authorization,
             credential_id,
@@ -523,6 +598,9 @@ impl KeyStore for Vault {
         key_blob: &[u8],
         message: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
+        if is_chip_blob(key_blob) {
+            return self.chip_sign(authorization, credential_id, key_blob, message);
+        }
         let signing_key = self.signing_key(authorization, credential_id, key_blob)?;
         let signature: Signature = signing_key.sign(message);
         Ok(signature.to_der().as_bytes().to_vec())
@@ -535,6 +613,10 @@ impl KeyStore for Vault {
         key_blob: &[u8],
         salts: &[&[u8]],
     ) -> Result<Option<Vec<[u8; 32]>>, StoreError> {
+        if is_chip_blob(key_blob) {
+            let seed = ChipBlob::decode(key_blob)?.seed(authorization, credential_id)?;
+            return Ok(Some(chip_prf_outputs(&seed[..], salts)));
+        }
         let signing_key = self.signing_key(authorization, credential_id, key_blob)?;
         Ok(Some(prf_outputs(&signing_key, salts)))
     }

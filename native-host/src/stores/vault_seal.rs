@@ -64,6 +64,12 @@ impl DeviceSeal {
         self
     }
 
+    /// The TPM, where the vault may hold chip-held passkeys (vault_chip.rs).
+    #[cfg(target_os = "linux")]
+    pub fn tpm_store(&self) -> Option<&super::tpm::TpmStore> {
+        self.tpm.as_ref()
+    }
+
     pub fn os_secrets(&self) -> &OsSecretStore {
         &self.os
     }

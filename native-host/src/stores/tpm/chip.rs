@@ -61,9 +61,11 @@ impl DaState {
 }
 
 pub struct Chip {
-    context: Context,
-    srk: KeyHandle,
-    session: AuthSession,
+    pub(super) context: Context,
+    pub(super) srk: KeyHandle,
+    /// The storage key's public area: what another device duplicates a chip-held vault passkey to.
+    pub(super) srk_public: Public,
+    pub(super) session: AuthSession,
     /// The one passkey key kept loaded, if any.
     loaded: Option<LoadedKey>,
 }
@@ -90,18 +92,19 @@ impl Chip {
             Failure::Unreachable(format!("cannot connect to the TPM ({tcti}): {e}"))
         })?;
         let srk_template = templates::srk().map_err(|e| Failure::Other(e.to_string()))?;
-        let srk = context
+        let primary = context
             .execute_with_nullauth_session(|c| {
                 c.create_primary(Hierarchy::Owner, srk_template, None, None, None, None)
             })
-            .map_err(|e| Failure::from_tss("creating the storage key", e))?
-            .key_handle;
+            .map_err(|e| Failure::from_tss("creating the storage key", e))?;
+        let (srk, srk_public) = (primary.key_handle, primary.out_public);
         // Dropping `context` on failure flushes the SRK too.
         let session = start_session(&mut context, srk)?;
         crate::log::debug!("TPM ready ({tcti}) in {:?}", started.elapsed());
         Ok(Chip {
             context,
             srk,
+            srk_public,
             session,
             loaded: None,
         })
@@ -353,7 +356,7 @@ impl Chip {
     }
 
     /// The handle of the key in `key_blob`: the one loaded already, or loaded now in place of the previous one.
-    fn load(&mut self, key_blob: &[u8], blob: KeyBlob) -> Result<KeyHandle, Failure> {
+    pub(super) fn load(&mut self, key_blob: &[u8], blob: KeyBlob) -> Result<KeyHandle, Failure> {
         if let Some(loaded) = self.loaded.as_ref().filter(|l| l.key_blob == key_blob) {
             return Ok(loaded.handle);
         }
@@ -395,7 +398,7 @@ impl Chip {
     }
 
     /// Runs `command`; if the chip has no room for another object, flushes the kept key and runs it once more.
-    fn with_room<T>(
+    pub(super) fn with_room<T>(
         &mut self,
         mut command: impl FnMut(&mut Context) -> tss_esapi::Result<T>,
     ) -> tss_esapi::Result<T> {

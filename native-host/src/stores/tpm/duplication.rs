@@ -17,8 +17,7 @@
 //! Policy digests are computed here in software (TPM 2.0 Part 3, §23.x "policyDigest update"): the chip recomputes
 //! each one in the policy session, so a mistake here can only make a copy fail, never let one through.
 
-use sha2::{Digest as _, Sha256};
-use tss_esapi::attributes::{ObjectAttributesBuilder, SessionAttributesBuilder};
+use tss_esapi::attributes::{ObjectAttributes, ObjectAttributesBuilder, SessionAttributesBuilder};
 use tss_esapi::constants::SessionType;
 use tss_esapi::handles::{KeyHandle, ObjectHandle};
 use tss_esapi::interface_types::algorithm::{HashingAlgorithm, PublicAlgorithm};
@@ -32,75 +31,30 @@ use tss_esapi::structures::{
 };
 use tss_esapi::Context;
 
-const TPM_CC_POLICY_AUTHORIZE: u32 = 0x0000_016A;
-const TPM_CC_POLICY_OR: u32 = 0x0000_0171;
-const TPM_CC_POLICY_DUPLICATION_SELECT: u32 = 0x0000_0188;
-/// PolicyOR holds 2 to 8 branches.
-pub const MAX_APPROVERS: usize = 8;
+use crate::stores::copy_policy;
+pub use crate::stores::copy_policy::MAX_APPROVERS;
 
 /// The inner wrapper of every duplicate (encryptedDuplication makes one mandatory).
 pub const INNER_WRAPPER: SymmetricDefinitionObject = SymmetricDefinitionObject::AES_128_CFB;
 
-fn hash(parts: &[&[u8]]) -> Vec<u8> {
-    let mut hash = Sha256::new();
-    for part in parts {
-        hash.update(part);
-    }
-    hash.finalize().to_vec()
-}
-
-/// PolicyAuthorize(keySign = `approver`, policyRef empty) from an empty digest: one branch of a key's policy.
-pub fn authorize_branch(approver: &Name) -> Vec<u8> {
-    let first = hash(&[
-        &[0; 32],
-        &TPM_CC_POLICY_AUTHORIZE.to_be_bytes(),
-        approver.value(),
-    ]);
-    hash(&[&first])
-}
-
-/// A passkey's authPolicy: PolicyOR over one PolicyAuthorize branch per approver (a single approver's branch is
-/// given twice, since PolicyOR needs two).
+/// A passkey's branches and authPolicy: PolicyOR over one PolicyAuthorize branch per approver
+/// (`copy_policy.rs`).
 pub fn copy_policy(approvers: &[Name]) -> Result<(Vec<Vec<u8>>, Vec<u8>), String> {
-    if approvers.is_empty() || approvers.len() > MAX_APPROVERS {
-        return Err(format!(
-            "a chip-held passkey needs 1 to {MAX_APPROVERS} other devices to approve its copies"
-        ));
-    }
-    let mut branches: Vec<Vec<u8>> = approvers.iter().map(authorize_branch).collect();
-    if branches.len() == 1 {
-        branches.push(branches[0].clone());
-    }
-    Ok((branches.clone(), or_digest(&branches)))
-}
-
-fn or_digest(branches: &[Vec<u8>]) -> Vec<u8> {
-    let mut parts: Vec<&[u8]> = vec![&[0; 32], &[0; 0]];
-    let code = TPM_CC_POLICY_OR.to_be_bytes();
-    parts[1] = &code;
-    parts.extend(branches.iter().map(Vec::as_slice));
-    hash(&parts)
+    let names: Vec<Vec<u8>> = approvers.iter().map(|n| n.value().to_vec()).collect();
+    let branches = copy_policy::branches(&names)?;
+    let policy = copy_policy::or_digest(&branches);
+    Ok((branches, policy))
 }
 
 /// The policy an approver signs: PolicyDuplicationSelect(this object, this new parent, includeObject = YES).
 pub fn approved_duplication(object: &Name, new_parent: &Name) -> Vec<u8> {
-    hash(&[
-        &[0; 32],
-        &TPM_CC_POLICY_DUPLICATION_SELECT.to_be_bytes(),
-        object.value(),
-        new_parent.value(),
-        &[1],
-    ])
+    copy_policy::approved_duplication(object.value(), new_parent.value())
 }
 
-/// What the approver's key signs (ECDSA over this digest): aHash = SHA-256(approvedPolicy || policyRef).
-pub fn approval_digest(approved_policy: &[u8]) -> Vec<u8> {
-    hash(&[approved_policy])
-}
+pub use copy_policy::approval_digest;
 
-/// A duplicable passkey key under `auth_policy` (see the module comment for each attribute).
-pub fn duplicable_passkey(auth_policy: &[u8]) -> tss_esapi::Result<Public> {
-    let attributes = ObjectAttributesBuilder::new()
+fn duplicable_attributes() -> tss_esapi::Result<ObjectAttributes> {
+    ObjectAttributesBuilder::new()
         .with_fixed_tpm(false)
         .with_fixed_parent(false)
         .with_sensitive_data_origin(true)
@@ -108,7 +62,12 @@ pub fn duplicable_passkey(auth_policy: &[u8]) -> tss_esapi::Result<Public> {
         .with_admin_with_policy(true)
         .with_encrypted_duplication(true)
         .with_sign_encrypt(true)
-        .build()?;
+        .build()
+}
+
+/// A duplicable passkey key under `auth_policy` (see the module comment for each attribute).
+pub fn duplicable_passkey(auth_policy: &[u8]) -> tss_esapi::Result<Public> {
+    let attributes = duplicable_attributes()?;
     PublicBuilder::new()
         .with_public_algorithm(PublicAlgorithm::Ecc)
         .with_name_hashing_algorithm(HashingAlgorithm::Sha256)
@@ -117,6 +76,29 @@ pub fn duplicable_passkey(auth_policy: &[u8]) -> tss_esapi::Result<Public> {
         .with_ecc_parameters(signing_parameters()?)
         .with_ecc_unique_identifier(EccPoint::default())
         .build()
+}
+
+/// Whether a public area (from the chip, the database or another device) is a duplicable passkey exactly as
+/// `duplicable_passkey` makes them, under the policy `auth_policy`: nothing that lets it be copied more easily.
+pub fn is_duplicable_passkey(public: &Public, auth_policy: &[u8]) -> bool {
+    let Ok(expected) = duplicable_attributes() else {
+        return false;
+    };
+    match public {
+        Public::Ecc {
+            object_attributes,
+            auth_policy: policy,
+            parameters,
+            name_hashing_algorithm,
+            ..
+        } => {
+            *object_attributes == expected
+                && policy.value() == auth_policy
+                && parameters.ecc_curve() == EccCurve::NistP256
+                && *name_hashing_algorithm == HashingAlgorithm::Sha256
+        }
+        _ => false,
+    }
 }
 
 fn signing_parameters() -> tss_esapi::Result<tss_esapi::structures::PublicEccParameters> {

@@ -6,11 +6,12 @@
 mod blob;
 mod chip;
 mod doctor;
-/// Duplication under policy: public for the tests and the benchmark, not yet used by the host (see the module).
+/// Duplication under policy: public for the tests and the benchmark too.
 pub mod duplication;
 mod errors;
 /// Public so the benchmark example measures the chip with exactly the objects the host creates.
 pub mod templates;
+mod vault_keys;
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
@@ -24,6 +25,7 @@ use chip::Chip;
 pub use chip::DaState;
 pub use doctor::diagnose;
 use errors::Failure;
+pub use vault_keys::{approver_name, CopyableKey, Duplicated};
 
 pub const TCTI_ENV: &str = "KEYPLACE_TPM_TCTI";
 pub const DEFAULT_TCTI: &str = "device:/dev/tpmrm0";
