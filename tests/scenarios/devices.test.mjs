@@ -6,42 +6,20 @@
 // signs an assertion the relying party verifies. The popup says where the copies are, and refuses an approval by
 // the device the copy comes from.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { forEachBrowser, until, withRelyingPartyPage } from '../drivers/index.mjs';
-import { hostBinary } from '../support/build-outputs.mjs';
-import { hostClient } from '../support/host-client.mjs';
+import { deviceCli, signAtRelyingParty as signAtRelyingPartyFrom, withHostOn } from '../support/devices.mjs';
 
 const PIN = '482913';
-const NO_TPM = 'device:/nonexistent/tpmrm0';
 const COPY_DIALOG = 'Copy to another device';
 const CARRY_DIALOG = 'Approve or import a copy';
 
-/** keyplace-host's CLI as one device (its own data dir), the PIN on standard input; resolves with stdout. */
-function cli(dataDir, args, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(hostBinary(), args, {
-      cwd,
-      env: { ...process.env, KEYPLACE_DATA_DIR: dataDir, KEYPLACE_TPM_TCTI: NO_TPM },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(stdout)
-        : reject(new Error(`keyplace-host ${args.join(' ')} exited ${code}: ${stderr}${stdout}`)),
-    );
-    child.stdin.end(`${PIN}\n`);
-  });
-}
+/** keyplace-host's CLI as one device (its own data dir, no TPM), the PIN on standard input; resolves with stdout. */
+const cli = (dataDir, args, cwd) => deviceCli(dataDir, args, { pin: PIN, cwd });
 
 const b64u = (bytes) => Buffer.from(bytes).toString('base64url');
 const sha256 = (data) => createHash('sha256').update(data).digest();
@@ -76,62 +54,9 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
 
   const dialogText = (popup) => popup.evaluate(() => document.querySelector('dialog[open]')?.innerText ?? '');
 
-  /** keyplace-host (the browser's argv) on another device's data dir, which allows the same extension. */
-  const withHost = async (dataDir, use) => {
-    if (dataDir !== driver.dirs.data) {
-      await copyFile(
-        path.join(driver.dirs.data, 'allowed-extensions.json'),
-        path.join(dataDir, 'allowed-extensions.json'),
-      );
-    }
-    const host = hostClient({ hostArgs: driver.hostArgs, dirs: { home: driver.dirs.home, data: dataDir } });
-    try {
-      return await use(host);
-    } finally {
-      await host.close();
-    }
-  };
-
-  /** A sign-in at the relying party answered by the host on `dataDir` (not the browser): the RP's verdict. */
-  const signAtRelyingParty = (dataDir, id, username) =>
-    withHost(dataDir, async (host) => {
-      const post = async (route, body) =>
-        (
-          await fetch(rp.url(route), {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          })
-        ).json();
-      const { flowId, options } = await post('/api/login/options', { username, userVerification: 'required' });
-      const clientDataJSON = Buffer.from(
-        JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: rp.origin, crossOrigin: false }),
-      );
-      const data = Buffer.concat([sha256('localhost'), Buffer.from([0x01, 0, 0, 0, 0])]);
-      const signed = await host.call('sign', {
-        credential_id: id,
-        authenticator_data: b64u(data),
-        client_data_hash: b64u(sha256(clientDataJSON)),
-        pin: PIN,
-        require_user_verification: true,
-      });
-      assert.equal(signed.error, undefined, JSON.stringify(signed.error));
-      return post('/api/login/verify', {
-        flowId,
-        response: {
-          id,
-          rawId: id,
-          type: 'public-key',
-          clientExtensionResults: {},
-          response: {
-            clientDataJSON: b64u(clientDataJSON),
-            authenticatorData: signed.result.authenticator_data,
-            signature: signed.result.signature,
-            userHandle: signed.result.user_handle,
-          },
-        },
-      });
-    });
+  const withHost = (dataDir, use) => withHostOn(driver, dataDir, use);
+  const signAtRelyingParty = (dataDir, credentialId, username) =>
+    signAtRelyingPartyFrom({ driver, rp, dataDir, credentialId, username, pin: PIN });
 
   it('registers a vault passkey in the consent window; the RP verifies it', async () => {
     const { win, result } = await driver.startCeremony(page, () =>
@@ -248,7 +173,7 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     const popup = await openPopup();
     await popup.click('button', 'Approve or import a copy…');
     await popup.waitFor('dialog', CARRY_DIALOG);
-    await popup.fill('Copy request', request);
+    await popup.fill('Copy request, approval or copy package', request);
     await popup.waitForTextIn('status', /desktop asks to copy alice on localhost to laptop-2\. Short code \d{4}/);
     await popup.fill('Vault PIN of this computer, to approve or import', PIN);
     await popup.click('button', 'Approve copy');
@@ -302,7 +227,7 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     const popup = await openPopup();
     await popup.click('button', 'Approve or import a copy…');
     await popup.waitFor('dialog', CARRY_DIALOG);
-    await popup.fill('Copy request', await readFile(requestFile, 'utf8'));
+    await popup.fill('Copy request, approval or copy package', await readFile(requestFile, 'utf8'));
     await popup.waitForTextIn('status', /laptop-2 asks to copy alice on localhost to laptop\. Short code \d{4}/);
     await popup.fill('Vault PIN of this computer, to approve or import', PIN);
     await popup.click('button', 'Approve copy');
@@ -346,7 +271,7 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
     const popup = await openPopup();
     await popup.click('button', 'Approve or import a copy…');
     await popup.waitFor('dialog', CARRY_DIALOG);
-    await popup.fill('Copy request', await readFile(requestFile, 'utf8'));
+    await popup.fill('Copy request, approval or copy package', await readFile(requestFile, 'utf8'));
     await popup.waitForTextIn('status', /laptop asks to copy bob on localhost to desktop/);
     // Without the approval nothing is imported, and the popup says why.
     await popup.fill('Vault PIN of this computer, to approve or import', PIN);

@@ -3,10 +3,17 @@
 import { spawn } from 'node:child_process';
 import { hostBinary } from './build-outputs.mjs';
 
-/** keyplace-host as a second process on the browser's data dir (as the other browser would be): framed JSON. */
+/** keyplace-host as a second process on the browser's data dir (as the other browser would be): framed JSON. No TPM
+ * unless `driver.tcti` names one. */
 export function hostClient(driver) {
   const child = spawn(hostBinary(), driver.hostArgs, {
-    env: { ...process.env, HOME: driver.dirs.home, KEYPLACE_DATA_DIR: driver.dirs.data, KEYPLACE_TPM_TCTI: 'device:/nonexistent/tpmrm0' },
+    env: {
+      ...process.env,
+      HOME: driver.dirs.home,
+      KEYPLACE_DATA_DIR: driver.dirs.data,
+      KEYPLACE_TPM_TCTI: driver.tcti ?? 'device:/nonexistent/tpmrm0',
+      TSS2_LOG: 'all+none',
+    },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let buffer = Buffer.alloc(0);

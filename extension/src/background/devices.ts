@@ -1,12 +1,13 @@
 // Your devices and copies of vault passkeys, for the popup (ARCHITECTURE.md rule 10). The host decides
 // everything (who may approve, to whom a copy goes, once); this module only forwards the popup's requests and
 // puts where each vault passkey's copies are into words, and forwards enrolment (`ring`) as the CLI does it.
-import type { CopyRow, DeviceRow, DevicesAnswer, RingParams } from '../generated/host-protocol';
+import type { CopiedPasskeyRow, CopyRow, DeviceRow, DevicesAnswer, RingParams } from '../generated/host-protocol';
 import type {
   CopyAnswer,
   CopyApproveView,
   CopyImportView,
   CopyInspectView,
+  CopyReleaseView,
   CopyRequestView,
   DevicesView,
   DeviceView,
@@ -19,6 +20,9 @@ export function listOf(names: string[]): string {
   if (names.length <= 1) return names.join('');
   return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
+
+const passkeyRows = (rows: Pick<CopiedPasskeyRow, 'rp_id' | 'user_name'>[]) =>
+  rows.map((p) => ({ rpId: p.rp_id, userName: p.user_name }));
 
 /**
  * Where each vault passkey of this computer has copies, from this device's log: the source knows only what it
@@ -114,10 +118,13 @@ export async function inspectCopy(host: Host, request: unknown): Promise<CopyAns
     const answer = await host.copyInspect({ request: text(request, 'The copy request') });
     return {
       ok: true,
+      kind: answer.kind,
       source: answer.source,
       target: answer.target,
-      passkeys: answer.passkeys.map((p) => ({ rpId: p.rp_id, userName: p.user_name })),
+      approver: answer.approver ?? null,
+      passkeys: passkeyRows(answer.passkeys),
       shortCode: answer.short_code,
+      chipHeld: answer.chip_held,
     };
   } catch (err) {
     return failed(err);
@@ -127,7 +134,23 @@ export async function inspectCopy(host: Host, request: unknown): Promise<CopyAns
 export async function approveCopy(host: Host, request: unknown, pin: unknown): Promise<CopyAnswer<CopyApproveView>> {
   try {
     const answer = await host.copyApprove({ request: text(request, 'The copy request'), pin: text(pin, 'The PIN') });
-    return { ok: true, approval: answer.approval, target: answer.target };
+    return {
+      ok: true,
+      approval: answer.approval,
+      source: answer.source,
+      target: answer.target,
+      chipHeld: answer.chip_held,
+    };
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+/** On the source: its TPM duplicates approved TPM-held passkeys for their target (no PIN: the chip checks the approval). */
+export async function releaseCopy(host: Host, approval: unknown): Promise<CopyAnswer<CopyReleaseView>> {
+  try {
+    const answer = await host.copyRelease({ approval: text(approval, 'The approval') });
+    return { ok: true, package: answer.package, target: answer.target, passkeys: passkeyRows(answer.passkeys) };
   } catch (err) {
     return failed(err);
   }
@@ -142,10 +165,11 @@ export async function importCopy(
   try {
     const answer = await host.copyImport({
       request: text(request, 'The copy request'),
-      approval: text(approval, 'The approval'),
+      // A copy package holds its approval: the field may be empty then (the host refuses a bare request).
+      approval: typeof approval === 'string' ? approval : '',
       pin: text(pin, 'The PIN'),
     });
-    return { ok: true, imported: answer.imported.map((p) => ({ rpId: p.rp_id, userName: p.user_name })) };
+    return { ok: true, imported: passkeyRows(answer.imported) };
   } catch (err) {
     return failed(err);
   }

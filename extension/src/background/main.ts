@@ -17,7 +17,7 @@ import { abortConsent, consentDecide, consentDetails } from './ceremony/session'
 import { signIn } from './ceremony/sign-in';
 import { metrics } from './ceremony/timing';
 import { CLIENT, ready, wasmInstantiateMs } from './core';
-import { approveCopy, changeRing, importCopy, inspectCopy, listDevices, requestCopy } from './devices';
+import { approveCopy, changeRing, importCopy, inspectCopy, listDevices, releaseCopy, requestCopy } from './devices';
 import { Host } from './host/api';
 import { listMorePasskeys, listPasskeys } from './locations/paging';
 import { deletePasskey, keepPasskey, renamePasskey } from './locations/storage';
@@ -58,7 +58,9 @@ async function fromContentScript(
       // ARCHITECTURE.md rule 9: what the browser must answer itself (routing.ts says which and why).
       const { kind, mediation, permissionAllowed, activated } = message;
       const sameOriginWithAncestors = caller.sameOriginWithAncestors;
-      if (browserAnswersFirst({ kind, mediation, permissionAllowed, sameOriginWithAncestors, activated, client: CLIENT })) {
+      if (
+        browserAnswersFirst({ kind, mediation, permissionAllowed, sameOriginWithAncestors, activated, client: CLIENT })
+      ) {
         return { outcome: 'browser' };
       }
       const context: RequestContext = {
@@ -133,6 +135,8 @@ async function fromExtensionPage(message: UiMessage, sender: chrome.runtime.Mess
       return inspectCopy(host, message.request);
     case 'devices:copy-approve':
       return approveCopy(host, message.request, message.pin);
+    case 'devices:copy-release':
+      return releaseCopy(host, message.approval);
     case 'devices:copy-import':
       return importCopy(host, message.request, message.approval, message.pin);
     case 'devices:ring':

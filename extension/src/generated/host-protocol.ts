@@ -398,7 +398,20 @@ request: string, };
 /**
  * `copy_inspect`.
  */
-export type CopyInspectAnswer = { source: string, target: string, passkeys: Array<CopiedPasskeyRow>, short_code: string, };
+export type CopyInspectAnswer = { kind: CopyFileKind, source: string, target: string, 
+/**
+ * Who approved it (an approval or a package).
+ */
+approver?: string, passkeys: Array<CopiedPasskeyRow>, short_code: string, 
+/**
+ * Some of its passkeys are held by the source's TPM: once approved, the source releases them.
+ */
+chip_held: boolean, };
+
+/**
+ * Which file of a copy `copy_inspect` was given.
+ */
+export type CopyFileKind = "request" | "approval" | "package";
 
 /**
  * `ring`: your ring of devices from the popup, as `keyplace-host devices …` does it from the CLI. A change is signed
@@ -446,16 +459,39 @@ export type CopyApproveParams = { request: string, pin: string, };
  */
 export type CopyApproveAnswer = { 
 /**
- * The approval, the text of a file to carry with the request to the target.
+ * The approval, the text of a file to carry with the request to the target or, when `chip_held`, back to
+ * the source.
  */
-approval: string, target: string, };
+approval: string, source: string, target: string, chip_held: boolean, };
+
+/**
+ * `copy_release`: on the source, the chip duplicates approved chip-held passkeys for their target.
+ */
+export type CopyReleaseParams = { 
+/**
+ * The approval as `copy_approve` gave it (it carries its request).
+ */
+approval: string, };
+
+/**
+ * `copy_release`.
+ */
+export type CopyReleaseAnswer = { 
+/**
+ * The copy package, the text of a file to carry to the target.
+ */
+package: string, target: string, passkeys: Array<CopiedPasskeyRow>, };
 
 /**
  * `copy_import`: take an approved copy into this device's vault.
  */
-export type CopyImportParams = { request: string, 
+export type CopyImportParams = { 
 /**
- * The approval as `copy_approve` gave it.
+ * The copy request, or the copy package `copy_release` made (which holds its approval).
+ */
+request: string, 
+/**
+ * The approval as `copy_approve` gave it (empty with a copy package).
  */
 approval: string, pin: string, };
 
@@ -477,4 +513,4 @@ export type HostMethod<Params, Answer> = { params: Params, answer: Answer, };
 /**
  * Every method by name, with its params and answer: what `service::Service::handle` dispatches.
  */
-export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, ring: HostMethod<RingParams, RingAnswer>, };
+export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_release: HostMethod<CopyReleaseParams, CopyReleaseAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, ring: HostMethod<RingParams, RingAnswer>, };

@@ -152,6 +152,7 @@ export type UiMessage =
   | { type: 'devices:copy-request'; credentialIds: string[]; to: string; pin: string }
   | { type: 'devices:copy-inspect'; request: string }
   | { type: 'devices:copy-approve'; request: string; pin: string }
+  | { type: 'devices:copy-release'; approval: string }
   | { type: 'devices:copy-import'; request: string; approval: string; pin: string }
   // Enrolment: start your devices here, ask to join, inspect and approve a join, accept the ring, remove a device.
   | { type: 'devices:ring'; params: RingParams }
@@ -297,12 +298,18 @@ export interface DevicesView {
 export type CopyAnswer<T> = ({ ok: true } & T) | { ok: false; error: string };
 export type CopyRequestView = { request: string; shortCode: string; target: string };
 export type CopyInspectView = {
+  /** Which file of a copy it is: a request, an approval back at the source, or a released package. */
+  kind: 'request' | 'approval' | 'package';
   source: string;
   target: string;
+  approver: string | null;
   passkeys: { rpId: string; userName: string }[];
   shortCode: string;
+  /** Some passkeys are held by the source's TPM: once approved, the source releases them. */
+  chipHeld: boolean;
 };
-export type CopyApproveView = { approval: string; target: string };
+export type CopyApproveView = { approval: string; source: string; target: string; chipHeld: boolean };
+export type CopyReleaseView = { package: string; target: string; passkeys: { rpId: string; userName: string }[] };
 export type CopyImportView = { imported: { rpId: string; userName: string }[] };
 /** Answer of devices:ring: what to carry to another device, and the devices after the action. */
 export type RingView = { request?: string; shortCode?: string; joining?: string; ring?: string; devices: DevicesView };

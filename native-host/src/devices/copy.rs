@@ -33,11 +33,25 @@ pub struct CopyRequestOut {
     pub short_code: String,
 }
 
+/// Which file of a copy the person brought.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyFileKind {
+    /// The source's request: to approve on another device, or (software passkeys) to import with an approval.
+    Request,
+    /// An approval of chip-held passkeys, back at the source to be released.
+    Approval,
+    /// The source's released copy: to import on the target.
+    Package,
+}
+
 /// What a copy request says, as the approving device shows it before it asks for the PIN.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopySummary {
+    pub kind: CopyFileKind,
     pub source: String,
     pub target: String,
+    /// Who approved it (an approval or a package).
+    pub approver: Option<String>,
     /// (site, account) of each passkey.
     pub passkeys: Vec<(String, String)>,
     pub short_code: String,
@@ -173,20 +187,48 @@ impl Devices {
         })
     }
 
-    /// What a copy request asks, checked against this device's ring (brought up to date from the request's).
-    pub fn inspect_copy(&self, request_text: &str) -> Result<CopySummary, DeviceError> {
-        let file = parse_request(request_text)?;
-        let (_, ring) = self.enrolled()?;
-        let ring = self.learn(ring, &file.ring)?;
-        let checked = check_request(&ring, &file.request)?;
-        let name = |id: &B64u| {
-            ring.device(&id.0)
-                .map(|m| m.card.name.clone())
-                .unwrap_or_else(|| short_id(&id.0))
+    /// What a copy request asks, checked against this device's ring (brought up to date from the file's). Also
+    /// takes an approval that carries its request (chip-held passkeys, on their way back to the source) and a copy
+    /// package, so the person sees what they hold before releasing or importing them.
+    pub fn inspect_copy(&self, text: &str) -> Result<CopySummary, DeviceError> {
+        let (kind, request, rings, approval) = match file_kind(text).as_deref() {
+            Some(COPY_PACKAGE_KIND) => {
+                let package = parse_package(text)?;
+                (
+                    CopyFileKind::Package,
+                    package.request,
+                    vec![package.ring],
+                    Some(package.approval),
+                )
+            }
+            Some(COPY_APPROVAL_KIND) => {
+                let file = parse_approval(text)?;
+                let request = file.request.ok_or(DeviceError::NothingToRelease)?;
+                (
+                    CopyFileKind::Approval,
+                    request,
+                    vec![file.ring],
+                    Some(file.approval),
+                )
+            }
+            _ => {
+                let file = parse_request(text)?;
+                (CopyFileKind::Request, file.request, vec![file.ring], None)
+            }
         };
+        let (_, mut ring) = self.enrolled()?;
+        for changes in &rings {
+            ring = self.learn(ring, changes)?;
+        }
+        let checked = check_request(&ring, &request)?;
+        let approver = approval
+            .map(|approval| check_approval(&ring, &checked, Some(&approval)))
+            .transpose()?;
         Ok(CopySummary {
-            source: name(&checked.body.source),
-            target: name(&checked.body.target),
+            kind,
+            source: name_in(&ring, &checked.body.source.0),
+            target: name_in(&ring, &checked.body.target.0),
+            approver: approver.map(|id| name_in(&ring, &id)),
             passkeys: checked
                 .body
                 .passkeys
@@ -423,14 +465,21 @@ fn parse_request(text: &str) -> Result<CopyRequestFile, DeviceError> {
     )
 }
 
-/// Whether `text` is a copy package (its `keyplace` member says so) rather than a request.
-fn is_package(text: &str) -> bool {
+/// What kind of Keyplace file `text` says it is (its `keyplace` member), if it is one.
+fn file_kind(text: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Kind {
         keyplace: String,
     }
-    text.len() <= super::wire::MAX_FILE_BYTES
-        && serde_json::from_str::<Kind>(text).is_ok_and(|k| k.keyplace == COPY_PACKAGE_KIND)
+    if text.len() > super::wire::MAX_FILE_BYTES {
+        return None;
+    }
+    serde_json::from_str::<Kind>(text).ok().map(|k| k.keyplace)
+}
+
+/// Whether `text` is a copy package rather than a request.
+fn is_package(text: &str) -> bool {
+    file_kind(text).as_deref() == Some(COPY_PACKAGE_KIND)
 }
 
 fn parse_approval(text: &str) -> Result<CopyApprovalFile, DeviceError> {

@@ -21,8 +21,8 @@ use rand_core::{OsRng, RngCore};
 
 pub use chip_copy::ReleasedCopy;
 pub use copy::{
-    CopyLogEntry, CopyRequestOut, CopySummary, ImportedPasskey, ROLE_APPROVED, ROLE_IMPORTED,
-    ROLE_REQUESTED,
+    CopyFileKind, CopyLogEntry, CopyRequestOut, CopySummary, ImportedPasskey, ROLE_APPROVED,
+    ROLE_IMPORTED, ROLE_REQUESTED,
 };
 pub use errors::DeviceError;
 use keys::{card_of, DeviceKeys};

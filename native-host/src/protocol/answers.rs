@@ -300,23 +300,56 @@ pub struct CopiedPasskeyRow {
     pub user_name: String,
 }
 
+/// Which file of a copy `copy_inspect` was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CopyFileKind {
+    /// A copy request: approve it here, or import it with its approval.
+    Request,
+    /// An approval of passkeys held by the source's TPM: release it on the source.
+    Approval,
+    /// A released copy: import it on the target.
+    Package,
+}
+
 /// `copy_inspect`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(TS))]
 pub struct CopyInspectAnswer {
+    pub kind: CopyFileKind,
     pub source: String,
     pub target: String,
+    /// Who approved it (an approval or a package).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub approver: Option<String>,
     pub passkeys: Vec<CopiedPasskeyRow>,
     pub short_code: String,
+    /// Some of its passkeys are held by the source's TPM: once approved, the source releases them.
+    pub chip_held: bool,
+}
+
+/// `copy_release`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyReleaseAnswer {
+    /// The copy package, the text of a file to carry to the target.
+    pub package: String,
+    pub target: String,
+    pub passkeys: Vec<CopiedPasskeyRow>,
 }
 
 /// `copy_approve`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(TS))]
 pub struct CopyApproveAnswer {
-    /// The approval, the text of a file to carry with the request to the target.
+    /// The approval, the text of a file to carry with the request to the target or, when `chip_held`, back to
+    /// the source.
     pub approval: String,
+    pub source: String,
     pub target: String,
+    pub chip_held: bool,
 }
 
 /// A passkey `copy_import` put in this device's vault.

@@ -11,16 +11,16 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::answers::{
-    AttestAnswer, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer, CopyRequestAnswer,
-    CreateAnswer, DeleteAnswer, DevicesAnswer, EmptyAnswer, HelloAnswer, ListPage, ListRow,
-    RenameAnswer, RingAnswer, SignAnswer,
+    AttestAnswer, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer, CopyReleaseAnswer,
+    CopyRequestAnswer, CreateAnswer, DeleteAnswer, DevicesAnswer, EmptyAnswer, HelloAnswer,
+    ListPage, ListRow, RenameAnswer, RingAnswer, SignAnswer,
 };
 use super::envelope::{parse_request, Response};
 use super::errors::ErrorBody;
 use super::requests::{
     AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
-    CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams, RenameParams,
-    RingParams, SignParams, METHODS,
+    CopyReleaseParams, CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams,
+    RenameParams, RingParams, SignParams, METHODS,
 };
 
 struct Example {
@@ -89,6 +89,7 @@ fn check_params(method: &str, params: &Value, at: &str) {
         "copy_request" => round_trip::<CopyRequestParams>(params, at),
         "copy_inspect" => round_trip::<CopyInspectParams>(params, at),
         "copy_approve" => round_trip::<CopyApproveParams>(params, at),
+        "copy_release" => round_trip::<CopyReleaseParams>(params, at),
         "copy_import" => round_trip::<CopyImportParams>(params, at),
         "ring" => round_trip::<RingParams>(params, at),
         other => panic!("{at}: no method {other:?}"),
@@ -109,6 +110,7 @@ fn check_result(method: &str, result: &Value, at: &str) {
         "copy_request" => round_trip::<CopyRequestAnswer>(result, at),
         "copy_inspect" => round_trip::<CopyInspectAnswer>(result, at),
         "copy_approve" => round_trip::<CopyApproveAnswer>(result, at),
+        "copy_release" => round_trip::<CopyReleaseAnswer>(result, at),
         "copy_import" => round_trip::<CopyImportAnswer>(result, at),
         "ring" => round_trip::<RingAnswer>(result, at),
         other => panic!("{at}: no method {other:?}"),

@@ -8,7 +8,7 @@ use ts_rs::TS;
 use super::values::{B64u, Pin, StoreId};
 
 /// Every method the host answers (service::Service::handle dispatches exactly these).
-pub const METHODS: [&str; 15] = [
+pub const METHODS: [&str; 16] = [
     "hello",
     "create",
     "sign",
@@ -22,6 +22,7 @@ pub const METHODS: [&str; 15] = [
     "copy_request",
     "copy_inspect",
     "copy_approve",
+    "copy_release",
     "copy_import",
     "ring",
 ];
@@ -182,12 +183,22 @@ pub struct CopyApproveParams {
     pub pin: Pin,
 }
 
+/// `copy_release`: on the source, the chip duplicates approved chip-held passkeys for their target.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CopyReleaseParams {
+    /// The approval as `copy_approve` gave it (it carries its request).
+    pub approval: String,
+}
+
 /// `copy_import`: take an approved copy into this device's vault.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(TS))]
 pub struct CopyImportParams {
+    /// The copy request, or the copy package `copy_release` made (which holds its approval).
     pub request: String,
-    /// The approval as `copy_approve` gave it.
+    /// The approval as `copy_approve` gave it (empty with a copy package).
+    #[serde(default)]
     pub approval: String,
     #[cfg_attr(test, ts(as = "String"))]
     pub pin: Pin,

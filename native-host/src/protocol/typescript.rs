@@ -5,17 +5,18 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 
 use super::answers::{
-    AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer,
-    CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer, CredentialRow, DeleteAnswer, DeviceRow,
-    DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer, ImportedRow, ListPage, ListRow,
-    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus, VaultProtectionKind,
+    AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyFileKind, CopyImportAnswer,
+    CopyInspectAnswer, CopyReleaseAnswer, CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer,
+    CredentialRow, DeleteAnswer, DeviceRow, DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer,
+    ImportedRow, ListPage, ListRow, RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow,
+    StoreStatus, VaultProtectionKind,
 };
 use super::envelope::{Request, Response};
 use super::errors::{ErrorBody, ErrorCode, ErrorDetails};
 use super::requests::{
     AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
-    CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams, RenameParams,
-    RingParams, SignParams, UserParams,
+    CopyReleaseParams, CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams,
+    RenameParams, RingParams, SignParams, UserParams,
 };
 use super::values::{B64u, StoreId};
 
@@ -46,6 +47,7 @@ struct Methods {
     copy_request: Method<CopyRequestParams, CopyRequestAnswer>,
     copy_inspect: Method<CopyInspectParams, CopyInspectAnswer>,
     copy_approve: Method<CopyApproveParams, CopyApproveAnswer>,
+    copy_release: Method<CopyReleaseParams, CopyReleaseAnswer>,
     copy_import: Method<CopyImportParams, CopyImportAnswer>,
     ring: Method<RingParams, RingAnswer>,
 }
@@ -109,11 +111,14 @@ pub(crate) fn render() -> String {
         declaration::<CopyRequestAnswer>(&config),
         declaration::<CopyInspectParams>(&config),
         declaration::<CopyInspectAnswer>(&config),
+        declaration::<CopyFileKind>(&config),
         declaration::<RingParams>(&config),
         declaration::<RingAnswer>(&config),
         declaration::<CopiedPasskeyRow>(&config),
         declaration::<CopyApproveParams>(&config),
         declaration::<CopyApproveAnswer>(&config),
+        declaration::<CopyReleaseParams>(&config),
+        declaration::<CopyReleaseAnswer>(&config),
         declaration::<CopyImportParams>(&config),
         declaration::<CopyImportAnswer>(&config),
         declaration::<ImportedRow>(&config),

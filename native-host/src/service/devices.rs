@@ -1,16 +1,18 @@
 //! Your devices and copies for the popup (ARCHITECTURE.md rule 10): `devices` lists the ring and this device's log
-//! of copies; `copy_request`, `copy_inspect`, `copy_approve` and `copy_import` are the CLI's `keyplace-host copy …`
+//! of copies; `copy_request`, `copy_inspect`, `copy_approve`, `copy_release` and `copy_import` are the CLI's
+//! `keyplace-host copy …`
 //! over native messaging. Every check is the devices module's (`crate::devices`); this file only maps its answers
 //! to the wire. Enrolling and removing devices: `ring.rs`.
 
 use super::{credential_ids, Service};
 use crate::devices::{
-    CopyLogEntry, DeviceError, DeviceInfo, Devices, ROLE_APPROVED, ROLE_IMPORTED,
+    self, CopyLogEntry, DeviceError, DeviceInfo, Devices, ROLE_APPROVED, ROLE_IMPORTED,
 };
 use crate::protocol::{
-    B64u, CopiedPasskeyRow, CopyApproveAnswer, CopyApproveParams, CopyImportAnswer,
-    CopyImportParams, CopyInspectAnswer, CopyInspectParams, CopyRequestAnswer, CopyRequestParams,
-    CopyRole, CopyRow, DeviceRow, DevicesAnswer, ErrorBody, ImportedRow,
+    B64u, CopiedPasskeyRow, CopyApproveAnswer, CopyApproveParams, CopyFileKind, CopyImportAnswer,
+    CopyImportParams, CopyInspectAnswer, CopyInspectParams, CopyReleaseAnswer, CopyReleaseParams,
+    CopyRequestAnswer, CopyRequestParams, CopyRole, CopyRow, DeviceRow, DevicesAnswer, ErrorBody,
+    ImportedRow,
 };
 use crate::stores::vault::Vault;
 
@@ -68,14 +70,17 @@ impl Service {
     ) -> Result<CopyInspectAnswer, ErrorBody> {
         let summary = self.device_ring().inspect_copy(&params.request)?;
         Ok(CopyInspectAnswer {
+            kind: match summary.kind {
+                devices::CopyFileKind::Request => CopyFileKind::Request,
+                devices::CopyFileKind::Approval => CopyFileKind::Approval,
+                devices::CopyFileKind::Package => CopyFileKind::Package,
+            },
             source: summary.source,
             target: summary.target,
-            passkeys: summary
-                .passkeys
-                .into_iter()
-                .map(|(rp_id, user_name)| CopiedPasskeyRow { rp_id, user_name })
-                .collect(),
+            approver: summary.approver,
+            passkeys: rows(summary.passkeys),
             short_code: summary.short_code,
+            chip_held: summary.chip_held,
         })
     }
 
@@ -84,23 +89,37 @@ impl Service {
         params: CopyApproveParams,
     ) -> Result<CopyApproveAnswer, ErrorBody> {
         let devices = self.device_ring();
-        let target = devices.inspect_copy(&params.request)?.target;
+        let summary = devices.inspect_copy(&params.request)?;
         let approval = devices.approve_copy(&params.request, params.pin.as_str())?;
-        Ok(CopyApproveAnswer { approval, target })
+        Ok(CopyApproveAnswer {
+            approval,
+            source: summary.source,
+            target: summary.target,
+            chip_held: summary.chip_held,
+        })
+    }
+
+    pub(super) fn copy_release(
+        &self,
+        params: CopyReleaseParams,
+    ) -> Result<CopyReleaseAnswer, ErrorBody> {
+        let released = self.device_ring().release_copy(&params.approval)?;
+        Ok(CopyReleaseAnswer {
+            package: released.file,
+            target: released.target,
+            passkeys: rows(released.passkeys),
+        })
     }
 
     pub(super) fn copy_import(
         &self,
         params: CopyImportParams,
     ) -> Result<CopyImportAnswer, ErrorBody> {
-        if params.approval.trim().is_empty() {
-            return Err(ErrorBody::from(DeviceError::Unapproved));
-        }
-        let imported = self.device_ring().import_copy(
-            &params.request,
-            Some(&params.approval),
-            params.pin.as_str(),
-        )?;
+        // A copy package holds its approval; a request without one is refused as unapproved.
+        let approval = Some(params.approval.as_str()).filter(|a| !a.trim().is_empty());
+        let imported =
+            self.device_ring()
+                .import_copy(&params.request, approval, params.pin.as_str())?;
         Ok(CopyImportAnswer {
             imported: imported
                 .into_iter()
@@ -112,6 +131,13 @@ impl Service {
                 .collect(),
         })
     }
+}
+
+fn rows(passkeys: Vec<(String, String)>) -> Vec<CopiedPasskeyRow> {
+    passkeys
+        .into_iter()
+        .map(|(rp_id, user_name)| CopiedPasskeyRow { rp_id, user_name })
+        .collect()
 }
 
 fn device_row(device: DeviceInfo) -> DeviceRow {

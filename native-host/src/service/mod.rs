@@ -112,6 +112,7 @@ impl Service {
             "copy_request" => run(params, |p| self.copy_request(p)),
             "copy_inspect" => run(params, |p| self.copy_inspect(p)),
             "copy_approve" => run(params, |p| self.copy_approve(p)),
+            "copy_release" => run(params, |p| self.copy_release(p)),
             "copy_import" => run(params, |p| self.copy_import(p)),
             "ring" => run(params, |p| self.ring(p)),
             _ => Err(errors::unknown_method()),

@@ -7,6 +7,8 @@ import type {
   CopyApproveAnswer,
   CopyApproveParams,
   CopyImportAnswer,
+  CopyReleaseAnswer,
+  CopyReleaseParams,
   CopyImportParams,
   CopyInspectAnswer,
   CopyInspectParams,
@@ -107,6 +109,10 @@ export class Host {
   /** Approval by this device (never the source's own: the host refuses). */
   copyApprove(params: CopyApproveParams): Promise<CopyApproveAnswer> {
     return this.port.request('copy_approve', params);
+  }
+  /** On the source: its TPM duplicates approved TPM-held passkeys for their target. */
+  copyRelease(params: CopyReleaseParams): Promise<CopyReleaseAnswer> {
+    return this.port.request('copy_release', params);
   }
   copyImport(params: CopyImportParams): Promise<CopyImportAnswer> {
     return this.port.request('copy_import', params);

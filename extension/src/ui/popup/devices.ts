@@ -7,6 +7,7 @@ import type {
   CopyApproveView,
   CopyImportView,
   CopyInspectView,
+  CopyReleaseView,
   CopyRequestView,
   DevicesView,
   DeviceView,
@@ -64,7 +65,7 @@ function renderDevices(): void {
       ? `This computer ("${view.thisDevice.name}") waits for one of your devices to approve it: carry its join ` +
         'request there ("Add a device…"), then bring back what that device gives you ("Finish joining…").'
       : 'This computer is not one of your devices yet. Start your devices here, or join the ones you have: ' +
-        'copies of vault passkeys go only to your devices, and only with another one\'s approval.';
+        "copies of vault passkeys go only to your devices, and only with another one's approval.";
   // Enrolment (popup/enrol.ts): what this computer can do next.
   const enrolled = view.devices.length > 0;
   const waiting = !enrolled && view.thisDevice !== null;
@@ -167,7 +168,32 @@ export function openCopyDialog(row: PasskeyRow, changed: () => void, closed: () 
   (targets.length ? select : (byId('copy-cancel') as HTMLButtonElement)).focus();
 }
 
-/** "Approve or import a copy…": a copy request from another device, approved here or imported here. */
+/** What a pasted file of a copy asks of this computer, in words. */
+function describe(copy: CopyInspectView): string {
+  const what = listOf(copy.passkeys.map((p) => `${p.userName} on ${p.rpId}`));
+  switch (copy.kind) {
+    case 'approval':
+      return (
+        `${copy.approver} approved copying ${what} from ${copy.source} to ${copy.target}. If this is ${copy.source}, ` +
+        `Release copy: its TPM checks the approval and makes the copy that only ${copy.target}'s TPM can open.`
+      );
+    case 'package':
+      return (
+        `A copy of ${what} from ${copy.source} for ${copy.target}, approved by ${copy.approver} and made by ` +
+        `${copy.source}'s TPM. Import it on ${copy.target} with its vault PIN.`
+      );
+    default:
+      return (
+        `${copy.source} asks to copy ${what} to ${copy.target}. Short code ${copy.shortCode}: approve only if ` +
+        `${copy.source} shows the same.` +
+        (copy.chipHeld
+          ? ` ${copy.source}'s TPM holds these passkeys: after approval, ${copy.source} releases the copy.`
+          : '')
+      );
+  }
+}
+
+/** "Approve or import a copy…": a file of a copy from another device, approved, released or imported here. */
 export function openCarryDialog(imported: () => void): void {
   const dialog = byId('carry') as HTMLDialogElement;
   const form = byId('carry-form') as HTMLFormElement;
@@ -177,9 +203,13 @@ export function openCarryDialog(imported: () => void): void {
   const pin = byId('carry-pin') as HTMLInputElement;
   const summary = byId('carry-summary');
   const error = byId('carry-error');
-  const buttons = [byId('carry-approve'), byId('carry-import')] as HTMLButtonElement[];
+  const release = byId('carry-release') as HTMLButtonElement;
+  const buttons = [byId('carry-approve'), release, byId('carry-import')] as HTMLButtonElement[];
   for (const field of [request, approval, pin]) field.value = '';
   summary.textContent = error.textContent = '';
+  release.hidden = true;
+  // What the pasted text is, as the host last read it: a package needs no separate approval to import.
+  let kind: CopyInspectView['kind'] | null = null;
   form.hidden = false;
   done.hidden = true;
 
@@ -190,16 +220,19 @@ export function openCarryDialog(imported: () => void): void {
     const mine = ++asked;
     timer = setTimeout(async () => {
       const text = request.value.trim();
+      kind = null;
+      release.hidden = true;
       if (!text) {
         summary.textContent = '';
         return;
       }
       const answer = await send<CopyAnswer<CopyInspectView>>({ type: 'devices:copy-inspect', request: text });
       if (mine !== asked) return;
-      summary.textContent = answer?.ok
-        ? `${answer.source} asks to copy ${listOf(answer.passkeys.map((p) => `${p.userName} on ${p.rpId}`))} to ` +
-          `${answer.target}. Short code ${answer.shortCode}: approve only if ${answer.source} shows the same.`
-        : (answer?.error ?? 'Keyplace did not answer.');
+      if (answer?.ok) {
+        kind = answer.kind;
+        release.hidden = answer.kind !== 'approval';
+      }
+      summary.textContent = answer?.ok ? describe(answer) : (answer?.error ?? 'Keyplace did not answer.');
     }, INSPECT_DELAY_MS);
   };
 
@@ -212,9 +245,14 @@ export function openCarryDialog(imported: () => void): void {
   const busy = (on: boolean) => {
     for (const b of buttons) b.disabled = on;
   };
-  const finish = (words: string, out: string | null) => {
+  // What the done step offers to carry: its label, the clipboard button's words and the file name.
+  let carried = { what: 'approval', label: 'Approval to carry', file: 'keyplace-copy-approval.json' };
+  const finish = (words: string, out: string | null, what = carried) => {
+    carried = what;
     byId('carry-result').textContent = words;
     byId('carry-out-box').hidden = byId('carry-clip').hidden = byId('carry-save').hidden = out === null;
+    byId('carry-out-label').textContent = what.label;
+    byId('carry-clip').textContent = `Copy the ${what.what}`;
     (byId('carry-out') as HTMLTextAreaElement).value = out ?? '';
     form.hidden = true;
     done.hidden = false;
@@ -238,15 +276,38 @@ export function openCarryDialog(imported: () => void): void {
       return;
     }
     finish(
-      `Approved. Carry the copy request and this approval to ${answer.target} and import them there.`,
+      answer.chipHeld
+        ? `Approved. ${answer.source}'s TPM holds these passkeys: carry this approval back to ${answer.source} and ` +
+            `release it there (Approve or import a copy…, then Release copy); its TPM then makes the copy for ${answer.target}.`
+        : `Approved. Carry the copy request and this approval to ${answer.target} and import them there.`,
       answer.approval,
+      { what: 'approval', label: 'Approval to carry', file: 'keyplace-copy-approval.json' },
+    );
+  };
+  release.onclick = async () => {
+    error.textContent = '';
+    if (!needs(request, 'Paste the approval first.')) return;
+    busy(true);
+    const answer = await send<CopyAnswer<CopyReleaseView>>({ type: 'devices:copy-release', approval: request.value });
+    busy(false);
+    if (!answer?.ok) {
+      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      return;
+    }
+    finish(
+      `Released: this computer's TPM copied ${listOf(answer.passkeys.map((p) => `${p.userName} on ${p.rpId}`))} ` +
+        `for ${answer.target}, and only ${answer.target}'s TPM can open it. Carry this copy package to ${answer.target} ` +
+        'and import it there.',
+      answer.package,
+      { what: 'copy package', label: 'Copy package to carry', file: 'keyplace-copy-package.json' },
     );
   };
   byId('carry-import').onclick = async () => {
     error.textContent = '';
     if (
       !needs(request, 'Paste the copy request first.') ||
-      !needs(approval, 'Paste the approval another of your devices made: a copy is imported only with it.') ||
+      (kind !== 'package' &&
+        !needs(approval, 'Paste the approval another of your devices made: a copy is imported only with it.')) ||
       !needs(pin, 'Type the vault PIN of this computer.')
     )
       return;
@@ -254,7 +315,7 @@ export function openCarryDialog(imported: () => void): void {
     const answer = await send<CopyAnswer<CopyImportView>>({
       type: 'devices:copy-import',
       request: request.value,
-      approval: approval.value,
+      approval: kind === 'package' ? '' : approval.value,
       pin: pin.value,
     });
     busy(false);
@@ -272,8 +333,9 @@ export function openCarryDialog(imported: () => void): void {
     imported();
   };
   const out = byId('carry-out') as HTMLTextAreaElement;
-  byId('carry-clip').onclick = () => void toClipboard(out, byId('carry-result'), 'The approval is on the clipboard.');
-  byId('carry-save').onclick = () => saveAs('keyplace-copy-approval.json', out.value);
+  byId('carry-clip').onclick = () =>
+    void toClipboard(out, byId('carry-result'), `The ${carried.what} is on the clipboard.`);
+  byId('carry-save').onclick = () => saveAs(carried.file, out.value);
   byId('carry-cancel').onclick = byId('carry-close').onclick = () => dialog.close();
   dialog.onclose = () => {
     pin.value = '';
