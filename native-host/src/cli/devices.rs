@@ -122,10 +122,20 @@ pub enum CopyCommand {
 pub struct PinArgs {
     /// Read the vault PIN from the first line of standard input instead of asking.
     #[arg(long)]
-    pin_stdin: bool,
+    pub(super) pin_stdin: bool,
     /// Do not ask to confirm the short code (you compared it already).
     #[arg(long)]
     yes: bool,
+}
+
+impl PinArgs {
+    /// The PIN from standard input (after other lines read there), or asked for.
+    pub(super) fn stdin(from_stdin: bool) -> PinArgs {
+        PinArgs {
+            pin_stdin: from_stdin,
+            yes: true,
+        }
+    }
 }
 
 pub fn run_devices(command: DevicesCommand) -> Result<(), String> {
@@ -347,16 +357,16 @@ pub fn run_copy(command: CopyCommand) -> Result<(), String> {
     Ok(())
 }
 
-fn open() -> Result<Devices, String> {
+pub(super) fn open() -> Result<Devices, String> {
     let database = data_dir().map_err(|e| e.to_string())?.join(DATABASE_FILE);
     Devices::open(&database).map_err(say)
 }
 
-fn say(error: DeviceError) -> String {
+pub(super) fn say(error: DeviceError) -> String {
     error.to_string()
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -365,7 +375,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Progress on work that takes a moment (the PIN check, the chip), on standard error.
-fn step(what: &str) {
+pub(super) fn step(what: &str) {
     eprintln!("{what}…");
 }
 
@@ -379,7 +389,7 @@ fn finish_ring_change(ring: &str, out: Option<PathBuf>, done: &str) -> Result<()
     Ok(())
 }
 
-fn print_devices(devices: &[DeviceInfo]) {
+pub(super) fn print_devices(devices: &[DeviceInfo]) {
     for device in devices {
         let mut notes = Vec::new();
         if device.this_device {
@@ -427,7 +437,7 @@ fn passkey_ids(devices: &Devices, wanted: &[String]) -> Result<Vec<Vec<u8>>, Str
     Ok(ids)
 }
 
-fn read(path: &Path) -> Result<String, String> {
+pub(super) fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|error| {
         say(DeviceError::File {
             path: path.display().to_string(),
@@ -436,7 +446,7 @@ fn read(path: &Path) -> Result<String, String> {
     })
 }
 
-fn write(path: &Path, contents: &str) -> Result<(), String> {
+pub(super) fn write(path: &Path, contents: &str) -> Result<(), String> {
     write_private_file(path, contents.as_bytes()).map_err(|error| {
         say(DeviceError::File {
             path: path.display().to_string(),
@@ -445,7 +455,7 @@ fn write(path: &Path, contents: &str) -> Result<(), String> {
     })
 }
 
-fn code_or_file(value: &str) -> Result<String, String> {
+pub(super) fn code_or_file(value: &str) -> Result<String, String> {
     let path = Path::new(value);
     if path.is_file() {
         read(path)
@@ -455,7 +465,7 @@ fn code_or_file(value: &str) -> Result<String, String> {
 }
 
 /// Asks yes/no on the terminal unless `--yes`; refuses when nobody can answer.
-fn confirm(args: &PinArgs, question: &str) -> Result<(), String> {
+pub(super) fn confirm(args: &PinArgs, question: &str) -> Result<(), String> {
     if args.yes {
         return Ok(());
     }
@@ -476,7 +486,7 @@ fn confirm(args: &PinArgs, question: &str) -> Result<(), String> {
     }
 }
 
-fn read_pin(args: &PinArgs) -> Result<Zeroizing<String>, String> {
+pub(super) fn read_pin(args: &PinArgs) -> Result<Zeroizing<String>, String> {
     let pin = if args.pin_stdin {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()

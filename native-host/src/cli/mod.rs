@@ -1,10 +1,11 @@
-//! The command line a person uses: install, uninstall, list, doctor, devices, copy.
+//! The command line a person uses: install, uninstall, list, doctor, devices, copy, recovery.
 
 mod browsers;
 mod devices;
 mod doctor;
 mod install;
 mod list;
+mod recovery;
 mod uninstall;
 
 use std::path::PathBuf;
@@ -43,6 +44,9 @@ enum Command {
     /// Copy vault passkeys to another of your devices, with the approval of a third (or the target).
     #[command(subcommand)]
     Copy(devices::CopyCommand),
+    /// A recovery sheet: a printed key that counts as one of your devices (make it, approve with it, restore with it).
+    #[command(subcommand)]
+    Recovery(recovery::RecoveryCommand),
 }
 
 #[derive(Args, Clone)]
@@ -80,6 +84,7 @@ pub fn run() -> ExitCode {
         Command::Doctor(args) => return doctor::run(&args),
         Command::Devices(command) => devices::run_devices(command),
         Command::Copy(command) => devices::run_copy(command),
+        Command::Recovery(command) => recovery::run(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

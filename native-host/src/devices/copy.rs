@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use super::chip_copy::{approve_duplications, package_aad, parse_package, split_inner_keys};
 use super::errors::DeviceError;
-use super::keys::{kem_public_key, seal_to, verifying_key};
+use super::keys::{kem_public_key, seal_to, verifying_key, DeviceKeys};
 use super::ring::Ring;
 use super::wire::{
     parse_file, short_code, short_id, ApprovalBody, ChipKey, CopiedPasskey, CopyApprovalFile,
@@ -242,14 +242,27 @@ impl Devices {
 
     /// Approves a copy request on this device (which must not be its source), with this device's PIN.
     pub fn approve_copy(&self, request_text: &str, pin: &str) -> Result<String, DeviceError> {
+        self.approve_copy_as(request_text, || self.keys(pin))
+    }
+
+    /// Approves a copy request as the device whose keys `keys` opens (this one, or a recovery sheet).
+    pub(super) fn approve_copy_as(
+        &self,
+        request_text: &str,
+        keys: impl FnOnce() -> Result<DeviceKeys, DeviceError>,
+    ) -> Result<String, DeviceError> {
         let file = parse_request(request_text)?;
-        let (record, ring) = self.enrolled()?;
+        let (_, ring) = self.enrolled()?;
         let ring = self.learn(ring, &file.ring)?;
         let checked = check_request(&ring, &file.request)?;
+        let keys = keys()?;
+        let record = keys.record.clone();
         if checked.body.source.0 == record.device_id {
             return Err(DeviceError::ApprovedBySource);
         }
-        let keys = self.keys(pin)?;
+        if ring.enrolled(&record.device_id).is_none() {
+            return Err(DeviceError::ApproverRemoved(record.name));
+        }
         let duplications = approve_duplications(&ring, &checked.body, &keys)?;
         let body = ApprovalBody {
             request_id: checked.body.request_id.clone(),
@@ -296,6 +309,18 @@ impl Devices {
         approval_text: Option<&str>,
         pin: &str,
     ) -> Result<Vec<ImportedPasskey>, DeviceError> {
+        self.import_copy_for(request_text, approval_text, pin, None)
+    }
+
+    /// `import_copy` into this computer's vault, of a copy addressed to this computer or, with `recipient`, to
+    /// that device (a recovery sheet whose keys the person typed in: recovery.rs).
+    pub(super) fn import_copy_for(
+        &self,
+        request_text: &str,
+        approval_text: Option<&str>,
+        pin: &str,
+        recipient: Option<&DeviceKeys>,
+    ) -> Result<Vec<ImportedPasskey>, DeviceError> {
         // A copy package (chip-held passkeys, released by the source) holds its request and approval.
         let package = is_package(request_text)
             .then(|| parse_package(request_text))
@@ -328,14 +353,17 @@ impl Devices {
         }
         let checked = check_request(&ring, &file.request)?;
         let body = &checked.body;
-        if body.target.0 != record.device_id {
+        let target = recipient.map_or(&record, |keys| &keys.record);
+        if body.target.0 != target.device_id {
             return Err(DeviceError::AddressedToAnotherDevice(name_in(
                 &ring,
                 &body.target.0,
             )));
         }
-        if ring.enrolled(&record.device_id).is_none() {
-            return Err(DeviceError::TargetRemoved(record.name));
+        for device in [&record, target] {
+            if ring.enrolled(&device.device_id).is_none() {
+                return Err(DeviceError::TargetRemoved(device.name.clone()));
+            }
         }
         let approver = check_approval(&ring, &checked, approval.as_ref().map(|a| &a.approval))?;
         if package.is_none() && body.passkeys.iter().any(|p| p.chip.is_some()) {
@@ -350,7 +378,14 @@ impl Devices {
         }
 
         let authorization = self.authorize(pin)?;
-        let keys = self.open_keys(record, &authorization, pin)?;
+        let own_keys;
+        let keys = match recipient {
+            Some(keys) => keys,
+            None => {
+                own_keys = self.open_keys(record, &authorization, pin)?;
+                &own_keys
+            }
+        };
         let aad = hpke_aad(&body.request_id.0, &body.source.0, &body.target.0);
         let scalars = keys.open_sealed(&body.enc.0, &body.ciphertext.0, &aad)?;
         if scalars.len() != body.passkeys.len() * SCALAR_LEN {
@@ -456,7 +491,7 @@ impl Devices {
     }
 }
 
-fn parse_request(text: &str) -> Result<CopyRequestFile, DeviceError> {
+pub(super) fn parse_request(text: &str) -> Result<CopyRequestFile, DeviceError> {
     parse_file(
         text,
         "copy request",

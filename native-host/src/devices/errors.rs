@@ -81,6 +81,10 @@ pub enum DeviceError {
         site: String,
         allowed: String,
     },
+    #[error("That is not a recovery code as Keyplace prints them, or a character is mistyped: check it against the sheet.")]
+    BadRecoveryCode,
+    #[error("That recovery code is not one of your devices: it belongs to another ring, or to a sheet made elsewhere.")]
+    NotASheetOfThisRing,
     #[error("cannot read or write {path}: {error}")]
     File { path: String, error: std::io::Error },
     #[error(transparent)]

@@ -123,6 +123,42 @@ impl DeviceKeys {
         })
     }
 
+    /// Keys derived from a 32-byte secret kept outside any computer (a recovery sheet: recovery.rs), as the device
+    /// `name`. The same secret always gives the same keys, so the sheet is the device.
+    pub fn from_secret(secret: &[u8], name: &str) -> Result<DeviceKeys, DeviceError> {
+        let expand = |label: &[u8]| {
+            let mut out = Zeroizing::new([0u8; 32]);
+            hkdf::Hkdf::<sha2::Sha256>::new(None, secret)
+                .expand(label, out.as_mut())
+                .map_err(|_| DeviceError::malformed("recovery sheet", "cannot derive its keys"))?;
+            Ok::<_, DeviceError>(out)
+        };
+        // A P-256 scalar from 32 uniform bytes is out of range with probability about 2^-32: the sheet is made again.
+        let signing =
+            SigningKey::from_slice(&expand(b"keyplace recovery sheet signing v1")?[..])
+                .map_err(|_| DeviceError::malformed("recovery sheet", "its key is out of range"))?;
+        let (kem, kem_public) =
+            Kem::derive_keypair(&expand(b"keyplace recovery sheet kem v1")?[..]);
+        let signing_public = signing
+            .verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec();
+        Ok(DeviceKeys {
+            record: ThisDeviceRecord {
+                device_id: device_id(&signing_public),
+                name: name.to_owned(),
+                signing_public,
+                kem_public: kem_public.to_bytes().to_vec(),
+                signing_blob: Vec::new(),
+                kem_blob: Vec::new(),
+                created_at: now_ms(),
+            },
+            signing: SigningKeyAt::Software(signing),
+            kem,
+        })
+    }
+
     /// Whether the signing key is in a TPM.
     pub fn in_tpm(&self) -> bool {
         !matches!(self.signing, SigningKeyAt::Software(_))

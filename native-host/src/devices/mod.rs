@@ -11,6 +11,7 @@ mod chip_copy;
 mod copy;
 mod errors;
 mod keys;
+mod recovery;
 mod ring;
 pub mod wire;
 
@@ -26,6 +27,7 @@ pub use copy::{
 };
 pub use errors::DeviceError;
 use keys::{card_of, DeviceKeys};
+pub use recovery::{parse_sheet_code, RecoverySheet};
 use ring::{verify_join, Member, Ring};
 use wire::{
     check_name, join_code, parse_file, parse_join, short_code, short_id, Change, JoinBody,
