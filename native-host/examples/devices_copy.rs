@@ -1,6 +1,7 @@
 //! Times of enrolling a device and copying a vault passkey, without the person (no typing, no carrying files):
 //! three devices in temporary data folders, each vault sealed by its own swtpm (Linux, when swtpm is installed)
-//! with the device signing key in it, and, separately, by the PIN alone (Argon2id, the software path); then the
+//! with the device signing key in it and the passkey held by the TPM (so a copy is also released by the source's
+//! chip), and, separately, by the PIN alone (Argon2id, the software path); then the
 //! chip's own cost of a copy under policy (TPM2_VerifySignature + policy + TPM2_Duplicate on the source, TPM2_Import
 //! + TPM2_Load on the target). Prints medians of `ROUNDS` rounds as plain lines. Run with `cargo run --release -p keyplace-host --example devices_copy`. No assertions on time.
 
@@ -100,6 +101,7 @@ struct Times {
     enroll: Vec<Duration>,
     request: Vec<Duration>,
     approve: Vec<Duration>,
+    release: Vec<Duration>,
     import: Vec<Duration>,
 }
 
@@ -128,9 +130,23 @@ fn round(tpm: bool, times: &mut Times) {
     let started = Instant::now();
     let approval = c.devices.approve_copy(&request.file, PIN).unwrap();
     times.approve.push(started.elapsed());
+    // With TPMs the passkey is held by the desktop's chip: the approval goes back there, and its chip releases it.
+    let chip_held = a
+        .metadata
+        .credential(b"cred-1")
+        .unwrap()
+        .is_some_and(|c| keyplace_host::stores::vault_chip::is_chip_blob(&c.key_blob));
+    let (file, approval) = if chip_held {
+        let started = Instant::now();
+        let package = a.devices.release_copy(&approval).unwrap().file;
+        times.release.push(started.elapsed());
+        (package, None)
+    } else {
+        (request.file, Some(approval))
+    };
     let started = Instant::now();
     b.devices
-        .import_copy(&request.file, Some(&approval), PIN)
+        .import_copy(&file, approval.as_deref(), PIN)
         .unwrap();
     times.import.push(started.elapsed());
 }
@@ -172,6 +188,12 @@ fn main() {
             "  copy approve:                           {}",
             median(&mut times.approve)
         );
+        if !times.release.is_empty() {
+            println!(
+                "  copy release (the source's TPM duplicates): {}",
+                median(&mut times.release)
+            );
+        }
         println!(
             "  copy import:                            {}",
             median(&mut times.import)
