@@ -14,8 +14,9 @@ use crate::bytes::{b64u_encode, Base64Url};
 use crate::client_data::{collect_client_data, sha256, CeremonyType};
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
-    check_get_extensions, decode, effective_timeout_ms, public_key_credential_ids,
-    user_verification, zero_timeout_ends_at_once, Client, Requirement,
+    check_get_extensions, decode, effective_timeout_ms, large_blob_get_output,
+    public_key_credential_ids, user_verification, zero_timeout_ends_at_once, Client,
+    LargeBlobOutput, Requirement,
 };
 use crate::options::{Attachment, CredentialType, RequestOptions};
 use crate::origin::{caller_origin, parse_host, Host};
@@ -62,6 +63,10 @@ pub struct PreparedGet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub prf: Option<GetPrf>,
+    /// largeBlob's output, when the site asked to read or write (prepared here, returned by `finish_get`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub large_blob: Option<LargeBlobOutput>,
     pub timeout_ms: u32,
 }
 
@@ -131,6 +136,7 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
         allow_credential_ids: allow_credential_ids.into_iter().map(Base64Url).collect(),
         user_verification: user_verification(options.user_verification.as_deref()),
         prf,
+        large_blob: large_blob_get_output(options.extensions.as_ref()),
         timeout_ms,
     })
 }
@@ -196,11 +202,16 @@ pub struct AssertionResponse {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct AssertionExtensionResults {
     /// Present only when the page asked for prf.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub prf: Option<PrfAssertionOutput>,
+    /// Present when the page asked largeBlob to read or write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub large_blob: Option<LargeBlobOutput>,
 }
 
 /// The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -271,6 +282,7 @@ pub fn finish_get(
             prf: prepared.prf.as_ref().map(|_| PrfAssertionOutput {
                 results: assertion.prf_results,
             }),
+            large_blob: prepared.large_blob.clone(),
         },
     })
 }

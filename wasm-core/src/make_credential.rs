@@ -17,9 +17,10 @@ use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     check_create_extensions, cred_props_requested, decode, effective_timeout_ms,
-    public_key_credential_ids, required_extension_unserved, user_verification,
-    zero_timeout_ends_at_once, Attachment, AttestationConveyance, Client, CreationOptions,
-    CredentialType, Hint, Requirement, Transport, PUBLIC_KEY_TYPE,
+    large_blob_create_output, public_key_credential_ids, required_extension_unserved,
+    user_verification, zero_timeout_ends_at_once, Attachment, AttestationConveyance, Client,
+    CreationOptions, CredentialType, Hint, LargeBlobOutput, Requirement, Transport,
+    PUBLIC_KEY_TYPE,
 };
 use crate::origin::caller_origin;
 use crate::prf::{prf_for_create, CreatePrf, PrfRegistrationOutput, PrfValues};
@@ -84,6 +85,10 @@ pub struct PreparedCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub prf: Option<CreatePrf>,
+    /// largeBlob's output, when the site gave the extension (prepared here, returned by `finish_create`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub large_blob: Option<LargeBlobOutput>,
     pub timeout_ms: u32,
     /// The site's hints, known ones only, most preferred first (the window orders its choices by them).
     pub hints: Vec<Hint>,
@@ -160,6 +165,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
         )));
     }
     let cred_props = cred_props_requested(options.extensions.as_ref());
+    let large_blob = large_blob_create_output(options.extensions.as_ref(), request.client);
     let prf = prf_for_create(options.extensions.as_ref().and_then(|ext| ext.prf.as_ref()))?;
 
     // Steps 13-15: collected client data, clientDataJSON and its hash.
@@ -204,6 +210,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
         attestation: AttestationConveyance::from_name(options.attestation.as_deref()),
         cred_props_requested: cred_props,
         prf,
+        large_blob,
         timeout_ms,
         hints: Hint::from_names(options.hints),
     })
@@ -270,6 +277,10 @@ pub struct RegistrationExtensionResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub prf: Option<PrfRegistrationOutput>,
+    /// Present when the page gave largeBlob (as the browser Keyplace runs in answers it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub large_blob: Option<LargeBlobOutput>,
 }
 
 /// The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -408,6 +419,7 @@ pub fn finish_create(
                 enabled: key.prf_enabled,
                 results: key.prf_results.filter(|_| key.prf_enabled),
             }),
+            large_blob: prepared.large_blob.clone(),
         },
     })
 }

@@ -181,6 +181,46 @@ pub enum Client {
     Firefox,
 }
 
+/// largeBlob's output (§10.1.5). Keyplace's stores keep no large blobs, so it says what the browser says for an
+/// authenticator without them: Chromium `{supported: false}` at registration (Firefox gives none), `{}` for a read,
+/// `{written: false}` for a write.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct LargeBlobOutput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub supported: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub written: Option<bool>,
+}
+
+/// largeBlob's registration output for these inputs, in the browser Keyplace runs in.
+pub fn large_blob_create_output(
+    extensions: Option<&Extensions>,
+    client: Option<Client>,
+) -> Option<LargeBlobOutput> {
+    (extensions.is_some_and(|ext| ext.large_blob.is_some()) && client != Some(Client::Firefox))
+        .then(|| LargeBlobOutput {
+            supported: Some(false),
+            written: None,
+        })
+}
+
+/// largeBlob's sign-in output for these inputs: none unless the site asked to read or write.
+pub fn large_blob_get_output(extensions: Option<&Extensions>) -> Option<LargeBlobOutput> {
+    let ext = extensions?;
+    if large_blob_member(ext, "write").is_some() {
+        return Some(LargeBlobOutput {
+            supported: None,
+            written: Some(false),
+        });
+    }
+    large_blob_member(ext, "read")
+        .is_some_and(js_truthy)
+        .then(LargeBlobOutput::default)
+}
+
 /// A `timeout` of 0 ends the ceremony at once in Chromium (NotAllowedError); Firefox clamps it to its minimum. Where
 /// it ends at once, Keyplace opens no window and lets the browser answer.
 pub fn zero_timeout_ends_at_once(client: Option<Client>, timeout: Option<f64>) -> bool {
@@ -412,6 +452,39 @@ pub fn public_key_credential_ids(descriptors: Option<Vec<CredentialDescriptor>>)
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn large_blob_outputs_are_what_the_browser_says_without_large_blob_support() {
+        let ext = |v: Value| decode::<Extensions>(v, "extensions").unwrap();
+        let create = |v: Value, client| large_blob_create_output(Some(&ext(v)), client);
+        let no = Some(LargeBlobOutput {
+            supported: Some(false),
+            written: None,
+        });
+        let preferred = json!({"largeBlob": {"support": "preferred"}});
+        assert_eq!(create(preferred.clone(), Some(Client::Chromium)), no);
+        assert_eq!(create(json!({"largeBlob": {}}), None), no);
+        assert_eq!(create(preferred, Some(Client::Firefox)), None);
+        assert_eq!(
+            create(json!({"credProps": true}), Some(Client::Chromium)),
+            None
+        );
+        let get = |v: Value| large_blob_get_output(Some(&ext(v)));
+        assert_eq!(
+            get(json!({"largeBlob": {"read": true}})),
+            Some(LargeBlobOutput::default())
+        );
+        let written = Some(LargeBlobOutput {
+            supported: None,
+            written: Some(false),
+        });
+        assert_eq!(
+            get(json!({"largeBlob": {"write": {"$bytes": "AQ"}}})),
+            written
+        );
+        assert_eq!(get(json!({"largeBlob": {"read": false}})), None);
+        assert_eq!(get(json!({"prf": {}})), None);
+    }
 
     #[test]
     fn timeout_policy() {

@@ -20,7 +20,8 @@ use crate::make_credential::{
     RegistrationCredential, RegistrationExtensionResults,
 };
 use crate::options::{
-    Attachment, AttestationConveyance, Client, CredentialType, Hint, Requirement, Transport,
+    Attachment, AttestationConveyance, Client, CredentialType, Hint, LargeBlobOutput, Requirement,
+    Transport,
 };
 use crate::prf::{
     CreatePrf, CredentialSalts, GetPrf, PrfAssertionOutput, PrfRegistrationOutput, PrfSalts,
@@ -98,6 +99,7 @@ fn declarations(cfg: &Config) -> Vec<Declaration> {
         declaration::<CreatePrf>(cfg),
         declaration::<GetPrf>(cfg),
         declaration::<PrfRegistrationOutput>(cfg),
+        declaration::<LargeBlobOutput>(cfg),
         declaration::<PrfAssertionOutput>(cfg),
         // The Signal API
         declaration::<SignalRequest>(cfg),

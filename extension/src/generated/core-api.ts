@@ -85,7 +85,11 @@ export type PreparedCreate = { rpId: string, rpName: string, user: PreparedUser,
 /**
  * The `prf` extension, when the site asked for it: the host gives the credential a PRF secret.
  */
-prf?: CreatePrf, timeoutMs: number, 
+prf?: CreatePrf, 
+/**
+ * largeBlob's output, when the site gave the extension (prepared here, returned by `finish_create`).
+ */
+largeBlob?: LargeBlobOutput, timeoutMs: number, 
 /**
  * The site's hints, known ones only, most preferred first (the window orders its choices by them).
  */
@@ -130,7 +134,11 @@ credProps?: CredProps,
 /**
  * Present only when the page asked for prf.
  */
-prf?: PrfRegistrationOutput, };
+prf?: PrfRegistrationOutput, 
+/**
+ * Present when the page gave largeBlob (as the browser Keyplace runs in answers it).
+ */
+largeBlob?: LargeBlobOutput, };
 
 /**
  * The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -163,7 +171,11 @@ export type PreparedGet = { rpId: string, clientDataJSON: Base64Url, clientDataH
 /**
  * The `prf` extension, when the site asked for it: salts per credential for the host.
  */
-prf?: GetPrf, timeoutMs: number, };
+prf?: GetPrf, 
+/**
+ * largeBlob's output, when the site asked to read or write (prepared here, returned by `finish_get`).
+ */
+largeBlob?: LargeBlobOutput, timeoutMs: number, };
 
 /**
  * The flags `assertionAuthenticatorData` writes; the host sets the true UV bit before it signs.
@@ -189,7 +201,11 @@ export type AssertionExtensionResults = {
 /**
  * Present only when the page asked for prf.
  */
-prf?: PrfAssertionOutput, };
+prf?: PrfAssertionOutput, 
+/**
+ * Present when the page asked largeBlob to read or write.
+ */
+largeBlob?: LargeBlobOutput, };
 
 /**
  * The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -231,6 +247,13 @@ export type GetPrf = { eval?: PrfSalts, byCredential: Array<CredentialSalts>, };
  * The `prf` output of a registration: whether the credential has a PRF, and values when `eval` was given.
  */
 export type PrfRegistrationOutput = { enabled: boolean, results?: PrfSalts, };
+
+/**
+ * largeBlob's output (§10.1.5). Keyplace's stores keep no large blobs, so it says what the browser says for an
+ * authenticator without them: Chromium `{supported: false}` at registration (Firefox gives none), `{}` for a read,
+ * `{written: false}` for a write.
+ */
+export type LargeBlobOutput = { supported?: boolean, written?: boolean, };
 
 /**
  * The `prf` output of a sign-in.
