@@ -201,7 +201,7 @@ pub fn large_blob_create_output(
     client: Option<Client>,
 ) -> Option<LargeBlobOutput> {
     (extensions.is_some_and(|ext| ext.large_blob.is_some()) && client != Some(Client::Firefox))
-        .then(|| LargeBlobOutput {
+        .then_some(LargeBlobOutput {
             supported: Some(false),
             written: None,
         })
