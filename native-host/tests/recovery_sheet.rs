@@ -6,7 +6,6 @@
 mod ring;
 
 use keyplace_host::devices::DeviceError;
-use keyplace_host::stores::vault_chip::is_chip_blob;
 use ring::*;
 
 const SHEET: &str = "recovery sheet";
@@ -77,6 +76,7 @@ fn one_computer_and_its_sheet_back_a_passkey_up_and_restore_it_on_a_new_computer
 #[test]
 #[cfg(target_os = "linux")]
 fn the_sheet_approves_copies_of_passkeys_the_tpm_holds() {
+    use keyplace_host::stores::vault_chip::is_chip_blob;
     let desktop = device(true);
     if desktop._tpm.is_none() {
         eprintln!("SKIPPED: swtpm is not installed");
