@@ -1,13 +1,16 @@
 //! Who started the host. Chromium passes the calling extension's origin as argv[1]; Firefox passes the manifest
-//! path and the add-on id. Only the ids `install` recorded in `allowed-extensions.json` may use the host, and this
-//! is checked before a single frame is read.
+//! path and the add-on id. Only the ids `install` recorded in `allowed-extensions.json` may use the host (the user's
+//! own list, or the system-wide one a package installed under /etc/keyplace), and this is checked before a single
+//! frame is read.
 
 use std::ffi::OsString;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data_dir::{write_private_file, ALLOWED_EXTENSIONS_FILE};
+use crate::data_dir::{
+    system_allowed_extensions_file, system_root, write_private_file, ALLOWED_EXTENSIONS_FILE,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {
@@ -59,8 +62,19 @@ pub struct AllowedExtensions {
 impl AllowedExtensions {
     /// `Ok(None)` when `install` has not written the file yet.
     pub fn load(data_dir: &Path) -> Result<Option<Self>, String> {
-        let path = data_dir.join(ALLOWED_EXTENSIONS_FILE);
-        match std::fs::read(&path) {
+        Self::load_file(&data_dir.join(ALLOWED_EXTENSIONS_FILE))
+    }
+
+    /// The system-wide list under `root` (see `system_allowed_extensions_file`), `Ok(None)` when there is none.
+    pub fn load_system(root: &Path) -> Result<Option<Self>, String> {
+        match system_allowed_extensions_file(root) {
+            Some(path) => Self::load_file(&path),
+            None => Ok(None),
+        }
+    }
+
+    pub fn load_file(path: &Path) -> Result<Option<Self>, String> {
+        match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
                 format!(
                     "{} is damaged ({e}); run `keyplace-host install` again",
@@ -99,11 +113,35 @@ impl AllowedExtensions {
             list.push(value);
         }
     }
+
+    /// Both lists in one: the user's and the system's allow independently.
+    pub fn merged(user: Option<Self>, system: Option<Self>) -> Option<Self> {
+        match (user, system) {
+            (None, None) => None,
+            (one, None) | (None, one) => one,
+            (Some(mut user), Some(system)) => {
+                for origin in system.chromium_origins {
+                    Self::add(&mut user.chromium_origins, origin);
+                }
+                for id in system.firefox_ids {
+                    Self::add(&mut user.firefox_ids, id);
+                }
+                Some(user)
+            }
+        }
+    }
 }
 
 /// Why `caller` may not use the host, in words for the person reading stderr.
 pub fn check(caller: &Caller, data_dir: &Path) -> Result<(), String> {
-    let allowed = AllowedExtensions::load(data_dir)?
+    check_under(caller, data_dir, &system_root())
+}
+
+/// `check` with the system-wide list read under `root`.
+pub fn check_under(caller: &Caller, data_dir: &Path, root: &Path) -> Result<(), String> {
+    let user = AllowedExtensions::load(data_dir)?;
+    let system = AllowedExtensions::load_system(root)?;
+    let allowed = AllowedExtensions::merged(user, system)
         .ok_or_else(|| "no extension is allowed yet; run `keyplace-host install`".to_owned())?;
     if allowed.allows(caller) {
         Ok(())
@@ -162,37 +200,79 @@ mod tests {
     #[test]
     fn checks_against_the_installed_list() {
         let dir = tempfile::tempdir().unwrap();
+        // An empty system root: a package installed on this machine must not change the answer.
+        let no_system = tempfile::tempdir().unwrap();
         let ours = Caller::Chromium {
             origin: chromium_origin("ipdamncjijplhbkhipddgambbnginfmp"),
         };
-        assert!(check(&ours, dir.path()).is_err(), "nothing installed yet");
+        assert!(
+            check_under(&ours, dir.path(), no_system.path()).is_err(),
+            "nothing installed yet"
+        );
         let allowed = AllowedExtensions {
             chromium_origins: vec![chromium_origin("ipdamncjijplhbkhipddgambbnginfmp")],
             firefox_ids: vec!["keyplace@keyplace.dev".into()],
         };
         allowed.save(dir.path()).unwrap();
-        assert!(check(&ours, dir.path()).is_ok());
+        assert!(check_under(&ours, dir.path(), no_system.path()).is_ok());
         let no_slash = Caller::Chromium {
             origin: "chrome-extension://ipdamncjijplhbkhipddgambbnginfmp".into(),
         };
-        assert!(check(&no_slash, dir.path()).is_ok());
+        assert!(check_under(&no_slash, dir.path(), no_system.path()).is_ok());
         let other = Caller::Chromium {
             origin: chromium_origin("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
         };
-        assert!(check(&other, dir.path()).is_err());
+        assert!(check_under(&other, dir.path(), no_system.path()).is_err());
         let prefix = Caller::Chromium {
             origin: "chrome-extension://ipdamncjijplhbkhipddgambbnginfmp/x/".into(),
         };
-        assert!(check(&prefix, dir.path()).is_err());
+        assert!(check_under(&prefix, dir.path(), no_system.path()).is_err());
         let firefox = Caller::Firefox {
             addon_id: "keyplace@keyplace.dev".into(),
         };
-        assert!(check(&firefox, dir.path()).is_ok());
+        assert!(check_under(&firefox, dir.path(), no_system.path()).is_ok());
         let other_addon = Caller::Firefox {
             addon_id: "evil@example.com".into(),
         };
-        assert!(check(&other_addon, dir.path()).is_err());
+        assert!(check_under(&other_addon, dir.path(), no_system.path()).is_err());
         std::fs::write(dir.path().join(ALLOWED_EXTENSIONS_FILE), b"{oops").unwrap();
-        assert!(check(&ours, dir.path()).is_err());
+        assert!(check_under(&ours, dir.path(), no_system.path()).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_system_wide_list_allows_for_every_user() {
+        let data = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let ours = Caller::Chromium {
+            origin: chromium_origin("ipdamncjijplhbkhipddgambbnginfmp"),
+        };
+        let mine = Caller::Firefox {
+            addon_id: "mine@example.com".into(),
+        };
+        assert!(check_under(&ours, data.path(), root.path()).is_err());
+        let system = system_allowed_extensions_file(root.path()).unwrap();
+        std::fs::create_dir_all(system.parent().unwrap()).unwrap();
+        std::fs::write(
+            &system,
+            br#"{"chromium_origins": ["chrome-extension://ipdamncjijplhbkhipddgambbnginfmp/"]}"#,
+        )
+        .unwrap();
+        assert!(check_under(&ours, data.path(), root.path()).is_ok());
+        assert!(check_under(&mine, data.path(), root.path()).is_err());
+        // The user's own list adds to the system's, and takes nothing away from it.
+        AllowedExtensions {
+            chromium_origins: vec![],
+            firefox_ids: vec!["mine@example.com".into()],
+        }
+        .save(data.path())
+        .unwrap();
+        assert!(check_under(&ours, data.path(), root.path()).is_ok());
+        assert!(check_under(&mine, data.path(), root.path()).is_ok());
+        std::fs::write(&system, b"{oops").unwrap();
+        assert!(
+            check_under(&ours, data.path(), root.path()).is_err(),
+            "a damaged list fails closed"
+        );
     }
 }

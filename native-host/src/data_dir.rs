@@ -6,6 +6,23 @@ use std::path::{Path, PathBuf};
 pub const DATA_DIR_ENV: &str = "KEYPLACE_DATA_DIR";
 pub const DATABASE_FILE: &str = "keyplace.db";
 pub const ALLOWED_EXTENSIONS_FILE: &str = "allowed-extensions.json";
+/// The folder system paths (/etc/..., /usr/lib/...) are read under: unset means `/`. A packaging step or a test
+/// points it at a staging folder, so `install --system` and `doctor` work there without touching the machine.
+pub const SYSTEM_ROOT_ENV: &str = "KEYPLACE_SYSTEM_ROOT";
+
+/// `KEYPLACE_SYSTEM_ROOT`, else `/`.
+pub fn system_root() -> PathBuf {
+    std::env::var_os(SYSTEM_ROOT_ENV)
+        .filter(|root| !root.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// The list of extensions a system-wide install (the `.deb`) allows for every user of this computer; root owns it.
+/// None where system installs are not written yet (Windows: HKLM).
+pub fn system_allowed_extensions_file(root: &Path) -> Option<PathBuf> {
+    cfg!(unix).then(|| root.join("etc/keyplace").join(ALLOWED_EXTENSIONS_FILE))
+}
 
 /// `KEYPLACE_DATA_DIR`, else the platform data directory + `keyplace`.
 pub fn data_dir() -> io::Result<PathBuf> {

@@ -37,7 +37,11 @@ fn install_writes_the_manifest_and_the_allowed_list() {
     ]);
     let report = String::from_utf8_lossy(&doctor.stdout);
     assert!(doctor.status.success(), "{report}");
-    assert!(report.contains("✓ Chromium: registered"), "{report}");
+    let profile_line = format!(
+        "✓ Chromium with --user-data-dir {}: registered",
+        env.profile_dir().display()
+    );
+    assert!(report.contains(&profile_line), "{report}");
     let list_date = &keyplace_core::public_suffix::LIST_VERSION[..10];
     assert!(
         report.contains(&format!("✓ Public Suffix List of {list_date} built in")),

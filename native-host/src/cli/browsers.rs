@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use serde_json::{json, Value};
 
+use super::places::{manifest_in, Places, Platform};
 use super::RegistrationArgs;
 
 pub const HOST_NAME: &str = "com.keyplace.host";
@@ -45,33 +46,14 @@ impl Browser {
         self == Browser::Firefox
     }
 
-    /// The browser's own configuration directory (its existence means the browser has been used here).
-    fn config_dir(self, home: &Path) -> PathBuf {
-        if cfg!(target_os = "macos") {
-            let support = home.join("Library/Application Support");
-            match self {
-                Browser::Chrome => support.join("Google/Chrome"),
-                Browser::Chromium => support.join("Chromium"),
-                Browser::Brave => support.join("BraveSoftware/Brave-Browser"),
-                Browser::Edge => support.join("Microsoft Edge"),
-                Browser::Firefox => support.join("Mozilla"),
-            }
-        } else {
-            match self {
-                Browser::Chrome => home.join(".config/google-chrome"),
-                Browser::Chromium => home.join(".config/chromium"),
-                Browser::Brave => home.join(".config/BraveSoftware/Brave-Browser"),
-                Browser::Edge => home.join(".config/microsoft-edge"),
-                Browser::Firefox => home.join(".mozilla"),
-            }
-        }
-    }
-
-    /// Where this browser reads host manifests for this user.
-    pub fn manifest_dir(self, home: &Path) -> PathBuf {
-        match (self, cfg!(target_os = "macos")) {
-            (Browser::Firefox, false) => home.join(".mozilla/native-messaging-hosts"),
-            (_, _) => self.config_dir(home).join("NativeMessagingHosts"),
+    /// The value of `--browser` that names it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Browser::Chrome => "chrome",
+            Browser::Chromium => "chromium",
+            Browser::Brave => "brave",
+            Browser::Edge => "edge",
+            Browser::Firefox => "firefox",
         }
     }
 
@@ -85,71 +67,118 @@ impl Browser {
         }
     }
 
-    /// Whether the browser seems to be on this computer: its config directory exists or it is on PATH.
-    pub fn is_present(self, home: &Path) -> bool {
-        self.config_dir(home).is_dir() || self.executables().iter().any(|name| on_path(name))
+    /// Why the browser seems to be on this computer (its profiles folder, or its program on PATH), if it does.
+    pub fn found(self, places: &Places) -> Option<String> {
+        let profiles = places.user_data_dir(self);
+        if profiles.is_dir() {
+            return Some(format!("its profiles in {}", profiles.display()));
+        }
+        self.executables()
+            .iter()
+            .find_map(|name| on_path(name))
+            .map(|program| format!("{} on PATH", program.display()))
     }
 }
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false)
-}
-
-/// The user's home directory; `HOME` wins so tests and sandboxes can move it.
-pub fn home_dir() -> Result<PathBuf, String> {
-    std::env::var_os("HOME")
-        .filter(|home| !home.is_empty())
-        .map(PathBuf::from)
-        .or_else(dirs::home_dir)
-        .ok_or_else(|| "cannot tell where your home directory is; set HOME".to_owned())
+fn on_path(program: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// One manifest location to write, remove or check.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
     pub browser: Browser,
     pub manifest: PathBuf,
+    /// Windows: the HKEY_CURRENT_USER key whose default value must be `manifest`.
+    pub registry_key: Option<String>,
+    /// A system-wide manifest (every user of this computer), not this user's.
+    pub system: bool,
 }
 
 impl Target {
-    pub fn new(browser: Browser, manifest_dir: &Path) -> Self {
+    /// This user's registration with `browser`.
+    pub fn user(browser: Browser, places: &Places) -> Self {
         Target {
             browser,
-            manifest: manifest_dir.join(format!("{HOST_NAME}.json")),
+            manifest: manifest_in(&places.user_manifest_dir(browser)),
+            registry_key: places.registry_key(browser),
+            system: false,
+        }
+    }
+
+    /// The system-wide registration with `browser`, where this platform has one.
+    pub fn system(browser: Browser, places: &Places) -> Option<Self> {
+        places.system_manifest_dir(browser).map(|dir| Target {
+            browser,
+            manifest: manifest_in(&dir),
+            registry_key: None,
+            system: true,
+        })
+    }
+
+    /// A Chromium-family browser started with `--user-data-dir DIR` reads manifests in DIR too.
+    pub fn profile(browser: Browser, user_data_dir: &Path) -> Self {
+        Target {
+            browser,
+            manifest: manifest_in(&user_data_dir.join("NativeMessagingHosts")),
+            registry_key: None,
+            system: false,
         }
     }
 }
 
-/// The locations the options name: one browser (maybe in a test profile), or `all` of them.
+/// The locations the options name: one browser (maybe in a test profile), or every browser `present` says is
+/// here; `--system`: the system-wide locations of every browser that has one, present or not (a package is
+/// installed before or after the browsers).
 pub fn targets(
     args: &RegistrationArgs,
-    home: &Path,
-    only_present: bool,
+    places: &Places,
+    present: impl Fn(Browser) -> bool,
 ) -> Result<Vec<Target>, String> {
-    if cfg!(windows) {
-        return Err(
-            "on Windows the host is registered in the registry, which this version cannot do yet"
-                .into(),
-        );
+    let chosen: Vec<Browser> = match args.browser {
+        Some(browser) => vec![browser],
+        None => Browser::ALL.to_vec(),
+    };
+    if args.system {
+        if args.profile_dir.is_some() {
+            return Err("--profile-dir and --system do not go together".into());
+        }
+        let system: Vec<Target> = chosen
+            .iter()
+            .filter_map(|&browser| Target::system(browser, places))
+            .collect();
+        if system.is_empty() {
+            return Err(match places.platform {
+                Platform::Windows => "--system is not written for Windows yet; \
+                                      run `keyplace-host install` as each user"
+                    .into(),
+                _ => format!(
+                    "{} has no system-wide folder for host manifests; run `keyplace-host install` as each user",
+                    chosen[0].name()
+                ),
+            });
+        }
+        return Ok(system);
     }
     match (args.browser, &args.profile_dir) {
+        (_, Some(_)) if places.platform == Platform::Windows => Err(
+            "--profile-dir: on Windows browsers find the host through the registry, not the profile folder".into(),
+        ),
         (Some(Browser::Firefox), Some(_)) => Err(
             "--profile-dir is for Chromium-family browsers; Firefox reads $HOME/.mozilla".into(),
         ),
         (None, Some(_)) => {
             Err("--profile-dir needs --browser (chrome, chromium, brave or edge)".into())
         }
-        (Some(browser), Some(dir)) => Ok(vec![Target::new(
-            browser,
-            &dir.join("NativeMessagingHosts"),
-        )]),
-        (Some(browser), None) => Ok(vec![Target::new(browser, &browser.manifest_dir(home))]),
-        (None, None) => Ok(Browser::ALL
+        (Some(browser), Some(dir)) => Ok(vec![Target::profile(browser, dir)]),
+        (Some(browser), None) => Ok(vec![Target::user(browser, places)]),
+        (None, None) => Ok(chosen
             .into_iter()
-            .filter(|browser| !only_present || browser.is_present(home))
-            .map(|browser| Target::new(browser, &browser.manifest_dir(home)))
+            .filter(|&browser| present(browser))
+            .map(|browser| Target::user(browser, places))
             .collect()),
     }
 }
@@ -218,6 +247,35 @@ pub fn manifest_json(
         manifest["allowed_origins"] = json!(origins);
     }
     manifest
+}
+
+/// The manifest as written to disk: pretty JSON and a final newline.
+pub fn manifest_text(manifest: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(manifest).expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}
+
+/// The extension ids a manifest allows: Chromium's origins without `chrome-extension://` and `/`, Firefox's ids.
+pub fn allowed_ids(manifest: &Value, browser: Browser) -> Vec<String> {
+    let key = if browser.is_firefox() {
+        "allowed_extensions"
+    } else {
+        "allowed_origins"
+    };
+    manifest[key]
+        .as_array()
+        .map(|list| list.iter().filter_map(Value::as_str).map(id_of).collect())
+        .unwrap_or_default()
+}
+
+/// `chrome-extension://ID/` → `ID`; anything else as it is.
+pub fn id_of(origin_or_id: &str) -> String {
+    origin_or_id
+        .strip_prefix("chrome-extension://")
+        .map(|rest| rest.trim_end_matches('/'))
+        .unwrap_or(origin_or_id)
+        .to_owned()
 }
 
 #[cfg(test)]

@@ -3,12 +3,15 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use serde_json::Value;
-
-use super::browsers::{home_dir, Browser, Target, HOST_NAME};
+use super::browsers::Browser;
+use super::doctor_browsers::{check_browsers, Level, Setting};
+use super::places::Places;
+use super::registry;
 use super::DoctorArgs;
 use crate::caller::AllowedExtensions;
-use crate::data_dir::{data_dir, ALLOWED_EXTENSIONS_FILE, DATABASE_FILE};
+use crate::data_dir::{
+    data_dir, system_allowed_extensions_file, system_root, ALLOWED_EXTENSIONS_FILE, DATABASE_FILE,
+};
 use crate::metadata::{Metadata, LATEST_VERSION};
 use crate::stores::protection::{self, VaultProtection};
 use crate::stores::vault::Vault;
@@ -39,8 +42,8 @@ impl Report {
 
 pub fn run(args: &DoctorArgs) -> ExitCode {
     let mut report = Report::default();
-    check_storage(&mut report);
-    check_manifests(&mut report, args);
+    let host_allows = check_storage(&mut report);
+    check_manifests(&mut report, args, &host_allows);
     report.pass(public_suffix_list());
     // Hardware is optional: problems with it are notes, never failures.
     for line in crate::stores::hardware::diagnose() {
@@ -67,14 +70,16 @@ fn public_suffix_list() -> String {
     format!("Public Suffix List of {date} built in (which names count as one site)")
 }
 
-fn check_storage(report: &mut Report) {
+/// The data folder, the database, the vault and the host's list of allowed extensions (returned).
+fn check_storage(report: &mut Report) -> AllowedExtensions {
     let dir = match data_dir() {
         Ok(dir) => dir,
         Err(e) => {
-            return report.fail(
+            report.fail(
                 format!("Data folder: {e}"),
                 "Set KEYPLACE_DATA_DIR to a folder you own.",
-            )
+            );
+            return AllowedExtensions::default();
         }
     };
     match crate::data_dir::ensure_private_dir(&dir) {
@@ -83,10 +88,11 @@ fn check_storage(report: &mut Report) {
             dir.display()
         )),
         Err(e) => {
-            return report.fail(
+            report.fail(
                 format!("Data folder {} cannot be used: {e}", dir.display()),
                 "Check that you own it, or set KEYPLACE_DATA_DIR to another folder.",
-            )
+            );
+            return AllowedExtensions::default();
         }
     }
 
@@ -109,30 +115,52 @@ fn check_storage(report: &mut Report) {
         ),
     }
 
-    let allowed_path = dir.join(ALLOWED_EXTENSIONS_FILE);
-    match AllowedExtensions::load(&dir) {
-        Ok(Some(allowed))
-            if !allowed.chromium_origins.is_empty() || !allowed.firefox_ids.is_empty() =>
-        {
-            report.pass(format!(
-                "Allowed extensions ({}): {}",
-                allowed_path.display(),
-                super::install::describe(&allowed)
-            ))
+    check_allowed(report, &dir)
+}
+
+/// The user's list and the system-wide one (a package's) together decide which extensions the host serves.
+fn check_allowed(report: &mut Report, dir: &Path) -> AllowedExtensions {
+    let user_path = dir.join(ALLOWED_EXTENSIONS_FILE);
+    let root = system_root();
+    let system_path = system_allowed_extensions_file(&root);
+    let (user, system) = match (
+        AllowedExtensions::load(dir),
+        AllowedExtensions::load_system(&root),
+    ) {
+        (Ok(user), Ok(system)) => (user, system),
+        (Err(e), _) | (_, Err(e)) => {
+            report.fail(e, "Run `keyplace-host install` to write it again.");
+            return AllowedExtensions::default();
         }
-        Ok(Some(_)) => report.fail(
-            format!("{} allows no extension", allowed_path.display()),
-            "Run `keyplace-host install`.",
-        ),
-        Ok(None) => report.fail(
+    };
+    // The files that are there, or the user's (the one `install` writes) when neither is.
+    let mut files: Vec<String> = Vec::new();
+    if user.is_some() {
+        files.push(user_path.display().to_string());
+    }
+    if let (Some(_), Some(path)) = (&system, &system_path) {
+        files.push(path.display().to_string());
+    }
+    if files.is_empty() {
+        files.push(format!("{} is missing", user_path.display()));
+    }
+    let allowed = AllowedExtensions::merged(user, system).unwrap_or_default();
+    if allowed.chromium_origins.is_empty() && allowed.firefox_ids.is_empty() {
+        report.fail(
             format!(
-                "No extension is allowed yet ({} is missing)",
-                allowed_path.display()
+                "No extension is allowed yet (none in {})",
+                files.join(" or ")
             ),
             "Run `keyplace-host install`.",
-        ),
-        Err(e) => report.fail(e, "Run `keyplace-host install` to write it again."),
+        );
+    } else {
+        report.pass(format!(
+            "Allowed extensions ({}): {}",
+            files.join(" and "),
+            super::install::describe(&allowed)
+        ));
     }
+    allowed
 }
 
 /// How the vault is protected, what this computer can seal it with, and why not better.
@@ -176,113 +204,25 @@ fn check_vault(report: &mut Report, vault: &Vault) {
     }
 }
 
-fn check_manifests(report: &mut Report, args: &DoctorArgs) {
-    let home = match home_dir() {
-        Ok(home) => home,
-        Err(e) => return report.fail(e, "Set HOME."),
+fn check_manifests(report: &mut Report, args: &DoctorArgs, host_allows: &AllowedExtensions) {
+    let places = match Places::current() {
+        Ok(places) => places,
+        Err(e) => return report.fail(e, "Set HOME (and KEYPLACE_DATA_DIR if need be)."),
     };
-    let mut targets: Vec<Target> = Browser::ALL
-        .into_iter()
-        .map(|browser| Target::new(browser, &browser.manifest_dir(&home)))
-        .collect();
-    if let Some(profile) = &args.profile_dir {
-        targets.push(Target::new(
-            Browser::Chromium,
-            &profile.join("NativeMessagingHosts"),
-        ));
-    }
-    let mut registered = 0;
-    for target in &targets {
-        let name = target.browser.name();
-        if !target.manifest.exists() {
-            if target.browser.is_present(&home) {
-                report.note(
-                    format!(
-                        "{name}: Keyplace is not registered ({} is missing)",
-                        target.manifest.display()
-                    ),
-                    format!(
-                        "Run `keyplace-host install --browser {}`.",
-                        browser_flag(target.browser)
-                    ),
-                );
-            }
-            continue;
-        }
-        match check_manifest(&target.manifest, target.browser) {
-            Ok(summary) => {
-                registered += 1;
-                report.pass(format!(
-                    "{name}: registered in {} ({summary})",
-                    target.manifest.display()
-                ));
-            }
-            Err(problem) => report.fail(
-                format!("{name}: {} {problem}", target.manifest.display()),
-                format!(
-                    "Run `keyplace-host install --browser {}` again.",
-                    browser_flag(target.browser)
-                ),
-            ),
-        }
-    }
-    if registered == 0 {
-        report.fail(
-            "Keyplace is not registered with any browser",
-            "Run `keyplace-host install` (or `install --browser NAME`).",
-        );
-    }
-}
-
-fn browser_flag(browser: Browser) -> &'static str {
-    match browser {
-        Browser::Chrome => "chrome",
-        Browser::Chromium => "chromium",
-        Browser::Brave => "brave",
-        Browser::Edge => "edge",
-        Browser::Firefox => "firefox",
-    }
-}
-
-/// What the manifest allows, or what is wrong with it.
-fn check_manifest(path: &Path, browser: Browser) -> Result<String, String> {
-    let text = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let manifest: Value =
-        serde_json::from_slice(&text).map_err(|e| format!("is not valid JSON: {e}"))?;
-    if manifest["name"] != HOST_NAME {
-        return Err(format!("names another host ({})", manifest["name"]));
-    }
-    let host = manifest["path"].as_str().ok_or("has no host path")?;
-    if !is_executable(Path::new(host)) {
-        return Err(format!(
-            "points to {host}, which is not an executable program"
-        ));
-    }
-    let key = if browser.is_firefox() {
-        "allowed_extensions"
-    } else {
-        "allowed_origins"
+    let registry = registry::this_computer();
+    let present = |browser: Browser| browser.found(&places).is_some();
+    let setting = Setting {
+        places: &places,
+        profile_dir: args.profile_dir.as_deref(),
+        registry: registry.as_ref(),
+        present: &present,
+        host_allows,
     };
-    let ids: Vec<&str> = manifest[key]
-        .as_array()
-        .map(|list| list.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if ids.is_empty() {
-        return Err(format!("allows no extension ({key} is empty)"));
-    }
-    Ok(format!("starts {host}, allows {}", ids.join(", ")))
-}
-
-fn is_executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        path.metadata()
-            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            .unwrap_or(false)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
+    for line in check_browsers(&setting) {
+        match line.level {
+            Level::Pass => report.pass(line.text),
+            Level::Note => report.note(line.text, line.fix),
+            Level::Fail => report.fail(line.text, line.fix),
+        }
     }
 }

@@ -3,9 +3,15 @@
 mod browsers;
 mod devices;
 mod doctor;
+mod doctor_browsers;
 mod install;
 mod list;
+mod places;
+mod profiles;
 mod recovery;
+#[cfg(test)]
+mod registration_tests;
+mod registry;
 mod uninstall;
 
 use std::path::PathBuf;
@@ -66,6 +72,10 @@ pub struct RegistrationArgs {
     /// The host program browsers should start (default: this program).
     #[arg(long, value_name = "PATH")]
     pub host_path: Option<PathBuf>,
+    /// For every user of this computer: the browsers' system folders (/etc/chromium, /etc/opt/chrome,
+    /// /etc/opt/edge, /usr/lib/mozilla) and /etc/keyplace; needs root. KEYPLACE_SYSTEM_ROOT=DIR writes under DIR.
+    #[arg(long)]
+    pub system: bool,
 }
 
 #[derive(Args)]

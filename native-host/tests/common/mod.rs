@@ -52,6 +52,9 @@ impl Env {
                 "DBUS_SESSION_BUS_ADDRESS",
                 "unix:path=/nonexistent/keyplace-test-bus",
             )
+            // Nor this computer's system-wide registration (a package installed here), nor the person's browsers.
+            .env("KEYPLACE_SYSTEM_ROOT", self.root.path().join("system"))
+            .env_remove("XDG_CONFIG_HOME")
             .env_remove("KEYPLACE_LOG");
         command
     }
