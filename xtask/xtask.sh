@@ -9,6 +9,7 @@
 #   xtask/xtask.sh demo [chromium|firefox] [--smoke]
 #                            the demo site and a browser with Keyplace in a throwaway profile (--smoke: headless walk-through)
 #   xtask/xtask.sh build     build only (debug host, release WASM core, extension)
+#   xtask/xtask.sh deb       the host in release as a Debian package (xtask/deb.sh; $CARGO_TARGET_DIR/deb/*.deb)
 # Reports of the last `test` or `lint` run stay in $CARGO_TARGET_DIR/test-reports (JUnit, libtest JSON).
 set -euo pipefail
 
@@ -290,5 +291,6 @@ case "${1:-}" in
     node "$ROOT/xtask/demo.mjs" "$@"
     ;;
   build) build_all debug ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  deb) ensure_system_packages; ensure_public_suffix_list; build_host release; shift; "$ROOT/xtask/deb.sh" "$@" ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac

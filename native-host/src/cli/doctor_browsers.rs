@@ -110,10 +110,11 @@ pub fn check_browsers(setting: &Setting) -> Vec<Line> {
             ) {
                 Ok((summary, ids)) => {
                     registered += 1;
+                    let whose = if *system { "for every user " } else { "" };
                     lines.push(Line::new(
                         Level::Pass,
                         format!(
-                            "{}: registered in {} ({summary})",
+                            "{}: registered {whose}in {} ({summary})",
                             instance.label,
                             path.display()
                         ),

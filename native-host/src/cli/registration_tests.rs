@@ -374,7 +374,7 @@ fn doctor_reads_the_system_manifest_when_the_user_has_none() {
         .unwrap()
         .unwrap();
     let lines = fixture.doctor(&MemoryRegistry::default(), &allowed);
-    let chromium = line_with(&lines, "Chromium: registered in");
+    let chromium = line_with(&lines, "Chromium: registered for every user in");
     assert_eq!(chromium.level, Level::Pass, "{lines:#?}");
     assert!(
         chromium
