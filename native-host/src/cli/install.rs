@@ -223,8 +223,15 @@ fn host_path(args: &RegistrationArgs) -> Result<PathBuf, String> {
         Some(path) => std::env::current_dir()
             .map(|dir| dir.join(path))
             .map_err(|e| format!("cannot resolve {}: {e}", path.display())),
+        // Not canonicalized on Windows: that gives a verbatim \\?\ path, not the plain one browsers expect.
         None => std::env::current_exe()
-            .and_then(|exe| exe.canonicalize())
+            .and_then(|exe| {
+                if cfg!(windows) {
+                    Ok(exe)
+                } else {
+                    exe.canonicalize()
+                }
+            })
             .map_err(|e| format!("cannot tell where this program is: {e}; pass --host-path")),
     }
 }
