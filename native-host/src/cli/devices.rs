@@ -185,11 +185,19 @@ pub fn run_devices(command: DevicesCommand) -> Result<(), String> {
                 out.display(),
                 summary.name
             );
+            println!(
+                "Ring code: {} (the new computer shows the same one after accepting)",
+                devices.ring_code().map_err(say)?
+            );
         }
         DevicesCommand::Accept { file } => {
             let listed = devices.accept(&read(&file)?).map_err(say)?;
             println!("Your devices:");
             print_devices(&listed);
+            println!(
+                "Ring code: {} (the device that approved shows the same one)",
+                devices.ring_code().map_err(say)?
+            );
         }
         DevicesCommand::List => {
             let listed = devices.list().map_err(say)?;

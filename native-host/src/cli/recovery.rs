@@ -140,6 +140,10 @@ pub fn run(command: RecoveryCommand) -> Result<(), String> {
             let out = out.unwrap_or_else(|| PathBuf::from("keyplace-ring.json"));
             write(&out, &ring)?;
             println!("Approved with the recovery sheet. Carry {} to \"{}\" and run `keyplace-host devices accept` there.", out.display(), summary.name);
+            println!(
+                "Ring code: {} (the new computer shows the same one after accepting)",
+                devices.ring_code().map_err(say)?
+            );
         }
         RecoveryCommand::Restore {
             name,

@@ -389,6 +389,14 @@ impl Devices {
         self.ring_export()
     }
 
+    /// The ring's code as this device has it now: 12 digits from the hash of its last change. The approving device
+    /// shows it after approving, and the new device after accepting: the same code means the same ring, approved
+    /// by the device the person used.
+    pub fn ring_code(&self) -> Result<String, DeviceError> {
+        let ring = self.stored_ring()?.ok_or(DeviceError::NotEnrolled)?;
+        Ok(short_code(ring.head()))
+    }
+
     /// The ring as a file, for another device's `accept`.
     pub fn ring_export(&self) -> Result<String, DeviceError> {
         let ring = self.stored_ring()?.ok_or(DeviceError::NotEnrolled)?;

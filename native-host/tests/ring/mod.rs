@@ -86,7 +86,13 @@ pub fn enroll(by: &Device, new: &Device, name: &str) {
     );
     assert_eq!(summary.name, name);
     let ring = by.devices.approve_join(&request.code, PIN).unwrap();
+    let shown = by.devices.ring_code().unwrap();
     new.devices.accept(&ring).unwrap();
+    assert_eq!(
+        new.devices.ring_code().unwrap(),
+        shown,
+        "both show one ring code"
+    );
 }
 
 /// A vault passkey of example.com made on `device`.
