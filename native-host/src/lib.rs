@@ -5,6 +5,7 @@ pub mod caller;
 pub mod cli;
 pub mod data_dir;
 pub mod devices;
+pub mod import;
 pub mod log;
 pub mod metadata;
 pub mod protocol;

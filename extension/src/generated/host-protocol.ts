@@ -252,7 +252,11 @@ created_at: number,
 /**
  * Unix milliseconds; null when never used.
  */
-last_used_at: number | null, sign_count: number, backup_eligible: boolean, backup_state: boolean, resident_key: boolean, };
+last_used_at: number | null, sign_count: number, backup_eligible: boolean, backup_state: boolean, resident_key: boolean, 
+/**
+ * The passkey manager it was imported from (`import`); absent when made here or copied from your devices.
+ */
+imported_from?: string, };
 
 /**
  * What the popup shows of a credential (`list` with `slim`).
@@ -265,7 +269,11 @@ created_at: number,
 /**
  * Unix milliseconds; null when never used.
  */
-last_used_at: number | null, sign_count: number, };
+last_used_at: number | null, sign_count: number, 
+/**
+ * The passkey manager it was imported from (`import`); absent when made here or copied from your devices.
+ */
+imported_from?: string, };
 
 export type DeleteParams = { credential_id: B64u, };
 
@@ -506,6 +514,58 @@ export type CopyImportAnswer = { imported: Array<ImportedRow>, };
 export type ImportedRow = { credential_id: B64u, rp_id: string, user_name: string, };
 
 /**
+ * `import`: passkeys from another manager's Credential Exchange Format (CXF 1.0) export, into the vault.
+ */
+export type ImportParams = { "action": "inspect", 
+/**
+ * The export's text (its JSON).
+ */
+file: string, } | { "action": "import", file: string, 
+/**
+ * Passkeys of the file (their `credential_id` from `inspect`).
+ */
+credential_ids: Array<B64u>, 
+/**
+ * The vault PIN of this computer (sets it, if the vault has none yet).
+ */
+pin: string, };
+
+/**
+ * `import`.
+ */
+export type ImportAnswer = { 
+/**
+ * The exporting manager's name: imported passkeys are "imported from" it.
+ */
+exporter: string, 
+/**
+ * Every passkey of the file, in its order.
+ */
+passkeys: Array<ImportPasskeyRow>, 
+/**
+ * How many this request imported (0 for `inspect`).
+ */
+imported: number, };
+
+/**
+ * One passkey of an export, as `import` lists it.
+ */
+export type ImportPasskeyRow = { credential_id: B64u, rp_id: string, user_name: string, user_display_name: string, 
+/**
+ * Its account in the exporting manager.
+ */
+account: string, status: ImportStatus, 
+/**
+ * `cannot_import`: why, in plain words.
+ */
+reason?: string, };
+
+/**
+ * What `import` says of one passkey of the file.
+ */
+export type ImportStatus = "ready" | "imported" | "not_chosen" | "already_here" | "cannot_import";
+
+/**
  * One method's params and answer.
  */
 export type HostMethod<Params, Answer> = { params: Params, answer: Answer, };
@@ -513,4 +573,4 @@ export type HostMethod<Params, Answer> = { params: Params, answer: Answer, };
 /**
  * Every method by name, with its params and answer: what `service::Service::handle` dispatches.
  */
-export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_release: HostMethod<CopyReleaseParams, CopyReleaseAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, ring: HostMethod<RingParams, RingAnswer>, };
+export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_release: HostMethod<CopyReleaseParams, CopyReleaseAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, ring: HostMethod<RingParams, RingAnswer>, import: HostMethod<ImportParams, ImportAnswer>, };

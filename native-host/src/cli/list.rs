@@ -17,19 +17,24 @@ pub fn run() -> Result<(), String> {
         println!("No passkeys yet.");
         return Ok(());
     }
+    let imported = metadata.imported_from().map_err(|e| e.to_string())?;
     let mut sites: Vec<&str> = credentials.iter().map(|c| c.rp_id.as_str()).collect();
     sites.sort();
     sites.dedup();
     for site in sites {
         println!("{site}");
         for credential in credentials.iter().filter(|c| c.rp_id == site) {
-            print_credential(credential);
+            let from = imported
+                .iter()
+                .find(|(id, _)| *id == credential.credential_id)
+                .map(|(_, from)| from.as_str());
+            print_credential(credential, from);
         }
     }
     Ok(())
 }
 
-fn print_credential(credential: &CredentialRecord) {
+fn print_credential(credential: &CredentialRecord, imported_from: Option<&str>) {
     let account = if credential.user_display_name.is_empty()
         || credential.user_display_name == credential.user_name
     {
@@ -40,7 +45,13 @@ fn print_credential(credential: &CredentialRecord) {
             credential.user_name, credential.user_display_name
         )
     };
-    println!("  {account}: {}", location(credential.store));
+    match imported_from {
+        Some(from) => println!(
+            "  {account}: {} — imported from {from}, was synced",
+            location(credential.store)
+        ),
+        None => println!("  {account}: {}", location(credential.store)),
+    }
     let last_used = credential
         .last_used_at
         .map(format_time)

@@ -1,9 +1,10 @@
-//! The command line a person uses: install, uninstall, list, doctor, devices, copy, recovery.
+//! The command line a person uses: install, uninstall, list, doctor, devices, copy, recovery, import.
 
 mod browsers;
 mod devices;
 mod doctor;
 mod doctor_browsers;
+mod import;
 mod install;
 mod list;
 mod places;
@@ -53,6 +54,8 @@ enum Command {
     /// A recovery sheet: a printed key that counts as one of your devices (make it, approve with it, restore with it).
     #[command(subcommand)]
     Recovery(recovery::RecoveryCommand),
+    /// Bring passkeys from another passkey manager: its Credential Exchange Format (CXF) export, into the vault.
+    Import(import::ImportArgs),
 }
 
 #[derive(Args, Clone)]
@@ -95,6 +98,7 @@ pub fn run() -> ExitCode {
         Command::Devices(command) => devices::run_devices(command),
         Command::Copy(command) => devices::run_copy(command),
         Command::Recovery(command) => recovery::run(command),
+        Command::Import(args) => import::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

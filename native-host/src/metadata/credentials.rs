@@ -38,7 +38,7 @@ const KEY_COLUMNS: &str = "key_blob, public_key";
 
 impl Metadata {
     pub fn insert_credential(&self, record: &CredentialRecord) -> Result<(), MetadataError> {
-        insert_credential_in(&self.connection(), record)
+        insert_credential_in(&self.connection(), record, None)
     }
 
     pub fn credential(
@@ -102,6 +102,9 @@ impl Metadata {
     /// Increments the credential's counter and returns the new value, in one statement so that two host
     /// processes never hand out the same value. `None` when the credential no longer exists.
     ///
+    /// An imported passkey's counter stays 0: the Credential Exchange Format has importers keep it at zero and never
+    /// count it up, because the synced provider it came from sent 0 and a relying party has only ever seen 0.
+    ///
     /// A passkey with copies (BS=1) counts on every device at once, so its counter is also at least the seconds
     /// since `COPY_COUNTER_EPOCH_S`: signatures from two devices then reach the relying party in increasing order
     /// whenever they are a second or more apart (and the clocks agree), as relying parties that check counters need.
@@ -113,8 +116,9 @@ impl Metadata {
         let next: Option<i64> = self
             .connection()
             .query_row(
-                "UPDATE credentials SET last_used_at = ?2, sign_count = CASE WHEN backup_state = 1 \
-                 THEN MAX(sign_count + 1, ?3) ELSE sign_count + 1 END \
+                "UPDATE credentials SET last_used_at = ?2, sign_count = CASE \
+                 WHEN imported_from IS NOT NULL THEN sign_count \
+                 WHEN backup_state = 1 THEN MAX(sign_count + 1, ?3) ELSE sign_count + 1 END \
                  WHERE credential_id = ?1 AND sign_count < 4294967295 RETURNING sign_count",
                 params![credential_id, now_ms, copy_counter_floor(now_ms)],
                 |row| row.get(0),
@@ -170,6 +174,8 @@ fn credential_from_row(row: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
         backup_eligible,
         backup_state,
         resident_key,
+        // Only shown (list); nothing done with the key depends on it, but the counter (`next_sign_count`).
+        imported_from: _,
     } = listed_from_row(row)?;
     Ok(CredentialRecord {
         credential_id,
@@ -190,15 +196,17 @@ fn credential_from_row(row: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
     })
 }
 
-/// Inserts one record on `connection` (a transaction, when it is one step of a larger change).
+/// Inserts one record on `connection` (a transaction, when it is one step of a larger change), with the manager it
+/// was imported from, if it was.
 pub(super) fn insert_credential_in(
     connection: &rusqlite::Connection,
     record: &CredentialRecord,
+    imported_from: Option<&str>,
 ) -> Result<(), MetadataError> {
     connection.execute(
         &format!(
             "INSERT INTO credentials ({LISTED_COLUMNS}, {KEY_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         ),
         params![
             record.credential_id,
@@ -214,6 +222,7 @@ pub(super) fn insert_credential_in(
             record.backup_eligible,
             record.backup_state,
             record.resident_key,
+            imported_from,
             record.key_blob,
             record.public_key,
         ],

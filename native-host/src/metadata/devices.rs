@@ -188,7 +188,7 @@ impl Metadata {
             if here {
                 return Ok(ImportOutcome::AlreadyHere(record.credential_id.clone()));
             }
-            insert_credential_in(&transaction, record)?;
+            insert_credential_in(&transaction, record, None)?;
         }
         for row in log {
             insert_log_row(&transaction, row, "INSERT")?;

@@ -10,8 +10,8 @@ use crate::protocol::StoreId;
 /// The columns of a `ListedCredential`, in `listed_from_row`'s order.
 pub(super) const LISTED_COLUMNS: &str =
     "credential_id, rp_id, user_id, user_name, user_display_name, store, aaguid, \
-     sign_count, created_at, last_used_at, backup_eligible, backup_state, resident_key";
-pub(super) const LISTED_COLUMN_COUNT: usize = 13;
+     sign_count, created_at, last_used_at, backup_eligible, backup_state, resident_key, imported_from";
+pub(super) const LISTED_COLUMN_COUNT: usize = 14;
 
 /// A credential as `list` shows it: everything but its key (blob and public key).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct ListedCredential {
     pub backup_eligible: bool,
     pub backup_state: bool,
     pub resident_key: bool,
+    /// The passkey manager it was imported from (src/import/); None when made here or copied from your devices.
+    pub imported_from: Option<String>,
 }
 
 impl ListedCredential {
@@ -213,6 +215,7 @@ pub(super) fn listed_from_row(row: &Row<'_>) -> rusqlite::Result<ListedCredentia
         backup_eligible: row.get(10)?,
         backup_state: row.get(11)?,
         resident_key: row.get(12)?,
+        imported_from: row.get(13)?,
     })
 }
 

@@ -8,6 +8,7 @@
 mod backup;
 mod credentials;
 mod devices;
+mod imports;
 mod list_queries;
 mod schema;
 mod sealed_keys;

@@ -80,6 +80,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 4 -> 5: without a TPM, the handle of the vault's device secret in the OS secret store (its id there, or on
     // Windows the DPAPI-protected secret); NULL when the data key is sealed by the TPM or wrapped under the PIN only.
     "ALTER TABLE vault ADD COLUMN os_secret BLOB;",
+    // 5 -> 6: the manager a passkey was imported from (a Credential Exchange Format export's exporter, src/import/);
+    // NULL for one made here or copied from another of your devices. An imported passkey's counter stays 0.
+    "ALTER TABLE credentials ADD COLUMN imported_from TEXT;",
 ];
 
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -184,6 +184,10 @@ pub struct CredentialRow {
     pub backup_eligible: bool,
     pub backup_state: bool,
     pub resident_key: bool,
+    /// The passkey manager it was imported from (`import`); absent when made here or copied from your devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub imported_from: Option<String>,
 }
 
 /// What the popup shows of a credential (`list` with `slim`).
@@ -199,6 +203,10 @@ pub struct SlimCredentialRow {
     /// Unix milliseconds; null when never used.
     pub last_used_at: Option<i64>,
     pub sign_count: u32,
+    /// The passkey manager it was imported from (`import`); absent when made here or copied from your devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub imported_from: Option<String>,
 }
 
 /// `delete`: false when there was no such credential.
@@ -390,4 +398,50 @@ pub struct RingAnswer {
     pub ring: Option<String>,
     /// This computer's devices after the action, as `devices` lists them.
     pub devices: DevicesAnswer,
+}
+
+/// What `import` says of one passkey of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(TS))]
+pub enum ImportStatus {
+    /// It can be imported.
+    Ready,
+    /// This request imported it.
+    Imported,
+    /// It could have been imported but was not chosen.
+    NotChosen,
+    /// Keyplace has a passkey with this credential id already.
+    AlreadyHere,
+    /// It cannot go to the vault (`reason` says why): not a P-256 key, or the file describes it wrongly.
+    CannotImport,
+}
+
+/// One passkey of an export, as `import` lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct ImportPasskeyRow {
+    pub credential_id: B64u,
+    pub rp_id: String,
+    pub user_name: String,
+    pub user_display_name: String,
+    /// Its account in the exporting manager.
+    pub account: String,
+    pub status: ImportStatus,
+    /// `cannot_import`: why, in plain words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub reason: Option<String>,
+}
+
+/// `import`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct ImportAnswer {
+    /// The exporting manager's name: imported passkeys are "imported from" it.
+    pub exporter: String,
+    /// Every passkey of the file, in its order.
+    pub passkeys: Vec<ImportPasskeyRow>,
+    /// How many this request imported (0 for `inspect`).
+    pub imported: u32,
 }

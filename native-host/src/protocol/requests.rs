@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 use ts_rs::TS;
 
-use super::values::{B64u, Pin, StoreId};
+use super::values::{B64u, ExportText, Pin, StoreId};
 
 /// Every method the host answers (service::Service::handle dispatches exactly these).
-pub const METHODS: [&str; 16] = [
+pub const METHODS: [&str; 17] = [
     "hello",
     "create",
     "sign",
@@ -25,6 +25,7 @@ pub const METHODS: [&str; 16] = [
     "copy_release",
     "copy_import",
     "ring",
+    "import",
 ];
 
 /// `hello`, `lock`: no params (an empty object, or none at all).
@@ -235,6 +236,29 @@ pub enum RingParams {
     /// Remove a device (its name or the start of its short id); the answer's `ring` goes to your other devices.
     Remove {
         device: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        pin: Pin,
+    },
+}
+
+/// `import`: passkeys from another manager's Credential Exchange Format (CXF 1.0) export, into the vault.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ImportParams {
+    /// Every passkey of the file and whether it can be imported (no PIN).
+    Inspect {
+        /// The export's text (its JSON).
+        #[cfg_attr(test, ts(as = "String"))]
+        file: ExportText,
+    },
+    /// Import the chosen passkeys of the file: all of those that can be, or none.
+    Import {
+        #[cfg_attr(test, ts(as = "String"))]
+        file: ExportText,
+        /// Passkeys of the file (their `credential_id` from `inspect`).
+        credential_ids: Vec<B64u>,
+        /// The vault PIN of this computer (sets it, if the vault has none yet).
         #[cfg_attr(test, ts(as = "String"))]
         pin: Pin,
     },

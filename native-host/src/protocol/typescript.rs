@@ -8,15 +8,15 @@ use super::answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyFileKind, CopyImportAnswer,
     CopyInspectAnswer, CopyReleaseAnswer, CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer,
     CredentialRow, DeleteAnswer, DeviceRow, DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer,
-    ImportedRow, ListPage, ListRow, RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow,
-    StoreStatus, VaultProtectionKind,
+    ImportAnswer, ImportPasskeyRow, ImportStatus, ImportedRow, ListPage, ListRow, RenameAnswer,
+    RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus, VaultProtectionKind,
 };
 use super::envelope::{Request, Response};
 use super::errors::{ErrorBody, ErrorCode, ErrorDetails};
 use super::requests::{
     AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
-    CopyReleaseParams, CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ListParams,
-    RenameParams, RingParams, SignParams, UserParams,
+    CopyReleaseParams, CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ImportParams,
+    ListParams, RenameParams, RingParams, SignParams, UserParams,
 };
 use super::values::{B64u, StoreId};
 
@@ -50,6 +50,7 @@ struct Methods {
     copy_release: Method<CopyReleaseParams, CopyReleaseAnswer>,
     copy_import: Method<CopyImportParams, CopyImportAnswer>,
     ring: Method<RingParams, RingAnswer>,
+    import: Method<ImportParams, ImportAnswer>,
 }
 
 const HEADER: &str = "// generated from native-host/src/protocol by ts-rs; do not edit;\n\
@@ -122,6 +123,10 @@ pub(crate) fn render() -> String {
         declaration::<CopyImportParams>(&config),
         declaration::<CopyImportAnswer>(&config),
         declaration::<ImportedRow>(&config),
+        declaration::<ImportParams>(&config),
+        declaration::<ImportAnswer>(&config),
+        declaration::<ImportPasskeyRow>(&config),
+        declaration::<ImportStatus>(&config),
         declaration::<Method<EmptyParams, EmptyAnswer>>(&config),
         declaration::<Methods>(&config),
     ];

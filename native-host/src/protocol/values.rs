@@ -109,11 +109,51 @@ impl<'de> Deserialize<'de> for Pin {
     }
 }
 
+/// The text of a passkey export another manager wrote (`import`): it holds private keys, so it is wiped from memory
+/// when dropped and never printed by `Debug`, like a PIN.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ExportText(Zeroizing<String>);
+
+impl ExportText {
+    pub fn new(text: impl Into<String>) -> Self {
+        ExportText(Zeroizing::new(text.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ExportText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ExportText(<{} bytes>)", self.0.len())
+    }
+}
+
+impl Serialize for ExportText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ExportText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(ExportText::new)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::{B64u, Pin, StoreId};
+    use super::{B64u, ExportText, Pin, StoreId};
+
+    #[test]
+    fn debug_never_shows_an_export() {
+        let text: ExportText = serde_json::from_value(json!("{\"key\": \"secret\"}")).unwrap();
+        assert_eq!(format!("{text:?}"), "ExportText(<17 bytes>)");
+        assert_eq!(text.as_str(), "{\"key\": \"secret\"}");
+    }
 
     #[test]
     fn a_pin_is_a_json_string_that_debug_never_shows() {

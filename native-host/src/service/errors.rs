@@ -4,6 +4,7 @@
 use std::fmt::Display;
 
 use crate::devices::DeviceError;
+use crate::import::ImportError;
 use crate::metadata::MetadataError;
 use crate::protocol::{ErrorBody, ErrorCode};
 use crate::stores::{PinReason, StoreError, WrongPin};
@@ -215,6 +216,28 @@ impl From<DeviceError> for ErrorBody {
             other => bad_request(other.to_string()),
         }
     }
+}
+
+/// `import`: a file that cannot be read, or a choice that does not fit it, is `bad_request` with the reason; the
+/// PIN and the database keep their own codes.
+impl From<ImportError> for ErrorBody {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Store(error) => error.into(),
+            ImportError::Metadata(error) => error.into(),
+            ImportError::File(error) => {
+                bad_request(format!("This file cannot be imported: {error}."))
+            }
+            other => bad_request(format!("Nothing was imported: {other}.")),
+        }
+    }
+}
+
+pub fn import_too_large_for_the_popup(passkeys: usize) -> ErrorBody {
+    bad_request(format!(
+        "This file lists {passkeys} passkeys, more than the popup can show; import it with \
+         `keyplace-host import FILE` instead."
+    ))
 }
 
 impl From<MetadataError> for ErrorBody {

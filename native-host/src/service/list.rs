@@ -140,6 +140,7 @@ fn full_row(c: &ListedCredential) -> Result<CredentialRow, ErrorBody> {
         backup_eligible: c.backup_eligible,
         backup_state: c.backup_state,
         resident_key: c.resident_key,
+        imported_from: c.imported_from.clone(),
     })
 }
 
@@ -153,6 +154,7 @@ fn slim_row(c: &ListedCredential) -> Result<SlimCredentialRow, ErrorBody> {
         created_at: c.created_at,
         last_used_at: c.last_used_at,
         sign_count: c.sign_count,
+        imported_from: c.imported_from.clone(),
     })
 }
 

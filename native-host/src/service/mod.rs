@@ -26,6 +26,7 @@ mod attest;
 mod create;
 mod devices;
 pub mod errors;
+mod import;
 mod list;
 mod manage;
 mod ring;
@@ -115,6 +116,7 @@ impl Service {
             "copy_release" => run(params, |p| self.copy_release(p)),
             "copy_import" => run(params, |p| self.copy_import(p)),
             "ring" => run(params, |p| self.ring(p)),
+            "import" => run(params, |p| self.import(p)),
             _ => Err(errors::unknown_method()),
         };
         match answer {
