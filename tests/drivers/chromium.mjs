@@ -77,6 +77,9 @@ export class ChromiumSurface {
   async select(name, value) {
     await this.locator('combobox', name).selectOption(value);
   }
+  async chooseFile(label, file) {
+    await this.locator(null, label).setInputFiles(file);
+  }
   value(role, name) {
     return this.locator(role, name).inputValue();
   }

@@ -22,6 +22,8 @@
  * @property {(role: string, name: Name) => Promise<void>} focus
  * @property {(label: Name, text: string) => Promise<void>} fill  A text field by its label (cleared first).
  * @property {(name: Name, value: string) => Promise<void>} select  A combobox (select) by its name.
+ * @property {(label: Name, file: string) => Promise<void>} chooseFile  A file field by its label: picks that file (a path),
+ *   as the person does in the browser's file picker.
  * @property {(role: string|null, name: Name) => Promise<string>} value  The value of a field or select.
  * @property {(role: string) => Promise<string[]>} texts  The visible text of every element with that role.
  * @property {() => Promise<string>} text  The visible text of the whole page.

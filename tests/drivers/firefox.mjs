@@ -111,6 +111,29 @@ export class FirefoxSurface {
   async select(name, value) {
     await new Select(await this.one('combobox', name)).selectByValue(value);
   }
+  /**
+   * WebDriver picks a file by typing its path into the file field. Firefox names a file field after its button and
+   * state too ("Browse… No file selected."), so the field is found through its label.
+   */
+  async chooseFile(label, file) {
+    await this.focusWindow();
+    const name = typeof label === 'string' ? { text: label } : { source: label.source, flags: label.flags };
+    let input = null;
+    await this.driver.wait(
+      async () => {
+        input = await this.driver.executeScript((want) => {
+          const test = (text) => (want.text !== undefined ? text === want.text : new RegExp(want.source, want.flags).test(text));
+          const found = [...document.querySelectorAll('label')].find((l) => test(l.textContent.trim()));
+          return found?.control?.type === 'file' ? found.control : null;
+        }, name);
+        return input !== null;
+      },
+      DEFAULT_TIMEOUT,
+      `no file field labelled ${String(label)}`,
+      50,
+    );
+    await input.sendKeys(file);
+  }
   async value(role, name) {
     return (await this.one(role, name)).getProperty('value');
   }

@@ -16,7 +16,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { decodeAttestationObject, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
+import { decodeAttestationObject, isoCBOR, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./rp-page.js', import.meta.url));
 // The demo site (xtask/demo.mjs): a page a person uses, on the same relying party.
@@ -242,6 +242,28 @@ export async function startRpServer({ rpName = 'Keyplace test RP', tls = null } 
     }
   }
 
+  /**
+   * Test only: a passkey registered elsewhere (another manager, before it was exported) as this RP would have stored
+   * it: its id, the user whose handle it carries, its P-256 public key (SEC1, uncompressed) as a COSE key, counter 0.
+   */
+  function seedCredential(body) {
+    const point = b64u.decode(body.publicKey);
+    if (point.length !== 65 || point[0] !== 4) throw Object.assign(new Error('publicKey: 65-byte SEC1 point'), { status: 400 });
+    const user = userFor(body.username);
+    user.id = b64u.decode(body.userHandle);
+    const cose = new Map([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, point.slice(1, 33)],
+      [-3, point.slice(33)],
+    ]);
+    const record = { id: body.credentialId, publicKey: isoCBOR.encode(cose), counter: 0, transports: [], user };
+    credentials.set(record.id, record);
+    user.credentials.push(record);
+    return { seeded: record.id };
+  }
+
   function takeFlow(flowId, kind) {
     const flow = flows.get(flowId);
     flows.delete(flowId);
@@ -254,6 +276,7 @@ export async function startRpServer({ rpName = 'Keyplace test RP', tls = null } 
     'POST /api/register/verify': registerVerify,
     'POST /api/login/options': loginOptions,
     'POST /api/login/verify': loginVerify,
+    'POST /api/test/seed-credential': seedCredential,
   };
 
   const handle = async (req, res) => {

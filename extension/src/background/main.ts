@@ -19,6 +19,7 @@ import { metrics } from './ceremony/timing';
 import { CLIENT, ready, wasmInstantiateMs } from './core';
 import { approveCopy, changeRing, importCopy, inspectCopy, listDevices, releaseCopy, requestCopy } from './devices';
 import { Host } from './host/api';
+import { inspectImport, runImport } from './import';
 import { listMorePasskeys, listPasskeys } from './locations/paging';
 import { deletePasskey, keepPasskey, renamePasskey } from './locations/storage';
 import { forgetTab } from './notices';
@@ -141,6 +142,10 @@ async function fromExtensionPage(message: UiMessage, sender: chrome.runtime.Mess
       return importCopy(host, message.request, message.approval, message.pin);
     case 'devices:ring':
       return changeRing(host, message.params);
+    case 'import:inspect':
+      return inspectImport(host, message.file);
+    case 'import:run':
+      return runImport(host, message.file, message.credentialIds, message.pin);
     case 'rules:get':
       await ready; // site names go through the core's Public Suffix List
       return ruleForInput(message.site);

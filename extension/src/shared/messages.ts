@@ -156,6 +156,9 @@ export type UiMessage =
   | { type: 'devices:copy-import'; request: string; approval: string; pin: string }
   // Enrolment: start your devices here, ask to join, inspect and approve a join, accept the ring, remove a device.
   | { type: 'devices:ring'; params: RingParams }
+  // Popup: passkeys from another manager's Credential Exchange Format export (background/import.ts).
+  | { type: 'import:inspect'; file: string }
+  | { type: 'import:run'; file: string; credentialIds: string[]; pin: string }
   // Site rules and settings (background/rules.ts). rules:get answers a SiteRule for one site or RP ID.
   | { type: 'rules:get'; site: string }
   | { type: 'rules:set'; site: string; choice: Choice }
@@ -313,3 +316,21 @@ export type CopyReleaseView = { package: string; target: string; passkeys: { rpI
 export type CopyImportView = { imported: { rpId: string; userName: string }[] };
 /** Answer of devices:ring: what to carry to another device, and the devices after the action. */
 export type RingView = { request?: string; shortCode?: string; joining?: string; ring?: string; devices: DevicesView };
+
+/** One passkey of an export, as the import dialog lists it. */
+export interface ImportPasskeyView {
+  credentialId: string;
+  rpId: string;
+  userName: string;
+  userDisplayName: string;
+  /** Its account in the exporting manager. */
+  account: string;
+  status: 'ready' | 'imported' | 'not_chosen' | 'already_here' | 'cannot_import';
+  /** cannot_import: why, in plain words. */
+  reason: string | null;
+}
+
+/** Answer of import:inspect / import:run: the exporter and every passkey of the file, or why not. */
+export type ImportAnswerView =
+  | { ok: true; exporter: string; passkeys: ImportPasskeyView[]; imported: number; vaultHasPin: boolean }
+  | { ok: false; error: string };

@@ -96,7 +96,7 @@ export function signInDetails(
     userName: c.user_name,
     userDisplayName: c.user_display_name,
     store: c.store,
-    location: keyplaceLocation(c.store),
+    location: keyplaceLocation(c.store, c.imported_from),
     needsPin: needsPin(c, hello, prepared.userVerification),
   }));
   return {

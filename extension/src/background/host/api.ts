@@ -21,6 +21,8 @@ import type {
   DeleteParams,
   DevicesAnswer,
   HelloAnswer,
+  ImportAnswer,
+  ImportParams,
   ListPage,
   ListParams,
   RenameAnswer,
@@ -120,6 +122,10 @@ export class Host {
   /** Enrolment and removal of devices (every change after a device's PIN; a join only with an approval). */
   ring(params: RingParams): Promise<RingAnswer> {
     return this.port.request('ring', params);
+  }
+  /** Passkeys from another manager's CXF export: what the file holds, or import the chosen ones into the vault. */
+  import(params: ImportParams): Promise<ImportAnswer> {
+    return this.port.request('import', params);
   }
   /** Raw round trip, for the benchmark. */
   ping(): Promise<unknown> {

@@ -11,7 +11,7 @@ import { browserWhereabouts, keyplaceWhereabouts } from './wording';
 export type PagingHost = Pick<Host, 'listPage'>;
 
 function keyplaceRow(c: HostSlimCredential): PasskeyRow {
-  const where = keyplaceWhereabouts(c.store);
+  const where = keyplaceWhereabouts(c.store, c.imported_from);
   return {
     credentialId: c.credential_id,
     rpId: c.rp_id,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { browserWhereabouts, keyplaceWhereabouts, type LocationFacts, providerName } from './wording';
+import { browserWhereabouts, keyplaceLocation, keyplaceWhereabouts, type LocationFacts, providerName } from './wording';
 
 const GOOGLE = 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4';
 const APPLE = 'FBFC3007-154E-4ECC-8C0B-6E020557D7BD';
@@ -85,5 +85,17 @@ describe('keyplaceWhereabouts', () => {
     assert.equal(keyplaceWhereabouts('hardware').icon, 'chip');
     assert.match(keyplaceWhereabouts('hardware').location, /cannot be copied/);
     assert.equal(keyplaceWhereabouts('vault').location, 'Keyplace vault on this computer');
+  });
+});
+
+describe('keyplaceWhereabouts', () => {
+  it('says where an imported vault passkey came from, and that it was synced', () => {
+    assert.deepEqual(keyplaceWhereabouts('vault', '1Password'), {
+      location: 'Keyplace vault on this computer — imported from 1Password, was synced',
+      provider: 'the Keyplace vault on this computer',
+      icon: 'vault',
+    });
+    assert.equal(keyplaceLocation('vault', null), 'Keyplace vault on this computer');
+    assert.equal(keyplaceLocation('hardware', 'ignored'), 'TPM on this computer (cannot be copied)');
   });
 });

@@ -15,14 +15,25 @@ export interface Whereabouts {
   icon: LocationIcon;
 }
 
-export function keyplaceWhereabouts(store: StoreId): Whereabouts {
-  return store === 'hardware'
-    ? { location: 'TPM on this computer (cannot be copied)', provider: "this computer's TPM", icon: 'chip' }
-    : { location: 'Keyplace vault on this computer', provider: 'the Keyplace vault on this computer', icon: 'vault' };
+/** `importedFrom`: the passkey manager a vault passkey was imported from (the host's `imported_from`), if it was. */
+export function keyplaceWhereabouts(store: StoreId, importedFrom?: string | null): Whereabouts {
+  if (store === 'hardware')
+    return { location: 'TPM on this computer (cannot be copied)', provider: "this computer's TPM", icon: 'chip' };
+  const vault: Whereabouts = {
+    location: 'Keyplace vault on this computer',
+    provider: 'the Keyplace vault on this computer',
+    icon: 'vault',
+  };
+  return importedFrom ? { ...vault, location: `${vault.location} — ${importedPhrase(importedFrom)}` } : vault;
 }
 
-export function keyplaceLocation(store: StoreId): string {
-  return keyplaceWhereabouts(store).location;
+/** Where an imported passkey came from: it was synced there, so a copy may still be in that manager. */
+export function importedPhrase(importedFrom: string): string {
+  return `imported from ${importedFrom}, was synced`;
+}
+
+export function keyplaceLocation(store: StoreId, importedFrom?: string | null): string {
+  return keyplaceWhereabouts(store, importedFrom).location;
 }
 
 /** The provider's name for an AAGUID, or null for an unknown or all-zero one (e.g. attestation "none"). */

@@ -10,6 +10,7 @@ import type { Choice, LocationIcon, PageToken, PasskeyRow, PopupAnswer, PopupLis
 import { byId, element } from '../common/dom';
 import { copyPlace, loadDevices, openCarryDialog, openCopyDialog } from './devices';
 import { openEnrolDialog } from './enrol';
+import { setUpImport } from './import';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const SVG = 'http://www.w3.org/2000/svg';
@@ -431,6 +432,7 @@ async function main(): Promise<void> {
     if (entries.some((e) => e.isIntersecting)) void showMore();
   }, { rootMargin: '0px 0px 300px 0px' }).observe(more);
   byId('carry-open').addEventListener('click', () => openCarryDialog(() => void reload()));
+  setUpImport(byId('import-open'), () => void reload());
   for (const mode of ['start', 'join', 'accept', 'approve'] as const) {
     const button = byId(`enrol-${mode}`);
     button.addEventListener('click', () => openEnrolDialog(mode, button));
