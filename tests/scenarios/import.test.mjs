@@ -140,6 +140,16 @@ forEachBrowser('Import passkeys from another manager', { timeout: 240_000 }, (br
     await popup.close();
   });
 
+  it('popup.html?import (where the toolbar popup sends the person, as a file picker would close it) opens the dialog', async () => {
+    const popup = await driver.openExtensionPage('popup.html?import');
+    await popup.waitFor('dialog', 'Import passkeys');
+    await popup.click('button', 'Import');
+    assert.equal(await popup.alertText(), 'Choose the export file first.');
+    await popup.click('button', 'Cancel');
+    await popup.waitFor('dialog', 'Import passkeys', { state: 'hidden' });
+    await popup.close();
+  });
+
   it('signs in at the site with it through the consent window; the relying party verifies it', async () => {
     const { win, result } = await driver.startCeremony(page, () =>
       kp.login({ username: 'jane', userVerification: 'required' }),
