@@ -7,12 +7,14 @@ mod common;
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use common::{authenticator_data, b64, unb64, Env, ORIGIN, PIN};
+use common::{authenticator_data, b64, unb64, Env, ORIGIN};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePrivateKey;
 use serde_json::{json, Value};
 
+/// A new vault's PIN without a TPM: 6 characters at least (the consent window's policy).
+const PIN: &str = "472913";
 const EXPORT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/cxf/export.json"
@@ -86,6 +88,14 @@ fn the_cli_imports_the_picked_passkey_and_the_host_signs_with_the_files_key() {
         text(&missing).contains("no passkey 7"),
         "{}",
         text(&missing)
+    );
+
+    let short = import(&env, &["--pick", "1", "--pin-stdin", "--yes"], "4729\n");
+    assert!(!short.status.success());
+    assert!(
+        text(&short).contains("at least 6 characters"),
+        "{}",
+        text(&short)
     );
 
     let started = std::time::Instant::now();

@@ -119,7 +119,11 @@ forEachBrowser('Import passkeys from another manager', { timeout: 240_000 }, (br
     assert.equal(await popup.isEnabled('checkbox', ed25519), false);
     // Only this site's passkey: the person unticks the other one.
     await popup.click('checkbox', 'other.example — bob (jane)');
-    // A new vault: its PIN is chosen here, twice.
+    // A new vault: its PIN is chosen here, twice, under the consent window's policy (no TPM here: 6 characters).
+    await popup.fill('Choose a vault PIN for this computer', '1234');
+    await popup.fill('Confirm PIN', '1234');
+    await popup.click('button', 'Import');
+    assert.equal(await popup.alertText(), 'A vault PIN needs at least 6 characters.');
     await popup.fill('Choose a vault PIN for this computer', PIN);
     await popup.fill('Confirm PIN', PIN);
     assert.deepEqual(await popup.axeViolations(), [], 'the import dialog');

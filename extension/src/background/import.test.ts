@@ -52,6 +52,7 @@ describe('import', () => {
     assert.deepEqual(host.asked, [{ action: 'inspect', file: '{"version": {}}' }]);
     assert.ok(view.ok);
     assert.equal(view.vaultHasPin, false);
+    assert.equal(view.newPinChars, 6, 'no TPM counts wrong PINs of this vault');
     assert.equal(view.exporter, 'Exporter');
     assert.deepEqual(view.passkeys[1], {
       credentialId: 'BBBB',

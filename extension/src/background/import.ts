@@ -5,6 +5,9 @@ import type { ImportAnswer } from '../generated/host-protocol';
 import type { ImportAnswerView } from '../shared/messages';
 import type { Host } from './host/api';
 
+/** The consent window's PIN policy for a new vault (ui/consent/consent.ts, ARCHITECTURE.md rule 5). */
+const NEW_PIN_CHARS = { tpm: 4, otherwise: 6 } as const;
+
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function text(value: unknown, what: string): string {
@@ -21,6 +24,8 @@ async function view(host: Pick<Host, 'hello'>, answer: ImportAnswer): Promise<Im
     exporter: answer.exporter,
     imported: answer.imported,
     vaultHasPin: !(vault && 'initialized' in vault && vault.initialized === false),
+    newPinChars:
+      vault && 'protection' in vault && vault.protection === 'tpm' ? NEW_PIN_CHARS.tpm : NEW_PIN_CHARS.otherwise,
     passkeys: answer.passkeys.map((p) => ({
       credentialId: p.credential_id,
       rpId: p.rp_id,

@@ -332,5 +332,13 @@ export interface ImportPasskeyView {
 
 /** Answer of import:inspect / import:run: the exporter and every passkey of the file, or why not. */
 export type ImportAnswerView =
-  | { ok: true; exporter: string; passkeys: ImportPasskeyView[]; imported: number; vaultHasPin: boolean }
+  | {
+      ok: true;
+      exporter: string;
+      passkeys: ImportPasskeyView[];
+      imported: number;
+      vaultHasPin: boolean;
+      /** The shortest PIN a new vault takes here (ARCHITECTURE.md rule 5: 4 where the TPM counts wrong ones, else 6). */
+      newPinChars: number;
+    }
   | { ok: false; error: string };

@@ -29,6 +29,7 @@ const WORDS = {
   newPin: 'Choose a vault PIN for this computer',
   confirmPin: 'Confirm PIN',
   pinsDiffer: 'The two PINs differ.',
+  pinTooShort: (n: number) => `A vault PIN needs at least ${n} characters.`,
   noPin: 'Type the vault PIN of this computer.',
   noFile: 'Choose the export file first.',
   nothingTicked: 'Tick at least one passkey to import.',
@@ -179,6 +180,7 @@ export function openImportDialog(opener: HTMLElement, changed: () => void): void
   const p = parts;
   let text: string | null = null;
   let vaultHasPin = true;
+  let newPinChars = 6;
   p.file.value = p.pin.value = p.confirm.value = '';
   p.status.textContent = p.error.textContent = '';
   p.list.hidden = true;
@@ -208,6 +210,7 @@ export function openImportDialog(opener: HTMLElement, changed: () => void): void
     }
     text = read;
     vaultHasPin = answer.vaultHasPin;
+    newPinChars = answer.newPinChars;
     p.pinLabel.textContent = vaultHasPin ? WORDS.pin : WORDS.newPin;
     p.confirmBox.hidden = vaultHasPin;
     p.status.textContent = answer.passkeys.length ? WORDS.found(answer.passkeys.length, answer.exporter) : WORDS.none;
@@ -226,9 +229,11 @@ export function openImportDialog(opener: HTMLElement, changed: () => void): void
         ? [WORDS.nothingTicked, p.list.querySelector('input') ?? p.file]
         : !p.pin.value
           ? [WORDS.noPin, p.pin]
-          : !vaultHasPin && p.pin.value !== p.confirm.value
-            ? [WORDS.pinsDiffer, p.confirm]
-            : null;
+          : !vaultHasPin && [...p.pin.value].length < newPinChars
+            ? [WORDS.pinTooShort(newPinChars), p.pin]
+            : !vaultHasPin && p.pin.value !== p.confirm.value
+              ? [WORDS.pinsDiffer, p.confirm]
+              : null;
     if (problem) {
       p.error.textContent = problem[0] as string;
       (problem[1] as HTMLElement).focus();
