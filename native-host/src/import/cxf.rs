@@ -84,12 +84,14 @@ pub fn read_export(text: &str) -> Result<Export, CxfError> {
             max: MAX_EXPORT_BYTES,
         });
     }
-    // The version first, so that a file of another major version is named as such rather than as malformed.
-    let version: VersionOnly = match serde_json::from_str::<serde_json::Value>(text) {
-        Err(e) => return Err(CxfError::NotJson(e.to_string())),
-        Ok(value) => serde_json::from_value(value)
-            .map_err(|_| CxfError::NotCxf("it is not a JSON object with a version".into()))?,
-    };
+    // The version first, so that a file of another major version is named as such rather than as malformed. Read
+    // without building a tree of the file (which would leave copies of its private keys behind).
+    let version: VersionOnly = serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            CxfError::NotCxf("it is not a JSON object with a version".into())
+        }
+        _ => CxfError::NotJson(e.to_string()),
+    })?;
     match version.version {
         None => return Err(CxfError::NotCxf("it has no version".into())),
         Some(v) if v.major != CXF_MAJOR => {
