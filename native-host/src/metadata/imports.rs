@@ -28,6 +28,16 @@ impl Metadata {
         Ok(None)
     }
 
+    /// Whether this credential was imported from another manager.
+    pub fn is_imported(&self, credential_id: &[u8]) -> Result<bool, MetadataError> {
+        Ok(self
+            .connection()
+            .prepare_cached(
+                "SELECT 1 FROM credentials WHERE credential_id = ?1 AND imported_from IS NOT NULL",
+            )?
+            .exists([credential_id])?)
+    }
+
     /// Every imported passkey's credential id with the manager it came from (for the CLI's `list`).
     pub fn imported_from(&self) -> Result<Vec<(Vec<u8>, String)>, MetadataError> {
         let connection = self.connection();

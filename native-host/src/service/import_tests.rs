@@ -110,6 +110,16 @@ fn imports_the_chosen_passkey_which_then_signs_with_the_files_key_at_counter_zer
             .verify(&[signed_data, vec![7; 32]].concat(), &signature)
             .unwrap();
     }
+    // Its PRF secret stayed with the exporter: no PRF values rather than others.
+    let with_prf = call(
+        &service,
+        "sign",
+        json!({"credential_id": chosen, "authenticator_data": b64(&authenticator_data("example.com", FLAG_UP, 0)),
+               "client_data_hash": b64(&[7; 32]), "pin": PIN, "require_user_verification": true,
+               "prf_salts": [b64(&[3; 32])]}),
+    )
+    .unwrap();
+    assert!(with_prf.get("prf_results").is_none(), "{with_prf}");
     // Imported once: the same file again says so, and the rest can still come.
     assert_eq!(
         statuses(&inspect(&service)),

@@ -64,15 +64,17 @@ impl Service {
             &credential.key_blob,
             &message,
         )?;
-        // The PRF in the same request as the signature: only for the credential's own RP ID (checked above).
+        // The PRF in the same request as the signature: only for the credential's own RP ID (checked above). An
+        // imported passkey's PRF secret stayed with the manager it came from (CXF's hmacCredentials, not imported):
+        // no PRF values, rather than values that manager would never have given.
         let prf = match salts {
-            Some(salts) => store.prf(
+            Some(salts) if !self.metadata.is_imported(&credential.credential_id)? => store.prf(
                 &authorization,
                 &credential.credential_id,
                 &credential.key_blob,
                 &salts,
             )?,
-            None => None,
+            _ => None,
         };
         Ok(SignAnswer {
             authenticator_data: B64u(authenticator_data),
