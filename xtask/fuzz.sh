@@ -2,7 +2,7 @@
 # Runs the coverage-guided fuzz targets of native-host/fuzz/ (cargo-fuzz, libFuzzer) one after another, each for a
 # set time, and prints one line per target: runs, coverage, crashes. Results belong in FUZZING.md.
 #
-#   xtask/fuzz.sh [SECONDS] [TARGET...]   SECONDS per target (default 600); targets: framing request options inspect
+#   xtask/fuzz.sh [SECONDS] [TARGET...]   SECONDS per target (default 600); targets: framing request options inspect cxf
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). libFuzzer needs unstable rustc flags: RUSTC_BOOTSTRAP=1 lets the
 # stable toolchain take them, only for this separate workspace and its own target directory. One target at a time:
@@ -15,7 +15,7 @@ FUZZ=$ROOT/native-host/fuzz
 SECONDS_EACH=${1:-600}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(framing request options inspect)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(framing request options inspect cxf)
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 1; }
 # shellcheck source=xtask/psl.sh
 . "$ROOT/xtask/psl.sh"

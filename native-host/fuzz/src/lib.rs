@@ -19,11 +19,12 @@ use serde_json::Value;
 pub type Check = fn(&[u8]);
 
 /// The fuzz targets, by name (the folders of corpus/ and the binaries of Cargo.toml).
-pub const TARGETS: [(&str, Check); 4] = [
+pub const TARGETS: [(&str, Check); 5] = [
     ("framing", framing),
     ("request", request),
     ("options", options),
     ("inspect", inspect),
+    ("cxf", cxf),
 ];
 
 /// One runtime for every input: the reader is a byte slice, so no future ever waits.
@@ -163,5 +164,27 @@ pub fn inspect(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = keyplace_core::inspect_registration(text);
         let _ = keyplace_core::inspect_authenticator_data(text);
+    }
+}
+
+/// A passkey export another manager wrote (CXF, `native-host/src/import/cxf.rs`): any text is an export or a typed
+/// error; every passkey read keeps the limits the vault relies on.
+pub fn cxf(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(export) = keyplace_host::import::cxf::read_export(text) else {
+        return;
+    };
+    assert!(!export.exporter.is_empty() && export.exporter.len() <= 64);
+    for passkey in &export.passkeys {
+        assert!(passkey.user_name.len() <= keyplace_host::import::cxf::MAX_NAME_BYTES);
+        assert!(passkey.user_display_name.len() <= keyplace_host::import::cxf::MAX_NAME_BYTES);
+        assert!(passkey.account.len() <= keyplace_host::import::cxf::MAX_NAME_BYTES);
+        if passkey.key.is_ok() {
+            assert!(!passkey.credential_id.is_empty() && passkey.credential_id.len() <= 1023);
+            assert!(!passkey.user_handle.is_empty() && passkey.user_handle.len() <= 64);
+            assert!(!passkey.rp_id.is_empty());
+        }
     }
 }
