@@ -15,7 +15,7 @@ use keyplace_host::stores::vault::{Vault, VAULT_AAGUID};
 use keyplace_host::stores::vault_seal::DeviceSeal;
 use keyplace_host::stores::{KeyStore, Purpose};
 
-const PIN: &str = "4711";
+const PIN: &str = "471100";
 const ROUNDS: usize = 5;
 
 struct Device {
@@ -264,7 +264,7 @@ mod chip {
                 copy_policy(&[name_of(&mut source, &approver).unwrap()]).unwrap();
             let created = source
                 .execute_with_nullauth_session(|c| {
-                    let auth = Auth::try_from(b"4711".to_vec()).unwrap();
+                    let auth = Auth::try_from(b"471100".to_vec()).unwrap();
                     c.create(
                         srk,
                         duplicable_passkey(&policy).unwrap(),

@@ -19,7 +19,7 @@ use keyplace_host::test_support::swtpm::Swtpm;
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 
-const PIN: &str = "4711";
+const PIN: &str = "471100";
 const WRONG_PIN: &str = "0000";
 const NO_BUS: &str = "unix:path=/nonexistent/keyplace-test-bus";
 

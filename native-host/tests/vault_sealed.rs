@@ -17,7 +17,7 @@ use keyplace_host::test_support::swtpm::Swtpm;
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 
-const PIN: &str = "4711";
+const PIN: &str = "471100";
 const WRONG_PIN: &str = "0000";
 
 fn open_vault(database: &Path, seal: DeviceSeal) -> Vault {
@@ -250,4 +250,29 @@ fn doctor_says_whether_the_tpm_lockout_has_an_owner_password() {
         "{protected:?}"
     );
     tpm.stop();
+}
+
+/// The PIN policy per case: a new vault takes 4 characters where the TPM counts wrong ones, 6 where only the host
+/// slows guessing (the consent window asks the same).
+#[test]
+fn a_short_pin_is_enough_only_where_the_tpm_counts_wrong_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let without_tpm = open_vault(&dir.path().join("plain.db"), DeviceSeal::none());
+    assert_eq!(without_tpm.min_new_pin_chars(), 6);
+    assert!(matches!(
+        without_tpm.authorize(Some("4711"), true, Purpose::Create),
+        Err(StoreError::BadPin(message)) if message.contains("6 characters")
+    ));
+    assert!(!without_tpm.is_initialized().unwrap(), "nothing was set");
+    assert!(without_tpm
+        .authorize(Some("471100"), true, Purpose::Create)
+        .is_ok());
+    let Some(tpm) = Swtpm::start("short pin") else {
+        return;
+    };
+    let sealed = open_vault(&dir.path().join("sealed.db"), DeviceSeal::tpm(tpm.tcti()));
+    assert_eq!(sealed.min_new_pin_chars(), 4);
+    assert!(sealed
+        .authorize(Some("4711"), true, Purpose::Create)
+        .is_ok());
 }

@@ -11,12 +11,10 @@ use zeroize::Zeroizing;
 use crate::data_dir::{data_dir, DATABASE_FILE};
 use crate::import::{self, ImportReport, PasskeyReport, Status, MAX_EXPORT_BYTES};
 use crate::metadata::Metadata;
-use crate::stores::protection::VaultProtection;
 use crate::stores::vault::{Vault, MIN_PIN_CHARS};
 
 /// The consent window's policy for a new vault PIN (ARCHITECTURE.md rule 5): more characters where no TPM counts
 /// wrong ones.
-const MIN_PIN_CHARS_WITHOUT_TPM: usize = 6;
 
 #[derive(Args)]
 pub struct ImportArgs {
@@ -75,10 +73,7 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
     let vault = Vault::new(metadata.clone());
     let new_vault = !vault.is_initialized().map_err(|e| e.to_string())?;
     let pin = read_pin(args.pin_stdin, new_vault)?;
-    let shortest = match vault.available_protection() {
-        VaultProtection::TpmSealed => MIN_PIN_CHARS,
-        _ => MIN_PIN_CHARS_WITHOUT_TPM,
-    };
+    let shortest = vault.min_new_pin_chars();
     if new_vault && pin.chars().count() < shortest {
         return Err(format!(
             "A new vault PIN needs at least {shortest} characters here; nothing was imported."

@@ -187,7 +187,7 @@ mod tests {
     }
 
     fn attest_code(service: &Service, credential_id: &Value, data: &[u8]) -> ErrorCode {
-        attest(service, credential_id, data, &[5; 32], Some("1234"))
+        attest(service, credential_id, data, &[5; 32], Some("123456"))
             .unwrap_err()
             .code
     }
@@ -195,11 +195,11 @@ mod tests {
     #[test]
     fn attest_signs_exactly_a_fresh_registration_without_counting() {
         let (_dir, service) = service();
-        let created = create(&service, "example.com", Some("1234")).unwrap();
+        let created = create(&service, "example.com", Some("123456")).unwrap();
         let public_key = VerifyingKey::from_sec1_bytes(&decode(&created["public_key"])).unwrap();
         let data = vault_registration(&created, "example.com");
         // Unlocked vault: no PIN needed; with the PIN it works too.
-        for pin in [None, Some("1234")] {
+        for pin in [None, Some("123456")] {
             let attested =
                 attest(&service, &created["credential_id"], &data, &[5; 32], pin).unwrap();
             let signature = Signature::from_der(&decode(&attested["signature"])).unwrap();
@@ -226,8 +226,8 @@ mod tests {
     #[test]
     fn attest_refuses_anything_but_this_credentials_registration() {
         let (_dir, service) = service();
-        let created = create(&service, "example.com", Some("1234")).unwrap();
-        let other = create(&service, "example.com", Some("1234")).unwrap();
+        let created = create(&service, "example.com", Some("123456")).unwrap();
+        let other = create(&service, "example.com", Some("123456")).unwrap();
         let id = &created["credential_id"];
         let own_id = decode(id);
         let own_key = decode(&created["public_key"]);
@@ -402,11 +402,11 @@ mod tests {
             ),
         ];
         for (what, data) in refused {
-            let error = attest(&service, id, &data, &[5; 32], Some("1234")).unwrap_err();
+            let error = attest(&service, id, &data, &[5; 32], Some("123456")).unwrap_err();
             assert_eq!(error.code, ErrorCode::BadRequest, "{what}: {error:?}");
         }
         let valid = vault_registration(&created, "example.com");
-        let short_hash = attest(&service, id, &valid, &[5; 31], Some("1234")).unwrap_err();
+        let short_hash = attest(&service, id, &valid, &[5; 31], Some("123456")).unwrap_err();
         assert_eq!(short_hash.code, ErrorCode::BadRequest);
         assert_eq!(
             attest_code(&service, &json!(b64(b"nope")), &valid),
@@ -419,7 +419,7 @@ mod tests {
         let wrong = attest(&service, id, &valid, &[5; 32], Some("0000")).unwrap_err();
         assert_eq!(wrong.code, ErrorCode::WrongPin);
         // None of this used the counter, and the registration itself is still attestable.
-        attest(&service, id, &valid, &[5; 32], Some("1234")).unwrap();
+        attest(&service, id, &valid, &[5; 32], Some("123456")).unwrap();
         let listed = call(&service, "list", json!({"credential_ids": [id]})).unwrap();
         assert_eq!(listed["credentials"][0]["sign_count"], 0);
     }
@@ -427,7 +427,7 @@ mod tests {
     #[test]
     fn attest_only_before_the_first_sign_and_within_ten_minutes() {
         let (_dir, service) = service();
-        let created = create(&service, "example.com", Some("1234")).unwrap();
+        let created = create(&service, "example.com", Some("123456")).unwrap();
         let data = vault_registration(&created, "example.com");
         sign(
             &service,
@@ -443,7 +443,7 @@ mod tests {
 
         // Made 10 minutes and a second ago (or that far in the future: the clock moved back).
         for offset in [-(ATTEST_WINDOW_MS + 1000), ATTEST_WINDOW_MS + 1000] {
-            let fresh = create(&service, "example.com", Some("1234")).unwrap();
+            let fresh = create(&service, "example.com", Some("123456")).unwrap();
             let id = decode(&fresh["credential_id"]);
             let mut record = service.metadata.credential(&id).unwrap().unwrap();
             record.created_at = now_ms() + offset;

@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn exclusions_hardware_list_and_delete() {
         let (_dir, service) = service();
-        let created = create(&service, "example.com", Some("1234")).unwrap();
+        let created = create(&service, "example.com", Some("123456")).unwrap();
         let excluded = call(
             &service,
             "create",

@@ -180,7 +180,7 @@ mod tests {
     use crate::service::test_fixtures::{authenticator_data, call, create, service, sign};
     use crate::service::Service;
 
-    const PIN: &str = "4711";
+    const PIN: &str = "471100";
 
     /// `new` joins the ring `first` started, approved there (enrolling stays with the CLI's functions).
     fn enroll(first: &Service, new: &Service, name: &str) {

@@ -8,7 +8,7 @@ use crate::protocol::{ErrorCode, ImportParams};
 use crate::service::test_fixtures::{authenticator_data, b64, call, decode, service, sign};
 
 const EXPORT: &str = include_str!("../../tests/fixtures/cxf/export.json");
-const PIN: &str = "2468";
+const PIN: &str = "246800";
 
 fn inspect(service: &super::Service) -> Value {
     call(
@@ -173,10 +173,13 @@ fn a_wrong_pin_or_a_bad_choice_imports_nothing() {
 #[test]
 fn debug_of_an_import_request_shows_neither_the_file_nor_the_pin() {
     let params: ImportParams = serde_json::from_value(
-        json!({"action": "import", "file": EXPORT, "credential_ids": [], "pin": "9753"}),
+        json!({"action": "import", "file": EXPORT, "credential_ids": [], "pin": "975300"}),
     )
     .unwrap();
     let shown = format!("{params:?}");
-    assert!(!shown.contains("key") && !shown.contains("9753"), "{shown}");
+    assert!(
+        !shown.contains("key") && !shown.contains("975300"),
+        "{shown}"
+    );
     assert!(shown.contains("bytes>)"), "{shown}");
 }

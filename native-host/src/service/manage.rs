@@ -79,7 +79,7 @@ mod tests {
     #[test]
     fn pin_errors_locking_and_configuration() {
         let (_dir, service) = service();
-        let created = create(&service, "example.com", Some("1234")).unwrap();
+        let created = create(&service, "example.com", Some("123456")).unwrap();
         let data = authenticator_data("example.com", FLAG_UP, 0);
         let wrong = sign(
             &service,
@@ -102,7 +102,7 @@ mod tests {
             &service,
             &created["credential_id"],
             &data,
-            Some("1234"),
+            Some("123456"),
             false,
         )
         .unwrap();
@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn rename_changes_only_the_account_name_and_validates_it() {
         let (_dir, service) = service();
-        let created = create(&service, "example.com", Some("1234")).unwrap();
+        let created = create(&service, "example.com", Some("123456")).unwrap();
         let id = created["credential_id"].clone();
         let renamed = call(
             &service,

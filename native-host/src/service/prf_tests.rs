@@ -15,7 +15,7 @@ fn create_with_prf(service: &super::Service, salts: Option<Vec<String>>) -> serd
         "create",
         json!({"store": "vault", "rp_id": "example.com",
                "user": {"id": b64(b"user-1"), "name": "alice", "display_name": "Alice"},
-               "pin": "1234", "resident_key": true, "prf": true, "prf_salts": salts}),
+               "pin": "123456", "resident_key": true, "prf": true, "prf_salts": salts}),
     )
     .unwrap()
 }
@@ -30,7 +30,7 @@ fn sign_with_prf(
         service,
         "sign",
         json!({"credential_id": id, "authenticator_data": b64(&authenticator_data(rp_id, 1, 0)),
-               "client_data_hash": b64(&[7; 32]), "pin": "1234", "require_user_verification": true,
+               "client_data_hash": b64(&[7; 32]), "pin": "123456", "require_user_verification": true,
                "prf_salts": salts}),
     );
     match result {

@@ -51,7 +51,7 @@ mod tests {
     use crate::protocol::ErrorCode;
     use crate::service::test_fixtures::{call, service};
 
-    const PIN: &str = "4711";
+    const PIN: &str = "471100";
 
     fn names(answer: &Value) -> Vec<&str> {
         answer["devices"]["devices"]

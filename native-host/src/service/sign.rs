@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(refused.code, ErrorCode::PinRequired);
         assert_eq!(refused.details.reason.as_deref(), Some("set_pin"));
 
-        let created = create(&service, "example.com", Some("1234")).unwrap();
+        let created = create(&service, "example.com", Some("123456")).unwrap();
         assert_eq!(created["user_verified"], true);
         assert_eq!(created["backup_eligible"], true);
         assert_eq!(created["backup_state"], false);
@@ -133,7 +133,7 @@ mod tests {
             &service,
             &created["credential_id"],
             &claimed,
-            Some("1234"),
+            Some("123456"),
             true,
         )
         .unwrap();
@@ -147,12 +147,12 @@ mod tests {
     #[test]
     fn sign_refuses_other_sites_and_attested_data() {
         let (_dir, service) = service();
-        let created = create(&service, "example.com", Some("1234")).unwrap();
+        let created = create(&service, "example.com", Some("123456")).unwrap();
         let other = sign(
             &service,
             &created["credential_id"],
             &authenticator_data("evil.example", 1, 0),
-            Some("1234"),
+            Some("123456"),
             false,
         );
         assert_eq!(other.unwrap_err().code, ErrorCode::RpMismatch);
@@ -163,7 +163,7 @@ mod tests {
                     &service,
                     &created["credential_id"],
                     &data,
-                    Some("1234"),
+                    Some("123456"),
                     false
                 )
                 .unwrap_err()

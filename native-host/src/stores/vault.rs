@@ -41,7 +41,10 @@ use crate::protocol::{StoreId, StoreStatus};
 
 pub const VAULT_STORE_ID: &str = StoreId::Vault.as_str();
 pub const VAULT_AAGUID: &str = "62ee5665-1fea-485b-9a24-9ccac93787c2";
+/// The shortest new vault PIN where the TPM seals the vault (the chip counts wrong PINs and locks).
 pub const MIN_PIN_CHARS: usize = 4;
+/// The shortest new vault PIN without a TPM: only the host's own wait and the Argon2 cost slow guessing.
+pub const MIN_PIN_CHARS_WITHOUT_TPM: usize = 6;
 const MAX_PIN_BYTES: usize = 256;
 
 /// Argon2id at 19 MiB (its memory counts toward the host's RSS budget, so more passes rather than more memory):
@@ -133,6 +136,14 @@ impl Vault {
                 VaultProtection::PinOnly
             }
         }))
+    }
+
+    /// The shortest PIN a new vault takes on this computer (the consent window asks the same: `hello`'s protection).
+    pub fn min_new_pin_chars(&self) -> usize {
+        match self.available_protection() {
+            VaultProtection::TpmSealed => MIN_PIN_CHARS,
+            _ => MIN_PIN_CHARS_WITHOUT_TPM,
+        }
     }
 
     /// How the data key would be kept if it were sealed now.
@@ -276,9 +287,15 @@ impl Vault {
     }
 
     fn set_pin(&self, pin: &str) -> Result<DataKey, StoreError> {
-        if pin.chars().count() < MIN_PIN_CHARS {
+        let shortest = self.min_new_pin_chars();
+        if pin.chars().count() < shortest {
+            let why = if shortest > MIN_PIN_CHARS {
+                " on this computer: no TPM counts wrong PINs here"
+            } else {
+                ""
+            };
             return Err(StoreError::BadPin(format!(
-                "The vault PIN needs at least {MIN_PIN_CHARS} characters."
+                "The vault PIN needs at least {shortest} characters{why}."
             )));
         }
         let mut data_key: DataKey = Zeroizing::new([0; DATA_KEY_LEN]);

@@ -22,7 +22,7 @@ fn pin_states() {
     ));
     assert!(
         vault
-            .authorize(Some("1234"), false, Purpose::Sign)
+            .authorize(Some("123456"), false, Purpose::Sign)
             .unwrap()
             .user_verified
     );
@@ -38,7 +38,7 @@ fn pin_states() {
         Err(StoreError::PinRequired(PinReason::UserVerification))
     ));
     assert!(matches!(
-        vault.authorize(Some("4321"), false, Purpose::Sign),
+        vault.authorize(Some("432100"), false, Purpose::Sign),
         Err(StoreError::WrongPin)
     ));
     vault.lock();
@@ -49,7 +49,7 @@ fn pin_states() {
     metadata.set_vault_unlock_seconds(0).unwrap();
     assert!(
         vault
-            .authorize(Some("1234"), false, Purpose::Sign)
+            .authorize(Some("123456"), false, Purpose::Sign)
             .unwrap()
             .user_verified
     );
@@ -85,7 +85,9 @@ fn keys_sign_and_are_bound_to_their_credential() {
 #[test]
 fn a_second_vault_on_the_same_database_needs_the_same_pin() {
     let (_dir, metadata, vault) = vault();
-    vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+    vault
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .unwrap();
     let other = Vault::with_cheap_kdf(metadata);
     assert!(matches!(
         other.authorize(None, false, Purpose::Sign),
@@ -95,7 +97,9 @@ fn a_second_vault_on_the_same_database_needs_the_same_pin() {
         other.authorize(Some("9999"), false, Purpose::Sign),
         Err(StoreError::WrongPin)
     ));
-    assert!(other.authorize(Some("1234"), false, Purpose::Sign).is_ok());
+    assert!(other
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .is_ok());
 }
 
 fn verify(public_key: &[u8], message: &[u8], der: &[u8]) {
@@ -108,7 +112,9 @@ fn verify(public_key: &[u8], message: &[u8], der: &[u8]) {
 #[test]
 fn cached_keys_sign_verifiably_and_go_with_lock() {
     let (_dir, _metadata, vault) = vault();
-    let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+    let authorization = vault
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .unwrap();
     let key = vault.create_key(&authorization, b"credential-1").unwrap();
     assert_eq!(vault.cached_keys(), 0, "filled only by a decryption");
     for round in 0..3u8 {
@@ -144,7 +150,9 @@ fn cached_keys_sign_verifiably_and_go_with_lock() {
         Err(StoreError::PinRequired(PinReason::Unlock))
     ));
     // Unlocking again starts with an empty cache.
-    let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+    let authorization = vault
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .unwrap();
     assert_eq!(vault.cached_keys(), 0);
     let der = vault
         .sign(&authorization, b"credential-1", &key.key_blob, b"again")
@@ -158,18 +166,20 @@ fn cached_keys_sign_verifiably_and_go_with_lock() {
 #[test]
 fn a_cached_key_never_skips_the_pin() {
     let (_dir, _metadata, vault) = vault();
-    let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+    let authorization = vault
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .unwrap();
     let key = vault.create_key(&authorization, b"credential-1").unwrap();
     vault
         .sign(&authorization, b"credential-1", &key.key_blob, b"m")
         .unwrap();
     assert_eq!(vault.cached_keys(), 1);
     assert!(matches!(
-        vault.authorize(Some("4321"), true, Purpose::Sign),
+        vault.authorize(Some("432100"), true, Purpose::Sign),
         Err(StoreError::WrongPin)
     ));
     assert!(matches!(
-        vault.authorize(Some("4321"), false, Purpose::Sign),
+        vault.authorize(Some("432100"), false, Purpose::Sign),
         Err(StoreError::WrongPin)
     ));
     assert!(matches!(
@@ -177,7 +187,9 @@ fn a_cached_key_never_skips_the_pin() {
         Err(StoreError::PinRequired(PinReason::UserVerification))
     ));
     // The right PIN is still checked (user verified) and keeps the cache.
-    let verified = vault.authorize(Some("1234"), true, Purpose::Sign).unwrap();
+    let verified = vault
+        .authorize(Some("123456"), true, Purpose::Sign)
+        .unwrap();
     assert!(verified.user_verified);
     assert_eq!(vault.cached_keys(), 1);
     let der = vault
@@ -190,7 +202,9 @@ fn a_cached_key_never_skips_the_pin() {
 fn cached_keys_go_when_the_unlock_time_ends() {
     let (_dir, metadata, vault) = vault();
     metadata.set_vault_unlock_seconds(1).unwrap();
-    let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+    let authorization = vault
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .unwrap();
     let key = vault.create_key(&authorization, b"credential-1").unwrap();
     vault
         .sign(&authorization, b"credential-1", &key.key_blob, b"m")
@@ -205,7 +219,9 @@ fn cached_keys_go_when_the_unlock_time_ends() {
     ));
 
     // A sign that was authorized just before the time ended still signs, and caches nothing.
-    let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+    let authorization = vault
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .unwrap();
     std::thread::sleep(Duration::from_millis(1100));
     let der = vault
         .sign(&authorization, b"credential-1", &key.key_blob, b"late")
@@ -215,7 +231,9 @@ fn cached_keys_go_when_the_unlock_time_ends() {
 
     // Unlock time 0: nothing is kept, not even for a moment.
     metadata.set_vault_unlock_seconds(0).unwrap();
-    let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+    let authorization = vault
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .unwrap();
     vault
         .sign(&authorization, b"credential-1", &key.key_blob, b"m")
         .unwrap();
@@ -225,7 +243,9 @@ fn cached_keys_go_when_the_unlock_time_ends() {
 #[test]
 fn the_cache_keeps_the_most_recently_used_keys() {
     let (_dir, _metadata, vault) = vault();
-    let authorization = vault.authorize(Some("1234"), false, Purpose::Sign).unwrap();
+    let authorization = vault
+        .authorize(Some("123456"), false, Purpose::Sign)
+        .unwrap();
     let keys: Vec<(Vec<u8>, NewKey)> = (0..KEY_CACHE_ENTRIES + 1)
         .map(|i| {
             let id = format!("credential-{i}").into_bytes();
@@ -255,7 +275,9 @@ fn the_cache_keeps_the_most_recently_used_keys() {
 #[test]
 fn private_keys_are_not_stored_in_the_clear() {
     let (dir, metadata, vault) = vault();
-    let authorization = vault.authorize(Some("8361"), false, Purpose::Sign).unwrap();
+    let authorization = vault
+        .authorize(Some("836100"), false, Purpose::Sign)
+        .unwrap();
     let signing_key = SigningKey::random(&mut OsRng);
     let scalar = signing_key.to_bytes();
     let key = seal_key(&authorization, b"credential-1", &signing_key).unwrap();
@@ -280,7 +302,7 @@ fn private_keys_are_not_stored_in_the_clear() {
         !contains(&scalar[..16]) && !contains(&scalar[16..]),
         "half a private scalar found"
     );
-    assert!(!contains(b"8361"), "PIN found in the clear");
+    assert!(!contains(b"836100"), "PIN found in the clear");
     let der = vault
         .sign(&authorization, b"credential-1", &key.key_blob, b"m")
         .unwrap();
@@ -312,10 +334,12 @@ fn a_missing_tpm_leaves_the_vault_on_the_pin_alone() {
     assert_eq!(vault.protection().unwrap(), None);
     let started = Instant::now();
     vault
-        .authorize(Some("8361"), true, Purpose::Create)
+        .authorize(Some("836100"), true, Purpose::Create)
         .unwrap();
     vault.lock();
-    vault.authorize(Some("8361"), true, Purpose::Sign).unwrap();
+    vault
+        .authorize(Some("836100"), true, Purpose::Sign)
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(vault.protection().unwrap(), Some(VaultProtection::PinOnly));
     let record = metadata.vault_record().unwrap().unwrap();
@@ -328,7 +352,7 @@ fn a_missing_tpm_leaves_the_vault_on_the_pin_alone() {
 fn the_right_pin_clears_the_count_of_wrong_ones() {
     let (_dir, metadata, vault) = vault();
     vault
-        .authorize(Some("8361"), true, Purpose::Create)
+        .authorize(Some("836100"), true, Purpose::Create)
         .unwrap();
     for _ in 1..FREE_WRONG_PINS {
         assert!(matches!(
@@ -340,7 +364,9 @@ fn the_right_pin_clears_the_count_of_wrong_ones() {
         metadata.wrong_vault_pins().unwrap().count,
         FREE_WRONG_PINS - 1
     );
-    vault.authorize(Some("8361"), true, Purpose::Sign).unwrap();
+    vault
+        .authorize(Some("836100"), true, Purpose::Sign)
+        .unwrap();
     assert_eq!(metadata.wrong_vault_pins().unwrap().count, 0);
     assert!(matches!(
         vault.authorize(Some("0000"), true, Purpose::Sign),

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 pub const EXTENSION_ID: &str = "ipdamncjijplhbkhipddgambbnginfmp";
 pub const ORIGIN: &str = "chrome-extension://ipdamncjijplhbkhipddgambbnginfmp/";
-pub const PIN: &str = "4729";
+pub const PIN: &str = "472900";
 
 pub struct Env {
     pub root: tempfile::TempDir,

@@ -13,7 +13,7 @@ use keyplace_host::stores::{KeyStore, Purpose};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 
-pub const PIN: &str = "4711";
+pub const PIN: &str = "471100";
 
 pub struct Device {
     _dir: tempfile::TempDir,
