@@ -3,7 +3,8 @@
 // Usage: node extension/build.mjs [chromium]
 import { Resvg } from '@resvg/resvg-js';
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +42,7 @@ await Promise.all([
       popup: join(here, 'src/ui/popup/popup.ts'),
       options: join(here, 'src/ui/options/options.ts'),
       suggest: join(here, 'src/ui/suggest/suggest.ts'),
+      welcome: join(here, 'src/ui/welcome/welcome.ts'),
     },
     outdir: out,
     format: 'esm',
@@ -51,6 +53,8 @@ await copyFile(join(wasmDir, 'keyplace_core_bg.wasm'), join(out, 'core.wasm'));
 for (const page of ['consent/consent.html', 'popup/popup.html', 'options/options.html', 'welcome/welcome.html', 'suggest/suggest.html', 'common/keyplace.css']) {
   await copyFile(join(here, 'src/ui', page), join(out, page.split('/').pop()));
 }
+// The person's words in every language (extension/_locales/<lang>/messages.json; see src/shared/i18n.ts).
+await cp(join(here, '_locales'), join(out, '_locales'), { recursive: true });
 
 // Toolbar and store icons at every size the browsers ask for, rasterized from one SVG (resvg: same bytes each build).
 const ICON_SIZES = [16, 32, 48, 96, 128];

@@ -1,6 +1,7 @@
 // Runs the extension's unit tests: every extension/src/**/*.test.ts on node's test runner, TypeScript loaded
 // by tsx (node 20 has neither TypeScript support nor globs for --test). Extra arguments go to node, e.g.
-// `node extension/scripts/unit-tests.mjs --test-name-pattern=handoff`. Exits with node's status.
+// `node extension/scripts/unit-tests.mjs --test-name-pattern=handoff`. Exits with node's status. Each test
+// file starts with chrome.i18n answering from the English catalogue (extension/src/shared/i18n-testing.ts).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -18,5 +19,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...process.argv.slice(2), ...files], { cwd: root, stdio: 'inherit' });
+const i18n = './extension/src/shared/i18n-testing.ts';
+const args = ['--import', 'tsx', '--import', i18n, '--test', ...process.argv.slice(2), ...files];
+const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+
 process.exit(run.status ?? 1);

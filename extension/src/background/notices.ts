@@ -2,6 +2,8 @@
 // handled the ceremony: a "!" on the toolbar button for that tab, the line as its title, and the same line
 // at the top of the popup. Never a dead end: the page's ceremony has already gone to the browser.
 
+import { t } from '../shared/i18n';
+
 const KEY = 'tabNotices';
 
 export interface TabNotice {
@@ -59,9 +61,8 @@ export async function clearNotice(tabId: number): Promise<void> {
   delete notices[String(tabId)];
   await Promise.all([
     chrome.action.setBadgeText({ tabId, text: '' }).catch(() => undefined),
-    chrome.action
-      .setTitle({ tabId, title: chrome.runtime.getManifest().action?.default_title ?? 'Keyplace' })
-      .catch(() => undefined),
+    chrome.action.setTitle({ tabId, title: t('actionTitle') }).catch(() => undefined),
+
     save(notices),
   ]);
 }

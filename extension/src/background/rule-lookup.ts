@@ -1,6 +1,7 @@
 // The pure part of site rules (rules.ts keeps them in chrome.storage): which rule applies to an RP ID, what a
 // person typed as a site, and what stored values are valid. The registrable domain comes from the caller
 // (the core's Public Suffix List), so this file runs without the core.
+import { t } from '../shared/i18n';
 import type { Choice, Settings, SiteRule } from '../shared/messages';
 
 export const CHOICES: readonly Choice[] = ['hardware', 'vault', 'browser', 'ask'];
@@ -73,17 +74,18 @@ export function normalizeSite(
   registrableDomain: RegistrableDomain,
 ): { site: string } | { error: string } {
   let text = input.trim().toLowerCase();
-  if (!text) return { error: 'Enter a site, for example bank.example.' };
+  if (!text) return { error: t('siteEnter') };
   try {
     text = new URL(text.includes('://') ? text : `https://${text}`).hostname;
   } catch {
-    return { error: `"${input.trim()}" is not a site name.` };
+    return { error: t('siteInvalid', input.trim()) };
   }
   text = text.replace(/\.$/, '');
   try {
     registrableDomain(text); // TypeError for IP addresses and other non-domains
   } catch {
-    return { error: `"${input.trim()}" is not a site name (IP addresses cannot have passkeys).` };
+    return { error: t('siteIpAddress', input.trim()) };
+
   }
   return { site: text };
 }

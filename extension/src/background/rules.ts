@@ -3,9 +3,12 @@
 // login.bank.example) or by an exact RP ID; an exact RP ID rule wins. Kept in chrome.storage.local and
 // cached here, so a ceremony does not wait for storage; the vault lock time is the host's (`configure`),
 // because Chrome and Firefox share one host.
+import { t } from '../shared/i18n';
 import type { Choice, RulesAnswer, Settings, SiteRule } from '../shared/messages';
 import { core } from './core';
 import type { Host } from './host/api';
+import { shownProblem } from './host/port';
+
 import {
   cleanRules,
   cleanSettings,
@@ -66,7 +69,7 @@ export async function setRule(
   siteInput: string,
   choice: unknown,
 ): Promise<RulesAnswer<{ site: string; choice: Choice }>> {
-  if (!isChoice(choice)) return { ok: false, error: 'Choose Hardware, Vault, Browser or Ask.' };
+  if (!isChoice(choice)) return { ok: false, error: t('ruleChooseStore') };
   const normalized = normalizeSite(String(siteInput ?? ''));
   if ('error' in normalized) return { ok: false, error: normalized.error };
   await writeRules((rules) => (rules[normalized.site] = choice));
@@ -94,7 +97,7 @@ export async function getSettings(host: Host): Promise<Settings & { hostProblem:
     const hello = await host.hello();
     return { ...settings, vaultLockSeconds: hello.vault_unlock_seconds, hostProblem: null };
   } catch (err) {
-    return { ...settings, hostProblem: err instanceof Error ? err.message : String(err) };
+    return { ...settings, hostProblem: shownProblem(err) };
   }
 }
 
@@ -102,19 +105,16 @@ export async function setSettings(host: Host, change: Partial<Settings>): Promis
   const current = (await load()).settings;
   const next: Settings = { ...current };
   if (change.defaultChoice !== undefined) {
-    if (!isChoice(change.defaultChoice)) return { ok: false, error: 'Choose Ask, Hardware, Vault or Browser.' };
+    if (!isChoice(change.defaultChoice)) return { ok: false, error: t('defaultChooseStore') };
     next.defaultChoice = change.defaultChoice;
   }
   if (change.vaultLockSeconds !== undefined) {
     if (!validLockSeconds(change.vaultLockSeconds))
-      return { ok: false, error: 'The lock time must be 0 to 86400 seconds.' };
+      return { ok: false, error: t('lockTimeRange', 86_400) };
     try {
       await host.configure({ vault_unlock_seconds: change.vaultLockSeconds });
     } catch (err) {
-      return {
-        ok: false,
-        error: `The Keyplace host could not be reached, so the vault lock time was not changed. ${err instanceof Error ? err.message : String(err)}`,
-      };
+      return { ok: false, error: t('lockTimeNotChanged', shownProblem(err)) };
     }
     next.vaultLockSeconds = change.vaultLockSeconds;
   }

@@ -8,23 +8,21 @@ import {
   type StoreStatus,
   wantsUserVerification,
 } from '../../shared/messages';
+import { type MessageKey, t } from '../../shared/i18n';
 import type { PreparedCreate, PreparedGet } from '../core';
 import type { HostCredential, HostHello } from '../host/api';
 import { keyplaceLocation } from '../locations/wording';
 
-const HARDWARE_MISSING = 'Hardware-bound passkeys are not available in this version of Keyplace yet.';
-
-export const STORE_NAME: Record<StoreId, string> = { hardware: 'Hardware', vault: 'Vault' };
+/** The stores' names, for t(). */
+export const STORE_NAME: Record<StoreId, MessageKey> = { hardware: 'storeNameHardware', vault: 'storeNameVault' };
 
 /** Both stores, as the host reports them; a host that did not answer leaves both unavailable. */
 export function storesFrom(hello: HostHello | null): StoreStatus[] {
   const vault = hello?.stores.find((s) => s.id === 'vault');
   const hardware = hello?.stores.find((s) => s.id === 'hardware');
   return [
-    { id: 'hardware', available: !!hardware?.available, reason: hardware?.reason ?? HARDWARE_MISSING },
-    vault
-      ? { ...vault, id: 'vault' }
-      : { id: 'vault', available: false, reason: 'The Keyplace host is not reachable.' },
+    { id: 'hardware', available: !!hardware?.available, reason: hardware?.reason ?? t('storeHardwareMissing') },
+    vault ? { ...vault, id: 'vault' } : { id: 'vault', available: false, reason: t('storeHostUnreachable') },
   ];
 }
 
@@ -56,7 +54,8 @@ export function detailsFor(
       rule = { site: policy.site, store: policy.choice, fromDefault: true };
     } else {
       // The default is a preference, not a promise made for this site: let the person choose.
-      defaultProblem = `Your default choice, ${STORE_NAME[policy.choice]}, is unavailable: ${store?.reason ?? 'unknown reason'} Choose another place for this passkey.`;
+      defaultProblem = t('defaultUnavailable', t(STORE_NAME[policy.choice]), store?.reason ?? t('unknownReason'));
+
     }
   }
   return {

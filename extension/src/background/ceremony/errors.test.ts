@@ -117,3 +117,25 @@ describe('ceremonyError', () => {
     });
   });
 });
+
+describe('the person’s language and the page’s', () => {
+  it('shows the window the catalogue’s words, and gives a page English whatever the UI language', () => {
+    const chrome = (globalThis as unknown as { chrome: { i18n: unknown } }).chrome;
+    const english = chrome.i18n;
+    // Another UI language: every message comes back marked, so a page that got one would show it.
+    chrome.i18n = { getMessage: (key: string, subs: string[] = []) => `«${key}:${subs.join(',')}»` };
+    try {
+      const wrong = new HostError('wrong_pin', 'x', { tries_left: 1 });
+      assert.deepEqual(failureOutcome(wrong), { retry: '«pinWrongTriesLeft:1»' });
+      assert.deepEqual(ceremonyError(wrong), { name: 'UnknownError', message: 'Wrong PIN. 1 tries left.' });
+      const gone = new HostError('store_unavailable', 'No TPM.', {}, '«kein TPM»');
+      assert.deepEqual(failureOutcome(gone, 'get'), { retry: '«storeUnavailableGet:«kein TPM»»' });
+      assert.deepEqual(ceremonyError(gone), {
+        name: 'UnknownError',
+        message: 'No TPM. Choose another place for this passkey.',
+      });
+    } finally {
+      chrome.i18n = english;
+    }
+  });
+});

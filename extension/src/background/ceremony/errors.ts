@@ -3,6 +3,7 @@
 // Host errors go by their code (native-host/PROTOCOL.md "Error codes"), the core's {name, message} keep
 // their name, and anything else is a bug worth naming as UnknownError.
 import type { ErrorCode } from '../../generated/host-protocol';
+import { t } from '../../shared/i18n';
 import type { CeremonyError, CeremonyResult } from '../../shared/messages';
 import { HOST_TIMEOUT, HOST_UNAVAILABLE, HostError } from '../host/port';
 
@@ -22,7 +23,16 @@ export type FailureOutcome = { retry: string } | { fail: CeremonyError };
 /** Which ceremony a failure happened in: the words the window shows can differ. */
 export type CeremonyKind = 'create' | 'get';
 
-type HostErrorRule = { retry: (err: HostError, kind: CeremonyKind) => string } | { page: string; message?: string };
+/** A problem for the window in the person's words (`shown`), and in English for a page that gets it without one. */
+interface RetryWords {
+  shown: string;
+  page: string;
+}
+
+type HostErrorRule = { retry: (err: HostError, kind: CeremonyKind) => RetryWords } | { page: string; message?: string };
+
+/** The host's own words (not translated: they come from the host) followed by the extension's. */
+const hostWords = (err: HostError): RetryWords => ({ shown: err.shown, page: err.message });
 
 /** Every host error code the extension treats specially; any other code ends the ceremony as UnknownError. */
 export const HOST_ERRORS: {
@@ -31,21 +41,26 @@ export const HOST_ERRORS: {
   wrong_pin: {
     retry: (err) => {
       const left = err.details.tries_left;
-      return typeof left === 'number' ? `Wrong PIN. ${left} tries left.` : 'Wrong PIN. Try again.';
+      return typeof left === 'number'
+        ? { shown: t('pinWrongTriesLeft', left), page: `Wrong PIN. ${left} tries left.` }
+        : { shown: t('pinWrong'), page: 'Wrong PIN. Try again.' };
     },
   },
-  pin_required: { retry: (err) => err.message || 'Enter your PIN.' },
+  pin_required: { retry: (err) => (err.message ? hostWords(err) : { shown: t('pinEnter'), page: 'Enter your PIN.' }) },
   // The chip refuses every PIN for a while; the person can wait, cancel, or use another device.
-  locked: { retry: (err) => err.message },
+  locked: { retry: hostWords },
   // Registration: another place can take the passkey. Sign-in: the passkey lives there, so only waiting helps.
   store_unavailable: {
     retry: (err, kind) =>
       kind === 'create'
-        ? `${err.message} Choose another place for this passkey.`
-        : `${err.message} Try again once it is back, or cancel and sign in another way.`,
+        ? { shown: t('storeUnavailableCreate', err.shown), page: `${err.message} Choose another place for this passkey.` }
+        : {
+            shown: t('storeUnavailableGet', err.shown),
+            page: `${err.message} Try again once it is back, or cancel and sign in another way.`,
+          },
   },
   // A PIN that is too short or similar: the host's message says what to change.
-  bad_request: { retry: (err) => err.message },
+  bad_request: { retry: hostWords },
   excluded: { page: 'InvalidStateError', message: 'A passkey for this account already exists in Keyplace.' },
   not_found: { page: 'NotAllowedError', message: 'That passkey is no longer in Keyplace.' },
   rp_mismatch: { page: 'SecurityError' },
@@ -65,8 +80,7 @@ function isCoreError(err: unknown): err is CeremonyError {
   return !!err && typeof err === 'object' && !(err instanceof Error) && 'name' in err && 'message' in err;
 }
 
-/** What a failed step of a ceremony leads to, while the window is open. */
-export function failureOutcome(err: unknown, kind: CeremonyKind = 'create'): FailureOutcome {
+function outcomeOf(err: unknown, kind: CeremonyKind): { retry: RetryWords } | { fail: CeremonyError } {
   if (err instanceof CeremonyFailure) return { fail: { name: err.domName, message: err.message } };
   if (err instanceof HostError) {
     // Own keys only: a code such as "constructor" must not find Object.prototype's.
@@ -79,14 +93,22 @@ export function failureOutcome(err: unknown, kind: CeremonyKind = 'create'): Fai
   return { fail: { name: 'UnknownError', message: err instanceof Error ? err.message : String(err) } };
 }
 
+/** What a failed step of a ceremony leads to, while the window is open. */
+export function failureOutcome(err: unknown, kind: CeremonyKind = 'create'): FailureOutcome {
+  const outcome = outcomeOf(err, kind);
+  return 'fail' in outcome ? outcome : { retry: outcome.retry.shown };
+}
+
 /**
  * The error the page sees for a failure when there is no window to show a problem in: the same table, and
- * a problem the person could have fixed in the window becomes UnknownError with the host's words.
+ * a problem the person could have fixed in the window becomes UnknownError with its words (in English: a page
+ * never sees the person's language).
  */
 export function ceremonyError(err: unknown): CeremonyError {
-  const outcome = failureOutcome(err);
-  return 'fail' in outcome ? outcome.fail : { name: 'UnknownError', message: outcome.retry };
+  const outcome = outcomeOf(err, 'create');
+  return 'fail' in outcome ? outcome.fail : { name: 'UnknownError', message: outcome.retry.page };
 }
+
 
 /** The page's answer for a ceremony that ended with a failure. */
 export function failed(err: unknown): CeremonyResult {

@@ -10,6 +10,7 @@ import {
 import type { Caller, RequestContext } from '../caller';
 import { core, type NewKey, type PreparedCreate } from '../core';
 import type { Host } from '../host/api';
+import { shownProblem } from '../host/port';
 import { ruleFor, setRule } from '../rules';
 import { detailsFor } from './details';
 import { CeremonyFailure, failed, failureOutcome, NOT_ALLOWED_RESULT, NOT_FOCUSED_RESULT } from './errors';
@@ -56,7 +57,8 @@ export async function register(
   // for these details, not the other way round. Not timed as host work: it overlaps the window opening.
   const details: Promise<ConsentDetails> = host.hello().then(
     (hello) => detailsFor(prepared, caller, hello, null, policy),
-    (err) => detailsFor(prepared, caller, null, err instanceof Error ? err.message : String(err), policy),
+    (err) => detailsFor(prepared, caller, null, shownProblem(err), policy),
+
   );
   // A page whose windows keep going to waste (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
   const ticket = windowBudget.take(caller.origin);

@@ -1,6 +1,7 @@
 // Which ceremonies go to the Keyplace window and which to the browser's own WebAuthn. Pure. The browser gets
 // what Keyplace cannot or must not answer (ARCHITECTURE.md rule 9: never worse than the browser alone).
 import type { ConsentDetails, SiteRule, StoreId } from '../../shared/messages';
+import { t } from '../../shared/i18n';
 import { oneLine } from '../notices';
 import { STORE_NAME } from './details';
 
@@ -55,7 +56,8 @@ export function browserAllowed(rule: ConsentDetails['rule']): boolean {
 
 /** The problem when a window chose a store the site's rule does not allow, else null. */
 export function ruleViolation(rule: ConsentDetails['rule'], store: StoreId): string | null {
-  return rule && store !== rule.store ? `Your rule for ${rule.site} allows only ${STORE_NAME[rule.store]}.` : null;
+  return rule && store !== rule.store ? t('ruleAllowsOnly', rule.site, t(STORE_NAME[rule.store])) : null;
+
 }
 
 /** Sign-in: what to ask the host for, the page's allowCredentials included when it has any. */
@@ -93,5 +95,5 @@ export function offersPlatformAuthenticator(hello: { stores: readonly { availabl
 
 /** Sign-in with the host unreachable: the browser handles it (fail open) and this one line says why. */
 export function hostUnreachableNotice(problem: string): string {
-  return oneLine(`Keyplace could not reach its host, so your browser handled this sign-in. ${problem}`);
+  return oneLine(t('noticeHostUnreachable', problem));
 }

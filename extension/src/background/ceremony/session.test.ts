@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, beforeEach, describe, it } from 'node:test';
 import type { ConsentDetails, Decision } from '../../shared/messages';
+import { englishI18n } from '../../shared/i18n-testing';
 
 // A fake of the few chrome.* calls the session makes, installed before session.ts registers its listener.
 const calls: string[] = [];
 const removedListeners: ((windowId: number) => void)[] = [];
 let nextWindowId = 100;
 (globalThis as unknown as { chrome: unknown }).chrome = {
+  i18n: englishI18n,
   runtime: { getURL: (path: string) => `chrome-extension://keyplace/${path}` },
   windows: {
     onRemoved: { addListener: (listener: (windowId: number) => void) => removedListeners.push(listener) },

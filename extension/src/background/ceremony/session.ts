@@ -2,6 +2,7 @@
 // page-drawn UI, no auto-approve). A ceremony opens a session and awaits the person's decisions one at a
 // time; while it asks for a retry the window stays open and shows the problem. The session ends when the
 // ceremony closes it, the window is closed, the page aborts, or the ceremony's time is up.
+import { t } from '../../shared/i18n';
 import type { ConsentDetails, Decision } from '../../shared/messages';
 import { tabIdOfKey } from '../caller';
 import type { WindowTiming } from './timing';
@@ -51,8 +52,7 @@ export async function consentDetails(requestId: string): Promise<ConsentDetails 
 /** Consent window: the person decided; answered once the ceremony has carried it out (or asks to retry). */
 export function consentDecide(requestId: string, decision: Decision): Promise<DecideAnswer> {
   const session = sessions.get(requestId);
-  if (!session)
-    return Promise.resolve({ error: 'This request has ended. Close this window and try again on the site.' });
+  if (!session) return Promise.resolve({ error: t('requestEndedTryAgain') });
   return session.decided(decision);
 }
 
@@ -180,7 +180,7 @@ export class ConsentSession {
 
   /** Called for the window's decision message. */
   decided(decision: Decision): Promise<DecideAnswer> {
-    if (this.ending) return Promise.resolve({ error: 'This request has ended.' });
+    if (this.ending) return Promise.resolve({ error: t('requestEnded') });
     this.decidedOnce = true;
     return new Promise((answer) => {
       const pending = { decision, answer };
@@ -211,7 +211,7 @@ export class ConsentSession {
     if (this.waitingSince !== null) this.timing.addWaiting(performance.now() - this.waitingSince);
     this.waitingSince = null;
     this.answerCurrent({ ok: true });
-    for (const pending of this.queue.splice(0)) pending.answer({ error: 'This request has ended.' });
+    for (const pending of this.queue.splice(0)) pending.answer({ error: t('requestEnded') });
     const waiter = this.waiter;
     this.waiter = null;
     waiter?.(this.ending);

@@ -5,6 +5,7 @@ import { type CeremonyResult, wantsUserVerification } from '../../shared/message
 import type { Caller, RequestContext } from '../caller';
 import { core, type PreparedGet } from '../core';
 import type { Host, HostCredential, HostHello } from '../host/api';
+import { shownProblem } from '../host/port';
 import { loadMarks, withoutDisowned } from '../locations/site-signals';
 import { clearNotice, showNotice } from '../notices';
 import { signInDetails } from './details';
@@ -41,7 +42,8 @@ export async function signIn(
     [found, hello] = await Promise.all([timer.host.list(signInLookup(prepared)), timer.host.hello()]);
   } catch (err) {
     // Fail open: the browser handles it, and the toolbar button and the popup say why, in one line.
-    const notice = hostUnreachableNotice(err instanceof Error ? err.message : String(err));
+    const notice = hostUnreachableNotice(shownProblem(err));
+
     await showNotice(caller.tabId, prepared.rpId, notice).catch(() => undefined);
     return handToBrowser(key, prepared, notice);
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeDisconnect, HostPort } from './port';
+import { englishI18n } from '../../shared/i18n-testing';
+import { describeDisconnect, describeDisconnectShown, HostPort } from './port';
 
 describe('describeDisconnect', () => {
   it('names a missing host in both browsers’ words', () => {
@@ -17,12 +18,20 @@ describe('describeDisconnect', () => {
   it('passes anything else through', () => {
     assert.equal(describeDisconnect('the host exited'), 'The Keyplace host stopped: the host exited');
   });
+
+  it('says the same to the person, from the catalogue', () => {
+    for (const raw of ['Specified native messaging host not found.', 'forbidden', 'the host exited']) {
+      assert.equal(describeDisconnectShown(raw), describeDisconnect(raw), raw);
+    }
+
+  });
 });
 
 describe('HostPort deadlines', () => {
   // A fake native port that takes requests and never answers, like a host that hangs.
   const sent: unknown[] = [];
   (globalThis as unknown as { chrome: unknown }).chrome = {
+    i18n: englishI18n,
     runtime: {
       connectNative: () => ({
         postMessage: (message: unknown) => void sent.push(message),
@@ -43,9 +52,10 @@ describe('HostPort deadlines', () => {
     await Promise.resolve();
     assert.equal(settled, false, 'still waiting before the deadline');
     t.mock.timers.tick(1);
-    await assert.rejects(pending, (err: { code: string; message: string }) => {
+    await assert.rejects(pending, (err: { code: string; message: string; shown: string }) => {
       assert.equal(err.code, 'host_timeout');
       assert.match(err.message, /did not answer within 5 seconds/);
+      assert.equal(err.shown, 'The Keyplace host did not answer within 5 seconds.', 'the person sees the catalogue words');
       return true;
     });
   });

@@ -3,6 +3,7 @@
 // request rejects with a HostError carrying the host's error code (native-host/PROTOCOL.md).
 
 import type { ErrorBody, ErrorDetails } from '../../generated/host-protocol';
+import { t } from '../../shared/i18n';
 
 export const HOST_NAME = 'com.keyplace.host';
 
@@ -21,11 +22,20 @@ export class HostError extends Error {
   constructor(
     /** One of the host's ErrorCode values (a newer host may send others), or HOST_UNAVAILABLE / HOST_TIMEOUT. */
     readonly code: string,
+    /** What a page may see (in English, whatever the person's language). */
     message: string,
     readonly details: ErrorDetails = {},
+    /** What the person sees, in their language: the port's own problems are translated; the host's are its words. */
+    readonly shown: string = message,
   ) {
     super(message);
   }
+}
+
+/** A failure in the person's words (a HostError's translated text, else the error's message). */
+export function shownProblem(err: unknown): string {
+  if (err instanceof HostError) return err.shown;
+  return err instanceof Error ? err.message : String(err);
 }
 
 interface Waiter {
@@ -52,7 +62,8 @@ export class HostPort {
       const timer = setTimeout(() => {
         if (!this.waiting.delete(id)) return;
         const seconds = Math.round(deadlineMs / 1000);
-        reject(new HostError(HOST_TIMEOUT, `The Keyplace host did not answer within ${seconds} seconds.`));
+        const message = `The Keyplace host did not answer within ${seconds} seconds.`;
+        reject(new HostError(HOST_TIMEOUT, message, {}, t('hostTimeout', seconds)));
       }, deadlineMs);
       const settled = () => clearTimeout(timer);
       this.waiting.set(id, {
@@ -70,7 +81,7 @@ export class HostPort {
       } catch (err) {
         this.waiting.delete(id);
         settled();
-        reject(new HostError(HOST_UNAVAILABLE, describeDisconnect(String(err))));
+        reject(disconnected(String(err)));
       }
     });
   }
@@ -82,9 +93,9 @@ export class HostPort {
     port.onDisconnect.addListener((closed) => {
       // Chromium says why in runtime.lastError; Firefox in the port's own `error`.
       const firefoxError = (closed as { error?: { message?: string } }).error;
-      const why = describeDisconnect(chrome.runtime.lastError?.message ?? firefoxError?.message ?? 'the host exited');
+      const raw = chrome.runtime.lastError?.message ?? firefoxError?.message ?? 'the host exited';
       if (this.port === port) this.port = null;
-      for (const waiter of this.waiting.values()) waiter.reject(new HostError(HOST_UNAVAILABLE, why));
+      for (const waiter of this.waiting.values()) waiter.reject(disconnected(raw));
       this.waiting.clear();
     });
     this.port = port;
@@ -106,10 +117,27 @@ export class HostPort {
 }
 
 /** Chromium: "Specified native messaging host not found."; Firefox: "No such native application …". */
+function disconnectKind(raw: string): 'missing' | 'forbidden' | 'stopped' {
+  if (/not found|no such native application/i.test(raw)) return 'missing';
+  return /forbidden/i.test(raw) ? 'forbidden' : 'stopped';
+}
+
+/** Why the port closed, as a page may see it (English). */
 export function describeDisconnect(raw: string): string {
-  if (/not found|no such native application/i.test(raw)) {
-    return 'The Keyplace host is not installed for this browser. Run "keyplace-host install".';
-  }
-  if (/forbidden/i.test(raw)) return 'The Keyplace host refused this extension. Run "keyplace-host install" again.';
+  const kind = disconnectKind(raw);
+  if (kind === 'missing') return 'The Keyplace host is not installed for this browser. Run "keyplace-host install".';
+  if (kind === 'forbidden') return 'The Keyplace host refused this extension. Run "keyplace-host install" again.';
   return `The Keyplace host stopped: ${raw}`;
 }
+
+/** Why the port closed, in the person's words. */
+export function describeDisconnectShown(raw: string): string {
+  const kind = disconnectKind(raw);
+  if (kind === 'missing') return t('hostMissing');
+  return kind === 'forbidden' ? t('hostForbidden') : t('hostStopped', raw);
+}
+
+function disconnected(raw: string): HostError {
+  return new HostError(HOST_UNAVAILABLE, describeDisconnect(raw), {}, describeDisconnectShown(raw));
+}
+

@@ -3,6 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import type { HostListPage, HostSlimCredential, ListParams } from '../host/api';
 import { listMorePasskeys, listPasskeys, mergePage, type PagingHost, siteRpIds } from './paging';
 import type { BrowserPasskey } from './storage';
+import { englishI18n } from '../../shared/i18n-testing';
 
 const hostRow = (rp_id: string, user_name: string): HostSlimCredential => ({
   credential_id: `kp-${rp_id}-${user_name}`,
@@ -36,7 +37,7 @@ beforeEach(() => {
     get: async (key: string) => (key in stored ? { [key]: stored[key] } : {}),
     set: async (items: Record<string, unknown>) => void Object.assign(stored, items),
   };
-  (globalThis as unknown as { chrome: unknown }).chrome = { storage: { local } };
+  (globalThis as unknown as { chrome: unknown }).chrome = { storage: { local }, i18n: englishI18n };
 });
 
 /** A host holding `rows` in its order, answering pages of `pageSize` with numeric cursors. */

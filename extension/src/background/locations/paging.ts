@@ -1,8 +1,11 @@
 // The popup's lists: the host's pages of Keyplace passkeys merged with the recorded browser passkeys, in the
 // host's order, so that a site's passkeys stay together whichever page they come in.
+import { t } from '../../shared/i18n';
 import type { PageToken, PasskeyRow, PopupList, PopupPage } from '../../shared/messages';
 import { annotate, loadMarks } from './site-signals';
 import type { Host, HostListPage, HostSlimCredential } from '../host/api';
+import { shownProblem } from '../host/port';
+
 import { noticeFor } from '../notices';
 import { type BrowserPasskey, factsOf, loadBrowserPasskeys } from './storage';
 import { browserWhereabouts, keyplaceWhereabouts } from './wording';
@@ -47,7 +50,6 @@ export const POPUP_PAGE_SIZE = 200;
 /** The parent domains looked up for "this site" (login.example.co.uk → 4 lookups); deeper names stop there. */
 const MAX_SITE_LOOKUPS = 6;
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * The host's order (PROTOCOL.md `list`): RP ID, then account name with ASCII letters folded (SQLite's NOCASE).
@@ -113,7 +115,7 @@ async function everySitePage(host: PagingHost, recorded: BrowserPasskey[], query
       ...(after ? { after: after.cursor } : {}),
     })
     .catch((err: unknown) => {
-      hostProblem = messageOf(err);
+      hostProblem = shownProblem(err);
       return empty;
     });
   return { ...mergePage(page, recorded, after), hostProblem, hostTotal: page.total };
@@ -171,7 +173,7 @@ export async function listMorePasskeys(
     typeof after.rpId !== 'string' ||
     typeof after.userName !== 'string'
   ) {
-    return { rows: [], next: null, hostProblem: 'The popup asked for a page that does not exist.' };
+    return { rows: [], next: null, hostProblem: t('pageMissing') };
   }
   const query = (typeof ask.query === 'string' ? ask.query : '').trim().toLowerCase();
   const recorded = await loadBrowserPasskeys();

@@ -1,6 +1,7 @@
 // What sites said about their passkeys through the Signal API (WebAuthn L3 §5.1.10): a passkey the site no longer
 // knows or accepts is hidden from sign-in and marked in the popup, where the person deletes it or keeps it.
 // Kept in chrome.storage.local by credential id; nothing is ever deleted on a site's word alone.
+import { t } from '../../shared/i18n';
 import type { PasskeyRow } from '../../shared/messages';
 
 const STORAGE_KEY = 'siteSignals';
@@ -64,9 +65,8 @@ export function withoutDisowned<T extends { credential_id: string }>(
 
 /** The popup's words for a mark. */
 export function markWords(mark: SiteMark): string {
-  return mark.reason === 'unknown'
-    ? `${mark.rpId} says it no longer knows this passkey. It is hidden when you sign in.`
-    : `${mark.rpId} no longer accepts this passkey. It is hidden when you sign in.`;
+  return mark.reason === 'unknown' ? t('siteSaysUnknown', mark.rpId) : t('siteSaysNotAccepted', mark.rpId);
+
 }
 
 /** Rows with the site's word on them, for the popup. */

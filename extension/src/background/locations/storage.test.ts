@@ -12,6 +12,7 @@ import {
   recordBrowserSignIn,
   renamePasskey,
 } from './storage';
+import { englishI18n } from '../../shared/i18n-testing';
 
 // chrome.storage.local as a plain object.
 let stored: Record<string, unknown> = {};
@@ -21,7 +22,7 @@ beforeEach(() => {
     get: async (key: string) => (key in stored ? { [key]: structuredClone(stored[key]) } : {}),
     set: async (items: Record<string, unknown>) => void Object.assign(stored, structuredClone(items)),
   };
-  (globalThis as unknown as { chrome: unknown }).chrome = { storage: { local } };
+  (globalThis as unknown as { chrome: unknown }).chrome = { storage: { local }, i18n: englishI18n };
 });
 
 const GOOGLE = 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4';

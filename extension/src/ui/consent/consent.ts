@@ -1,7 +1,11 @@
 // The consent window: where the person decides where a new passkey lives, or which passkey signs in.
 // It only displays what the background says and sends back a decision; it never talks to the host.
 import { type AccountChoice, type ConsentDetails, type Decision, type StoreId, type StoreStatus, type UiMessage, wantsUserVerification } from '../../shared/messages';
+import { type MessageKey, t } from '../../shared/i18n';
 import { byId, element } from '../common/dom';
+import { fillMarked, localizePage } from '../common/localize';
+
+localizePage();
 
 const requestId = new URLSearchParams(location.search).get('request') ?? '';
 
@@ -17,14 +21,13 @@ addEventListener(
   true,
 );
 
-const STORE_TEXT: Record<'hardware' | 'vault' | 'browser', { label: string; why: string }> = {
-  hardware: { label: 'Hardware — the chip in this computer', why: 'Cannot be copied, even by malware. Lost with this device.' },
-  vault: { label: 'Vault — Keyplace vault on this computer', why: 'Encrypted on this computer; copies go only to your own devices, each approved on another of them. Lost with this computer unless copied; malware running as you could read it while it signs.' },
-  browser: {
-    label: 'Browser — your browser, a security key, a phone or a password manager',
-    why: 'May be synced to your account: convenient, but whoever takes over the account gets it.',
-  },
+const STORE_TEXT: Record<'hardware' | 'vault' | 'browser', { label: MessageKey; why: MessageKey }> = {
+  hardware: { label: 'storeHardwareLabel', why: 'storeHardwareWhy' },
+  vault: { label: 'storeVaultLabel', why: 'storeVaultWhy' },
+  browser: { label: 'storeBrowserLabel', why: 'storeBrowserWhy' },
 };
+const storeLabel = (id: keyof typeof STORE_TEXT) => t(STORE_TEXT[id].label);
+const storeWhy = (id: keyof typeof STORE_TEXT) => t(STORE_TEXT[id].why);
 
 function send<T>(message: UiMessage): Promise<T> {
   return chrome.runtime.sendMessage(message) as Promise<T>;
@@ -66,19 +69,17 @@ function pinHint(details: ConsentDetails, need: 'enter' | 'choose'): string {
     ? selected('store') === 'hardware'
     : details.accounts.find((a) => a.credentialId === selected('account'))?.store === 'hardware';
   if (hardware) {
-    return need === 'choose'
-      ? 'Choose a PIN for this passkey (at least 4 characters). The chip checks it; too many wrong PINs lock it for a while.'
-      : 'The PIN of this passkey. The chip checks it.';
+    return need === 'choose' ? t('consentPinHintHardwareChoose', PIN_CHARS.chip) : t('consentPinHintHardwareEnter');
   }
-  if (need === 'enter') return 'The PIN of your Keyplace vault.';
+  if (need === 'enter') return t('consentPinHintVaultEnter');
   const min = minPinChars(details);
   switch (vaultProtection(details)) {
     case 'tpm':
-      return `Choose a PIN for your Keyplace vault (at least ${min} characters). This computer's TPM checks it and counts wrong ones, so a copied disk gives nothing to guess against.`;
+      return t('consentPinHintVaultChooseTpm', min);
     case 'os_secret':
-      return `Choose a PIN for your Keyplace vault (at least ${min} characters). With no TPM here, the vault is sealed by this computer's secret store and this PIN.`;
+      return t('consentPinHintVaultChooseOsSecret', min);
     default:
-      return `Choose a PIN for your Keyplace vault (at least ${min} characters; a passphrase is better). Only this PIN protects the vault on this computer: no TPM or secret store can seal it.`;
+      return t('consentPinHintVaultChoosePinOnly', min);
   }
 }
 
@@ -101,11 +102,11 @@ function updatePinFields(details: ConsentDetails): void {
   byId('pin-hint').textContent = need === 'none' ? '' : pinHint(details, need);
 }
 
-const STORE_NAME: Record<StoreId, string> = { hardware: 'Hardware', vault: 'Vault' };
+const STORE_NAME: Record<StoreId, MessageKey> = { hardware: 'storeNameHardware', vault: 'storeNameVault' };
 
-/** "Change it in Keyplace options." with a link that opens the options page. */
+/** The link in "Change it in Keyplace options.": it opens the options page (its words come with the line's). */
 function optionsLink(): HTMLElement {
-  const link = element('a', { href: chrome.runtime.getURL('options.html'), target: '_blank' }, 'Keyplace options');
+  const link = element('a', { href: chrome.runtime.getURL('options.html'), target: '_blank' });
   link.addEventListener('click', (event) => {
     event.preventDefault();
     void chrome.runtime.openOptionsPage();
@@ -115,20 +116,16 @@ function optionsLink(): HTMLElement {
 
 /** Registration under a rule: only the rule's store, preselected; nothing else to choose. */
 function renderRule(details: ConsentDetails, rule: NonNullable<ConsentDetails['rule']>): void {
-  const name = STORE_NAME[rule.store];
-  byId('title').textContent = `Create a passkey for ${details.rpId}`;
-  byId('subtitle').textContent = `Requested by ${details.origin}.`;
+  const name = t(STORE_NAME[rule.store]);
+  byId('title').textContent = t('consentCreateTitle', details.rpId);
+  byId('subtitle').textContent = t('consentRequestedBy', details.origin);
   const line = byId('rule-line');
   line.hidden = false;
-  line.append(
-    rule.fromDefault ? `Your default choice: always ${name}. ` : `Your rule for ${rule.site}: always ${name}. `,
-    'Change it in ',
-    optionsLink(),
-    '.',
-  );
+  const words = rule.fromDefault ? t('consentRuleDefault', name) : t('consentRuleSite', rule.site, name);
+  fillMarked(line, words, [optionsLink()]);
   const store = details.stores.find((s) => s.id === rule.store);
-  const set = element('fieldset', {}, element('legend', {}, 'Where this passkey will live'));
-  set.append(radio('store', rule.store, STORE_TEXT[rule.store].label, STORE_TEXT[rule.store].why, !store?.available));
+  const set = element('fieldset', {}, element('legend', {}, t('consentWhereWillLive')));
+  set.append(radio('store', rule.store, storeLabel(rule.store), storeWhy(rule.store), !store?.available));
   byId('choices').append(set);
   (byId(`store-${rule.store}`) as HTMLInputElement).checked = true;
   if (!store?.available) {
@@ -137,18 +134,18 @@ function renderRule(details: ConsentDetails, rule: NonNullable<ConsentDetails['r
     const unavailable = byId('unavailable');
     unavailable.hidden = false;
     unavailable.setAttribute('role', 'alert');
+    const reason = store?.reason ?? t('unknownReason');
     unavailable.textContent =
-      `${name} is unavailable: ${store?.reason ?? 'unknown reason'} ` +
-      (rule.store === 'hardware'
-        ? 'Your rule allows only Hardware for this site, so no other place is offered.'
-        : 'You can cancel, or let your browser create this one passkey (it may be synced).');
+      rule.store === 'hardware'
+        ? t('consentRuleUnavailableHardware', name, reason)
+        : t('consentRuleUnavailableOther', name, reason);
     byId('confirm').hidden = true;
     byId('other').hidden = rule.store === 'hardware';
     return;
   }
   byId('account-field').hidden = false;
   (byId('account-name') as HTMLInputElement).value = details.userName;
-  byId('confirm').textContent = 'Create passkey';
+  byId('confirm').textContent = t('consentCreatePasskey');
 }
 
 function renderCreate(details: ConsentDetails): void {
@@ -156,20 +153,20 @@ function renderCreate(details: ConsentDetails): void {
     renderRule(details, details.rule);
     return;
   }
-  byId('title').textContent = `Create a passkey for ${details.rpId}`;
-  byId('subtitle').textContent = `Requested by ${details.origin}. Choose where it lives.`;
+  byId('title').textContent = t('consentCreateTitle', details.rpId);
+  byId('subtitle').textContent = t('consentRequestedByChoose', details.origin);
   if (details.defaultProblem) {
     byId('rule-line').hidden = false;
     byId('rule-line').textContent = details.defaultProblem;
   }
-  const set = element('fieldset', {}, element('legend', {}, 'Where should this passkey live?'));
+  const set = element('fieldset', {}, element('legend', {}, t('consentWhereShouldLive')));
   const status = (id: 'hardware' | 'vault'): StoreStatus | undefined => details.stores.find((s) => s.id === id);
-  const browser = radio('store', 'browser', STORE_TEXT.browser.label, STORE_TEXT.browser.why, false);
+  const browser = radio('store', 'browser', storeLabel('browser'), storeWhy('browser'), false);
   if (details.browserFirst) set.append(browser);
   for (const id of ['hardware', 'vault'] as const) {
     const store = status(id);
-    const why = store?.available ? STORE_TEXT[id].why : `${STORE_TEXT[id].why} Unavailable: ${store?.reason ?? 'unknown reason'}`;
-    set.append(radio('store', id, STORE_TEXT[id].label, why, !store?.available));
+    const why = store?.available ? storeWhy(id) : t('consentWhyUnavailable', storeWhy(id), store?.reason ?? t('unknownReason'));
+    set.append(radio('store', id, storeLabel(id), why, !store?.available));
   }
   if (!details.browserFirst) set.append(browser);
   byId('choices').append(set);
@@ -179,9 +176,9 @@ function renderCreate(details: ConsentDetails): void {
   byId('account-field').hidden = false;
   (byId('account-name') as HTMLInputElement).value = details.userName;
   const site = details.site ?? details.rpId;
-  byId('remember-label').textContent = `Always use this for ${site}`;
+  byId('remember-label').textContent = t('consentRememberSite', site);
   byId('remember-field').hidden = false;
-  byId('confirm').textContent = 'Create passkey';
+  byId('confirm').textContent = t('consentCreatePasskey');
 }
 
 function accountLabel(account: AccountChoice): string {
@@ -191,33 +188,33 @@ function accountLabel(account: AccountChoice): string {
 }
 
 function renderGet(details: ConsentDetails): void {
-  byId('title').textContent = `Sign in to ${details.rpId}`;
-  byId('subtitle').textContent = `Requested by ${details.origin}.`;
-  const set = element('fieldset', {}, element('legend', {}, 'Which passkey?'));
+  byId('title').textContent = t('consentSignInTitle', details.rpId);
+  byId('subtitle').textContent = t('consentRequestedBy', details.origin);
+  const set = element('fieldset', {}, element('legend', {}, t('consentWhichPasskey')));
   for (const account of details.accounts) {
     set.append(radio('account', account.credentialId, accountLabel(account), account.location, false));
   }
   byId('choices').append(set);
   (document.querySelector('input[name="account"]') as HTMLInputElement).checked = true;
   byId('other').hidden = false;
-  byId('confirm').textContent = 'Sign in';
+  byId('confirm').textContent = t('consentSignIn');
 }
 
 function decisionFrom(details: ConsentDetails): Decision | string {
   const need = pinNeed(details);
   const pin = (byId('pin') as HTMLInputElement).value;
-  if (need !== 'none' && pin.length === 0) return 'Enter your PIN.';
+  if (need !== 'none' && pin.length === 0) return t('pinEnter');
   if (need === 'choose') {
     const min = minPinChars(details);
-    if ([...pin].length < min) return `Choose a PIN of at least ${min} characters.`;
-    if (pin !== (byId('confirm-pin') as HTMLInputElement).value) return 'The two PINs are not the same.';
+    if ([...pin].length < min) return t('consentPinTooShort', min);
+    if (pin !== (byId('confirm-pin') as HTMLInputElement).value) return t('consentPinsDiffer');
   }
   const pinOrNull = need === 'none' ? null : pin;
   if (details.kind === 'get') return { action: 'sign', credentialId: selected('account') ?? '', pin: pinOrNull };
   const store = selected('store');
   const remember = !byId('remember-field').hidden && (byId('remember') as HTMLInputElement).checked;
   if (store === 'browser') return { action: 'browser', remember };
-  if (store !== 'vault' && store !== 'hardware') return 'Choose where the passkey should live.';
+  if (store !== 'vault' && store !== 'hardware') return t('consentChooseWhere');
   const accountName = (byId('account-name') as HTMLInputElement).value;
   return { action: 'create', store, accountName, pin: pinOrNull, remember };
 }
@@ -235,7 +232,8 @@ async function decide(decision: Decision): Promise<void> {
 async function main(): Promise<void> {
   const details = await send<ConsentDetails | null>({ type: 'consent:details', requestId });
   if (!details) {
-    byId('title').textContent = 'This request has ended';
+    byId('title').textContent = t('consentRequestEnded');
+
     byId('form').hidden = true;
     return;
   }

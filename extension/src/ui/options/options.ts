@@ -1,24 +1,29 @@
 // Options page: site rules, the default choice and the vault lock time. Every change is saved at once
 // (by the background, which checks it) and confirmed in the status line.
 import type { Choice, RulesAnswer, Settings, UiMessage } from '../../shared/messages';
+import { type MessageKey, t } from '../../shared/i18n';
 import { byId, element } from '../common/dom';
+import { localizePage } from '../common/localize';
 
-const CHOICE_TEXT: Record<Choice, string> = {
-  ask: 'Ask every time',
-  hardware: 'Hardware (chip, cannot be copied)',
-  vault: 'Vault (this device)',
-  browser: 'Browser (may be synced)',
+localizePage();
+
+const CHOICE_KEYS: Record<Choice, MessageKey> = {
+  ask: 'optionsChoiceAsk',
+  hardware: 'optionsChoiceHardware',
+  vault: 'optionsChoiceVault',
+  browser: 'optionsChoiceBrowser',
 };
+const choiceText = (choice: Choice) => t(CHOICE_KEYS[choice]);
 const RULE_CHOICES: Choice[] = ['hardware', 'vault', 'browser', 'ask'];
 const DEFAULT_CHOICES: Choice[] = ['ask', 'hardware', 'vault', 'browser'];
 const LOCK_TIMES: [number, string][] = [
-  [0, 'Every use (always ask for the PIN)'],
-  [60, '1 minute'],
-  [300, '5 minutes'],
-  [900, '15 minutes'],
-  [3600, '1 hour'],
-  [14_400, '4 hours'],
-  [86_400, '1 day'],
+  [0, t('optionsLockEveryUse')],
+  [60, t('optionsLockOneMinute')],
+  [300, t('optionsLockMinutes', 5)],
+  [900, t('optionsLockMinutes', 15)],
+  [3600, t('optionsLockOneHour')],
+  [14_400, t('optionsLockHours', 4)],
+  [86_400, t('optionsLockOneDay')],
 ];
 
 function send<T>(message: UiMessage): Promise<T> {
@@ -39,17 +44,17 @@ function problem(text: string): void {
 
 function choiceSelect(choices: Choice[], value: Choice, attributes: Record<string, string> = {}): HTMLSelectElement {
   const select = element('select', attributes) as HTMLSelectElement;
-  for (const c of choices) select.append(element('option', { value: c }, CHOICE_TEXT[c]));
+  for (const c of choices) select.append(element('option', { value: c }, choiceText(c)));
   select.value = value;
   return select;
 }
 
 function fillSelect(select: HTMLSelectElement, choices: Choice[]): void {
-  for (const c of choices) select.append(element('option', { value: c }, CHOICE_TEXT[c]));
+  for (const c of choices) select.append(element('option', { value: c }, choiceText(c)));
 }
 
 function lockText(seconds: number): string {
-  return LOCK_TIMES.find(([s]) => s === seconds)?.[1] ?? `${seconds} seconds`;
+  return LOCK_TIMES.find(([s]) => s === seconds)?.[1] ?? t('optionsLockSeconds', seconds);
 }
 
 async function saveRule(site: string, choice: Choice): Promise<boolean> {
@@ -58,7 +63,7 @@ async function saveRule(site: string, choice: Choice): Promise<boolean> {
     problem(answer.error);
     return false;
   }
-  say(`Saved: passkeys for ${answer.value.site} — ${CHOICE_TEXT[answer.value.choice]}.`);
+  say(t('optionsSavedRule', answer.value.site, choiceText(answer.value.choice)));
   return true;
 }
 
@@ -69,11 +74,11 @@ async function renderRules(): Promise<void> {
     const headerId = `rule-site-${i}`;
     const select = choiceSelect(RULE_CHOICES, choice, { 'aria-labelledby': headerId });
     select.addEventListener('change', () => void saveRule(site, select.value as Choice));
-    const remove = element('button', { type: 'button', 'aria-label': `Remove rule for ${site}` }, 'Remove');
+    const remove = element('button', { type: 'button', 'aria-label': t('optionsRemoveLabel', site) }, t('optionsRemove'));
     remove.addEventListener('click', async () => {
       const answer = await send<RulesAnswer<{ site: string }>>({ type: 'rules:remove', site });
       if (!answer.ok) return problem(answer.error);
-      say(`Removed the rule for ${answer.value.site}. It now uses the default choice.`);
+      say(t('optionsRemoved', answer.value.site));
       await renderRules();
       (document.querySelector('#rules select') as HTMLElement | null ?? byId('add-site')).focus();
     });
@@ -92,7 +97,7 @@ async function renderSettings(): Promise<void> {
     lock.append(element('option', { value: String(settings.vaultLockSeconds) }, lockText(settings.vaultLockSeconds)));
   }
   lock.value = String(settings.vaultLockSeconds);
-  if (settings.hostProblem) problem(`The Keyplace host is not reachable, so the vault lock time may be out of date. ${settings.hostProblem}`);
+  if (settings.hostProblem) problem(t('optionsHostProblem', settings.hostProblem));
 }
 
 async function saveSettings(change: Partial<Settings>, done: string): Promise<void> {
@@ -123,12 +128,13 @@ async function main(): Promise<void> {
   });
   const defaultChoice = byId('default-choice') as HTMLSelectElement;
   defaultChoice.addEventListener('change', () =>
-    void saveSettings({ defaultChoice: defaultChoice.value as Choice }, `Saved: default choice — ${CHOICE_TEXT[defaultChoice.value as Choice]}.`),
+    void saveSettings({ defaultChoice: defaultChoice.value as Choice }, t('optionsSavedDefault', choiceText(defaultChoice.value as Choice))),
   );
   lock.addEventListener('change', () =>
     void saveSettings(
       { vaultLockSeconds: Number(lock.value) },
-      Number(lock.value) === 0 ? 'Saved: the vault asks for its PIN at every use.' : `Saved: the vault locks after ${lockText(Number(lock.value))}.`,
+      Number(lock.value) === 0 ? t('optionsSavedLockEveryUse') : t('optionsSavedLock', lockText(Number(lock.value))),
+
     ),
   );
 

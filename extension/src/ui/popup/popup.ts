@@ -7,10 +7,14 @@
 // it scrolls into view), and a search goes to the host (debounced). Each page's rows are built off-document in
 // one fragment and go in with one append.
 import type { Choice, LocationIcon, PageToken, PasskeyRow, PopupAnswer, PopupList, PopupPage, RulesAnswer, SiteRule, UiMessage } from '../../shared/messages';
+import { type MessageKey, messagesLanguage, t } from '../../shared/i18n';
 import { byId, element } from '../common/dom';
+import { localizePage } from '../common/localize';
 import { copyPlace, loadDevices, openCarryDialog, openCopyDialog } from './devices';
 import { openEnrolDialog } from './enrol';
 import { setUpImport } from './import';
+
+localizePage();
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const SVG = 'http://www.w3.org/2000/svg';
@@ -42,11 +46,11 @@ function icon(kind: LocationIcon): SVGSVGElement {
   return svg.cloneNode(true) as SVGSVGElement;
 }
 
-const CHOICE_WORDS: Record<Choice, string> = {
-  hardware: 'Hardware — TPM on this computer',
-  vault: 'Keyplace vault on this computer',
-  browser: 'Browser or another passkey manager',
-  ask: 'Ask each time',
+const CHOICE_WORDS: Record<Choice, MessageKey> = {
+  hardware: 'popupChoiceHardware',
+  vault: 'popupChoiceVault',
+  browser: 'popupChoiceBrowser',
+  ask: 'popupChoiceAsk',
 };
 
 interface Current {
@@ -68,20 +72,20 @@ let lastGroup: { rpId: string; ul: HTMLElement } | null = null;
 let generation = 0;
 let loadingMore = false;
 const SEARCH_DELAY_MS = 150;
-const numberFormat = new Intl.NumberFormat('en-US');
-const passkeys = (n: number) => `${numberFormat.format(n)} passkey${n === 1 ? '' : 's'}`;
+const numberFormat = new Intl.NumberFormat(messagesLanguage());
+const passkeys = (n: number) => t(n === 1 ? 'popupPasskeyCountOne' : 'popupPasskeyCountOther', numberFormat.format(n));
 
 const send = <T>(message: UiMessage): Promise<T> => chrome.runtime.sendMessage(message) as Promise<T>;
-const accountOf = (row: PasskeyRow) => row.userName || 'Unknown account';
+const accountOf = (row: PasskeyRow) => row.userName || t('popupUnknownAccount');
 /** Passkeys usable on the current page: its RP ID is the host name or a parent domain of it. */
 /** (The background looks up the same RP IDs: the host name and its parent domains, not a bare top-level domain.) */
 const isCurrent = (row: PasskeyRow) =>
   !!current.site && (row.rpId === current.site || (row.rpId.includes('.') && current.site.endsWith(`.${row.rpId}`)));
 
 function describeUse(row: PasskeyRow): string {
-  const created = `Created ${dateFormat.format(row.createdAt)}`;
-  const used = row.lastUsedAt ? `last used ${dateFormat.format(row.lastUsedAt)}` : 'never used here';
-  const count = row.signCount === null ? 'sign count unknown' : `sign count ${row.signCount}`;
+  const created = t('popupCreated', dateFormat.format(row.createdAt));
+  const used = row.lastUsedAt ? t('popupLastUsed', dateFormat.format(row.lastUsedAt)) : t('popupNeverUsed');
+  const count = row.signCount === null ? t('popupSignCountUnknown') : t('popupSignCount', row.signCount);
   return `${created} · ${used} · ${count}`;
 }
 
@@ -101,18 +105,19 @@ async function whereAmI(): Promise<Current> {
   return { site: null };
 }
 
-const VAULT_ONLY_HERE = 'Only on this computer: if it is lost, so is this passkey. Copy… puts it on another of your devices.';
-const HARDWARE_STAYS = "Made inside this computer's TPM, which never lets it out: it cannot be copied to another device.";
-
 function passkeyItem(row: PasskeyRow): HTMLElement {
   const account = accountOf(row);
-  const renameButton = element('button', { type: 'button', 'aria-label': `Rename ${account}`, 'data-action': 'rename' }, 'Rename');
-  const verb = row.keyplace ? 'Delete' : 'Forget';
-  const deleteButton = element('button', { type: 'button', 'aria-label': `${verb} ${account}`, 'data-action': 'delete' }, verb);
+  const renameLabel = t('popupRenameLabel', account);
+  const renameButton = element('button', { type: 'button', 'aria-label': renameLabel, 'data-action': 'rename' }, t('popupRename'));
+  const verb = row.keyplace ? t('popupDelete') : t('popupForget');
+  const deleteLabel = row.keyplace ? t('popupDeleteLabel', account) : t('popupForgetLabel', account);
+  const deleteButton = element('button', { type: 'button', 'aria-label': deleteLabel, 'data-action': 'delete' }, verb);
   // A vault passkey can be copied to another of your devices, with another one's approval (ARCHITECTURE.md rule 10).
   const inVault = row.keyplace && row.icon === 'vault';
-  const copyLabel = `Copy ${account} to another device`;
-  const copyButton = inVault ? element('button', { type: 'button', 'aria-label': copyLabel, 'data-action': 'copy' }, 'Copy…') : null;
+  const copyLabel = t('popupCopyLabel', account);
+  const copyButton = inVault
+    ? element('button', { type: 'button', 'aria-label': copyLabel, 'data-action': 'copy' }, t('popupCopy'))
+    : null;
   const copies = inVault ? copyPlace(row.credentialId) : undefined;
   const where = copies || row.location;
   const li = element(
@@ -127,8 +132,8 @@ function passkeyItem(row: PasskeyRow): HTMLElement {
     element('div', { class: 'location' }, icon(row.icon), element('span', {}, where)),
     element('div', { class: 'why' }, describeUse(row)),
   );
-  if (row.keyplace && row.icon === 'chip') li.append(element('div', { class: 'why' }, HARDWARE_STAYS));
-  if (inVault && !copies) li.append(element('div', { class: 'why' }, VAULT_ONLY_HERE));
+  if (row.keyplace && row.icon === 'chip') li.append(element('div', { class: 'why' }, t('popupHardwareStays')));
+  if (inVault && !copies) li.append(element('div', { class: 'why' }, t('popupVaultOnlyHere')));
   if (row.siteSays) li.append(siteSaysLine(li, row, row.siteSays));
   li.dataset.id = row.credentialId;
   copyButton?.addEventListener('click', () =>
@@ -145,7 +150,8 @@ function passkeyItem(row: PasskeyRow): HTMLElement {
 
 /** What the site signalled about this passkey (Signal API), with "Keep" beside the row's own delete. */
 function siteSaysLine(li: HTMLElement, row: PasskeyRow, words: string): HTMLElement {
-  const keepButton = element('button', { type: 'button', 'aria-label': `Keep ${accountOf(row)}` }, 'Keep') as HTMLButtonElement;
+  const keepLabel = t('popupKeepLabel', accountOf(row));
+  const keepButton = element('button', { type: 'button', 'aria-label': keepLabel }, t('popupKeep')) as HTMLButtonElement;
   const line = element('div', { class: 'site-says', role: 'status' }, element('span', {}, words), keepButton);
   keepButton.addEventListener('click', async () => {
     keepButton.disabled = true;
@@ -163,9 +169,9 @@ function siteSaysLine(li: HTMLElement, row: PasskeyRow, words: string): HTMLElem
 
 function ruleLine(): HTMLElement | null {
   if (!rule || typeof rule.choice !== 'string') return null;
-  const words = CHOICE_WORDS[rule.choice] ?? rule.choice;
-  const text = rule.ruleSite ? `Rule for this site: ${words}` : `No rule for this site; the default: ${words}`;
-  const change = element('button', { type: 'button', 'aria-label': 'Change site rules in Keyplace settings' }, 'Change…');
+  const words = Object.hasOwn(CHOICE_WORDS, rule.choice) ? t(CHOICE_WORDS[rule.choice]) : rule.choice;
+  const text = rule.ruleSite ? t('popupRuleSite', words) : t('popupRuleDefault', words);
+  const change = element('button', { type: 'button', 'aria-label': t('popupChangeRulesLabel') }, t('popupChange'));
   change.addEventListener('click', () => void chrome.runtime.openOptionsPage());
   return element('p', { class: 'rule muted', id: 'rule' }, element('span', {}, text), change);
 }
@@ -203,12 +209,13 @@ function appendPage(rows: PasskeyRow[]): HTMLElement | null {
 
 function updateCounts(): void {
   byId('count').textContent = list.total || query ? (query ? '' : passkeys(list.total)) : '';
-  byId('matches').textContent = query ? (list.total === 1 ? '1 passkey matches.' : `${numberFormat.format(list.total)} passkeys match.`) : '';
+  const matches = list.total === 1 ? t('popupMatchesOne') : t('popupMatchesOther', numberFormat.format(list.total));
+  byId('matches').textContent = query ? matches : '';
   byId('empty').hidden = list.total > 0 || !!current.site || !!query || !!list.hostProblem;
   const more = byId('more') as HTMLButtonElement;
   more.hidden = !next;
   const left = Math.max(list.total - loaded, 0);
-  more.textContent = left ? `Show more passkeys (${numberFormat.format(left)} not shown)` : 'Show more passkeys';
+  more.textContent = left ? t('popupShowMoreLeft', numberFormat.format(left)) : t('popupShowMore');
 }
 
 function render(): void {
@@ -217,7 +224,7 @@ function render(): void {
   notice.textContent = list.notice ?? '';
   const problem = byId('host-problem');
   problem.hidden = !list.hostProblem;
-  problem.textContent = list.hostProblem ? `Keyplace host: ${list.hostProblem}` : '';
+  problem.textContent = list.hostProblem ? t('popupHostProblem', list.hostProblem) : '';
 
   const parts: HTMLElement[] = [];
   if (current.site) {
@@ -225,18 +232,19 @@ function render(): void {
     const section = element(
       'section',
       { 'aria-labelledby': 'this-site', class: 'site current' },
-      element('h2', { id: 'this-site' }, `This site: ${current.site}`),
+      element('h2', { id: 'this-site' }, t('popupThisSite', current.site)),
     );
     const line = ruleLine();
     if (line) section.append(line);
     section.append(
       mine.length
         ? element('ul', { class: 'passkeys' }, ...mine.map(passkeyItem))
-        : element('p', { class: 'muted none' }, query ? 'No passkeys of this site match.' : 'No passkeys for this site yet.'),
+        : element('p', { class: 'muted none' }, query ? t('popupNoMatchHere') : t('popupNoneHere')),
     );
     parts.push(section);
   }
-  parts.push(element('h2', { id: 'others-heading', hidden: '' }, current.site ? 'Other sites' : 'All sites'), element('div', { id: 'others' }));
+  const othersHeading = current.site ? t('popupOtherSites') : t('popupAllSites');
+  parts.push(element('h2', { id: 'others-heading', hidden: '' }, othersHeading), element('div', { id: 'others' }));
   const sites = byId('sites');
   sites.replaceChildren(...parts);
   lastGroup = null;
@@ -275,7 +283,7 @@ async function showMore(): Promise<void> {
       list.hostProblem = page.hostProblem;
       const problem = byId('host-problem');
       problem.hidden = false;
-      problem.textContent = `Keyplace host: ${page.hostProblem}`;
+      problem.textContent = t('popupHostProblem', page.hostProblem);
     }
     const first = appendPage(page.rows);
     updateCounts();
@@ -307,11 +315,13 @@ function focusRow(credentialId: string, action: 'rename' | 'delete' | 'copy'): v
 
 function startRename(li: HTMLElement, row: PasskeyRow): void {
   const account = accountOf(row);
-  const input = element('input', { type: 'text', 'aria-label': `New name for ${account}`, maxlength: '64', autocomplete: 'off' }) as HTMLInputElement;
+  const nameLabel = t('popupNewNameLabel', account);
+  const input = element('input', { type: 'text', 'aria-label': nameLabel, maxlength: '64', autocomplete: 'off' }) as HTMLInputElement;
   input.value = row.userName;
   const error = element('p', { role: 'alert' });
-  const cancel = element('button', { type: 'button' }, 'Cancel');
-  const form = element('form', { class: 'rename' }, input, element('button', { type: 'submit', class: 'primary' }, 'Save'), cancel, error);
+  const cancel = element('button', { type: 'button' }, t('commonCancel'));
+  const save = element('button', { type: 'submit', class: 'primary' }, t('commonSave'));
+  const form = element('form', { class: 'rename' }, input, save, cancel, error);
   const shown = li.querySelector<HTMLElement>('.row');
   if (!shown) return;
   shown.hidden = true;
@@ -332,13 +342,13 @@ function startRename(li: HTMLElement, row: PasskeyRow): void {
     e.preventDefault();
     const name = input.value.trim();
     if (!name || [...name].length > 64) {
-      error.textContent = 'A name must be 1 to 64 characters long.';
+      error.textContent = t('nameLength', 64);
       input.focus();
       return;
     }
     const answer = await send<PopupAnswer>({ type: 'popup:rename', credentialId: row.credentialId, keyplace: row.keyplace, userName: name });
     if (!answer?.ok) {
-      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      error.textContent = answer?.error ?? t('noAnswer');
       input.focus();
       return;
     }
@@ -354,16 +364,13 @@ function startRename(li: HTMLElement, row: PasskeyRow): void {
 function confirmDelete(row: PasskeyRow): void {
   const dialog = byId('confirm') as HTMLDialogElement;
   const account = accountOf(row);
-  const place = row.icon === 'chip' ? 'the TPM' : 'the Keyplace vault';
-  byId('confirm-title').textContent = row.keyplace ? 'Delete this passkey?' : 'Forget this passkey?';
-  byId('confirm-text').textContent = row.keyplace
-    ? `The passkey for ${account} on ${row.rpId} is destroyed in ${place}; ${row.rpId} will no longer accept it. ` +
-      `Make sure you have another way to sign in to ${row.rpId}.`
-    : `The passkey for ${account} on ${row.rpId} is only forgotten by Keyplace; it still lives at ${row.provider}.`;
+  const destroyed = row.icon === 'chip' ? t('popupDeleteTextChip', account, row.rpId) : t('popupDeleteTextVault', account, row.rpId);
+  byId('confirm-title').textContent = row.keyplace ? t('popupDeleteTitle') : t('popupForgetTitle');
+  byId('confirm-text').textContent = row.keyplace ? destroyed : t('popupForgetText', account, row.rpId, row.provider);
   byId('confirm-error').textContent = '';
   const go = byId('confirm-go') as HTMLButtonElement;
   const keep = byId('confirm-keep') as HTMLButtonElement;
-  go.textContent = row.keyplace ? 'Delete passkey' : 'Forget passkey';
+  go.textContent = row.keyplace ? t('popupDeletePasskey') : t('popupForgetPasskey');
   go.disabled = false;
 
   const done = () => {
@@ -383,7 +390,7 @@ function confirmDelete(row: PasskeyRow): void {
     go.disabled = true;
     const answer = await send<PopupAnswer>({ type: 'popup:delete', credentialId: row.credentialId, keyplace: row.keyplace });
     if (!answer?.ok) {
-      byId('confirm-error').textContent = answer?.error ?? 'Keyplace did not answer.';
+      byId('confirm-error').textContent = answer?.error ?? t('noAnswer');
       go.disabled = false;
       return;
     }
@@ -407,7 +414,8 @@ function removeRow(row: PasskeyRow): void {
   if (ul && !ul.firstElementChild) {
     const section = ul.closest('section');
     if (section?.classList.contains('current')) {
-      ul.replaceWith(element('p', { class: 'muted none' }, 'No passkeys for this site yet.'));
+      ul.replaceWith(element('p', { class: 'muted none' }, t('popupNoneHere')));
+
     } else {
       if (lastGroup?.ul === ul) lastGroup = null;
       section?.remove();

@@ -3,7 +3,11 @@
 // when the browser says this frame sits in the requesting frame), and says which one the person picked. It
 // approves nothing: the background then opens the consent window (ARCHITECTURE.md rule 6).
 import type { SuggestionAccounts, UiMessage } from '../../shared/messages';
+import { t } from '../../shared/i18n';
 import { byId, element } from '../common/dom';
+import { fillMarked, localizePage } from '../common/localize';
+
+localizePage();
 
 const nonce = location.hash.slice(1);
 const send = (message: UiMessage) => chrome.runtime.sendMessage(message);
@@ -21,14 +25,10 @@ async function render(): Promise<void> {
   const list = byId('accounts');
   for (const account of answer.accounts) {
     // Named "Sign in with Keyplace as NAME, WHERE" (README, "Passkey autofill"), its visible text part of that name.
-    const button = element(
-      'button',
-      { type: 'button' },
-      element('span', { class: 'visually-hidden' }, 'Sign in with Keyplace as '),
-      element('span', { class: 'account' }, account.userName),
-      element('span', { class: 'visually-hidden' }, ', '),
-      element('span', { class: 'where' }, account.location),
-    );
+    const button = element('button', { type: 'button' });
+    const parts = [element('span', { class: 'account' }, account.userName), element('span', { class: 'where' }, account.location)];
+    fillMarked(button, t('suggestSignInAs'), parts, (words) => element('span', { class: 'visually-hidden' }, words));
+
     button.addEventListener('click', () => void send({ type: 'suggest:pick', nonce, credentialId: account.credentialId }));
     list.append(element('li', {}, button));
   }
