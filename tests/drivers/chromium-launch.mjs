@@ -110,7 +110,8 @@ export function chromiumArgs(extensionDir, testHosts = null) {
 
 /**
  * One Chromium with Keyplace loaded and its host installed, in fresh temp dirs (`dataDir`: use this
- * KEYPLACE_DATA_DIR instead of a fresh one).
+ * KEYPLACE_DATA_DIR instead of a fresh one; `uiLanguage`: the browser's language, e.g. 'de' — Debian's Chromium
+ * has only the en-US resource pack, yet --lang picks the extension's _locales catalogue, which is what counts here).
  * Returns {context, dirs, worker(), newPage(), close()}; close() also deletes the temp dirs.
  */
 export async function launchKeyplace({
@@ -122,6 +123,7 @@ export async function launchKeyplace({
   keepWelcome = false,
   testHosts = null,
   headless = true,
+  uiLanguage = null,
 } = {}) {
   checkBuildOutputs({ extension: extension && extensionDir === EXTENSION_DIR, host });
   const dirs = await makeTempDirs();
@@ -135,7 +137,8 @@ export async function launchKeyplace({
       executablePath: CHROMIUM,
       // headless false: a person's window (xtask/demo.mjs).
       headless,
-      args: chromiumArgs(extension ? extensionDir : null, testHosts),
+      args: [...chromiumArgs(extension ? extensionDir : null, testHosts), ...(uiLanguage ? [`--lang=${uiLanguage}`] : [])],
+
       // The host inherits the browser's environment (e.g. KEYPLACE_TPM_TCTI for a test's own swtpm).
       env: browserEnv(dirs, env),
       // Keep the real size of extension-created windows.

@@ -126,6 +126,10 @@ export function firefoxOptions(extraPrefs = {}, testHosts = null, headless = tru
  * `dataDir`: use this KEYPLACE_DATA_DIR (e.g. shared with a Chromium) instead of a fresh one.
  * `env`: more environment for Firefox and the host (e.g. KEYPLACE_TPM_TCTI).
  * `prefs`: more Firefox prefs (e.g. {'extensions.background.idle.timeout': 1000} for a cold background).
+ * `uiLanguage`: the language the add-on's pages use, e.g. 'de'. Firefox ESR here ships en-US only (its
+ * res/multilocale.txt), and the intl.locale.requested pref alone leaves the add-on in English (measured), so the
+ * language is made available and requested in the browser's chrome context before the add-on is installed (as
+ * Firefox's own tests do): the add-on then reads that _locales catalogue; the browser's own UI stays English.
  * Returns a FirefoxSession; close() quits Firefox and deletes the temp dirs (never a given dataDir).
  */
 export async function launchFirefox({
@@ -137,6 +141,7 @@ export async function launchFirefox({
   keepWelcome = false,
   testHosts = null,
   headless = true,
+  uiLanguage = null,
 } = {}) {
   checkFirefoxBuildOutputs({ host });
   const dirs = await makeDirs(dataDir);
@@ -165,6 +170,7 @@ export async function launchFirefox({
       .setStdio(['ignore', logFd, logFd]);
     driver = await new Builder().forBrowser('firefox').setFirefoxOptions(firefoxOptions(prefs, testHosts, headless)).setFirefoxService(service).build();
     const session = new FirefoxSession(driver, dirs, { ownsDataDir: !dataDir, logFd, logPath });
+    if (uiLanguage) await session.useLanguage(uiLanguage);
     if (extension) await session.installKeyplace({ keepWelcome });
     return session;
   } catch (err) {
@@ -189,8 +195,25 @@ export class FirefoxSession {
     this._virtualAuthenticator = false;
   }
 
+  /** Makes `language` available and the one requested (see launchFirefox's uiLanguage); answers the app locale. */
+  async useLanguage(language) {
+    await this.driver.setContext(firefox.Context.CHROME);
+    try {
+      const appLocale = await this.driver.executeScript(
+        `Services.locale.availableLocales = [...new Set([...Services.locale.availableLocales, arguments[0]])];
+         Services.locale.requestedLocales = [arguments[0]];
+         return Services.locale.appLocaleAsBCP47;`,
+        language,
+      );
+      if (appLocale !== language) throw new Error(`Firefox did not switch to ${language} (app locale ${appLocale})`);
+    } finally {
+      await this.driver.setContext(firefox.Context.CONTENT);
+    }
+  }
+
   /**
    * Installs the built add-on as a temporary add-on; closes the first-run tab if the build opens one
+
    * (keepWelcome: leaves it for a test that checks it).
    */
   async installKeyplace({ keepWelcome = false } = {}) {

@@ -47,8 +47,27 @@ describe('extension/package.mjs', () => {
       assert.deepEqual(names, [...names].sort(), 'sorted order');
       for (const name of names) assert.ok(!name.startsWith('/') && !name.includes('..') && !name.includes('\\'), name);
       assert.ok(names.includes('manifest.json'));
+      // The person's languages go with the package (extension/_locales; default English).
+      for (const lang of ['en', 'de']) assert.ok(names.includes(`_locales/${lang}/messages.json`), `${lang} catalogue`);
     });
   }
+
+  for (const browser of ['firefox', 'chromium']) {
+    const dist = path.join(ROOT, 'extension/dist', browser);
+    it(`the ${browser} manifest's __MSG_ names are in every language it carries`, { skip: !existsSync(path.join(dist, 'manifest.json')) && `not built: ${dist}` }, async () => {
+      const text = await readFile(path.join(dist, 'manifest.json'), 'utf8');
+      const manifest = JSON.parse(text);
+      assert.equal(manifest.default_locale, 'en');
+      assert.match(manifest.name, /^__MSG_\w+__$/);
+      const keys = [...text.matchAll(/__MSG_(\w+)__/g)].map((m) => m[1]);
+      assert.ok(keys.length >= 3, 'name, description and the toolbar title');
+      for (const lang of await readdir(path.join(dist, '_locales'))) {
+        const catalogue = JSON.parse(await readFile(path.join(dist, '_locales', lang, 'messages.json'), 'utf8'));
+        for (const key of keys) assert.ok(catalogue[key]?.message, `${lang}: ${key}`);
+      }
+    });
+  }
+
 
   for (const browser of ['firefox', 'chromium']) {
     const dist = path.join(ROOT, 'extension/dist', browser);
