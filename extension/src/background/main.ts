@@ -1,6 +1,8 @@
 // Background entry point: routes messages from the bridge (page requests, with the caller taken from
 // the browser) and from Keyplace's own pages (consent window, popup).
+import { warmUpMessages } from '../shared/i18n';
 import type { BridgeMessage, CeremonyResult, UiMessage } from '../shared/messages';
+
 import { callerOf, type RequestContext } from './caller';
 import {
   endOffer,
@@ -27,6 +29,7 @@ import { recordFromPage } from './record';
 import { applySignal } from './signals';
 import { getSettings, listRules, removeRule, ruleForInput, setRule, setSettings } from './rules';
 
+warmUpMessages();
 const host = new Host();
 const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('')).origin;
 

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type DefaultTreeAdapterMap, parse } from 'parse5';
 import ts from 'typescript';
-import { type Catalogue, formatMessage } from './i18n-testing';
+import { type Catalogue, formatMessage } from './i18n';
 
 const EXTENSION = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SRC = join(EXTENSION, 'src');
@@ -360,6 +360,42 @@ describe('no visible English outside the catalogue', () => {
       assert.equal(untranslated([probe.fileName], { sinksOnly: false }).length, 3);
     } finally {
       parsed.delete(probe.fileName);
+    }
+  });
+});
+
+describe('t() when the browser has lost the message table (Chromium, see i18n.ts)', () => {
+  it('reads the catalogue of the UI language itself, synchronously in a page', async () => {
+    const global = globalThis as unknown as Record<string, unknown>;
+    const saved = { chrome: global.chrome, XMLHttpRequest: global.XMLHttpRequest };
+    const asked: string[] = [];
+    // A page's XMLHttpRequest over the packaged files (extension/_locales), and a getMessage that answers ''.
+    global.XMLHttpRequest = class {
+      status = 0;
+      responseText = '';
+      private url = '';
+      open(_method: string, url: string) {
+        this.url = url;
+      }
+      send() {
+        asked.push(this.url);
+        const path = join(EXTENSION, this.url.replace('ext:/', ''));
+        this.responseText = readFileSync(path, 'utf8'); // throws for a language with no catalogue, as a browser does
+        this.status = 200;
+      }
+    };
+    global.chrome = {
+      i18n: { getMessage: () => '', getUILanguage: () => 'de-AT' },
+      runtime: { getURL: (path: string) => `ext://${path}` },
+    };
+    try {
+      const { t } = await import(`./i18n.ts?lost=${Date.now()}`);
+      assert.equal(t('consentCreateTitle', 'example.com'), 'Passkey für example.com erstellen');
+      assert.deepEqual(asked, ['ext://_locales/de_AT/messages.json', 'ext://_locales/de/messages.json']);
+      assert.equal(t('popupPasskeyCountOther', 3), '3 Passkeys');
+      assert.equal(asked.length, 2, 'read once');
+    } finally {
+      Object.assign(global, saved);
     }
   });
 });
