@@ -67,7 +67,13 @@ forEachBrowser('Keyplace in German', { timeout: 240_000 }, (browser) => {
     assert.match(row, /Erstellt am/);
     assert.equal(await popup.isVisible('button', 'greta umbenennen'), true);
     await popup.close();
+    // The import dialog is built by its script: its words come from the catalogue too.
+    const importing = await driver.openExtensionPage('popup.html?import');
+    await importing.waitFor('heading', 'Passkeys importieren');
+    assert.equal(await importing.isVisible('button', 'Importieren'), true);
+    await importing.close();
   });
+
 
   it('the options and the first-run page are German', async () => {
     const options = await driver.openExtensionPage('options.html');

@@ -2,16 +2,19 @@
 // host reads the file, says which passkeys can go to the vault, and imports the chosen ones with the vault PIN
 // (native-host/src/import/). This module only forwards and renames; the file's text (private keys) is never kept.
 import type { ImportAnswer } from '../generated/host-protocol';
+import { type MessageKey, t } from '../shared/i18n';
 import type { ImportAnswerView } from '../shared/messages';
 import type { Host } from './host/api';
+import { shownProblem } from './host/port';
+
 
 /** The consent window's PIN policy for a new vault (ui/consent/consent.ts, ARCHITECTURE.md rule 5). */
 const NEW_PIN_CHARS = { tpm: 4, otherwise: 6 } as const;
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const message = shownProblem;
 
-function text(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !value.trim()) throw new Error(`${what} is missing.`);
+function text(value: unknown, missing: MessageKey): string {
+  if (typeof value !== 'string' || !value.trim()) throw new Error(t(missing));
   return value;
 }
 
@@ -42,7 +45,7 @@ export type ImportHost = Pick<Host, 'import' | 'hello'>;
 
 export async function inspectImport(host: ImportHost, file: unknown): Promise<ImportAnswerView> {
   try {
-    return await view(host, await host.import({ action: 'inspect', file: text(file, 'The file') }));
+    return await view(host, await host.import({ action: 'inspect', file: text(file, 'importMissingFile') }));
   } catch (err) {
     return { ok: false, error: message(err) };
   }
@@ -56,12 +59,13 @@ export async function runImport(
 ): Promise<ImportAnswerView> {
   try {
     if (!Array.isArray(credentialIds) || !credentialIds.every((id) => typeof id === 'string'))
-      throw new Error('No passkey was chosen.');
+      throw new Error(t('importNoneChosen'));
     const answer = await host.import({
       action: 'import',
-      file: text(file, 'The file'),
+      file: text(file, 'importMissingFile'),
       credential_ids: credentialIds,
-      pin: text(pin, 'The PIN'),
+      pin: text(pin, 'pinMissing'),
+
     });
     return await view(host, answer);
   } catch (err) {

@@ -4,44 +4,40 @@
 // come from elsewhere, so they only ever go in as text. A toolbar popup closes when a file picker opens (Firefox), so
 // there the button opens the popup as a tab, with this dialog open.
 import type { ImportAnswerView, ImportPasskeyView, UiMessage } from '../../shared/messages';
+import { t } from '../../shared/i18n';
 import { element } from '../common/dom';
 
-/** Every word of the dialog, in one place. */
+/** Every word of the dialog, in one place (from the catalogue, extension/_locales). */
 const WORDS = {
-  title: 'Import passkeys',
-  what:
-    'Choose the export your other passkey manager wrote (Credential Exchange Format, a .json file). The passkeys ' +
-    'you tick go to the Keyplace vault on this computer; the rest stay where they are.',
-  file: 'Export file',
-  reading: 'Reading the file…',
-  tooBig: (mib: number) =>
-    `This file is larger than ${mib} MiB, more than the popup can pass on: import it with ` +
-    '`keyplace-host import FILE` instead.',
-  unreadable: 'The file cannot be read.',
-  found: (n: number, exporter: string) => `${n} passkey${n === 1 ? '' : 's'} from ${exporter}.`,
-  none: 'This file holds no passkeys.',
-  choose: 'Passkeys to import',
+  title: t('importTitle'),
+  what: t('importWhat'),
+  file: t('importFile'),
+  reading: t('importReading'),
+  tooBig: (mib: number) => t('importTooBig', mib),
+  unreadable: t('importUnreadable'),
+  found: (n: number, exporter: string) => t(n === 1 ? 'importFoundOne' : 'importFoundOther', n, exporter),
+  none: t('importNone'),
+  choose: t('importChoose'),
   passkey: (p: ImportPasskeyView) =>
-    `${p.rpId} — ${p.userName || 'unknown account'}${p.account ? ` (${p.account})` : ''}`,
-  alreadyHere: 'already in Keyplace',
-  cannotImport: (reason: string | null) => `cannot import: ${reason ?? 'unknown reason'}`,
-  pin: 'Vault PIN of this computer',
-  newPin: 'Choose a vault PIN for this computer',
-  confirmPin: 'Confirm PIN',
-  pinsDiffer: 'The two PINs differ.',
-  pinTooShort: (n: number) => `A vault PIN needs at least ${n} characters.`,
-  noPin: 'Type the vault PIN of this computer.',
-  noFile: 'Choose the export file first.',
-  nothingTicked: 'Tick at least one passkey to import.',
-  cancel: 'Cancel',
-  go: 'Import',
-  importing: 'Importing…',
-  done: (n: number, exporter: string) =>
-    `Imported ${n} passkey${n === 1 ? '' : 's'} from ${exporter} into the Keyplace vault on this computer. ` +
-    'The export file holds private keys unencrypted: delete it once you no longer need it.',
-  close: 'Done',
-  noAnswer: 'Keyplace did not answer.',
+    `${p.rpId} — ${p.userName || t('importUnknownAccount')}${p.account ? ` (${p.account})` : ''}`,
+  alreadyHere: t('importAlreadyHere'),
+  cannotImport: (reason: string | null) => t('importCannot', reason ?? t('unknownReason')),
+  pin: t('importPin'),
+  newPin: t('importNewPin'),
+  confirmPin: t('consentConfirmPin'),
+  pinsDiffer: t('importPinsDiffer'),
+  pinTooShort: (n: number) => t('importPinTooShort', n),
+  noPin: t('pinTypeVault'),
+  noFile: t('importNoFile'),
+  nothingTicked: t('importNothingTicked'),
+  cancel: t('commonCancel'),
+  go: t('importGo'),
+  importing: t('importImporting'),
+  done: (n: number, exporter: string) => t(n === 1 ? 'importDoneOne' : 'importDoneOther', n, exporter),
+  close: t('commonDone'),
+  noAnswer: t('noAnswer'),
 };
+
 
 /** What the host takes in one message (4 MiB, JSON-escaped): larger files go through the CLI. */
 const MAX_FILE_MIB = 3;
