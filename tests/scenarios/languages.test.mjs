@@ -66,7 +66,12 @@ forEachBrowser('Keyplace in German', { timeout: 240_000 }, (browser) => {
     assert.match(row, /Keyplace-Tresor auf diesem Computer/);
     assert.match(row, /Erstellt am/);
     assert.equal(await popup.isVisible('button', 'greta umbenennen'), true);
+    // Your devices (popup/devices.ts): none yet on this computer.
+    await popup.waitFor('heading', 'Ihre Geräte');
+    await popup.waitForText('Dieser Computer gehört noch nicht zu Ihren Geräten.');
+    assert.equal(await popup.isVisible('button', 'Ihre Geräte hier einrichten…'), true);
     await popup.close();
+
     // The import dialog is built by its script: its words come from the catalogue too.
     const importing = await driver.openExtensionPage('popup.html?import');
     await importing.waitFor('heading', 'Passkeys importieren');

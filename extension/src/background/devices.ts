@@ -13,12 +13,14 @@ import type {
   DeviceView,
   RingView,
 } from '../shared/messages';
+import { type MessageKey, t } from '../shared/i18n';
 import type { Host } from './host/api';
+import { shownProblem } from './host/port';
 
 /** "a", "a and b", "a, b and c". */
 export function listOf(names: string[]): string {
   if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return t('listAnd', names.slice(0, -1).join(', '), names.at(-1) ?? '');
 }
 
 const passkeyRows = (rows: Pick<CopiedPasskeyRow, 'rp_id' | 'user_name'>[]) =>
@@ -49,9 +51,9 @@ export function copyWhereabouts(copies: CopyRow[]): Record<string, string> {
     const others = [...new Set([...from, ...asked])];
     const notes: string[] = [];
     if (from.size)
-      notes.push(approvers.size ? `copied here with approval from ${listOf([...approvers])}` : 'copied here');
-    if (asked.size) notes.push('copies need approval');
-    words[id] = `Keyplace vault on ${listOf(['this computer', ...others])} (${notes.join('; ')})`;
+      notes.push(approvers.size ? t('devicesCopiedHereApproved', listOf([...approvers])) : t('devicesCopiedHere'));
+    if (asked.size) notes.push(t('devicesCopiesNeedApproval'));
+    words[id] = t('devicesVaultOn', listOf([t('devicesThisComputer'), ...others]), notes.join('; '));
   }
   return words;
 }
@@ -77,11 +79,12 @@ export function devicesView(answer: DevicesAnswer): DevicesView {
   };
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const message = shownProblem;
 const failed = (err: unknown): { ok: false; error: string } => ({ ok: false, error: message(err) });
 
-function text(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !value.trim()) throw new Error(`${what} is missing.`);
+function text(value: unknown, missing: MessageKey): string {
+  if (typeof value !== 'string' || !value.trim()) throw new Error(t(missing));
+
   return value;
 }
 
@@ -101,11 +104,11 @@ export async function requestCopy(
 ): Promise<CopyAnswer<CopyRequestView>> {
   try {
     if (!Array.isArray(credentialIds) || !credentialIds.every((id) => typeof id === 'string'))
-      throw new Error('No passkey was named.');
+      throw new Error(t('noPasskeyNamed'));
     const answer = await host.copyRequest({
       credential_ids: credentialIds,
-      to: text(to, 'The device to copy to'),
-      pin: text(pin, 'The PIN'),
+      to: text(to, 'devicesMissingTarget'),
+      pin: text(pin, 'pinMissing'),
     });
     return { ok: true, request: answer.request, shortCode: answer.short_code, target: answer.target };
   } catch (err) {
@@ -115,7 +118,7 @@ export async function requestCopy(
 
 export async function inspectCopy(host: Host, request: unknown): Promise<CopyAnswer<CopyInspectView>> {
   try {
-    const answer = await host.copyInspect({ request: text(request, 'The copy request') });
+    const answer = await host.copyInspect({ request: text(request, 'devicesMissingRequest') });
     return {
       ok: true,
       kind: answer.kind,
@@ -133,7 +136,7 @@ export async function inspectCopy(host: Host, request: unknown): Promise<CopyAns
 
 export async function approveCopy(host: Host, request: unknown, pin: unknown): Promise<CopyAnswer<CopyApproveView>> {
   try {
-    const answer = await host.copyApprove({ request: text(request, 'The copy request'), pin: text(pin, 'The PIN') });
+    const answer = await host.copyApprove({ request: text(request, 'devicesMissingRequest'), pin: text(pin, 'pinMissing') });
     return {
       ok: true,
       approval: answer.approval,
@@ -149,7 +152,7 @@ export async function approveCopy(host: Host, request: unknown, pin: unknown): P
 /** On the source: its TPM duplicates approved TPM-held passkeys for their target (no PIN: the chip checks the approval). */
 export async function releaseCopy(host: Host, approval: unknown): Promise<CopyAnswer<CopyReleaseView>> {
   try {
-    const answer = await host.copyRelease({ approval: text(approval, 'The approval') });
+    const answer = await host.copyRelease({ approval: text(approval, 'devicesMissingApproval') });
     return { ok: true, package: answer.package, target: answer.target, passkeys: passkeyRows(answer.passkeys) };
   } catch (err) {
     return failed(err);
@@ -164,10 +167,10 @@ export async function importCopy(
 ): Promise<CopyAnswer<CopyImportView>> {
   try {
     const answer = await host.copyImport({
-      request: text(request, 'The copy request'),
+      request: text(request, 'devicesMissingRequest'),
       // A copy package holds its approval: the field may be empty then (the host refuses a bare request).
       approval: typeof approval === 'string' ? approval : '',
-      pin: text(pin, 'The PIN'),
+      pin: text(pin, 'pinMissing'),
     });
     return { ok: true, imported: passkeyRows(answer.imported) };
   } catch (err) {
@@ -181,7 +184,7 @@ const RING_ACTIONS = new Set(['start', 'join', 'inspect', 'approve', 'accept', '
 export async function changeRing(host: Host, params: unknown): Promise<CopyAnswer<RingView>> {
   try {
     const action = (params as { action?: unknown } | null)?.action;
-    if (typeof action !== 'string' || !RING_ACTIONS.has(action)) throw new Error('Unknown action.');
+    if (typeof action !== 'string' || !RING_ACTIONS.has(action)) throw new Error(t('devicesUnknownAction'));
     const answer = await host.ring(params as RingParams);
     return {
       ok: true,

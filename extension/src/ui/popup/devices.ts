@@ -14,6 +14,7 @@ import type {
   PasskeyRow,
   UiMessage,
 } from '../../shared/messages';
+import { type MessageKey, t } from '../../shared/i18n';
 import { byId, element } from '../common/dom';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -27,7 +28,10 @@ export const copyPlace = (credentialId: string): string | undefined => view.copi
 
 /** "a", "a and b", "a, b and c". */
 const listOf = (names: string[]) =>
-  names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  names.length <= 1 ? names.join('') : t('listAnd', names.slice(0, -1).join(', '), names.at(-1) ?? '');
+/** "alice on example.com, bob on shop.example and carol on bank.example". */
+const passkeysOf = (passkeys: { userName: string; rpId: string }[]) =>
+  listOf(passkeys.map((p) => t('passkeyOnSite', p.userName, p.rpId)));
 
 /** The devices as the host answered them after a change (enrolment), without asking again. */
 export function showDevices(answer: DevicesView): void {
@@ -40,18 +44,19 @@ export async function loadDevices(): Promise<void> {
   view =
     answer && Array.isArray(answer.devices)
       ? answer
-      : { thisDevice: null, devices: [], copies: {}, problem: 'Keyplace did not answer.' };
+      : { thisDevice: null, devices: [], copies: {}, problem: t('noAnswer') };
   renderDevices();
 }
 
 function deviceItem(device: DeviceView): HTMLElement {
-  const who = device.approvedBy ? `approved by ${device.approvedBy}` : 'started your devices';
+  const who = device.approvedBy ? t('devicesApprovedBy', device.approvedBy) : t('devicesStartedThem');
+  const since = t('devicesSince', dateFormat.format(device.addedAt));
   return element(
     'li',
     {},
     element('span', { class: 'account' }, device.name),
-    device.thisDevice ? ' (this computer)' : '',
-    element('div', { class: 'why' }, `${device.shortId} · ${who} · since ${dateFormat.format(device.addedAt)}`),
+    device.thisDevice ? ` ${t('devicesThisComputerNote')}` : '',
+    element('div', { class: 'why' }, `${device.shortId} · ${who} · ${since}`),
   );
 }
 
@@ -60,12 +65,10 @@ function renderDevices(): void {
   const none = byId('devices-none');
   none.hidden = view.devices.length > 0;
   none.textContent = view.problem
-    ? `Keyplace host: ${view.problem}`
+    ? t('popupHostProblem', view.problem)
     : view.thisDevice
-      ? `This computer ("${view.thisDevice.name}") waits for one of your devices to approve it: carry its join ` +
-        'request there ("Add a device…"), then bring back what that device gives you ("Finish joining…").'
-      : 'This computer is not one of your devices yet. Start your devices here, or join the ones you have: ' +
-        "copies of vault passkeys go only to your devices, and only with another one's approval.";
+      ? t('devicesWaiting', view.thisDevice.name)
+      : t('devicesNotYet');
   // Enrolment (popup/enrol.ts): what this computer can do next.
   const enrolled = view.devices.length > 0;
   const waiting = !enrolled && view.thisDevice !== null;
@@ -93,7 +96,7 @@ export async function toClipboard(field: HTMLTextAreaElement, status: HTMLElemen
   } catch {
     field.focus();
     field.select();
-    status.textContent = 'Selected: press Ctrl+C to copy it.';
+    status.textContent = t('clipboardSelected');
   }
 }
 
@@ -106,7 +109,7 @@ export function openCopyDialog(row: PasskeyRow, changed: () => void, closed: () 
   const pin = byId('copy-pin') as HTMLInputElement;
   const go = byId('copy-go') as HTMLButtonElement;
   const error = byId('copy-error');
-  const account = row.userName || 'Unknown account';
+  const account = row.userName || t('popupUnknownAccount');
   const targets = view.devices.filter((d) => d.enrolled && !d.thisDevice);
 
   form.hidden = false;
@@ -116,15 +119,15 @@ export function openCopyDialog(row: PasskeyRow, changed: () => void, closed: () 
   select.replaceChildren(...targets.map((d) => element('option', { value: d.name }, `${d.name} (${d.shortId})`)));
   select.disabled = pin.disabled = go.disabled = targets.length === 0;
   byId('copy-what').textContent = targets.length
-    ? `The passkey for ${account} on ${row.rpId} is copied, encrypted, to the device you choose.`
+    ? t('copyWhat', account, row.rpId)
     : view.thisDevice?.enrolled
-      ? 'None of your other devices is enrolled yet: add one with "keyplace-host devices join-request" on it (README).'
-      : 'This computer is not one of your devices yet: start them with "keyplace-host devices init" (README).';
+      ? t('copyNoOtherDevice')
+      : t('copyNotEnrolled');
 
   form.onsubmit = async (e) => {
     e.preventDefault();
     if (!pin.value) {
-      error.textContent = 'Type the vault PIN of this computer.';
+      error.textContent = t('pinTypeVault');
       pin.focus();
       return;
     }
@@ -139,14 +142,11 @@ export function openCopyDialog(row: PasskeyRow, changed: () => void, closed: () 
     pin.value = '';
     go.disabled = false;
     if (!answer?.ok) {
-      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      error.textContent = answer?.error ?? t('noAnswer');
       pin.focus();
       return;
     }
-    byId('copy-next').textContent =
-      `Copy request made for ${answer.target}. Carry it to another of your devices (not this computer) and approve ` +
-      `it there; then bring the request and the approval to ${answer.target} and import them. Until then the copy ` +
-      'cannot be used anywhere.';
+    byId('copy-next').textContent = t('copyRequestMade', answer.target);
     byId('copy-code').textContent = answer.shortCode;
     (byId('copy-request') as HTMLTextAreaElement).value = answer.request;
     form.hidden = true;
@@ -157,7 +157,7 @@ export function openCopyDialog(row: PasskeyRow, changed: () => void, closed: () 
   };
   const request = byId('copy-request') as HTMLTextAreaElement;
   byId('copy-clip').onclick = () =>
-    void toClipboard(request, byId('copy-next'), 'The copy request is on the clipboard.');
+    void toClipboard(request, byId('copy-next'), t('copyRequestOnClipboard'));
   byId('copy-save').onclick = () => saveAs('keyplace-copy-request.json', request.value);
   byId('copy-cancel').onclick = byId('copy-close').onclick = () => dialog.close();
   dialog.onclose = () => {
@@ -170,26 +170,16 @@ export function openCopyDialog(row: PasskeyRow, changed: () => void, closed: () 
 
 /** What a pasted file of a copy asks of this computer, in words. */
 function describe(copy: CopyInspectView): string {
-  const what = listOf(copy.passkeys.map((p) => `${p.userName} on ${p.rpId}`));
+  const what = passkeysOf(copy.passkeys);
   switch (copy.kind) {
     case 'approval':
-      return (
-        `${copy.approver} approved copying ${what} from ${copy.source} to ${copy.target}. If this is ${copy.source}, ` +
-        `Release copy: its TPM checks the approval and makes the copy that only ${copy.target}'s TPM can open.`
-      );
+      return t('carryDescribeApproval', String(copy.approver), what, copy.source, copy.target);
     case 'package':
-      return (
-        `A copy of ${what} from ${copy.source} for ${copy.target}, approved by ${copy.approver} and made by ` +
-        `${copy.source}'s TPM. Import it on ${copy.target} with its vault PIN.`
-      );
-    default:
-      return (
-        `${copy.source} asks to copy ${what} to ${copy.target}. Short code ${copy.shortCode}: approve only if ` +
-        `${copy.source} shows the same.` +
-        (copy.chipHeld
-          ? ` ${copy.source}'s TPM holds these passkeys: after approval, ${copy.source} releases the copy.`
-          : '')
-      );
+      return t('carryDescribePackage', what, copy.source, copy.target, String(copy.approver));
+    default: {
+      const asks = t('carryDescribeRequest', copy.source, what, copy.target, copy.shortCode);
+      return copy.chipHeld ? `${asks} ${t('carryDescribeChipHeld', copy.source)}` : asks;
+    }
   }
 }
 
@@ -232,7 +222,7 @@ export function openCarryDialog(imported: () => void): void {
         kind = answer.kind;
         release.hidden = answer.kind !== 'approval';
       }
-      summary.textContent = answer?.ok ? describe(answer) : (answer?.error ?? 'Keyplace did not answer.');
+      summary.textContent = answer?.ok ? describe(answer) : (answer?.error ?? t('noAnswer'));
     }, INSPECT_DELAY_MS);
   };
 
@@ -245,14 +235,32 @@ export function openCarryDialog(imported: () => void): void {
   const busy = (on: boolean) => {
     for (const b of buttons) b.disabled = on;
   };
-  // What the done step offers to carry: its label, the clipboard button's words and the file name.
-  let carried = { what: 'approval', label: 'Approval to carry', file: 'keyplace-copy-approval.json' };
+  // What the done step offers to carry: its label, the clipboard button's words, what it says once copied, the file.
+  interface Carried {
+    label: MessageKey;
+    clip: MessageKey;
+    copied: MessageKey;
+    file: string;
+  }
+  const APPROVAL: Carried = {
+    label: 'carryOut',
+    clip: 'carryClip',
+    copied: 'carryApprovalOnClipboard',
+    file: 'keyplace-copy-approval.json',
+  };
+  const PACKAGE: Carried = {
+    label: 'carryOutPackage',
+    clip: 'carryClipPackage',
+    copied: 'carryPackageOnClipboard',
+    file: 'keyplace-copy-package.json',
+  };
+  let carried = APPROVAL;
   const finish = (words: string, out: string | null, what = carried) => {
     carried = what;
     byId('carry-result').textContent = words;
     byId('carry-out-box').hidden = byId('carry-clip').hidden = byId('carry-save').hidden = out === null;
-    byId('carry-out-label').textContent = what.label;
-    byId('carry-clip').textContent = `Copy the ${what.what}`;
+    byId('carry-out-label').textContent = t(what.label);
+    byId('carry-clip').textContent = t(what.clip);
     (byId('carry-out') as HTMLTextAreaElement).value = out ?? '';
     form.hidden = true;
     done.hidden = false;
@@ -261,7 +269,7 @@ export function openCarryDialog(imported: () => void): void {
 
   byId('carry-approve').onclick = async () => {
     error.textContent = '';
-    if (!needs(request, 'Paste the copy request first.') || !needs(pin, 'Type the vault PIN of this computer.')) return;
+    if (!needs(request, t('carryPasteRequest')) || !needs(pin, t('pinTypeVault'))) return;
     busy(true);
     const answer = await send<CopyAnswer<CopyApproveView>>({
       type: 'devices:copy-approve',
@@ -271,44 +279,36 @@ export function openCarryDialog(imported: () => void): void {
     busy(false);
     pin.value = '';
     if (!answer?.ok) {
-      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      error.textContent = answer?.error ?? t('noAnswer');
       pin.focus();
       return;
     }
     finish(
       answer.chipHeld
-        ? `Approved. ${answer.source}'s TPM holds these passkeys: carry this approval back to ${answer.source} and ` +
-            `release it there (Approve or import a copy…, then Release copy); its TPM then makes the copy for ${answer.target}.`
-        : `Approved. Carry the copy request and this approval to ${answer.target} and import them there.`,
+        ? t('carryApprovedChipHeld', answer.source, answer.target)
+        : t('carryApproved', answer.target),
       answer.approval,
-      { what: 'approval', label: 'Approval to carry', file: 'keyplace-copy-approval.json' },
+      APPROVAL,
     );
   };
   release.onclick = async () => {
     error.textContent = '';
-    if (!needs(request, 'Paste the approval first.')) return;
+    if (!needs(request, t('carryPasteApprovalFirst'))) return;
     busy(true);
     const answer = await send<CopyAnswer<CopyReleaseView>>({ type: 'devices:copy-release', approval: request.value });
     busy(false);
     if (!answer?.ok) {
-      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      error.textContent = answer?.error ?? t('noAnswer');
       return;
     }
-    finish(
-      `Released: this computer's TPM copied ${listOf(answer.passkeys.map((p) => `${p.userName} on ${p.rpId}`))} ` +
-        `for ${answer.target}, and only ${answer.target}'s TPM can open it. Carry this copy package to ${answer.target} ` +
-        'and import it there.',
-      answer.package,
-      { what: 'copy package', label: 'Copy package to carry', file: 'keyplace-copy-package.json' },
-    );
+    finish(t('carryReleased', passkeysOf(answer.passkeys), answer.target), answer.package, PACKAGE);
   };
   byId('carry-import').onclick = async () => {
     error.textContent = '';
     if (
-      !needs(request, 'Paste the copy request first.') ||
-      (kind !== 'package' &&
-        !needs(approval, 'Paste the approval another of your devices made: a copy is imported only with it.')) ||
-      !needs(pin, 'Type the vault PIN of this computer.')
+      !needs(request, t('carryPasteRequest')) ||
+      (kind !== 'package' && !needs(approval, t('carryPasteApprovalNeeded'))) ||
+      !needs(pin, t('pinTypeVault'))
     )
       return;
     busy(true);
@@ -321,20 +321,18 @@ export function openCarryDialog(imported: () => void): void {
     busy(false);
     pin.value = '';
     if (!answer?.ok) {
-      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      error.textContent = answer?.error ?? t('noAnswer');
       pin.focus();
       return;
     }
-    finish(
-      `Imported into this computer's vault: ${listOf(answer.imported.map((p) => `${p.userName} on ${p.rpId}`))}.`,
-      null,
-    );
+    finish(t('carryImported', passkeysOf(answer.imported)), null);
     await loadDevices();
     imported();
   };
   const out = byId('carry-out') as HTMLTextAreaElement;
   byId('carry-clip').onclick = () =>
-    void toClipboard(out, byId('carry-result'), `The ${carried.what} is on the clipboard.`);
+    void toClipboard(out, byId('carry-result'), t(carried.copied));
+
   byId('carry-save').onclick = () => saveAs(carried.file, out.value);
   byId('carry-cancel').onclick = byId('carry-close').onclick = () => dialog.close();
   dialog.onclose = () => {

@@ -4,6 +4,7 @@
 // person carries; the host checks everything and refuses with its reason.
 import type { CopyAnswer, RingView, UiMessage } from '../../shared/messages';
 import type { RingParams } from '../../generated/host-protocol';
+import { type MessageKey, t } from '../../shared/i18n';
 import { byId } from '../common/dom';
 import { saveAs, showDevices, toClipboard } from './devices';
 
@@ -12,40 +13,37 @@ type Mode = 'start' | 'join' | 'approve' | 'accept';
 const send = (message: UiMessage) => chrome.runtime.sendMessage(message) as Promise<CopyAnswer<RingView> | undefined>;
 const INSPECT_DELAY_MS = 200;
 
+/** Each mode's words (catalogue keys); `text` and `paste`: the pasted text's label and the word when it is missing. */
 const MODES: Record<
   Mode,
-  { title: string; what: string; go: string; name: boolean; text: string | null; pin: boolean }
+  {
+    title: MessageKey;
+    what: MessageKey;
+    go: MessageKey;
+    name: boolean;
+    text: MessageKey | null;
+    paste: MessageKey | null;
+    pin: boolean;
+  }
 > = {
-  start: {
-    title: 'Start your devices here',
-    what: 'This computer becomes the first of your devices. Others join only when one of your devices approves them.',
-    go: 'Start',
-    name: true,
-    text: null,
-    pin: true,
-  },
-  join: {
-    title: 'Join your devices',
-    what: 'Makes a join request to carry to one of your devices, where you add this computer after comparing the short code.',
-    go: 'Make join request',
-    name: true,
-    text: null,
-    pin: true,
-  },
+  start: { title: 'enrolStartTitle', what: 'enrolStartWhat', go: 'enrolStartGo', name: true, text: null, paste: null, pin: true },
+  join: { title: 'enrolJoinTitle', what: 'enrolJoinWhat', go: 'enrolJoinGo', name: true, text: null, paste: null, pin: true },
   approve: {
-    title: 'Add a device',
-    what: 'Paste the join request the new computer made. Approve only if both screens show the same short code.',
-    go: 'Approve this device',
+    title: 'enrolApproveTitle',
+    what: 'enrolApproveWhat',
+    go: 'enrolApproveGo',
     name: false,
-    text: 'Join request',
+    text: 'enrolApproveText',
+    paste: 'enrolPasteJoinRequest',
     pin: true,
   },
   accept: {
-    title: 'Finish joining',
-    what: 'Paste what your other device gave you when it approved this computer.',
-    go: 'Finish joining',
+    title: 'enrolAcceptTitle',
+    what: 'enrolAcceptWhat',
+    go: 'enrolAcceptTitle',
     name: false,
-    text: 'Ring from your other device',
+    text: 'enrolAcceptText',
+    paste: 'enrolPasteRing',
     pin: false,
   },
 };
@@ -60,10 +58,10 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
   const go = byId('enrol-go') as HTMLButtonElement;
   const error = byId('enrol-error');
   const summary = byId('enrol-summary');
-  byId('enrol-title').textContent = spec.title;
-  byId('enrol-what').textContent = spec.what;
-  byId('enrol-text-label').textContent = spec.text ?? '';
-  go.textContent = spec.go;
+  byId('enrol-title').textContent = t(spec.title);
+  byId('enrol-what').textContent = t(spec.what);
+  byId('enrol-text-label').textContent = spec.text ? t(spec.text) : '';
+  go.textContent = t(spec.go);
   byId('enrol-name-box').hidden = !spec.name;
   byId('enrol-text-box').hidden = spec.text === null;
   byId('enrol-pin-box').hidden = !spec.pin;
@@ -88,9 +86,8 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
       const answer = await send({ type: 'devices:ring', params: { action: 'inspect', request } });
       if (mine !== asked) return;
       summary.textContent = answer?.ok
-        ? `"${answer.joining}" asks to join your devices. Short code ${answer.shortCode}: approve only if that ` +
-          'computer shows the same.'
-        : (answer?.error ?? 'Keyplace did not answer.');
+        ? t('enrolAsksToJoin', String(answer.joining), String(answer.shortCode))
+        : (answer?.error ?? t('noAnswer'));
     }, INSPECT_DELAY_MS);
   };
 
@@ -104,9 +101,9 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
     e.preventDefault();
     error.textContent = '';
     if (
-      missing(name, spec.name, 'Give this computer a name your other devices will show (e.g. "laptop").') ||
-      missing(text, spec.text !== null, `Paste the ${spec.text?.toLowerCase()} first.`) ||
-      missing(pin, spec.pin, 'Type the vault PIN of this computer.')
+      missing(name, spec.name, t('enrolNameMissing')) ||
+      missing(text, spec.paste !== null, spec.paste ? t(spec.paste) : '') ||
+      missing(pin, spec.pin, t('pinTypeVault'))
     )
       return;
     const params: RingParams =
@@ -120,7 +117,7 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
     go.disabled = false;
     pin.value = '';
     if (!answer?.ok) {
-      error.textContent = answer?.error ?? 'Keyplace did not answer.';
+      error.textContent = answer?.error ?? t('noAnswer');
       (spec.pin ? pin : text).focus();
       return;
     }
@@ -129,7 +126,7 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
   };
 
   const out = byId('enrol-out') as HTMLTextAreaElement;
-  byId('enrol-clip').onclick = () => void toClipboard(out, byId('enrol-result'), 'It is on the clipboard.');
+  byId('enrol-clip').onclick = () => void toClipboard(out, byId('enrol-result'), t('enrolOnClipboard'));
   byId('enrol-save').onclick = () =>
     saveAs(mode === 'join' ? 'keyplace-join-request.txt' : 'keyplace-ring.json', out.value);
   byId('enrol-cancel').onclick = byId('enrol-close').onclick = () => dialog.close();
@@ -145,18 +142,17 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
 /** What happened, in words, and what to carry where. */
 function finish(mode: Mode, answer: RingView): void {
   const carry = mode === 'join' ? (answer.request ?? null) : mode === 'approve' ? (answer.ring ?? null) : null;
-  byId('enrol-result').textContent =
-    mode === 'start'
-      ? 'This computer is the first of your devices. Add others with "Add a device…" here.'
-      : mode === 'join'
-        ? 'Carry this join request to one of your devices and add this computer there ("Add a device…"); compare ' +
-          'the short code on both screens. Then bring back what it gives you ("Finish joining…").'
-        : mode === 'approve'
-          ? 'Added. Carry this back to the new computer and paste it there ("Finish joining…").'
-          : 'This computer is one of your devices now.';
+  const RESULT: Record<Mode, MessageKey> = {
+    start: 'enrolStarted',
+    join: 'enrolJoinRequested',
+    approve: 'enrolApproved',
+    accept: 'enrolAccepted',
+  };
+  byId('enrol-result').textContent = t(RESULT[mode]);
   byId('enrol-code-line').hidden = !answer.shortCode;
   byId('enrol-code').textContent = answer.shortCode ?? '';
-  byId('enrol-out-label').textContent = mode === 'join' ? 'Join request to carry' : 'Ring to carry back';
+  byId('enrol-out-label').textContent = mode === 'join' ? t('enrolOutJoin') : t('enrolOutRing');
+
   byId('enrol-out-box').hidden = byId('enrol-clip').hidden = byId('enrol-save').hidden = carry === null;
   (byId('enrol-out') as HTMLTextAreaElement).value = carry ?? '';
   byId('enrol-form').hidden = true;
