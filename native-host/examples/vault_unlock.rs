@@ -2,7 +2,11 @@
 //!
 //! - `argon2`: one Argon2id derivation with the parameters of older vaults (19 MiB, 2 passes) and of new ones
 //!   (19 MiB, `Vault`'s passes): milliseconds per guess and guesses per second on one core.
-//! - `tpm_sealed`: a vault unlock with the PIN when its key is sealed by a TPM (a swtpm of its own).
+//! - `tpm_sealed`: a vault unlock with the PIN when its key is sealed by a TPM (a swtpm of its own). A copied disk
+//!   gives nothing to guess against offline: each guess is the chip's, which counts it.
+//! - `os_sealed`: a vault unlock when its key is wrapped under the PIN and a secret of the OS secret store (a
+//!   GNOME Keyring of its own on a private D-Bus). A copied disk without that secret gives nothing to guess
+//!   against; with it, each guess costs the Argon2id derivation above.
 //!
 //! Medians of `VAULT_UNLOCK_RUNS` (default 9). No assertions on time: every figure is reported as measured.
 
@@ -78,6 +82,23 @@ fn tpm_sealed_unlock_ms(runs: usize) -> Option<f64> {
     }
 }
 
+/// With a Secret Service of its own (GNOME Keyring); none where it cannot be started.
+fn os_sealed_unlock_ms(runs: usize) -> Option<f64> {
+    #[cfg(target_os = "linux")]
+    {
+        let daemon =
+            keyplace_host::test_support::secret_service::SecretServiceDaemon::start("vault_unlock")?;
+        let ms = vault_unlock_ms(DeviceSeal::none().with_os_secrets(daemon.store()), runs);
+        daemon.stop();
+        Some(ms)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = runs;
+        None
+    }
+}
+
 fn main() {
     let runs: usize = std::env::var("VAULT_UNLOCK_RUNS")
         .ok()
@@ -99,6 +120,7 @@ fn main() {
         "argon2": { "before": argon2(2, old), "after": argon2(new_passes, new) },
         "pin_only_unlock_ms": vault_unlock_ms(DeviceSeal::none(), runs),
         "tpm_sealed_unlock_ms": tpm_sealed_unlock_ms(runs),
+        "os_sealed_unlock_ms": os_sealed_unlock_ms(runs),
     });
     println!("{report}");
 }
