@@ -3,6 +3,7 @@
 
 import { LOAD_N, PING_N, POPUP_N, SHIM_K, SHIM_N } from './config.mjs';
 import { renderFirefox } from './firefox.mjs';
+import { copiedDiskRow } from './vault.mjs';
 import { dist, kb, ms, p50, quantile, sorted } from './stats.mjs';
 
 function budgetRow(name, target, measured, va, status, method) {
@@ -23,6 +24,7 @@ export function render(out, notes, env) {
   const ptAdded = [added(pt.createMs, base.createMs ?? []), added(pt.getMs, base.getMs ?? [])];
   const ffPtAdded = [added(ffPt.createMs, ffBase.createMs), added(ffPt.getMs, ffBase.getMs)];
   const worstAdded = (pair) => (pair.every((x) => x == null) ? null : Math.max(...pair.filter((x) => x != null)));
+  const copiedDisk = copiedDiskRow(out.vaultUnlock, ms);
   const shimBytes = sz.shimFiles.reduce((a, f) => a + f.bytes, 0) || null;
   const wasmBytes = sz.wasmFiles.reduce((a, f) => a + f.bytes, 0) || null;
   const overheadOf = (store) => [...(store.create?.overheadMs ?? []), ...(store.get?.overheadMs ?? [])];
@@ -237,6 +239,14 @@ export function render(out, notes, env) {
       na,
       lookup ? `${verdict(lookup.p50, 1)} (own cost: ${verdict(lookup.p50 - helloP50, 1)})` : 'not measured',
       'host_bench: `list` with `rp_id` (one of 1,000 sites, 10 passkeys each) on a database of 10,000 vault passkeys, over stdin/stdout framing, median of 200.',
+    ),
+    budgetRow(
+      'A copied disk: offline PIN guessing',
+      'none where a TPM seals; elsewhere ≥ 250 ms of one core per guess',
+      copiedDisk.figure,
+      na,
+      copiedDisk.status,
+      'native-host/examples/vault_unlock.rs (tests/bench/vault.mjs): one Argon2id derivation with the vault\'s parameters timed on one core (median); the unlock of a vault sealed by a swtpm, by a GNOME Keyring on a private D-Bus, and by the PIN alone, each with the PIN sent (medians).',
     ),
   ];
 

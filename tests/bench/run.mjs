@@ -6,6 +6,7 @@
 // Nothing here asserts on time.
 import { autofillVisible, shownAfter } from './autofill.mjs';
 import { devicesCopyFigures } from './devices.mjs';
+import { vaultUnlockFigures } from './vault.mjs';
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -441,6 +442,7 @@ async function main() {
     out.hostBench = await hostBench(dataOut, notes);
 
     out.devicesCopy = await devicesCopyFigures(notes);
+    out.vaultUnlock = await vaultUnlockFigures(notes);
 
     // 2. The popup with 2,000 (fits the 1 MiB native-messaging cap) and 10,000 stored passkeys.
     for (const [count, dir] of Object.entries(out.hostBench?.many?.data_dirs ?? {})) {
