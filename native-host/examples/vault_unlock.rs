@@ -86,8 +86,9 @@ fn tpm_sealed_unlock_ms(runs: usize) -> Option<f64> {
 fn os_sealed_unlock_ms(runs: usize) -> Option<f64> {
     #[cfg(target_os = "linux")]
     {
-        let daemon =
-            keyplace_host::test_support::secret_service::SecretServiceDaemon::start("vault_unlock")?;
+        let daemon = keyplace_host::test_support::secret_service::SecretServiceDaemon::start(
+            "vault_unlock",
+        )?;
         let ms = vault_unlock_ms(DeviceSeal::none().with_os_secrets(daemon.store()), runs);
         daemon.stop();
         Some(ms)

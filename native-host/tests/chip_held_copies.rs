@@ -39,6 +39,11 @@ fn a_chip_held_passkey_is_copied_only_through_the_chips_and_signs_on_both_device
         is_chip_blob(&passkey.key_blob),
         "made in the TPM: other devices are enrolled"
     );
+    let listed = desktop
+        .metadata
+        .listed_by_ids(&[b"cred-1".to_vec()])
+        .unwrap();
+    assert!(listed[0].held_by_tpm, "the listing says the TPM holds it");
     signs_for(&desktop, b"cred-1", &passkey.public_key);
 
     let request = desktop

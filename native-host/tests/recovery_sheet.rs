@@ -17,6 +17,11 @@ fn one_computer_and_its_sheet_back_a_passkey_up_and_restore_it_on_a_new_computer
     let sheet = desktop.devices.make_recovery_sheet(SHEET, PIN).unwrap();
     assert!(sheet.code.starts_with("KPRS1-"));
     let passkey = vault_passkey(&desktop, b"cred-1");
+    let listed = desktop
+        .metadata
+        .listed_by_ids(&[b"cred-1".to_vec()])
+        .unwrap();
+    assert!(!listed[0].held_by_tpm, "no TPM here: a software vault key");
 
     // The backup: a copy addressed to the sheet, approved by the sheet typed in on the desktop itself.
     let request = desktop

@@ -67,6 +67,14 @@ forEachBrowser('Copies enforced by the TPM', { timeout: 300_000 }, (browser) => 
     await until('the devices to load', () =>
       popup.evaluate(() => /laptop-2/.test(document.querySelector('#devices')?.innerText ?? '')),
     );
+    // Before any copy, alice's row says where she is: in the desktop's TPM, copied only with approval.
+    await until('alice to say the TPM holds her', () =>
+      popup.evaluate(() =>
+        /held by its TPM \(copied only with another device's approval\)/.test(
+          [...document.querySelectorAll('#sites li')].find((li) => li.innerText.includes('alice'))?.innerText ?? '',
+        ),
+      ),
+    );
     await popup.click('button', 'Copy alice to another device');
     await popup.select('Copy to', 'laptop-2');
     await popup.fill('Vault PIN of this computer, to make the request', PIN);

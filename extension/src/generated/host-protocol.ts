@@ -256,7 +256,12 @@ last_used_at: number | null, sign_count: number, backup_eligible: boolean, backu
 /**
  * The passkey manager it was imported from (`import`); absent when made here or copied from your devices.
  */
-imported_from?: string, };
+imported_from?: string, 
+/**
+ * A vault passkey held by this computer's TPM (copies only through the chip, with another device's approval);
+ * absent when false.
+ */
+held_by_tpm?: boolean, };
 
 /**
  * What the popup shows of a credential (`list` with `slim`).
@@ -273,7 +278,12 @@ last_used_at: number | null, sign_count: number,
 /**
  * The passkey manager it was imported from (`import`); absent when made here or copied from your devices.
  */
-imported_from?: string, };
+imported_from?: string, 
+/**
+ * A vault passkey held by this computer's TPM (copies only through the chip, with another device's approval);
+ * absent when false.
+ */
+held_by_tpm?: boolean, };
 
 export type DeleteParams = { credential_id: B64u, };
 

@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::list_queries::{listed_from_row, LISTED_COLUMNS, LISTED_COLUMN_COUNT};
+use super::list_queries::{listed_from_row, LISTED_COLUMNS, LISTED_COLUMN_COUNT, STORED_COLUMNS};
 use super::{ListedCredential, Metadata, MetadataError};
 use crate::protocol::StoreId;
 
@@ -176,6 +176,8 @@ fn credential_from_row(row: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
         resident_key,
         // Only shown (list); nothing done with the key depends on it, but the counter (`next_sign_count`).
         imported_from: _,
+        // Read from the key blob itself by the vault.
+        held_by_tpm: _,
     } = listed_from_row(row)?;
     Ok(CredentialRecord {
         credential_id,
@@ -205,7 +207,7 @@ pub(super) fn insert_credential_in(
 ) -> Result<(), MetadataError> {
     connection.execute(
         &format!(
-            "INSERT INTO credentials ({LISTED_COLUMNS}, {KEY_COLUMNS}) \
+            "INSERT INTO credentials ({STORED_COLUMNS}, {KEY_COLUMNS}) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         ),
         params![

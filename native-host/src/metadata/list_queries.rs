@@ -7,11 +7,21 @@ use rusqlite::{OptionalExtension, Row};
 use super::{Metadata, MetadataError};
 use crate::protocol::StoreId;
 
-/// The columns of a `ListedCredential`, in `listed_from_row`'s order.
-pub(super) const LISTED_COLUMNS: &str =
-    "credential_id, rp_id, user_id, user_name, user_display_name, store, aaguid, \
-     sign_count, created_at, last_used_at, backup_eligible, backup_state, resident_key, imported_from";
-pub(super) const LISTED_COLUMN_COUNT: usize = 14;
+macro_rules! stored_columns {
+    () => {
+        "credential_id, rp_id, user_id, user_name, user_display_name, store, aaguid, \
+         sign_count, created_at, last_used_at, backup_eligible, backup_state, resident_key, imported_from"
+    };
+}
+/// The stored columns of a `ListedCredential` (what an INSERT writes).
+pub(super) const STORED_COLUMNS: &str = stored_columns!();
+/// The columns of a `ListedCredential`, in `listed_from_row`'s order: the stored ones, then whether the TPM holds a
+/// vault passkey (its blob's version byte: stores/vault_chip.rs).
+pub(super) const LISTED_COLUMNS: &str = concat!(
+    stored_columns!(),
+    ", (store = 'vault' AND substr(key_blob, 1, 1) = X'02') AS held_by_tpm"
+);
+pub(super) const LISTED_COLUMN_COUNT: usize = 15;
 
 /// A credential as `list` shows it: everything but its key (blob and public key).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +41,8 @@ pub struct ListedCredential {
     pub resident_key: bool,
     /// The passkey manager it was imported from (src/import/); None when made here or copied from your devices.
     pub imported_from: Option<String>,
+    /// A vault passkey held by this computer's TPM (stores/vault_chip.rs: its blob's first byte says so).
+    pub held_by_tpm: bool,
 }
 
 impl ListedCredential {
@@ -216,6 +228,7 @@ pub(super) fn listed_from_row(row: &Row<'_>) -> rusqlite::Result<ListedCredentia
         backup_state: row.get(11)?,
         resident_key: row.get(12)?,
         imported_from: row.get(13)?,
+        held_by_tpm: row.get(14)?,
     })
 }
 

@@ -188,6 +188,11 @@ pub struct CredentialRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub imported_from: Option<String>,
+    /// A vault passkey held by this computer's TPM (copies only through the chip, with another device's approval);
+    /// absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub held_by_tpm: bool,
 }
 
 /// What the popup shows of a credential (`list` with `slim`).
@@ -207,6 +212,11 @@ pub struct SlimCredentialRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub imported_from: Option<String>,
+    /// A vault passkey held by this computer's TPM (copies only through the chip, with another device's approval);
+    /// absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub held_by_tpm: bool,
 }
 
 /// `delete`: false when there was no such credential.

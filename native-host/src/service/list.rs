@@ -141,6 +141,7 @@ fn full_row(c: &ListedCredential) -> Result<CredentialRow, ErrorBody> {
         backup_state: c.backup_state,
         resident_key: c.resident_key,
         imported_from: c.imported_from.clone(),
+        held_by_tpm: c.held_by_tpm,
     })
 }
 
@@ -155,6 +156,7 @@ fn slim_row(c: &ListedCredential) -> Result<SlimCredentialRow, ErrorBody> {
         last_used_at: c.last_used_at,
         sign_count: c.sign_count,
         imported_from: c.imported_from.clone(),
+        held_by_tpm: c.held_by_tpm,
     })
 }
 

@@ -145,7 +145,7 @@ export async function suggestionAccounts(
     accounts: offer.candidates.map((c) => ({
       credentialId: c.credential_id,
       userName: c.user_name,
-      location: keyplaceLocation(c.store, c.imported_from),
+      location: keyplaceLocation(c.store, c.imported_from, c.held_by_tpm),
     })),
   };
 }

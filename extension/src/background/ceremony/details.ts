@@ -95,7 +95,7 @@ export function signInDetails(
     userName: c.user_name,
     userDisplayName: c.user_display_name,
     store: c.store,
-    location: keyplaceLocation(c.store, c.imported_from),
+    location: keyplaceLocation(c.store, c.imported_from, c.held_by_tpm),
     needsPin: needsPin(c, hello, prepared.userVerification),
   }));
   return {

@@ -14,7 +14,7 @@ import { browserWhereabouts, keyplaceWhereabouts } from './wording';
 export type PagingHost = Pick<Host, 'listPage'>;
 
 function keyplaceRow(c: HostSlimCredential): PasskeyRow {
-  const where = keyplaceWhereabouts(c.store, c.imported_from);
+  const where = keyplaceWhereabouts(c.store, c.imported_from, c.held_by_tpm);
   return {
     credentialId: c.credential_id,
     rpId: c.rp_id,

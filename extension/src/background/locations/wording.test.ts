@@ -85,6 +85,11 @@ describe('keyplaceWhereabouts', () => {
     assert.equal(keyplaceWhereabouts('hardware').icon, 'chip');
     assert.match(keyplaceWhereabouts('hardware').location, /cannot be copied/);
     assert.equal(keyplaceWhereabouts('vault').location, 'Keyplace vault on this computer');
+    assert.equal(
+      keyplaceWhereabouts('vault', null, true).location,
+      "Keyplace vault on this computer, held by its TPM (copied only with another device's approval)",
+    );
+    assert.equal(keyplaceWhereabouts('hardware', null, true).icon, 'chip', 'only vault passkeys are held so');
   });
 });
 

@@ -17,10 +17,17 @@ export interface Whereabouts {
   icon: LocationIcon;
 }
 
-/** `importedFrom`: the passkey manager a vault passkey was imported from (the host's `imported_from`), if it was. */
-export function keyplaceWhereabouts(store: StoreId, importedFrom?: string | null): Whereabouts {
+/**
+ * `importedFrom`: the passkey manager a vault passkey was imported from (the host's `imported_from`), if it was;
+ * `heldByTpm`: a vault passkey this computer's TPM holds, which only the chip copies, with another device's approval.
+ */
+export function keyplaceWhereabouts(store: StoreId, importedFrom?: string | null, heldByTpm = false): Whereabouts {
   if (store === 'hardware') return { location: t('locationHardware'), provider: t('providerHardware'), icon: 'chip' };
-  const vault: Whereabouts = { location: t('locationVault'), provider: t('providerVault'), icon: 'vault' };
+  const vault: Whereabouts = {
+    location: t(heldByTpm ? 'locationVaultInTpm' : 'locationVault'),
+    provider: t('providerVault'),
+    icon: 'vault',
+  };
   return importedFrom ? { ...vault, location: `${vault.location} — ${importedPhrase(importedFrom)}` } : vault;
 }
 
@@ -29,8 +36,8 @@ export function importedPhrase(importedFrom: string): string {
   return t('locationImportedFrom', importedFrom);
 }
 
-export function keyplaceLocation(store: StoreId, importedFrom?: string | null): string {
-  return keyplaceWhereabouts(store, importedFrom).location;
+export function keyplaceLocation(store: StoreId, importedFrom?: string | null, heldByTpm = false): string {
+  return keyplaceWhereabouts(store, importedFrom, heldByTpm).location;
 }
 
 /** The provider's name for an AAGUID, or null for an unknown or all-zero one (e.g. attestation "none"). */
@@ -64,7 +71,11 @@ export function browserWhereabouts(f: LocationFacts): Whereabouts {
   if (name) {
     if (f.backupEligible) return { location: t('locationNamedSynced', name), provider: name, icon: 'cloud' };
     if (isSecurityKey(f))
-      return { location: t('locationSecurityKeyNamed', name), provider: t('providerSecurityKeyNamed', name), icon: 'key' };
+      return {
+        location: t('locationSecurityKeyNamed', name),
+        provider: t('providerSecurityKeyNamed', name),
+        icon: 'key',
+      };
     return { location: `${name} (${here})`, provider: name, icon: 'device' };
   }
   if (f.backupEligible && f.backupState) {
@@ -79,5 +90,4 @@ export function browserWhereabouts(f: LocationFacts): Whereabouts {
       : { location: t('locationUnknownKey'), provider: t('providerUnknownKey'), icon: 'key' };
   }
   return { location: t('locationBrowserOrKey', here), provider: t('providerBrowserOrKey'), icon: 'device' };
-
 }
