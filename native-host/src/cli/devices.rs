@@ -495,19 +495,7 @@ pub(super) fn confirm(args: &PinArgs, question: &str) -> Result<(), String> {
 }
 
 pub(super) fn read_pin(args: &PinArgs) -> Result<Zeroizing<String>, String> {
-    let pin = if args.pin_stdin {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
-    } else {
-        Zeroizing::new(
-            rpassword::prompt_password("Vault PIN of this computer: ")
-                .map_err(|e| e.to_string())?,
-        )
-    };
+    let pin = super::secret_input::read_secret(args.pin_stdin, "Vault PIN of this computer: ")?;
     if pin.is_empty() {
         return Err("A PIN is needed.".into());
     }

@@ -184,12 +184,7 @@ fn confirm(args: &ImportArgs, count: usize, exporter: &str) -> Result<(), String
 /// The vault PIN, asked without echo (twice when it is a new one), or the first line of standard input.
 fn read_pin(pin_stdin: bool, new_vault: bool) -> Result<Zeroizing<String>, String> {
     let pin = if pin_stdin {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
+        super::secret_input::read_secret(true, "")?
     } else if new_vault {
         let prompt =
             format!("Choose a vault PIN for this computer (at least {MIN_PIN_CHARS} characters): ");

@@ -13,6 +13,7 @@ mod recovery;
 #[cfg(test)]
 mod registration_tests;
 mod registry;
+mod secret_input;
 mod uninstall;
 
 use std::path::PathBuf;

@@ -2,7 +2,6 @@
 //! enrolled computer; type its code to approve a copy or a new computer; restore a backup (a copy addressed to the
 //! sheet) on a new computer when the old one is lost.
 
-use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -61,19 +60,7 @@ pub enum RecoveryCommand {
 
 /// The sheet's code, typed without echo or read from standard input.
 fn read_code(from_stdin: bool) -> Result<Zeroizing<String>, String> {
-    let code = if from_stdin {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        Zeroizing::new(line.trim().to_owned())
-    } else {
-        Zeroizing::new(
-            rpassword::prompt_password("Code from your recovery sheet: ")
-                .map_err(|e| e.to_string())?,
-        )
-    };
+    let code = super::secret_input::read_secret(from_stdin, "Code from your recovery sheet: ")?;
     if code.is_empty() {
         return Err("The recovery sheet's code is needed.".into());
     }

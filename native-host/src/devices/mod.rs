@@ -327,17 +327,24 @@ impl Devices {
                 if ring.enrolled(&record.device_id).is_none() {
                     return Err(DeviceError::NotInApproval);
                 }
-                let rows = file
-                    .changes
-                    .iter()
-                    .map(|c| Ok((Ring::hash_of(c), to_json(c)?)))
-                    .collect::<Result<Vec<_>, DeviceError>>()?;
-                if !self.metadata.append_ring_events(0, &rows)? {
-                    return Err(DeviceError::AlreadyEnrolled);
-                }
+                self.store_first_ring(&ring)?;
             }
         }
         self.list()
+    }
+
+    /// Stores the whole of `ring` on a device that had none (it joined it just now).
+    fn store_first_ring(&self, ring: &Ring) -> Result<(), DeviceError> {
+        let rows = ring
+            .changes
+            .iter()
+            .map(|c| Ok((Ring::hash_of(c), to_json(c)?)))
+            .collect::<Result<Vec<_>, DeviceError>>()?;
+        if self.metadata.append_ring_events(0, &rows)? {
+            Ok(())
+        } else {
+            Err(DeviceError::AlreadyEnrolled)
+        }
     }
 
     /// Every device the ring has held, this one first.

@@ -166,14 +166,7 @@ impl Devices {
         let add = sheet.sign(RING_CONTEXT, to_json(&body)?)?;
         let mut joined = ring.clone();
         joined.apply(add.clone())?;
-        let rows = joined
-            .changes
-            .iter()
-            .map(|c| Ok((Ring::hash_of(c), to_json(c)?)))
-            .collect::<Result<Vec<_>, DeviceError>>()?;
-        if !self.metadata.append_ring_events(0, &rows)? {
-            return Err(DeviceError::AlreadyEnrolled);
-        }
+        self.store_first_ring(&joined)?;
         let imported = self.import_copy_for(request_text, approval_text, pin, Some(&sheet))?;
         Ok((self.list()?, imported))
     }
