@@ -10,6 +10,7 @@ pub mod secure_enclave;
 #[cfg(target_os = "linux")]
 pub mod tpm;
 pub mod vault;
+mod vault_aead;
 mod vault_cache;
 pub mod vault_chip;
 mod vault_prf;

@@ -14,8 +14,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::elliptic_curve::subtle::ConstantTimeEq;
@@ -24,6 +22,7 @@ use zeroize::Zeroizing;
 
 use super::os_secret::{DeviceSecret, OsSecretError};
 use super::protection::{VaultProtection, SEALED_ELSEWHERE};
+use super::vault_aead;
 use super::vault_cache::KeyCache;
 #[cfg(test)]
 use super::vault_cache::KEY_CACHE_ENTRIES;
@@ -60,7 +59,6 @@ pub const FREE_WRONG_PINS: u32 = 5;
 const FIRST_DELAY_MS: i64 = 30_000;
 const MAX_DELAY_MS: i64 = 3_600_000;
 const SALT_LEN: usize = 16;
-const NONCE_LEN: usize = 24;
 const KEY_BLOB_VERSION: u8 = 1;
 
 /// The vault while it is unlocked in this process. Dropping it (lock, the end of `vault_unlock_seconds`, shutdown)
@@ -485,21 +483,10 @@ pub(super) fn signing_key_from_blob(
             "the stored key of this passkey is damaged or belongs elsewhere".into(),
         )
     };
-    if key_blob.len() < 1 + NONCE_LEN || key_blob[0] != KEY_BLOB_VERSION {
+    let Some((&KEY_BLOB_VERSION, sealed)) = key_blob.split_first() else {
         return Err(damaged());
-    }
-    let (nonce, ciphertext) = key_blob[1..].split_at(NONCE_LEN);
-    let scalar = Zeroizing::new(
-        XChaCha20Poly1305::new(data_key.into())
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: credential_id,
-                },
-            )
-            .map_err(|_| damaged())?,
-    );
+    };
+    let scalar = vault_aead::open(data_key, credential_id, sealed).ok_or_else(damaged)?;
     SigningKey::from_slice(&scalar).map_err(|_| damaged())
 }
 
@@ -515,21 +502,8 @@ pub(super) fn seal_key(
         .as_bytes()
         .to_vec();
     let scalar = Zeroizing::new(signing_key.to_bytes());
-    let mut nonce = [0u8; NONCE_LEN];
-    OsRng.fill_bytes(&mut nonce);
-    let ciphertext = XChaCha20Poly1305::new(authorization.secret().into())
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: scalar.as_slice(),
-                aad: credential_id,
-            },
-        )
-        .map_err(|_| StoreError::Internal("cannot encrypt the new key".into()))?;
-    let mut key_blob = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
-    key_blob.push(KEY_BLOB_VERSION);
-    key_blob.extend_from_slice(&nonce);
-    key_blob.extend_from_slice(&ciphertext);
+    let sealed = vault_aead::seal(authorization.secret(), credential_id, scalar.as_slice())?;
+    let key_blob = [&[KEY_BLOB_VERSION][..], &sealed].concat();
     Ok(NewKey {
         public_key,
         key_blob,

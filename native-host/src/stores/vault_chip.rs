@@ -8,20 +8,19 @@
 //! Blob layout: `0x02 | nonce (24) | XChaCha20-Poly1305(data key, seed, aad = credential id) (48) | branch count
 //! (1) | branches (32 each) | TPM key blob (tpm/blob.rs)`. A software vault blob starts with 0x01.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use rand_core::{OsRng, RngCore};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::copy_policy::{DIGEST_LEN, MAX_APPROVERS};
+use super::vault_aead;
 use super::{Authorization, StoreError};
 
 pub const CHIP_BLOB_VERSION: u8 = 2;
 pub const SEED_LEN: usize = 32;
-const NONCE_LEN: usize = 24;
-const SEALED_SEED_LEN: usize = SEED_LEN + 16;
+/// The seed as `vault_aead::seal` keeps it: nonce, ciphertext and tag.
+const SEALED_SEED_LEN: usize = SEED_LEN + vault_aead::OVERHEAD;
 const AUTH_LABEL: &[u8] = b"Keyplace chip-held passkey auth v1";
 const PRF_LABEL: &[u8] = b"Keyplace chip-held passkey PRF v1";
 
@@ -56,10 +55,10 @@ impl<'a> ChipBlob<'a> {
         let rest = key_blob
             .strip_prefix(&[CHIP_BLOB_VERSION])
             .ok_or_else(damaged)?;
-        if rest.len() < NONCE_LEN + SEALED_SEED_LEN + 1 {
+        if rest.len() < SEALED_SEED_LEN + 1 {
             return Err(damaged());
         }
-        let (sealed_seed, rest) = rest.split_at(NONCE_LEN + SEALED_SEED_LEN);
+        let (sealed_seed, rest) = rest.split_at(SEALED_SEED_LEN);
         let count = usize::from(rest[0]);
         let rest = &rest[1..];
         if count < 2 || count > MAX_APPROVERS.max(2) || rest.len() <= count * DIGEST_LEN {
@@ -79,18 +78,8 @@ impl<'a> ChipBlob<'a> {
         authorization: &Authorization,
         credential_id: &[u8],
     ) -> Result<Seed, StoreError> {
-        let (nonce, ciphertext) = self.sealed_seed.split_at(NONCE_LEN);
-        let seed = Zeroizing::new(
-            XChaCha20Poly1305::new(authorization.secret().into())
-                .decrypt(
-                    XNonce::from_slice(nonce),
-                    Payload {
-                        msg: ciphertext,
-                        aad: credential_id,
-                    },
-                )
-                .map_err(|_| damaged())?,
-        );
+        let seed = vault_aead::open(authorization.secret(), credential_id, self.sealed_seed)
+            .ok_or_else(damaged)?;
         let mut out = Zeroizing::new([0u8; SEED_LEN]);
         if seed.len() != SEED_LEN {
             return Err(damaged());
@@ -137,20 +126,12 @@ pub fn seal_chip_key(
             "a chip-held passkey's parts have the wrong size".into(),
         ));
     }
-    let mut nonce = [0u8; NONCE_LEN];
-    OsRng.fill_bytes(&mut nonce);
-    let sealed = XChaCha20Poly1305::new(authorization.secret().into())
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: seed,
-                aad: credential_id,
-            },
-        )
-        .map_err(|_| StoreError::Internal("cannot encrypt the new key".into()))?;
     let mut blob = vec![CHIP_BLOB_VERSION];
-    blob.extend_from_slice(&nonce);
-    blob.extend_from_slice(&sealed);
+    blob.extend_from_slice(&vault_aead::seal(
+        authorization.secret(),
+        credential_id,
+        seed,
+    )?);
     blob.push(branches.len() as u8);
     for branch in branches {
         blob.extend_from_slice(branch);
@@ -232,7 +213,7 @@ mod tests {
             ));
         }
         let mut one_branch = blob.clone();
-        one_branch[1 + NONCE_LEN + SEALED_SEED_LEN] = 1;
+        one_branch[1 + SEALED_SEED_LEN] = 1;
         assert!(
             ChipBlob::decode(&one_branch).is_err(),
             "PolicyOR has two branches at least"
