@@ -418,6 +418,8 @@ mod bench {
             create_ms += create_many(&mut host, SNAPSHOT_AT, MANY)?;
         }
 
+        // Before any `list`: what holding the store costs, apart from what answering lists adds.
+        let memory_before_lists = host.memory()?;
         let lookup_site = site(SITES / 2);
         let mut by_rp = Vec::with_capacity(LOOKUP_N);
         let mut by_rp_count = 0;
@@ -526,6 +528,7 @@ mod bench {
                 "list_popup_last_page_ms": summary(popup_last_page),
                 "list_all_answer": list_all_answer,
                 "memory_after": memory_after_10k,
+                "memory_before_lists": memory_before_lists,
                 "data_dirs": snapshots,
             },
         });

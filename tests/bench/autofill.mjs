@@ -26,12 +26,14 @@ function refocus() {
  * `waitShown(before)` waits until the suggestion has painted (before: shownAt's length before the focus). The times
  * are paired in order at the end, so a harness that must not read the background meanwhile (Firefox reads it through
  * another tab, which would hide the page) waits on the suggestion itself instead.
- * Returns {visibleMs: number[]} (n samples after one warm-up).
+ * `listAskedAt()` (optional) reads metrics.autofill.listAskedAt, to split the time.
+ * Returns {visibleMs: number[], frameLoadMs?, answerPaintMs?} (n samples after one warm-up).
  */
-export async function autofillVisible({ inPage, shownAt, waitShown, n }) {
+export async function autofillVisible({ inPage, shownAt, waitShown, n, listAskedAt = null }) {
   await inPage(startAutofill);
   const focusedAt = [];
   const first = (await shownAt()).length;
+  const firstAsked = listAskedAt ? (await listAskedAt()).length : 0;
   try {
     for (let i = 0; i <= n; i++) {
       focusedAt.push(await inPage(refocus));
@@ -42,7 +44,16 @@ export async function autofillVisible({ inPage, shownAt, waitShown, n }) {
   }
   const shown = (await shownAt()).slice(first);
   if (shown.length !== focusedAt.length) throw new Error(`${shown.length} paints for ${focusedAt.length} focuses`);
-  return { visibleMs: shown.slice(1).map((at, i) => at - focusedAt[i + 1]) };
+  const visibleMs = shown.slice(1).map((at, i) => at - focusedAt[i + 1]);
+  // Where the time goes (when the background saw the suggestion frame ask for its accounts): loading the frame
+  // and its script, then answering, rendering and painting.
+  const asked = listAskedAt ? (await listAskedAt()).slice(firstAsked) : [];
+  if (asked.length !== focusedAt.length) return { visibleMs };
+  return {
+    visibleMs,
+    frameLoadMs: asked.slice(1).map((at, i) => at - focusedAt[i + 1]),
+    answerPaintMs: shown.slice(1).map((at, i) => at - asked[i + 1]),
+  };
 }
 
 /** `waitShown` from the background's metrics (a harness that can read them without touching the page). */

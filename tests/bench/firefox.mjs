@@ -226,6 +226,7 @@ export async function firefoxBench({ n = 20, coldN = Math.min(n, 10), pingN = 20
     out.autofill = await autofillVisible({
       inPage: (fn, arg) => ff.inPage(page, fn, arg),
       shownAt: async () => (await readMetrics(ff, tab))?.autofill?.shownAt ?? [],
+      listAskedAt: async () => (await readMetrics(ff, tab))?.autofill?.listAskedAt ?? [],
       waitShown: async () => {
         await waitFor('the suggestion', () => suggestion.frameElement());
         await suggestion.waitFor('button', /^Sign in with Keyplace/);
@@ -240,7 +241,13 @@ export async function firefoxBench({ n = 20, coldN = Math.min(n, 10), pingN = 20
     await ff.inPage(tab, (site) => browser.runtime.sendMessage({ type: 'rules:set', site, choice: 'browser' }), SITE);
     await ff.switchTo(page);
     await ff.addVirtualAuthenticator();
+    const handedBefore = (await readMetrics(ff, tab))?.handedToBrowser?.length ?? 0;
+    await ff.switchTo(page);
     out.passthrough = await pageTimed(ff, page, n, 'pt', notes, 'Keyplace pass-through');
+    // The background's share: from the request's arrival to its "browser" answer.
+    const handed = ((await readMetrics(ff, tab))?.handedToBrowser ?? []).slice(handedBefore);
+    out.passthrough.backgroundCreateMs = handed.filter((h) => h.kind === 'create').map((h) => h.ms);
+    out.passthrough.backgroundGetMs = handed.filter((h) => h.kind === 'get').map((h) => h.ms);
     await ff.inPage(tab, (site) => browser.runtime.sendMessage({ type: 'rules:remove', site }), SITE);
 
     // Cold starts.
@@ -363,6 +370,7 @@ async function coldStarts(ff, page, tab, coldN, notes) {
   const toReady = [];
   const bgToRequested = [];
   const wasmMs = [];
+  const paths = [];
   for (let i = 0; i < coldN; i++) {
     const before = (await readMetrics(ff, tab))?.startedAt ?? null;
     const state = await terminateBackground(ff);
@@ -384,8 +392,9 @@ async function coldStarts(ff, page, tab, coldN, notes) {
     }
     const c = m.ceremonies.at(-1);
     if (c?.windowReadyAt && t0) toReady.push(c.windowReadyAt - t0);
+    if (t0) paths.push({ pageCall: t0 - m.startedAt, ...m.coldPath });
   }
-  return { toRequested, toReady, bgToRequested, wasmMs };
+  return { toRequested, toReady, bgToRequested, wasmMs, paths };
 }
 
 // ---------- report ----------

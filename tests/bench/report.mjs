@@ -3,6 +3,7 @@
 
 import { LOAD_N, PING_N, POPUP_N, SHIM_K, SHIM_N } from './config.mjs';
 import { renderFirefox } from './firefox.mjs';
+import { renderObstacles } from './obstacles.mjs';
 import { copiedDiskRow } from './vault.mjs';
 import { dist, kb, ms, p50, quantile, sorted } from './stats.mjs';
 
@@ -309,6 +310,7 @@ export function render(out, notes, env) {
     `|---|---|---|---|---|---|`,
     ...rows,
     ``,
+    ...renderObstacles(out),
     `## Ceremonies side by side`,
     ``,
     ...side,

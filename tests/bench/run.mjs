@@ -38,8 +38,11 @@ import { startRpServer } from '../support/rp-server.mjs';
 import { startSwtpm, swtpmAvailable } from '../support/swtpm.mjs';
 import { COLD_N, LOAD_N, N, PING_N, POPUP_N, SHIM_K, SHIM_N } from './config.mjs';
 import { firefoxBench } from './firefox.mjs';
+import { chromiumFloors } from './floors.mjs';
 import { render } from './report.mjs';
 
+/** Parts left out of a quick check (BENCH_SKIP=host,firefox): its report goes to a temp file, not BENCHMARKS.md. */
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const PIN = '582046';
 const KEY_PIN = '7391'; // each hardware passkey's own PIN (its TPM authValue)
 const execFileAsync = promisify(execFile);
@@ -385,6 +388,9 @@ async function popupList(dataDir, expected, notes) {
         })
         .catch(() => {});
       const mark = await page.evaluate(() => globalThis.__kpBench);
+      const asked = await (await serviceWorker(context)).evaluate(
+        () => globalThis.keyplaceMetrics?.popupList?.[0] ?? null,
+      );
       // Where the time goes: the popup's own request to the worker, timed again from the loaded page, and when
       // the popup's module script could start (DOMContentLoaded, which waits for module scripts).
       Object.assign(
@@ -393,12 +399,20 @@ async function popupList(dataDir, expected, notes) {
           const t0 = performance.now();
           const list = await chrome.runtime.sendMessage({ type: 'popup:list' });
           return {
+            timeOrigin: performance.timeOrigin,
             fetchMs: performance.now() - t0,
             fetchRows: list?.rows?.length ?? null,
             dclMs: performance.getEntriesByType('navigation')[0]?.domContentLoadedEventStart ?? null,
           };
         }),
       );
+      // The popup's first `popup:list` as the worker saw it (epoch ms), on the page's clock (ms from navigation start).
+      if (asked)
+        Object.assign(mark, {
+          listArrivedMs: asked.arrivedAt - mark.timeOrigin,
+          listAnsweredMs: asked.answeredAt - mark.timeOrigin,
+        });
+      await (await serviceWorker(context)).evaluate(() => globalThis.keyplaceMetrics?.popupList?.splice(0));
       await page.close();
       if (i > 0) runs.push(mark);
     }
@@ -414,6 +428,11 @@ async function popupList(dataDir, expected, notes) {
       problem: failed.find((m) => m.problem)?.problem ?? null,
       fetchMs: runs.map((m) => m.fetchMs),
       dclMs: runs.map((m) => m.dclMs),
+      listArrivedMs: runs.filter((m) => m.listArrivedMs != null).map((m) => m.listArrivedMs),
+      listAnsweredMs: runs.filter((m) => m.listAnsweredMs != null).map((m) => m.listAnsweredMs),
+      renderMs: runs
+        .filter((m) => m.listAnsweredMs != null && m.listAt != null)
+        .map((m) => m.listAt - m.listAnsweredMs),
       itemsShown: runs.map((m) => m.items),
     };
   } catch (err) {
@@ -439,10 +458,11 @@ async function main() {
   // 1. Host-side figures first, on a quiet machine (and the 10,000-passkey data dirs for the popup).
   const dataOut = await mkdtemp(path.join(os.tmpdir(), 'keyplace-bench-data-'));
   try {
-    out.hostBench = await hostBench(dataOut, notes);
-
-    out.devicesCopy = await devicesCopyFigures(notes);
-    out.vaultUnlock = await vaultUnlockFigures(notes);
+    if (!SKIP.has('host')) {
+      out.hostBench = await hostBench(dataOut, notes);
+      out.devicesCopy = await devicesCopyFigures(notes);
+      out.vaultUnlock = await vaultUnlockFigures(notes);
+    }
 
     // 2. The popup with 2,000 (fits the 1 MiB native-messaging cap) and 10,000 stored passkeys.
     for (const [count, dir] of Object.entries(out.hostBench?.many?.data_dirs ?? {})) {
@@ -514,6 +534,7 @@ async function main() {
     out.autofill = await autofillVisible({
       inPage: (fn, arg) => page.evaluate(fn, arg),
       shownAt,
+      listAskedAt: () => worker.evaluate(() => globalThis.keyplaceMetrics?.autofill?.listAskedAt ?? []),
       waitShown: shownAfter(shownAt),
       n: N,
     }).catch((err) => {
@@ -524,6 +545,7 @@ async function main() {
     // --- cold start (and WASM instantiation, read after each cold start) ---
     out.cold = await coldStarts(session, page, notes);
     worker = await serviceWorker(context);
+    out.floor = await chromiumFloors({ pageUrl: rp.url('/'), coldN: COLD_N, windowN: COLD_N, notes });
     out.rssKb = Math.max(out.rssAfterCeremoniesKb ?? 0, (await hostRssKb(session.dirs.data)) ?? 0) || null;
 
     // --- page shim: work per page, and page-load cost with / without the extension ---
@@ -547,10 +569,12 @@ async function main() {
   }
 
   // 4. Firefox ESR (tests/bench/firefox.mjs): skipped with a note when Firefox or geckodriver is missing.
-  out.firefox = await firefoxBench({ n: N, coldN: COLD_N, pingN: PING_N, notes }).catch((err) => {
-    notes.push(`Firefox not measured: ${String(err?.message ?? err).split('\n')[0]}`);
-    return null;
-  });
+  out.firefox = SKIP.has('firefox')
+    ? null
+    : await firefoxBench({ n: N, coldN: COLD_N, pingN: PING_N, notes }).catch((err) => {
+        notes.push(`Firefox not measured: ${String(err?.message ?? err).split('\n')[0]}`);
+        return null;
+      });
   out.sizes = await sizes();
 
   const report = render(out, notes, {
@@ -563,7 +587,10 @@ async function main() {
     n: N,
     coldN: COLD_N,
   });
-  await writeFile(path.join(REPO_ROOT, 'BENCHMARKS.md'), report);
+  await writeFile(
+    SKIP.size ? path.join(os.tmpdir(), 'BENCHMARKS.partial.md') : path.join(REPO_ROOT, 'BENCHMARKS.md'),
+    report,
+  );
   process.stdout.write(report);
 }
 
@@ -709,6 +736,8 @@ async function passThrough(session, page, notes) {
       choice,
     );
   const authenticator = await virtualAuthenticator(page);
+  const worker = await session.worker();
+  const handedBefore = await worker.evaluate(() => globalThis.keyplaceMetrics?.handedToBrowser?.length ?? 0);
   try {
     await rule('browser');
     await page.bringToFront();
@@ -736,7 +765,18 @@ async function passThrough(session, page, notes) {
       notes.push(`Pass-through (Browser rule) failed: ${runs.failed}`);
       return { createMs: [], getMs: [] };
     }
-    return { createMs: runs.runs.map((r) => r.createMs), getMs: runs.runs.map((r) => r.getMs) };
+    // The background's share: from the request's arrival to its "browser" answer (the rest is the page shim, the
+    // bridge and the messaging between them and the worker).
+    const handed = await worker.evaluate(
+      (from) => globalThis.keyplaceMetrics?.handedToBrowser?.slice(from) ?? [],
+      handedBefore,
+    );
+    return {
+      createMs: runs.runs.map((r) => r.createMs),
+      getMs: runs.runs.map((r) => r.getMs),
+      backgroundCreateMs: handed.filter((h) => h.kind === 'create').map((h) => h.ms),
+      backgroundGetMs: handed.filter((h) => h.kind === 'get').map((h) => h.ms),
+    };
   } finally {
     await rule(null).catch(() => {});
     await settings.close();
@@ -764,6 +804,7 @@ async function coldStarts(session, page, notes) {
   const toReady = [];
   const workerToRequested = [];
   const wasmMs = [];
+  const paths = [];
   for (let i = 0; i < COLD_N; i++) {
     const worker = await serviceWorker(context);
     const before = await worker.evaluate(() => globalThis.keyplaceMetrics?.startedAt ?? null);
@@ -791,12 +832,14 @@ async function coldStarts(session, page, notes) {
     }
     const c = m.ceremonies.at(-1);
     if (c?.windowReadyAt && t0) toReady.push(c.windowReadyAt - t0);
+    // The cold path's steps (ms since the worker's start), and the page's call on the same clock.
+    if (t0) paths.push({ pageCall: t0 - m.startedAt, ...m.coldPath });
   }
   await cdp.detach().catch(() => {});
   if (!toReady.length)
     notes.push('Cold "window interactive" not measured: no windowReadyAt in the metrics after a cold ceremony.');
   if (!wasmMs.length) notes.push('keyplaceMetrics.wasmInstantiateMs was not set after any cold start.');
-  return { toRequested, toReady, workerToRequested, wasmMs };
+  return { toRequested, toReady, workerToRequested, wasmMs, paths };
 }
 
 main().catch((err) => {

@@ -17,7 +17,7 @@ import { register } from './ceremony/register';
 import { browserAnswersFirst, offersPlatformAuthenticator } from './ceremony/routing';
 import { abortConsent, consentDecide, consentDetails } from './ceremony/session';
 import { signIn } from './ceremony/sign-in';
-import { metrics } from './ceremony/timing';
+import { markCold, metrics } from './ceremony/timing';
 import { CLIENT, ready, wasmInstantiateMs } from './core';
 import { approveCopy, changeRing, importCopy, inspectCopy, listDevices, releaseCopy, requestCopy } from './devices';
 import { Host } from './host/api';
@@ -54,10 +54,13 @@ async function fromContentScript(
   message: BridgeMessage,
   sender: chrome.runtime.MessageSender,
 ): Promise<CeremonyResult | undefined> {
+  const arrived = performance.now();
+  if (message.type === 'ceremony') markCold('firstCeremonyMessage', arrived);
   const caller = await callerOf(sender);
   if (!caller) return { outcome: 'error', error: { name: 'NotAllowedError', message: 'Unknown caller.' } };
   switch (message.type) {
     case 'ceremony': {
+      markCold('callerKnown');
       await ready;
       // ARCHITECTURE.md rule 9: what the browser must answer itself (routing.ts says which and why).
       const { kind, mediation, permissionAllowed, activated } = message;
@@ -67,16 +70,25 @@ async function fromContentScript(
       ) {
         return { outcome: 'browser' };
       }
+      const handedToBrowser = (result: CeremonyResult): CeremonyResult => {
+        // For the benchmark: the background's share of a request Keyplace hands to the browser.
+        if (result.outcome === 'browser') metrics.handedToBrowser.push({ kind, ms: performance.now() - arrived });
+        if (metrics.handedToBrowser.length > 1000) metrics.handedToBrowser.shift();
+        return result;
+      };
       const context: RequestContext = {
         permissionAllowed: message.permissionAllowed === true,
         // A document the person cannot see or is not using starts nothing (ARCHITECTURE.md rule 8); the bridge
         // reads visibility and focus in its own world, the tab's state is the browser's.
         attentive: message.visible && message.focused !== false && caller.tabActive,
       };
-      if (message.kind === 'create') return register(host, caller, message.id, message.publicKey, context);
-      return message.mediation === 'conditional'
-        ? signInConditional(host, caller, message.id, message.publicKey, context)
-        : signIn(host, caller, message.id, message.publicKey, context);
+      if (message.kind === 'create')
+        return handedToBrowser(await register(host, caller, message.id, message.publicKey, context));
+      return handedToBrowser(
+        await (message.mediation === 'conditional'
+          ? signInConditional(host, caller, message.id, message.publicKey, context)
+          : signIn(host, caller, message.id, message.publicKey, context)),
+      );
     }
     case 'record': {
       // Only for a request this very frame handed to the browser, and only once (record.ts).
@@ -121,8 +133,13 @@ async function fromExtensionPage(message: UiMessage, sender: chrome.runtime.Mess
       return consentDetails(message.requestId);
     case 'consent:decide':
       return consentDecide(message.requestId, message.decision);
-    case 'popup:list':
-      return listPasskeys(host, { tabId: message.tabId, site: message.site, query: message.query });
+    case 'popup:list': {
+      const arrivedAt = performance.timeOrigin + performance.now();
+      const list = await listPasskeys(host, { tabId: message.tabId, site: message.site, query: message.query });
+      metrics.popupList.push({ arrivedAt, answeredAt: performance.timeOrigin + performance.now() });
+      if (metrics.popupList.length > 100) metrics.popupList.shift();
+      return list;
+    }
     case 'popup:more':
       return listMorePasskeys(host, { query: message.query, after: message.after });
     case 'popup:rename':

@@ -138,6 +138,8 @@ export async function suggestionAccounts(
   nonce: unknown,
   sender: chrome.runtime.MessageSender,
 ): Promise<SuggestionAccounts | null> {
+  metrics.autofill.listAskedAt.push(performance.timeOrigin + performance.now());
+  if (metrics.autofill.listAskedAt.length > 200) metrics.autofill.listAskedAt.shift();
   const offer = await offerFor(nonce, sender);
   if (!offer) return null;
   return {
@@ -171,7 +173,11 @@ export async function suggestionDismissed(nonce: unknown, sender: chrome.runtime
 }
 
 /** The suggestion painted (epoch ms, its own clock): for the benchmark only, never for a decision. */
-export async function suggestionShown(nonce: unknown, at: unknown, sender: chrome.runtime.MessageSender): Promise<void> {
+export async function suggestionShown(
+  nonce: unknown,
+  at: unknown,
+  sender: chrome.runtime.MessageSender,
+): Promise<void> {
   if (typeof at !== 'number' || !(await offerFor(nonce, sender))) return;
   metrics.autofill.shownAt.push(at);
   if (metrics.autofill.shownAt.length > 200) metrics.autofill.shownAt.shift();

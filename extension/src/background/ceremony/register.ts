@@ -20,7 +20,7 @@ import { createPrfParams, valuesOf } from './prf';
 import { browserAllowed, routeRegistration, ruleViolation, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
 import { windowBudget } from './window-budget';
-import { CeremonyTimer } from './timing';
+import { CeremonyTimer, markCold } from './timing';
 
 type Timer = CeremonyTimer<Host, typeof core>;
 
@@ -44,6 +44,7 @@ export async function register(
   } catch {
     return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
   }
+  markCold('prepared');
   // Focus is checked after the RP ID, as the browser does: a bad RP ID is a SecurityError even from a
   // document in the background (Chromium's AuthenticatorCommonImpl orders them so).
   if (!context.attentive) return NOT_FOCUSED_RESULT;
@@ -51,14 +52,17 @@ export async function register(
   // Route: a "browser" rule goes straight to the browser's own WebAuthn, whose UI is the prompt. Every
   // other choice goes through the Keyplace window, where presence is real.
   const policy = await siteRule(prepared.rpId);
+  markCold('ruleRead');
   if (routeRegistration(policy, prepared) === 'browser') return handToBrowser(key, prepared);
 
   // The window opens while the host answers (on a cold start that includes spawning it); the window waits
   // for these details, not the other way round. Not timed as host work: it overlaps the window opening.
   const details: Promise<ConsentDetails> = host.hello().then(
-    (hello) => detailsFor(prepared, caller, hello, null, policy),
+    (hello) => {
+      markCold('hostAnswered');
+      return detailsFor(prepared, caller, hello, null, policy);
+    },
     (err) => detailsFor(prepared, caller, null, shownProblem(err), policy),
-
   );
   // A page whose windows keep going to waste (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
   const ticket = windowBudget.take(caller.origin);

@@ -5,7 +5,7 @@
 import { t } from '../../shared/i18n';
 import type { ConsentDetails, Decision } from '../../shared/messages';
 import { tabIdOfKey } from '../caller';
-import type { WindowTiming } from './timing';
+import { markCold, type WindowTiming } from './timing';
 import type { BudgetTicket } from './window-budget';
 
 /** Why a session ended without a decision to carry out. */
@@ -120,6 +120,7 @@ export class ConsentSession {
     let win: chrome.windows.Window | undefined;
     try {
       win = await chrome.windows.create({ url, type: 'popup', width: 460, height: 720, focused: true });
+      markCold('windowCreated'); // for the benchmark: the browser made the window; its page is loading
     } catch (err) {
       await session.close();
       throw new Error(`Keyplace could not open its window: ${String(err)}`);

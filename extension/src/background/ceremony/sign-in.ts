@@ -16,7 +16,7 @@ import { saltsFor, valuesOf } from './prf';
 import { hostUnreachableNotice, routeSignIn, signInLookup, TO_THE_BROWSER } from './routing';
 import { ConsentSession } from './session';
 import { windowBudget } from './window-budget';
-import { CeremonyTimer } from './timing';
+import { CeremonyTimer, markCold } from './timing';
 
 export type Timer = CeremonyTimer<Host, typeof core>;
 
@@ -31,6 +31,7 @@ export async function signIn(
   const key = caller.key(requestId);
   const prepared = await prepareSignIn(timer, caller, publicKey, context);
   if (!prepared) return TO_THE_BROWSER; // ARCHITECTURE.md rule 9: what Keyplace cannot take, the browser answers
+  markCold('prepared');
   // Focus is checked after the RP ID, as the browser does: a bad RP ID is a SecurityError even from a
   // document in the background (Chromium's AuthenticatorCommonImpl orders them so).
   if (!context.attentive) return NOT_FOCUSED_RESULT;
@@ -40,6 +41,7 @@ export async function signIn(
   let hello: HostHello;
   try {
     [found, hello] = await Promise.all([timer.host.list(signInLookup(prepared)), timer.host.hello()]);
+    markCold('hostAnswered');
   } catch (err) {
     // Fail open: the browser handles it, and the toolbar button and the popup say why, in one line.
     const notice = hostUnreachableNotice(shownProblem(err));

@@ -17,15 +17,43 @@ export interface CeremonyTiming {
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
+/** Steps of the path from the worker's start to its first window (see `metrics.coldPath`). */
+export type ColdMark =
+  | 'scriptStart'
+  | 'wasmFetched'
+  | 'wasmReady'
+  | 'coreWarm'
+  | 'firstCeremonyMessage'
+  | 'callerKnown'
+  | 'prepared'
+  | 'ruleRead'
+  | 'windowRequested'
+  | 'windowCreated'
+  | 'windowReady'
+  | 'hostAnswered';
+
 export const metrics = {
   startedAt: performance.timeOrigin,
   firstWindowRequestAt: null as number | null,
   wasmInstantiateMs: null as number | null,
   ceremonies: [] as CeremonyTiming[],
+  /** The first time each step happened since this worker started (ms since performance.timeOrigin): the cold
+   * path split into the browser's part and Keyplace's. */
+  coldPath: {} as Partial<Record<ColdMark, number>>,
+  /** Requests the background handed to the browser (no window): ms from the message's arrival to the answer. */
+  /** The popup's `popup:list` requests: when each arrived and was answered (epoch ms). */
+  popupList: [] as { arrivedAt: number; answeredAt: number }[],
+  handedToBrowser: [] as { kind: 'create' | 'get'; ms: number }[],
   /** Conditional gets (autofill): offered in the suggestion, or left to the browser's autofill alone; when the
-   * suggestion frame first painted (epoch ms). */
-  autofill: { offered: 0, browserAlone: 0, shownAt: [] as number[] },
+   * suggestion frame first painted (epoch ms), and when it asked for its accounts (epoch ms, for the benchmark's
+   * split of frame loading from answering and painting). */
+  autofill: { offered: 0, browserAlone: 0, shownAt: [] as number[], listAskedAt: [] as number[] },
 };
+
+/** Records the first time `step` happened in this worker's life (later ones are not the cold path). */
+export function markCold(step: ColdMark, at = performance.now()): void {
+  metrics.coldPath[step] ??= at;
+}
 
 /** What the consent session tells the timer. */
 export interface WindowTiming {
@@ -94,10 +122,12 @@ export class CeremonyTimer<H extends object, C extends object> implements Window
   windowRequested(): void {
     this.windowRequestedAt = epochNow();
     metrics.firstWindowRequestAt ??= this.windowRequestedAt;
+    markCold('windowRequested');
   }
 
   windowReady(): void {
     this.windowReadyAt ??= epochNow();
+    markCold('windowReady');
   }
 
   addWaiting(ms: number): void {
