@@ -33,6 +33,16 @@ export const ready: Promise<unknown> = init({ module_or_path: wasmResponse }).th
   const readyAt = performance.now();
   wasmInstantiateMs = readyAt - instantiateStart;
   markCold('wasmReady', readyAt);
+  // The core expands its Public Suffix List on first use (ms in WASM); done now, while the browser is still
+  // delivering the request that woke the worker, a cold ceremony does not wait for it. The answer is not used.
+  setTimeout(() => {
+    try {
+      api.registrableDomain('example.com');
+    } catch {
+      // A core that cannot answer will say so to the ceremony that asks.
+    }
+    markCold('coreWarm');
+  }, 0);
   return exports;
 });
 

@@ -27,10 +27,11 @@ import { deletePasskey, keepPasskey, renamePasskey } from './locations/storage';
 import { forgetTab } from './notices';
 import { recordFromPage } from './record';
 import { applySignal } from './signals';
-import { getSettings, listRules, removeRule, ruleForInput, setRule, setSettings } from './rules';
+import { getSettings, listRules, preloadRules, removeRule, ruleForInput, setRule, setSettings } from './rules';
 
 warmUpMessages();
 const host = new Host();
+preloadRules();
 const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('')).origin;
 
 /** For tests/bench only: timings and a raw round trip over the open port. */

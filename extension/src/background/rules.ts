@@ -35,6 +35,12 @@ function load(): Promise<StoredRules> {
   return cache;
 }
 
+/** Starts reading the rules at the worker's start, while the WASM core compiles: a cold ceremony then finds them
+ * read instead of waiting for storage after preparing its request. A failed read is retried by the next load(). */
+export function preloadRules(): void {
+  load().catch(() => undefined);
+}
+
 // Another extension page (or another worker start) may change them: drop the cache.
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && (RULES_KEY in changes || SETTINGS_KEY in changes)) cache = null;

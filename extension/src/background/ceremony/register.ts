@@ -56,14 +56,17 @@ export async function register(
   if (routeRegistration(policy, prepared) === 'browser') return handToBrowser(key, prepared);
 
   // The window opens while the host answers (on a cold start that includes spawning it); the window waits
-  // for these details, not the other way round. Not timed as host work: it overlaps the window opening.
-  const details: Promise<ConsentDetails> = host.hello().then(
-    (hello) => {
-      markCold('hostAnswered');
-      return detailsFor(prepared, caller, hello, null, policy);
-    },
-    (err) => detailsFor(prepared, caller, null, shownProblem(err), policy),
-  );
+  // for these details, not the other way round. Not timed as host work: it overlaps the window opening. The
+  // host is asked a microtask later, so the window's request reaches the browser before the host's spawn.
+  const details: Promise<ConsentDetails> = Promise.resolve()
+    .then(() => host.hello())
+    .then(
+      (hello) => {
+        markCold('hostAnswered');
+        return detailsFor(prepared, caller, hello, null, policy);
+      },
+      (err) => detailsFor(prepared, caller, null, shownProblem(err), policy),
+    );
   // A page whose windows keep going to waste (a loop) gets no more of them for a while (ARCHITECTURE.md rule 8).
   const ticket = windowBudget.take(caller.origin);
   if (!ticket) return NOT_ALLOWED_RESULT;
