@@ -51,6 +51,7 @@ export async function chromiumFloors({ pageUrl, coldN, windowN, notes }) {
         return null;
       }
       wake.push({ toStart: r.startedAt - r.sentAt, toMessage: r.receivedAt - r.sentAt });
+      lastStart = r.startedAt;
     }
     await cdp.detach().catch(() => {});
     const window = [];

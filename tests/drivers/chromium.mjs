@@ -264,13 +264,19 @@ export class ChromiumDriver {
 
   async windowAfter(action) {
     const windowPromise = nextConsentWindow(this.context);
-    try {
-      await action();
-    } catch (err) {
-      windowPromise.cancel();
-      throw err;
-    }
-    return new ChromiumConsentWindow(await windowPromise);
+    // The window is what counts. The action (a key press in a frame the pick removes) may still be finishing its
+    // key-up when the window has opened: once the window is there it is not awaited, so a dispatch the browser
+    // never acknowledges cannot hold the test (seen once in CI under load); an action that fails first still fails.
+    const acted = Promise.resolve()
+      .then(action)
+      .catch((err) => {
+        windowPromise.cancel();
+        throw err;
+      });
+    const page = await Promise.race([windowPromise, acted.then(() => windowPromise)]);
+    acted.catch(() => {});
+    if (!page) await acted;
+    return new ChromiumConsentWindow(page);
   }
 
   /** The Keyplace autofill suggestion framed in `page`, once it is there. */
