@@ -1,7 +1,7 @@
 //! `devices` and `copy`: enroll this computer among your devices, and copy vault passkeys with another device's
 //! approval. What travels between computers is a file (or, for a join request, a text code) you carry yourself.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::list::format_time;
 use crate::data_dir::{data_dir, write_private_file, DATABASE_FILE};
-use crate::devices::{DeviceError, DeviceInfo, Devices};
+use crate::devices::{CopySummary, DeviceError, DeviceInfo, Devices};
 use crate::protocol::{B64u, StoreId};
 
 #[derive(Subcommand)]
@@ -266,13 +266,7 @@ pub fn run_copy(command: CopyCommand) -> Result<(), String> {
         CopyCommand::Approve { request, out, pin } => {
             let text = read(&request)?;
             let summary = devices.inspect_copy(&text).map_err(say)?;
-            println!(
-                "\"{}\" asks to copy to \"{}\":",
-                summary.source, summary.target
-            );
-            for (site, account) in &summary.passkeys {
-                println!("  {site}: {account}");
-            }
+            print_copy(&summary);
             println!("Short code: {}", summary.short_code);
             confirm(
                 &pin,
@@ -473,6 +467,17 @@ pub(super) fn code_or_file(value: &str) -> Result<String, String> {
 }
 
 /// Asks yes/no on the terminal unless `--yes`; refuses when nobody can answer.
+/// Who asks to copy what to whom, as the approving device shows it.
+pub(super) fn print_copy(summary: &CopySummary) {
+    println!(
+        "\"{}\" asks to copy to \"{}\":",
+        summary.source, summary.target
+    );
+    for (site, account) in &summary.passkeys {
+        println!("  {site}: {account}");
+    }
+}
+
 pub(super) fn confirm(args: &PinArgs, question: &str) -> Result<(), String> {
     if args.yes {
         return Ok(());
@@ -480,14 +485,7 @@ pub(super) fn confirm(args: &PinArgs, question: &str) -> Result<(), String> {
     if !std::io::stdin().is_terminal() || args.pin_stdin {
         return Err("Compare the short code, then run this again with --yes.".into());
     }
-    print!("{question} [y/N] ");
-    std::io::stdout().flush().map_err(|e| e.to_string())?;
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| e.to_string())?;
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
+    if super::secret_input::ask_yes(question)? {
         Ok(())
     } else {
         Err("Nothing was approved.".into())

@@ -1,7 +1,7 @@
 //! `import FILE`: passkeys from another manager's Credential Exchange Format (CXF 1.0) export into the vault. Without
 //! a choice it lists them, numbered; `--all`, `--pick 1,3` or `--site example.com` choose, and the vault PIN imports.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -164,17 +164,11 @@ fn confirm(args: &ImportArgs, count: usize, exporter: &str) -> Result<(), String
     if args.pin_stdin || !std::io::stdin().is_terminal() {
         return Err("Check the list, then run this again with --yes.".into());
     }
-    print!(
-        "Import {} from {exporter} into the Keyplace vault? [y/N] ",
+    let question = format!(
+        "Import {} from {exporter} into the Keyplace vault?",
         passkeys(count)
     );
-    std::io::stdout().flush().map_err(|e| e.to_string())?;
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| e.to_string())?;
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
+    if super::secret_input::ask_yes(&question)? {
         Ok(())
     } else {
         Err("Nothing was imported.".into())

@@ -8,7 +8,7 @@ use clap::Subcommand;
 use zeroize::Zeroizing;
 
 use super::devices::{
-    code_or_file, open, print_devices, read, read_pin, say, step, write, PinArgs,
+    code_or_file, open, print_copy, print_devices, read, read_pin, say, step, write, PinArgs,
 };
 
 #[derive(Subcommand)]
@@ -96,14 +96,7 @@ pub fn run(command: RecoveryCommand) -> Result<(), String> {
             code_stdin,
         } => {
             let text = read(&request)?;
-            let summary = devices.inspect_copy(&text).map_err(say)?;
-            println!(
-                "\"{}\" asks to copy to \"{}\":",
-                summary.source, summary.target
-            );
-            for (site, account) in &summary.passkeys {
-                println!("  {site}: {account}");
-            }
+            print_copy(&devices.inspect_copy(&text).map_err(say)?);
             let code = read_code(code_stdin)?;
             step("Signing the approval with the recovery sheet");
             let approval = devices.approve_copy_with_sheet(&text, &code).map_err(say)?;

@@ -1,7 +1,7 @@
-//! PINs and recovery codes typed at the terminal without echo, or read from standard input (`--pin-stdin`), one
-//! line each, kept in memory that is wiped when dropped. One place for every command that asks for one.
+//! What the commands ask the person at the terminal: PINs and recovery codes without echo, or read from standard
+//! input (`--pin-stdin`), one line each, kept in memory that is wiped when dropped; and a yes-or-no question.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 use zeroize::Zeroizing;
 
@@ -21,4 +21,16 @@ pub fn read_secret(from_stdin: bool, prompt: &str) -> Result<Zeroizing<String>, 
             .map(Zeroizing::new)
             .map_err(|e| e.to_string())
     }
+}
+
+/// Asks `question` with "[y/N]"; true only for y, Y or yes.
+pub fn ask_yes(question: &str) -> Result<bool, String> {
+    print!("{question} [y/N] ");
+    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

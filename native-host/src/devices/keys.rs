@@ -170,22 +170,7 @@ impl DeviceKeys {
 
     /// `body` signed under `context` by this device.
     pub fn sign(&self, context: &[u8], body: String) -> Result<Signed, DeviceError> {
-        let message = signed_message(context, &body);
-        let der = match &self.signing {
-            SigningKeyAt::Software(key) => {
-                let signature: Signature = key.sign(&message);
-                signature.to_der().as_bytes().to_vec()
-            }
-            #[cfg(target_os = "linux")]
-            SigningKeyAt::Tpm {
-                store,
-                authorization,
-                blob,
-            } => {
-                use crate::stores::KeyStore;
-                store.sign(authorization, TPM_KEY_NAME, blob, &message)?
-            }
-        };
+        let der = self.ecdsa(&signed_message(context, &body))?;
         Ok(Signed {
             body,
             signer: B64u(self.record.device_id.clone()),
@@ -197,9 +182,14 @@ impl DeviceKeys {
     /// chip checks (TPM2_VerifySignature) against this device's key. Never a ring or copy signature: those are
     /// over `signed_message`, which starts with a context string and is longer than any policy digest.
     pub fn sign_for_chip(&self, approved_policy: &[u8]) -> Result<Vec<u8>, DeviceError> {
+        self.ecdsa(approved_policy)
+    }
+
+    /// ECDSA P-256 over SHA-256(`message`), DER, with this device's signing key wherever it is.
+    fn ecdsa(&self, message: &[u8]) -> Result<Vec<u8>, DeviceError> {
         match &self.signing {
             SigningKeyAt::Software(key) => {
-                let signature: Signature = key.sign(approved_policy);
+                let signature: Signature = key.sign(message);
                 Ok(signature.to_der().as_bytes().to_vec())
             }
             #[cfg(target_os = "linux")]
@@ -209,7 +199,7 @@ impl DeviceKeys {
                 blob,
             } => {
                 use crate::stores::KeyStore;
-                Ok(store.sign(authorization, TPM_KEY_NAME, blob, approved_policy)?)
+                Ok(store.sign(authorization, TPM_KEY_NAME, blob, message)?)
             }
         }
     }
