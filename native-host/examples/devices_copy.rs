@@ -213,7 +213,7 @@ mod chip {
 
     use keyplace_host::stores::tpm::duplication::{
         approval_digest, approved_duplication, approver_public, copy_policy, duplicable_passkey,
-        duplicate, ecdsa_signature, import, name_of,
+        duplicate, ecdsa_signature, import, name_of, Holder,
     };
     use keyplace_host::stores::tpm::templates;
     use keyplace_host::test_support::swtpm::Swtpm;
@@ -225,6 +225,13 @@ mod chip {
     use tss_esapi::structures::{Auth, Public};
     use tss_esapi::tcti_ldr::TctiNameConf;
     use tss_esapi::Context;
+
+    fn sec1_of(key: &SigningKey) -> Vec<u8> {
+        key.verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec()
+    }
 
     fn open(swtpm: &Swtpm) -> (Context, KeyHandle, Public) {
         let mut context = Context::new(TctiNameConf::from_str(&swtpm.tcti()).unwrap()).unwrap();
@@ -254,14 +261,14 @@ mod chip {
             let (mut source, srk, _) = open(&source_tpm);
             let (mut target, target_srk, target_parent) = open(&target_tpm);
             let approver_key = SigningKey::random(&mut OsRng);
-            let sec1 = approver_key
-                .verifying_key()
-                .to_encoded_point(false)
-                .as_bytes()
-                .to_vec();
-            let approver = approver_public(&sec1).unwrap();
+            let approver = approver_public(&sec1_of(&approver_key)).unwrap();
+            // The source holds the key (its storage key) and the approver approves: the policy's one pair.
+            let source_key = approver_public(&sec1_of(&SigningKey::random(&mut OsRng))).unwrap();
+            let source_name = name_of(&mut source, &source_key).unwrap();
+            let (_, srk_name, _) = source.read_public(srk).unwrap();
+            let approver_name = name_of(&mut source, &approver).unwrap();
             let (branches, policy) =
-                copy_policy(&[name_of(&mut source, &approver).unwrap()]).unwrap();
+                copy_policy(&[(&source_name, Some(&srk_name)), (&approver_name, None)]).unwrap();
             let created = source
                 .execute_with_nullauth_session(|c| {
                     let auth = Auth::try_from(b"471100".to_vec()).unwrap();
@@ -294,7 +301,10 @@ mod chip {
                 &target_parent,
                 &approver,
                 ecdsa_signature(&r, &s).unwrap(),
-                &branches,
+                &Holder {
+                    storage_key: srk,
+                    branches: &branches,
+                },
             )
             .unwrap();
             dup_times.push(started.elapsed());

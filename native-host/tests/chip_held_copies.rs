@@ -1,7 +1,8 @@
 //! ★ Copies enforced by the chip, through the host (ARCHITECTURE.md rule 10): three or four data folders, each with
 //! its own software TPM, act as your devices. A vault passkey made while other devices are enrolled lives in the
 //! source's TPM as a key the chip duplicates only with another enrolled device's signature; the copy is released
-//! by the source's chip and imported by the target's, and both sign for one credential. Skipped only when swtpm is
+//! by the source's chip and imported by the target's, and both sign for one credential; the target, holding a copy, passes
+//! it on only with another device's approval. Skipped only when swtpm is
 //! not installed (the software path is in devices_copies.rs).
 #![cfg(target_os = "linux")]
 
@@ -94,6 +95,24 @@ fn a_chip_held_passkey_is_copied_only_through_the_chips_and_signs_on_both_device
         laptop.devices.import_copy(&released.file, None, PIN),
         Err(DeviceError::Replayed)
     ));
+
+    // The laptop now holds a copy, under the same rule as the source: its own approval is refused (in words here;
+    // tpm_duplication.rs shows the chip refuses it too), the desktop's releases a copy from the laptop's chip.
+    let onward = laptop
+        .devices
+        .request_copy("phone", &[b"cred-1".to_vec()], PIN)
+        .unwrap();
+    assert!(matches!(
+        laptop.devices.approve_copy(&onward.file, PIN),
+        Err(DeviceError::ApprovedBySource)
+    ));
+    let approval = desktop.devices.approve_copy(&onward.file, PIN).unwrap();
+    let released = laptop.devices.release_copy(&approval).unwrap();
+    phone
+        .devices
+        .import_copy(&released.file, None, PIN)
+        .unwrap();
+    signs_for(&phone, b"cred-1", &passkey.public_key);
 }
 
 #[test]

@@ -8,9 +8,10 @@
 use std::str::FromStr;
 use std::time::Instant;
 
+use keyplace_host::stores::copy_policy::authorize_branch;
 use keyplace_host::stores::tpm::duplication::{
     approval_digest, approved_duplication, approver_public, copy_policy, duplicable_passkey,
-    duplicate, duplicate_without_approval, ecdsa_signature, import, name_of,
+    duplicate, duplicate_without_approval, ecdsa_signature, import, name_of, Holder,
 };
 use keyplace_host::stores::tpm::templates;
 use keyplace_host::test_support::swtpm::Swtpm;
@@ -114,12 +115,26 @@ fn the_chip_duplicates_a_passkey_only_with_another_devices_approval() {
     // On the source: the other devices' keys named by its chip, the passkey made under the policy naming them.
     let approver = approver_public(&public_sec1(&approver_key)).unwrap();
     let own = approver_public(&public_sec1(&source_key)).unwrap();
+    let target_public = approver_public(&public_sec1(&target_key)).unwrap();
     let ctx = &mut source.context;
     let approver_name = name_of(ctx, &approver).unwrap();
-    let target_device_name =
-        name_of(ctx, &approver_public(&public_sec1(&target_key)).unwrap()).unwrap();
-    let (branches, policy) = copy_policy(&[approver_name, target_device_name]).unwrap();
+    let source_name = name_of(ctx, &own).unwrap();
+    let target_device_name = name_of(ctx, &target_public).unwrap();
+    // Three devices: the source and the target have TPMs (holders), the approver has none.
+    let source_srk_name = name_of(ctx, &source.srk_public).unwrap();
+    let target_srk_name = name_of(ctx, &target.srk_public).unwrap();
+    let (branches, policy) = copy_policy(&[
+        (&source_name, Some(&source_srk_name)),
+        (&approver_name, None),
+        (&target_device_name, Some(&target_srk_name)),
+    ])
+    .unwrap();
+    assert_eq!(branches.len(), 4, "each holder with each other device");
     let srk = source.srk;
+    let on_source = Holder {
+        storage_key: srk,
+        branches: &branches,
+    };
     let created = ctx
         .execute_with_nullauth_session(|c| {
             c.create(
@@ -160,7 +175,7 @@ fn the_chip_duplicates_a_passkey_only_with_another_devices_approval() {
             &target_parent,
             &own,
             by_source,
-            &branches,
+            &on_source,
         ),
         "approved by the source's own key",
     );
@@ -173,7 +188,7 @@ fn the_chip_duplicates_a_passkey_only_with_another_devices_approval() {
             &target_parent,
             &approver,
             for_other,
-            &branches,
+            &on_source,
         ),
         "an approval for another target",
     );
@@ -186,7 +201,7 @@ fn the_chip_duplicates_a_passkey_only_with_another_devices_approval() {
             &other_parent,
             &approver,
             for_target.clone(),
-            &branches,
+            &on_source,
         ),
         "the target's approval used for another storage key",
     );
@@ -218,7 +233,7 @@ fn the_chip_duplicates_a_passkey_only_with_another_devices_approval() {
         &target_parent,
         &approver,
         for_target,
-        &branches,
+        &on_source,
     )
     .expect("the chip duplicates with the approval");
     let duplicate_time = started.elapsed();
@@ -269,6 +284,57 @@ fn the_chip_duplicates_a_passkey_only_with_another_devices_approval() {
         .unwrap()
         .verify(b"assertion", &signature)
         .expect("the imported key signs with the original public key");
+
+    // On the target, the copy is held to the same rule: its own signature cannot copy it further (there is no
+    // (target, target) pair, and the source's pairs need the source's storage key), another device's can.
+    let (_, copy_name, _) = tctx.read_public(key).unwrap();
+    assert_eq!(copy_name, object_name);
+    let on_target = Holder {
+        storage_key: tsrk,
+        branches: &branches,
+    };
+    let other_parent_name = name_of(tctx, &other.srk_public).unwrap();
+    refused_by_chip(
+        duplicate(
+            tctx,
+            key,
+            &object_name,
+            &other.srk_public,
+            &target_public,
+            approve(&target_key, &object_name, &other_parent_name),
+            &on_target,
+        ),
+        "a received copy duplicated with its holder's own signature",
+    );
+    // A branch list with the holder's own approval and no PolicySecret slipped in: the chip's PolicyOR then ends
+    // in another digest than the key's policy, and TPM2_Duplicate is refused.
+    let mut forged = branches.clone();
+    forged[1] = authorize_branch(target_device_name.value());
+    refused_by_chip(
+        duplicate(
+            tctx,
+            key,
+            &object_name,
+            &other.srk_public,
+            &target_public,
+            approve(&target_key, &object_name, &other_parent_name),
+            &Holder {
+                storage_key: tsrk,
+                branches: &forged,
+            },
+        ),
+        "a received copy with a forged branch list",
+    );
+    duplicate(
+        tctx,
+        key,
+        &object_name,
+        &other.srk_public,
+        &approver,
+        approve(&approver_key, &object_name, &other_parent_name),
+        &on_target,
+    )
+    .expect("another device's approval copies the received key further");
 
     // The same duplicate cannot be imported by a chip other than the target's.
     let mut other = other;

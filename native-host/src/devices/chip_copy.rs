@@ -201,8 +201,9 @@ impl Devices {
         })
     }
 
-    /// Refuses, in words, an approver the key's policy does not name (a device enrolled after the key was made):
-    /// the chip would refuse it too, with a bare error code.
+    /// Refuses, in words, an approver the key's policy does not pair with this computer as holder (a device
+    /// enrolled after the key was made, or this computer itself when it holds a copy): the chip would refuse it
+    /// too, with a bare error code.
     #[cfg(target_os = "linux")]
     fn check_approver_named(
         &self,
@@ -211,17 +212,19 @@ impl Devices {
         approver: &super::wire::DeviceCard,
         site: &str,
     ) -> Result<(), DeviceError> {
-        use crate::stores::copy_policy::authorize_branch;
+        use crate::stores::copy_policy::find_branch;
         use crate::stores::tpm::approver_name;
-        let branch_of = |sec1: &[u8]| approver_name(sec1).ok().map(|n| authorize_branch(&n));
-        if branch_of(&approver.signing_key.0).is_some_and(|b| branches.contains(&b)) {
+        let holder = tpm_name(&self.tpm()?.storage_key_public()?);
+        let named = |sec1: &[u8]| {
+            approver_name(sec1).is_ok_and(|n| find_branch(branches, &holder, &n).is_some())
+        };
+        if named(&approver.signing_key.0) {
             return Ok(());
         }
         let allowed: Vec<String> = ring
             .devices
             .iter()
-            .filter(|m| m.enrolled())
-            .filter(|m| branch_of(&m.card.signing_key.0).is_some_and(|b| branches.contains(&b)))
+            .filter(|m| m.enrolled() && named(&m.card.signing_key.0))
             .map(|m| m.card.name.clone())
             .collect();
         Err(DeviceError::NotAnApproverOfThisKey {

@@ -505,20 +505,34 @@ fn ring_in(metadata: &Metadata) -> Result<Option<Ring>, DeviceError> {
     Ring::replay(changes).map(Some)
 }
 
-/// The signing keys (SEC1) of this computer's other enrolled devices, the first `MAX_APPROVERS` enrolled: whose
-/// approval a new chip-held vault passkey's copies will need. Empty when this computer is in no ring.
-pub fn copy_approvers(metadata: &Metadata) -> Result<Vec<Vec<u8>>, DeviceError> {
+/// The devices a new chip-held vault passkey's policy names (copy_policy.rs): this computer's signing key (SEC1),
+/// and for the other enrolled devices (the first `MAX_PARTIES - 1`) their signing keys and, where they have a TPM,
+/// their storage keys. None when this computer is in no ring.
+pub fn copy_parties(metadata: &Metadata) -> Result<Option<CopyParties>, DeviceError> {
     let (Some(this), Some(ring)) = (metadata.this_device()?, ring_in(metadata)?) else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     if ring.enrolled(&this.device_id).is_none() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    Ok(ring
+    let others = ring
         .devices
         .iter()
         .filter(|m| m.enrolled() && m.id() != this.device_id)
-        .take(crate::stores::copy_policy::MAX_APPROVERS)
-        .map(|m| m.card.signing_key.0.clone())
-        .collect())
+        .take(crate::stores::copy_policy::MAX_PARTIES - 1)
+        .map(|m| {
+            let storage_key = m.card.storage_key.as_ref().map(|k| k.0.clone());
+            (m.card.signing_key.0.clone(), storage_key)
+        })
+        .collect();
+    Ok(Some(CopyParties {
+        this_device: this.signing_public,
+        others,
+    }))
+}
+
+/// See `copy_parties`.
+pub struct CopyParties {
+    pub this_device: Vec<u8>,
+    pub others: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }

@@ -385,13 +385,20 @@ impl Vault {
         let Some(tpm) = self.seal.tpm_store() else {
             return Ok(None);
         };
-        let approvers = crate::devices::copy_approvers(&self.metadata)
+        let parties = crate::devices::copy_parties(&self.metadata)
             .map_err(|e| StoreError::Internal(format!("reading your devices: {e}")))?;
-        if approvers.is_empty() || tpm.probe().is_err() {
+        let Some(parties) = parties.filter(|p| !p.others.is_empty()) else {
+            return Ok(None);
+        };
+        if tpm.probe().is_err() {
             return Ok(None);
         }
         let seed = new_seed();
-        let key = tpm.create_copyable(&key_auth(&seed[..])[..], &approvers)?;
+        let key = tpm.create_copyable(
+            &key_auth(&seed[..])[..],
+            &parties.this_device,
+            &parties.others,
+        )?;
         let key_blob = seal_chip_key(
             authorization,
             credential_id,

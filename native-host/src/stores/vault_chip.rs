@@ -13,7 +13,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::copy_policy::{DIGEST_LEN, MAX_APPROVERS};
+use super::copy_policy::{DIGEST_LEN, MAX_BRANCHES};
 use super::vault_aead;
 use super::{Authorization, StoreError};
 
@@ -61,7 +61,7 @@ impl<'a> ChipBlob<'a> {
         let (sealed_seed, rest) = rest.split_at(SEALED_SEED_LEN);
         let count = usize::from(rest[0]);
         let rest = &rest[1..];
-        if count < 2 || count > MAX_APPROVERS.max(2) || rest.len() <= count * DIGEST_LEN {
+        if !(2..=MAX_BRANCHES).contains(&count) || rest.len() <= count * DIGEST_LEN {
             return Err(damaged());
         }
         let (branches, tpm_blob) = rest.split_at(count * DIGEST_LEN);
@@ -119,7 +119,7 @@ pub fn seal_chip_key(
 ) -> Result<Vec<u8>, StoreError> {
     if seed.len() != SEED_LEN
         || branches.len() < 2
-        || branches.len() > MAX_APPROVERS.max(2)
+        || branches.len() > MAX_BRANCHES
         || branches.iter().any(|b| b.len() != DIGEST_LEN)
     {
         return Err(StoreError::Internal(

@@ -4,13 +4,15 @@
 //!
 //! - The key: ECDSA P-256, fixedTPM and fixedParent CLEAR (duplicable), sensitiveDataOrigin, userWithAuth (the PIN
 //!   signs as usual), adminWithPolicy, encryptedDuplication (an inner wrapper is mandatory: the key is never in the
-//!   clear outside a TPM), and `authPolicy` = PolicyOR over one PolicyAuthorize branch per *other* enrolled device
-//!   when the key is made (a key's policy is fixed at creation; the source's own key is never a branch, so the source
-//!   alone cannot approve).
+//!   clear outside a TPM), and `authPolicy` = PolicyOR over one branch per (holder, approver) pair of different
+//!   devices enrolled when the key is made: PolicyAuthorize(approver's signing key), then PolicySecret(holder's
+//!   storage key), which only the holder's own chip can satisfy (copy_policy.rs). No device is ever paired with
+//!   itself, so neither the source nor a computer holding a copy can approve its own copies.
 //! - An approval: the approving device signs `aHash = SHA-256(approvedPolicy || policyRef)` where approvedPolicy is
 //!   PolicyDuplicationSelect(this key's Name, the target's storage key Name, includeObject): one key, one target.
 //! - Duplicating: the source's chip checks the signature (TPM2_VerifySignature → ticket), runs
-//!   PolicyDuplicationSelect, PolicyAuthorize and PolicyOR in a policy session, then TPM2_Duplicate. Without the
+//!   PolicyDuplicationSelect, PolicyAuthorize, PolicySecret on its own storage key and PolicyOR in a policy session,
+//!   then TPM2_Duplicate. Without the
 //!   approver's signature, or to another parent, the session's digest is not the key's policy and the chip refuses.
 //! - The target: TPM2_Import under its storage key with the inner wrapper's key, then TPM2_Load.
 //!
@@ -19,7 +21,7 @@
 
 use tss_esapi::attributes::{ObjectAttributes, ObjectAttributesBuilder, SessionAttributesBuilder};
 use tss_esapi::constants::SessionType;
-use tss_esapi::handles::{KeyHandle, ObjectHandle};
+use tss_esapi::handles::{AuthHandle, KeyHandle, ObjectHandle};
 use tss_esapi::interface_types::algorithm::{HashingAlgorithm, PublicAlgorithm};
 use tss_esapi::interface_types::ecc::EccCurve;
 use tss_esapi::interface_types::resource_handles::Hierarchy;
@@ -31,19 +33,29 @@ use tss_esapi::structures::{
 };
 use tss_esapi::Context;
 
-use crate::stores::copy_policy;
-pub use crate::stores::copy_policy::MAX_APPROVERS;
+use crate::stores::copy_policy::{self, Party};
 
 /// The inner wrapper of every duplicate (encryptedDuplication makes one mandatory).
 pub const INNER_WRAPPER: SymmetricDefinitionObject = SymmetricDefinitionObject::AES_128_CFB;
 
-/// A passkey's branches and authPolicy: PolicyOR over one PolicyAuthorize branch per approver
-/// (`copy_policy.rs`).
-pub fn copy_policy(approvers: &[Name]) -> Result<(Vec<Vec<u8>>, Vec<u8>), String> {
-    let names: Vec<Vec<u8>> = approvers.iter().map(|n| n.value().to_vec()).collect();
-    let branches = copy_policy::branches(&names)?;
-    let policy = copy_policy::or_digest(&branches);
+/// A passkey's branches and authPolicy for `parties` (copy_policy.rs): `(approver, holder)` Names of each device.
+pub fn copy_policy(parties: &[(&Name, Option<&Name>)]) -> Result<(Vec<Vec<u8>>, Vec<u8>), String> {
+    let parties: Vec<Party> = parties
+        .iter()
+        .map(|(approver, holder)| Party {
+            approver_name: approver.value().to_vec(),
+            holder_name: holder.map(|h| h.value().to_vec()),
+        })
+        .collect();
+    let branches = copy_policy::branches(&parties)?;
+    let policy = copy_policy::policy_digest(&branches);
     Ok((branches, policy))
+}
+
+/// The chip that holds a key, as its policy knows it: its own storage key (loaded) and the key's branches.
+pub struct Holder<'a> {
+    pub storage_key: KeyHandle,
+    pub branches: &'a [Vec<u8>],
 }
 
 /// The policy an approver signs: PolicyDuplicationSelect(this object, this new parent, includeObject = YES).
@@ -168,8 +180,8 @@ pub fn ecdsa_signature(r: &[u8], s: &[u8]) -> tss_esapi::Result<Signature> {
 }
 
 /// TPM2_Duplicate of `object` to `new_parent` (a storage key's public area), authorized by `approval`, the
-/// signature of `approver`'s key (a public area) over the approved policy. Returns the inner wrapper's key, the
-/// duplicate and the seed encrypted to the new parent.
+/// signature of `approver`'s key (a public area) over the approved policy, on the chip of `holder`. Returns the
+/// inner wrapper's key, the duplicate and the seed encrypted to the new parent.
 pub fn duplicate(
     context: &mut Context,
     object: KeyHandle,
@@ -177,10 +189,11 @@ pub fn duplicate(
     new_parent: &Public,
     approver: &Public,
     approval: Signature,
-    branches: &[Vec<u8>],
+    holder: &Holder,
 ) -> tss_esapi::Result<(Data, Private, EncryptedSecret)> {
     let new_parent_name = name_of(context, new_parent)?;
     let approved = approved_duplication(object_name, &new_parent_name);
+    let (_, holder_name, _) = context.read_public(holder.storage_key)?;
     // In the owner hierarchy: a key loaded in the null hierarchy yields only a null ticket, which PolicyAuthorize
     // refuses.
     let (ticket, approver_name) =
@@ -194,6 +207,11 @@ pub fn duplicate(
             })?;
             Ok((ticket, name.clone()))
         })?;
+    // No branch for this pair (the holder's own approval, or a device the policy does not name): the chip is asked
+    // regardless, with the pair it would need, and refuses.
+    let (index, bound) =
+        copy_policy::find_branch(holder.branches, holder_name.value(), approver_name.value())
+            .unwrap_or((0, true));
     with_loaded(
         context,
         new_parent,
@@ -213,7 +231,23 @@ pub fn duplicate(
                     &approver_name,
                     ticket,
                 )?;
-                c.policy_or(session, digest_list(branches)?)?;
+                if bound {
+                    // The holder's storage key authorizes with its (empty) authValue: only on its own chip.
+                    let storage_key = AuthHandle::from(ObjectHandle::from(holder.storage_key));
+                    c.execute_with_nullauth_session(|c| {
+                        c.policy_secret(
+                            session,
+                            storage_key,
+                            Nonce::default(),
+                            Digest::default(),
+                            Nonce::default(),
+                            None,
+                        )
+                    })?;
+                }
+                for digests in copy_policy::or_path(holder.branches, index) {
+                    c.policy_or(session, digest_list(&digests)?)?;
+                }
                 c.execute_with_session(Some(session.into()), |c| {
                     c.duplicate(object.into(), parent.into(), None, INNER_WRAPPER)
                 })
@@ -244,7 +278,9 @@ pub fn duplicate_without_approval(
                     true,
                 )?;
                 // PolicyOR itself refuses a digest that is none of the branches; try the Duplicate regardless.
-                let _ = c.policy_or(session, digest_list(branches)?);
+                for digests in copy_policy::or_path(branches, 0) {
+                    let _ = c.policy_or(session, digest_list(&digests)?);
+                }
                 c.execute_with_session(Some(session.into()), |c| {
                     c.duplicate(object.into(), parent.into(), None, INNER_WRAPPER)
                 })

@@ -9,15 +9,17 @@ use tss_esapi::traits::{Marshall, UnMarshall};
 
 use super::blob::KeyBlob;
 use super::chip::Chip;
-use super::duplication::{self, approver_public, duplicable_passkey, is_duplicable_passkey};
+use super::duplication::{
+    self, approver_public, duplicable_passkey, is_duplicable_passkey, Holder,
+};
 use super::errors::Failure;
 use super::{templates, TpmStore};
-use crate::stores::copy_policy::{self, tpm_name};
+use crate::stores::copy_policy::{self, tpm_name, Party};
 pub use crate::stores::vault_chip::Duplicated;
 use crate::stores::StoreError;
 
 /// A new chip-held passkey: its public key (SEC1), its blob (public and private areas, as `KeyBlob`) and its
-/// policy's branches (one per approving device, in order).
+/// policy's branches (one per holder and approving device, copy_policy.rs).
 pub struct CopyableKey {
     pub public_key: Vec<u8>,
     pub tpm_blob: Vec<u8>,
@@ -44,20 +46,28 @@ impl TpmStore {
         })
     }
 
-    /// A duplicable passkey with `auth` as its authValue, whose copies need a signature of one of `approvers`
-    /// (their signing keys, SEC1).
+    /// A duplicable passkey with `auth` as its authValue whose copies, here or on any computer holding one, need a
+    /// signature of another device than the holder. `this_device` is this computer's signing key (SEC1); each of
+    /// `others` is another device's signing key and, where it has a TPM, its storage key (a marshalled public area).
     pub fn create_copyable(
         &self,
         auth: &[u8],
-        approvers: &[Vec<u8>],
+        this_device: &[u8],
+        others: &[(Vec<u8>, Option<Vec<u8>>)],
     ) -> Result<CopyableKey, StoreError> {
-        let names = approvers
-            .iter()
-            .map(|sec1| approver_name(sec1))
-            .collect::<Result<Vec<_>, _>>()
+        let party = |signing: &[u8], storage: Option<&[u8]>| {
+            Ok(Party {
+                approver_name: approver_name(signing)?,
+                holder_name: storage.map(tpm_name),
+            })
+        };
+        let this_storage_key = self.storage_key_public()?;
+        let parties = std::iter::once(party(this_device, Some(&this_storage_key)))
+            .chain(others.iter().map(|(s, t)| party(s, t.as_deref())))
+            .collect::<Result<Vec<_>, String>>()
             .map_err(StoreError::Internal)?;
-        let branches = copy_policy::branches(&names).map_err(StoreError::Internal)?;
-        let policy = copy_policy::or_digest(&branches);
+        let branches = copy_policy::branches(&parties).map_err(StoreError::Internal)?;
+        let policy = copy_policy::policy_digest(&branches);
         let blob = self.with_chip(|chip| chip.create_copyable(auth, &policy))?;
         let public_key = templates::sec1_point(&blob.public)
             .ok_or_else(|| StoreError::Internal("the TPM returned no usable public key".into()))?;
@@ -106,6 +116,10 @@ impl TpmStore {
                 .context
                 .read_public(object)
                 .map_err(|e| Failure::from_tss("reading the passkey", e))?;
+            let holder = Holder {
+                storage_key: chip.srk,
+                branches,
+            };
             let duplicated = duplication::duplicate(
                 &mut chip.context,
                 object,
@@ -113,7 +127,7 @@ impl TpmStore {
                 &new_parent,
                 &approver,
                 signature,
-                branches,
+                &holder,
             )
             .map_err(|e| Failure::from_tss("duplicating the passkey", e));
             chip.unload();
@@ -135,7 +149,7 @@ impl TpmStore {
     ) -> Result<Vec<u8>, StoreError> {
         let public = Public::unmarshall(public_area)
             .ok()
-            .filter(|p| is_duplicable_passkey(p, &copy_policy::or_digest(branches)))
+            .filter(|p| is_duplicable_passkey(p, &copy_policy::policy_digest(branches)))
             .ok_or_else(|| {
                 StoreError::Internal("the copied key is not a Keyplace chip-held passkey".into())
             })?;
@@ -168,7 +182,7 @@ impl TpmStore {
 
 /// A stored chip-held passkey, refused unless it is exactly what this host makes, under exactly its policy.
 fn copyable_blob(tpm_blob: &[u8], branches: &[Vec<u8>]) -> Result<KeyBlob, StoreError> {
-    let policy = copy_policy::or_digest(branches);
+    let policy = copy_policy::policy_digest(branches);
     KeyBlob::decode(tpm_blob)
         .filter(|blob| is_duplicable_passkey(&blob.public, &policy))
         .ok_or_else(|| StoreError::Internal("the stored TPM key of this passkey is damaged".into()))
