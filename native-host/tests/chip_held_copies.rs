@@ -1,9 +1,9 @@
 //! ★ Copies enforced by the chip, through the host (ARCHITECTURE.md rule 10): three or four data folders, each with
 //! its own software TPM, act as your devices. A vault passkey made while other devices are enrolled lives in the
 //! source's TPM as a key the chip duplicates only with another enrolled device's signature; the copy is released
-//! by the source's chip and imported by the target's, and both sign for one credential; the target, holding a copy, passes
-//! it on only with another device's approval. Skipped only when swtpm is
-//! not installed (the software path is in devices_copies.rs).
+//! by the source's chip and imported by the target's, and both sign for one credential; the target, holding a
+//! copy, passes it on only with another device's approval. Skipped only when swtpm is not installed (the software
+//! path is in devices_copies.rs).
 #![cfg(target_os = "linux")]
 
 mod ring;
