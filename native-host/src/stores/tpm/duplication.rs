@@ -212,48 +212,33 @@ pub fn duplicate(
     let (index, bound) =
         copy_policy::find_branch(holder.branches, holder_name.value(), approver_name.value())
             .unwrap_or((0, true));
-    with_loaded(
-        context,
-        new_parent,
-        Hierarchy::Null,
-        |c, parent, parent_name| {
-            in_policy_session(c, |c, session| {
-                c.policy_duplication_select(
+    duplicate_under(context, object, object_name, new_parent, |c, session| {
+        c.policy_authorize(
+            session,
+            Digest::try_from(approved)?,
+            Nonce::default(),
+            &approver_name,
+            ticket,
+        )?;
+        if bound {
+            // The holder's storage key authorizes with its (empty) authValue: only on its own chip.
+            let storage_key = AuthHandle::from(ObjectHandle::from(holder.storage_key));
+            c.execute_with_nullauth_session(|c| {
+                c.policy_secret(
                     session,
-                    object_name.clone(),
-                    parent_name.clone(),
-                    true,
-                )?;
-                c.policy_authorize(
-                    session,
-                    Digest::try_from(approved)?,
+                    storage_key,
                     Nonce::default(),
-                    &approver_name,
-                    ticket,
-                )?;
-                if bound {
-                    // The holder's storage key authorizes with its (empty) authValue: only on its own chip.
-                    let storage_key = AuthHandle::from(ObjectHandle::from(holder.storage_key));
-                    c.execute_with_nullauth_session(|c| {
-                        c.policy_secret(
-                            session,
-                            storage_key,
-                            Nonce::default(),
-                            Digest::default(),
-                            Nonce::default(),
-                            None,
-                        )
-                    })?;
-                }
-                for digests in copy_policy::or_path(holder.branches, index) {
-                    c.policy_or(session, digest_list(&digests)?)?;
-                }
-                c.execute_with_session(Some(session.into()), |c| {
-                    c.duplicate(object.into(), parent.into(), None, INNER_WRAPPER)
-                })
-            })
-        },
-    )
+                    Digest::default(),
+                    Nonce::default(),
+                    None,
+                )
+            })?;
+        }
+        for digests in copy_policy::or_path(holder.branches, index) {
+            c.policy_or(session, digest_list(&digests)?)?;
+        }
+        Ok(())
+    })
 }
 
 /// TPM2_Duplicate with only what the source holds: PolicyDuplicationSelect and PolicyOR, no approver's ticket.
@@ -264,6 +249,24 @@ pub fn duplicate_without_approval(
     object_name: &Name,
     new_parent: &Public,
     branches: &[Vec<u8>],
+) -> tss_esapi::Result<(Data, Private, EncryptedSecret)> {
+    duplicate_under(context, object, object_name, new_parent, |c, session| {
+        // PolicyOR itself refuses a digest that is none of the branches; try the Duplicate regardless.
+        for digests in copy_policy::or_path(branches, 0) {
+            let _ = c.policy_or(session, digest_list(&digests)?);
+        }
+        Ok(())
+    })
+}
+
+/// TPM2_Duplicate of `object` to `new_parent` in a policy session that runs PolicyDuplicationSelect and then
+/// `policy`: the chip duplicates only if the session ends in the object's authPolicy.
+fn duplicate_under(
+    context: &mut Context,
+    object: KeyHandle,
+    object_name: &Name,
+    new_parent: &Public,
+    policy: impl FnOnce(&mut Context, PolicySession) -> tss_esapi::Result<()>,
 ) -> tss_esapi::Result<(Data, Private, EncryptedSecret)> {
     with_loaded(
         context,
@@ -277,10 +280,7 @@ pub fn duplicate_without_approval(
                     parent_name.clone(),
                     true,
                 )?;
-                // PolicyOR itself refuses a digest that is none of the branches; try the Duplicate regardless.
-                for digests in copy_policy::or_path(branches, 0) {
-                    let _ = c.policy_or(session, digest_list(&digests)?);
-                }
+                policy(c, session)?;
                 c.execute_with_session(Some(session.into()), |c| {
                     c.duplicate(object.into(), parent.into(), None, INNER_WRAPPER)
                 })

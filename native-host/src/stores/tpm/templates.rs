@@ -107,20 +107,32 @@ fn prf_key_attributes() -> tss_esapi::Result<ObjectAttributes> {
 }
 
 pub fn prf_key() -> tss_esapi::Result<Public> {
-    PublicBuilder::new()
-        .with_public_algorithm(PublicAlgorithm::KeyedHash)
-        .with_name_hashing_algorithm(HashingAlgorithm::Sha256)
-        .with_object_attributes(prf_key_attributes()?)
-        .with_keyed_hash_parameters(PublicKeyedHashParameters::new(
-            KeyedHashScheme::HMAC_SHA_256,
-        ))
-        .with_keyed_hash_unique_identifier(Default::default())
-        .build()
+    keyed_hash(prf_key_attributes()?, KeyedHashScheme::HMAC_SHA_256)
 }
 
 /// Whether a public area is a PRF key exactly as `prf_key()` makes them (no policy, so never duplicable).
 pub fn is_prf_key(public: &Public) -> bool {
-    let Ok(expected) = prf_key_attributes() else {
+    is_keyed_hash(public, prf_key_attributes(), KeyedHashScheme::HMAC_SHA_256)
+}
+
+/// A keyed-hash object with `attributes` and `scheme`, SHA-256 names, no policy.
+fn keyed_hash(attributes: ObjectAttributes, scheme: KeyedHashScheme) -> tss_esapi::Result<Public> {
+    PublicBuilder::new()
+        .with_public_algorithm(PublicAlgorithm::KeyedHash)
+        .with_name_hashing_algorithm(HashingAlgorithm::Sha256)
+        .with_object_attributes(attributes)
+        .with_keyed_hash_parameters(PublicKeyedHashParameters::new(scheme))
+        .with_keyed_hash_unique_identifier(Default::default())
+        .build()
+}
+
+/// Whether `public` is exactly what `keyed_hash(expected, scheme)` makes.
+fn is_keyed_hash(
+    public: &Public,
+    expected: tss_esapi::Result<ObjectAttributes>,
+    scheme: KeyedHashScheme,
+) -> bool {
+    let Ok(expected) = expected else {
         return false;
     };
     match public {
@@ -134,7 +146,7 @@ pub fn is_prf_key(public: &Public) -> bool {
             *object_attributes == expected
                 && auth_policy.is_empty()
                 && *name_hashing_algorithm == HashingAlgorithm::Sha256
-                && *parameters == PublicKeyedHashParameters::new(KeyedHashScheme::HMAC_SHA_256)
+                && *parameters == PublicKeyedHashParameters::new(scheme)
         }
         _ => false,
     }
@@ -152,36 +164,13 @@ fn sealed_secret_attributes() -> tss_esapi::Result<ObjectAttributes> {
 }
 
 pub fn sealed_secret() -> tss_esapi::Result<Public> {
-    PublicBuilder::new()
-        .with_public_algorithm(PublicAlgorithm::KeyedHash)
-        .with_name_hashing_algorithm(HashingAlgorithm::Sha256)
-        .with_object_attributes(sealed_secret_attributes()?)
-        .with_keyed_hash_parameters(PublicKeyedHashParameters::new(KeyedHashScheme::Null))
-        .with_keyed_hash_unique_identifier(Default::default())
-        .build()
+    keyed_hash(sealed_secret_attributes()?, KeyedHashScheme::Null)
 }
 
 /// Whether a stored public area is a sealed secret exactly as `sealed_secret()` makes them (so a blob written into
 /// the database by someone else, say one with noDA or a policy, is refused before the chip sees a PIN).
 pub fn is_sealed_secret(public: &Public) -> bool {
-    let Ok(expected) = sealed_secret_attributes() else {
-        return false;
-    };
-    match public {
-        Public::KeyedHash {
-            object_attributes,
-            auth_policy,
-            name_hashing_algorithm,
-            parameters,
-            ..
-        } => {
-            *object_attributes == expected
-                && auth_policy.is_empty()
-                && *name_hashing_algorithm == HashingAlgorithm::Sha256
-                && *parameters == PublicKeyedHashParameters::new(KeyedHashScheme::Null)
-        }
-        _ => false,
-    }
+    is_keyed_hash(public, sealed_secret_attributes(), KeyedHashScheme::Null)
 }
 
 /// The key's public point as SEC1 uncompressed bytes (the TPM may drop leading zero bytes: pad them back).
