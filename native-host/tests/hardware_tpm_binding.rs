@@ -10,15 +10,12 @@ use common::*;
 use keyplace_host::test_support::swtpm::Swtpm;
 use serde_json::json;
 use tss_esapi::attributes::ObjectAttributesBuilder;
-use tss_esapi::constants::{CommandCode, SessionType};
-use tss_esapi::handles::{KeyHandle, ObjectHandle};
+use tss_esapi::handles::KeyHandle;
 use tss_esapi::interface_types::algorithm::{HashingAlgorithm, PublicAlgorithm};
 use tss_esapi::interface_types::ecc::EccCurve;
 use tss_esapi::interface_types::resource_handles::Hierarchy;
-use tss_esapi::interface_types::session_handles::PolicySession;
 use tss_esapi::structures::{
-    EccPoint, Private, Public, PublicBuilder, PublicEccParametersBuilder, SymmetricDefinition,
-    SymmetricDefinitionObject,
+    EccPoint, Private, Public, PublicBuilder, PublicEccParametersBuilder, SymmetricDefinitionObject,
 };
 use tss_esapi::traits::UnMarshall;
 use tss_esapi::{Context, TctiNameConf};
@@ -135,36 +132,9 @@ fn tpm_keys_cannot_leave_the_chip() {
 
     // TPM2_Duplicate needs a policy session for the DUP role, matching the key's authPolicy. This key has none (and
     // fixedParent besides), so no session can ever satisfy it: the chip answers TPM_RC_POLICY_FAIL.
-    let session = context
-        .start_auth_session(
-            None,
-            None,
-            None,
-            SessionType::Policy,
-            SymmetricDefinition::AES_128_CFB,
-            HashingAlgorithm::Sha256,
-        )
-        .unwrap()
-        .unwrap();
-    context
-        .policy_command_code(
-            PolicySession::try_from(session).unwrap(),
-            CommandCode::Duplicate,
-        )
-        .unwrap();
-    let duplicated = context.execute_with_session(Some(session), |c| {
-        c.duplicate(
-            key.into(),
-            ObjectHandle::Null,
-            None,
-            SymmetricDefinitionObject::Null,
-        )
-    });
+    let duplicated = duplicate_with_bare_policy(&mut context, key);
     assert!(duplicated.is_err(), "the chip duplicated a passkey key");
     eprintln!("TPM2_Duplicate refused: {}", duplicated.unwrap_err());
-    context
-        .flush_context(tss_esapi::handles::SessionHandle::from(session).into())
-        .unwrap();
     context.flush_context(key.into()).unwrap();
     context.flush_context(parent.into()).unwrap();
     drop(context);

@@ -15,14 +15,11 @@ use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use serde_json::{json, Value};
 use tss_esapi::constants::response_code::Tss2ResponseCodeKind;
-use tss_esapi::constants::{CommandCode, SessionType};
-use tss_esapi::handles::{KeyHandle, ObjectHandle, SessionHandle};
+use tss_esapi::handles::KeyHandle;
 use tss_esapi::interface_types::algorithm::HashingAlgorithm;
 use tss_esapi::interface_types::resource_handles::Hierarchy;
-use tss_esapi::interface_types::session_handles::PolicySession;
 use tss_esapi::structures::{
     Auth, KeyedHashScheme, MaxBuffer, Private, Public, PublicKeyedHashParameters,
-    SymmetricDefinition, SymmetricDefinitionObject,
 };
 use tss_esapi::traits::UnMarshall;
 use tss_esapi::{Context, TctiNameConf};
@@ -294,35 +291,8 @@ fn the_prf_key_is_the_chips_and_never_leaves_it() {
         !is_auth_fail(&refused),
         "refused for its kind, not the PIN: {refused}"
     );
-    let session = context
-        .start_auth_session(
-            None,
-            None,
-            None,
-            SessionType::Policy,
-            SymmetricDefinition::AES_128_CFB,
-            HashingAlgorithm::Sha256,
-        )
-        .unwrap()
-        .unwrap();
-    context
-        .policy_command_code(
-            PolicySession::try_from(session).unwrap(),
-            CommandCode::Duplicate,
-        )
-        .unwrap();
-    let duplicated = context.execute_with_session(Some(session), |c| {
-        c.duplicate(
-            key.into(),
-            ObjectHandle::Null,
-            None,
-            SymmetricDefinitionObject::Null,
-        )
-    });
+    let duplicated = duplicate_with_bare_policy(&mut context, key);
     assert!(duplicated.is_err(), "the chip duplicated a PRF key");
-    context
-        .flush_context(SessionHandle::from(session).into())
-        .unwrap();
     context.flush_context(key.into()).unwrap();
     context.flush_context(srk.into()).unwrap();
     drop(context);

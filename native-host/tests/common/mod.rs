@@ -241,3 +241,38 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .collect()
 }
+
+/// TPM2_Duplicate of `key` in a policy session that asks for the DUP role (PolicyCommandCode) and nothing else: a
+/// passkey or PRF key without a copy policy (and fixedParent besides) can never satisfy it, so the chip refuses.
+#[cfg(target_os = "linux")]
+pub fn duplicate_with_bare_policy(
+    context: &mut tss_esapi::Context,
+    key: tss_esapi::handles::KeyHandle,
+) -> tss_esapi::Result<()> {
+    use tss_esapi::constants::{CommandCode, SessionType};
+    use tss_esapi::handles::{ObjectHandle, SessionHandle};
+    use tss_esapi::interface_types::algorithm::HashingAlgorithm;
+    use tss_esapi::interface_types::session_handles::PolicySession;
+    use tss_esapi::structures::{SymmetricDefinition, SymmetricDefinitionObject};
+    let session = context
+        .start_auth_session(
+            None,
+            None,
+            None,
+            SessionType::Policy,
+            SymmetricDefinition::AES_128_CFB,
+            HashingAlgorithm::Sha256,
+        )?
+        .expect("a policy session");
+    context.policy_command_code(PolicySession::try_from(session)?, CommandCode::Duplicate)?;
+    let duplicated = context.execute_with_session(Some(session), |c| {
+        c.duplicate(
+            key.into(),
+            ObjectHandle::Null,
+            None,
+            SymmetricDefinitionObject::Null,
+        )
+    });
+    context.flush_context(SessionHandle::from(session).into())?;
+    duplicated.map(|_| ())
+}
