@@ -143,13 +143,16 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
 
   // Patched methods look native: method shorthand (no prototype, not a constructor), length 0 as the IDL's
   // optional argument gives, and toString() answering what the original answers; no global marker either.
-  // The page's own Function.prototype, reached through a page object: in Firefox a MAIN-world script runs in a
-  // sandbox whose `Function` (even `window.Function`) is its own, not the page's.
+  // The page's own Function.prototype, reached through a page object. The shim runs in the page's realm in both
+  // browsers (so its functions have that prototype too); a WebDriver script in Firefox does not (it has a sandbox's
+  // own Function, whose toString shows any script's source): tests read toString through a page script.
   const pageFunctionProto = Object.getPrototypeOf(Container) as typeof Function.prototype;
   const nativeToString = pageFunctionProto.toString;
-  const disguised = new WeakMap<object, string>();
+  // What each patched function's toString() answers: the native it stands for (read only when asked: nothing is
+  // paid at page load), or a string.
+  const disguised = new WeakMap<object, object | string>();
   const disguise = <F extends object>(fn: F, like: object): F => {
-    disguised.set(fn, nativeToString.call(like));
+    disguised.set(fn, like);
     return fn;
   };
   // `mediation` as the browser reads it (WebIDL: a string, so ['conditional'] is "conditional").
@@ -167,7 +170,8 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
     (!!get || mediationOf(o) !== 'conditional');
   const patched = {
     toString(this: unknown): string {
-      return disguised.get(this as object) ?? apply(nativeToString, this, []);
+      const like = disguised.get(this as object);
+      return typeof like === 'string' ? like : apply(nativeToString, like ?? this, []);
     },
     create(this: CredentialsContainer, ...args: [CredentialCreationOptions?]) {
       const [o] = args;
@@ -187,15 +191,13 @@ import type { PageAnswer, PageCredential, PageFollowUp, PageMessage, PageObject 
   const wrap = (name: string, body: (original: Static | undefined, args: unknown[]) => Promise<unknown>, add?: 1) => {
     const original = statics?.[name];
     if (!statics || (typeof original !== 'function' && !add)) return;
+    // Not an async method: its [[Prototype]] would be AsyncFunction.prototype, where the browser's is Function's.
     const method = {
-      async [name](...args: unknown[]) {
+      [name](...args: unknown[]) {
         return body(original, args);
       },
     }[name];
-    disguised.set(
-      method,
-      original ? nativeToString.call(original) : nativeToString.call(originalGet).replace('get', name),
-    );
+    disguised.set(method, original ?? nativeToString.call(originalGet).replace('get', name));
     statics[name] = method;
   };
   // true where Keyplace offers a store with a PIN (sites hide their passkey button on false), and its autofill.
