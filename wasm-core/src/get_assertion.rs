@@ -12,6 +12,7 @@ use crate::authenticator_data::{
 };
 use crate::bytes::{b64u_encode, Base64Url};
 use crate::client_data::{collect_client_data, sha256, CeremonyType};
+use crate::cred_blob::get_cred_blob_output;
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     check_get_extensions, decode, effective_timeout_ms, large_blob_get_output,
@@ -67,6 +68,10 @@ pub struct PreparedGet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub large_blob: Option<LargeBlobOutput>,
+    /// getCredBlob's output, when the site asked for the blob (prepared here, returned by `finish_get`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub get_cred_blob: Option<Base64Url>,
     pub timeout_ms: u32,
 }
 
@@ -136,7 +141,8 @@ pub fn prepare_get(request: GetRequest) -> CoreResult<PreparedGet> {
         allow_credential_ids: allow_credential_ids.into_iter().map(Base64Url).collect(),
         user_verification: user_verification(options.user_verification.as_deref()),
         prf,
-        large_blob: large_blob_get_output(options.extensions.as_ref()),
+        large_blob: large_blob_get_output(options.extensions.as_ref(), request.client),
+        get_cred_blob: get_cred_blob_output(options.extensions.as_ref(), request.client),
         timeout_ms,
     })
 }
@@ -212,6 +218,10 @@ pub struct AssertionExtensionResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub large_blob: Option<LargeBlobOutput>,
+    /// Present when the page asked for getCredBlob, in Chromium: base64url here, an ArrayBuffer for the page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub get_cred_blob: Option<Base64Url>,
 }
 
 /// The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -283,6 +293,7 @@ pub fn finish_get(
                 results: assertion.prf_results,
             }),
             large_blob: prepared.large_blob.clone(),
+            get_cred_blob: prepared.get_cred_blob.clone(),
         },
     })
 }

@@ -9,6 +9,7 @@ pub mod authenticator_data;
 pub mod bytes;
 pub mod client_data;
 pub mod cose;
+pub mod cred_blob;
 pub mod error;
 pub mod get_assertion;
 pub mod inspect;

@@ -14,6 +14,7 @@ use crate::authenticator_data::{
 use crate::bytes::{b64u_encode, parse_aaguid, Base64Url};
 use crate::client_data::{collect_client_data, CeremonyType};
 use crate::cose::{check_es256_der_signature, encode_cbor, P256PublicPoint, ES256, RS256};
+use crate::cred_blob::cred_blob_create_output;
 use crate::error::{CoreError, CoreResult};
 use crate::options::{
     check_create_extensions, cred_props_requested, decode, effective_timeout_ms,
@@ -89,6 +90,10 @@ pub struct PreparedCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub large_blob: Option<LargeBlobOutput>,
+    /// credBlob's output, when the site gave a blob (prepared here, returned by `finish_create`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub cred_blob: Option<bool>,
     pub timeout_ms: u32,
     /// The site's hints, known ones only, most preferred first (the window orders its choices by them).
     pub hints: Vec<Hint>,
@@ -166,6 +171,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
     }
     let cred_props = cred_props_requested(options.extensions.as_ref());
     let large_blob = large_blob_create_output(options.extensions.as_ref(), request.client);
+    let cred_blob = cred_blob_create_output(options.extensions.as_ref(), request.client);
     let prf = prf_for_create(options.extensions.as_ref().and_then(|ext| ext.prf.as_ref()))?;
 
     // Steps 13-15: collected client data, clientDataJSON and its hash.
@@ -211,6 +217,7 @@ pub fn prepare_create(request: CreateRequest) -> CoreResult<PreparedCreate> {
         cred_props_requested: cred_props,
         prf,
         large_blob,
+        cred_blob,
         timeout_ms,
         hints: Hint::from_names(options.hints),
     })
@@ -281,6 +288,10 @@ pub struct RegistrationExtensionResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub large_blob: Option<LargeBlobOutput>,
+    /// Present when the page gave credBlob, in Chromium (as the browser Keyplace runs in answers it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub cred_blob: Option<bool>,
 }
 
 /// The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -420,6 +431,7 @@ pub fn finish_create(
                 results: key.prf_results.filter(|_| key.prf_enabled),
             }),
             large_blob: prepared.large_blob.clone(),
+            cred_blob: prepared.cred_blob,
         },
     })
 }

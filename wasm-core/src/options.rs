@@ -71,6 +71,10 @@ pub struct Extensions {
     pub large_blob: Option<Value>,
     /// prf: `{eval?, evalByCredential?}` (prf.rs checks it).
     pub prf: Option<Value>,
+    /// credBlob (CTAP 2.1 §12.2): a blob to store with a new credential (a WebIDL BufferSource, create only).
+    pub cred_blob: Option<Value>,
+    /// getCredBlob: a WebIDL boolean asking for that blob when signing in.
+    pub get_cred_blob: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,10 +211,17 @@ pub fn large_blob_create_output(
         })
 }
 
-/// largeBlob's sign-in output for these inputs: none unless the site asked to read or write.
-pub fn large_blob_get_output(extensions: Option<&Extensions>) -> Option<LargeBlobOutput> {
+/// largeBlob's sign-in output for these inputs: none unless the site asked to read or write. Firefox answers a read
+/// with `{}` and a write (a real buffer) with nothing at all.
+pub fn large_blob_get_output(
+    extensions: Option<&Extensions>,
+    client: Option<Client>,
+) -> Option<LargeBlobOutput> {
     let ext = extensions?;
     if large_blob_member(ext, "write").is_some() {
+        if client == Some(Client::Firefox) {
+            return None;
+        }
         return Some(LargeBlobOutput {
             supported: None,
             written: Some(false),
@@ -469,7 +480,7 @@ mod tests {
             create(json!({"credProps": true}), Some(Client::Chromium)),
             None
         );
-        let get = |v: Value| large_blob_get_output(Some(&ext(v)));
+        let get = |v: Value| large_blob_get_output(Some(&ext(v)), Some(Client::Chromium));
         assert_eq!(
             get(json!({"largeBlob": {"read": true}})),
             Some(LargeBlobOutput::default())
@@ -483,6 +494,11 @@ mod tests {
             written
         );
         assert_eq!(get(json!({"largeBlob": {"read": false}})), None);
+        let write = json!({"largeBlob": {"write": {"$bytes": "AQ"}}});
+        assert_eq!(
+            large_blob_get_output(Some(&ext(write)), Some(Client::Firefox)),
+            None
+        );
         assert_eq!(get(json!({"prf": {}})), None);
     }
 

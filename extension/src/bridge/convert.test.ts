@@ -77,6 +77,14 @@ describe('toPageCredential', () => {
     assert.equal(c.response.fields.userHandle, null);
     assert.deepEqual(extensionResultsForPage(undefined), {});
   });
+
+  it('gives getCredBlob as an ArrayBuffer (empty: Keyplace keeps no blobs), other outputs as they are', () => {
+    const results = extensionResultsForPage({ getCredBlob: '', largeBlob: {} }) as Record<string, unknown>;
+    assert.ok(results.getCredBlob instanceof ArrayBuffer);
+    assert.equal((results.getCredBlob as ArrayBuffer).byteLength, 0);
+    assert.deepEqual(results.largeBlob, {});
+    assert.deepEqual(extensionResultsForPage({ credBlob: false }), { credBlob: false });
+  });
 });
 
 describe('browserSummary', () => {

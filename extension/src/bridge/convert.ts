@@ -62,14 +62,18 @@ const buffer = (v: unknown): ArrayBuffer | null => (typeof v === 'string' ? from
 
 /**
  * getClientExtensionResults() as the browser gives it: the same as the JSON form, except that buffers are
- * ArrayBuffers (prf's values), where toJSON() has base64url.
+ * ArrayBuffers (prf's values, getCredBlob), where toJSON() has base64url.
  */
 export function extensionResultsForPage(results: unknown): unknown {
-  const prf = (results as { prf?: { results?: Record<string, unknown> } } | null)?.prf;
-  if (!prf?.results) return results ?? {};
-  const values: Record<string, ArrayBuffer | null> = {};
-  for (const [name, value] of Object.entries(prf.results)) values[name] = buffer(value);
-  return { ...(results as object), prf: { ...prf, results: values } };
+  const r = (results ?? {}) as { prf?: { results?: Record<string, unknown> }; getCredBlob?: unknown };
+  const out: Record<string, unknown> = { ...r };
+  if (r.prf?.results) {
+    const values: Record<string, ArrayBuffer | null> = {};
+    for (const [name, value] of Object.entries(r.prf.results)) values[name] = buffer(value);
+    out.prf = { ...r.prf, results: values };
+  }
+  if ('getCredBlob' in r) out.getCredBlob = buffer(r.getCredBlob);
+  return out;
 }
 
 /** What the shim needs to build a PublicKeyCredential that behaves like the browser's own. */

@@ -89,7 +89,11 @@ prf?: CreatePrf,
 /**
  * largeBlob's output, when the site gave the extension (prepared here, returned by `finish_create`).
  */
-largeBlob?: LargeBlobOutput, timeoutMs: number, 
+largeBlob?: LargeBlobOutput, 
+/**
+ * credBlob's output, when the site gave a blob (prepared here, returned by `finish_create`).
+ */
+credBlob?: boolean, timeoutMs: number, 
 /**
  * The site's hints, known ones only, most preferred first (the window orders its choices by them).
  */
@@ -138,7 +142,11 @@ prf?: PrfRegistrationOutput,
 /**
  * Present when the page gave largeBlob (as the browser Keyplace runs in answers it).
  */
-largeBlob?: LargeBlobOutput, };
+largeBlob?: LargeBlobOutput, 
+/**
+ * Present when the page gave credBlob, in Chromium (as the browser Keyplace runs in answers it).
+ */
+credBlob?: boolean, };
 
 /**
  * The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
@@ -175,7 +183,11 @@ prf?: GetPrf,
 /**
  * largeBlob's output, when the site asked to read or write (prepared here, returned by `finish_get`).
  */
-largeBlob?: LargeBlobOutput, timeoutMs: number, };
+largeBlob?: LargeBlobOutput, 
+/**
+ * getCredBlob's output, when the site asked for the blob (prepared here, returned by `finish_get`).
+ */
+getCredBlob?: Base64Url, timeoutMs: number, };
 
 /**
  * The flags `assertionAuthenticatorData` writes; the host sets the true UV bit before it signs.
@@ -205,7 +217,11 @@ prf?: PrfAssertionOutput,
 /**
  * Present when the page asked largeBlob to read or write.
  */
-largeBlob?: LargeBlobOutput, };
+largeBlob?: LargeBlobOutput, 
+/**
+ * Present when the page asked for getCredBlob, in Chromium: base64url here, an ArrayBuffer for the page.
+ */
+getCredBlob?: Base64Url, };
 
 /**
  * The PublicKeyCredential's JSON form (as `toJSON()` gives it); the page shim rebuilds the object from it.
