@@ -113,6 +113,41 @@ function assertPrintsNative(functions) {
   assert.deepEqual(functions.prototypes, [true, true, true]);
 }
 
+/**
+ * Runs in the page: each getter and method (without arguments) of the credential interfaces, taken from its
+ * prototype as a page that keeps them would, called on the browser's credential and on the last one (Keyplace's).
+ * They are taken after Keyplace's first credential: one taken before stays the browser's (README, "Conformance").
+ */
+function takenAndCalled() {
+  const kind = (v) => (v === null ? 'null' : Object.prototype.toString.call(v).slice(8, -1));
+  const calls = (o, protos) => {
+    const out = {};
+    for (const proto of protos) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const d = Object.getOwnPropertyDescriptor(proto, name);
+        const fn = d.get ?? d.value;
+        if (name === 'constructor' || typeof fn !== 'function' || (!d.get && fn.length)) continue;
+        try {
+          out[name] = kind(Reflect.apply(fn, o, []));
+        } catch (err) {
+          out[name] = `throws ${err.name}`;
+        }
+      }
+    }
+    return out;
+  };
+  const describe = (c) => ({
+    credential: calls(c, [PublicKeyCredential.prototype, Credential.prototype]),
+    response: calls(c.response, [AuthenticatorAttestationResponse.prototype, AuthenticatorResponse.prototype]),
+  });
+  const rawId = Object.getOwnPropertyDescriptor(PublicKeyCredential.prototype, 'rawId').get;
+  return {
+    native: describe(window.__native),
+    keyplace: describe(window.__last),
+    sameRawId: Reflect.apply(rawId, window.__last, []) === window.__last.rawId,
+  };
+}
+
 /** rp-page's ceremony keeps nothing: wrap navigator.credentials so the page keeps the last credential it got. */
 function keepLastCredential() {
   for (const name of ['create', 'get']) {
@@ -144,6 +179,9 @@ forEachBrowser('credential objects shaped like the browser’s', { timeout: 240_
     assert.equal(n.verified, true, JSON.stringify(n));
     nativeId = n.credentialId;
     shapes.nativeCreate = await page.evaluate(describeLast);
+    await page.evaluate(() => {
+      window.__native = window.__last;
+    });
     const vault = await driver.startCeremony(page, keep, { kind: 'create', username: 'vault' });
     await vault.win.createInVault({ account: 'vault', pin: PIN, newPin: true });
     const v = await vault.result;
@@ -158,6 +196,13 @@ forEachBrowser('credential objects shaped like the browser’s', { timeout: 240_
     t.diagnostic(`native members: ${JSON.stringify(n.members)}`);
     for (const key of Object.keys(n)) assert.deepEqual(k[key], n[key], key);
     assertPrintsNative(k.functions);
+  });
+
+  it('getters and methods taken from the prototypes answer for Keyplace’s credential as for the browser’s', async () => {
+    const { native, keyplace, sameRawId } = await page.evaluate(takenAndCalled);
+    assert.ok(Object.keys(native.credential).includes('rawId') && Object.keys(native.response).includes('getPublicKey'));
+    assert.deepEqual(keyplace, native);
+    assert.equal(sameRawId, true, 'the getter gives the [SameObject] rawId');
   });
 
   it('sign-in objects: the same as the browser’s', async () => {
