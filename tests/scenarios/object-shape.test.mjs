@@ -73,18 +73,18 @@ function describeLast() {
    * and, for comparison, how the browser prints a native getter and method of an interface Keyplace never touches.
    */
   function functionsAsThePageSees() {
-    const toString = Function.prototype.toString;
+    const print = Function.prototype.toString;
     const getter = Object.getOwnPropertyDescriptor(PublicKeyCredential.prototype, 'rawId').get;
     const method = PublicKeyCredential.prototype.getClientExtensionResults;
     const nativeGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get;
     return {
-      getter: toString.call(getter),
+      getter: print.call(getter),
       getterOwnToString: getter.toString(),
-      method: toString.call(method),
+      method: print.call(method),
       methodOwnToString: `${method}`,
-      prototypes: [getter, method, toString].map((f) => Object.getPrototypeOf(f) === Function.prototype),
-      nativeLikeGetter: toString.call(nativeGetter).replace('aborted', 'rawId'),
-      nativeLikeMethod: toString.call(AbortSignal.prototype.throwIfAborted).replace('throwIfAborted', method.name),
+      prototypes: [getter, method, print].map((f) => Object.getPrototypeOf(f) === Function.prototype),
+      nativeLikeGetter: print.call(nativeGetter).replace('aborted', 'rawId'),
+      nativeLikeMethod: print.call(AbortSignal.prototype.throwIfAborted).replace('throwIfAborted', method.name),
     };
   }
   return {
