@@ -71,7 +71,7 @@ await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)
 const shimBytes = (await stat(join(out, 'shim.js'))).size;
 const wasmBytes = (await stat(join(out, 'core.wasm'))).size;
 console.log(`Built ${out} (page shim ${shimBytes} B, WASM core ${wasmBytes} B)`);
-// The shim's budget (DESIGN.md "Budgets": 4 KB minified): the benchmark only reports it, so the build enforces it.
+// The shim's size budget (4 KB minified, BENCHMARKS.md): the benchmark only reports it, so the build enforces it.
 const SHIM_BUDGET = 4096;
 if (shimBytes > SHIM_BUDGET) {
   console.error(`The page shim is ${shimBytes} B, over its ${SHIM_BUDGET} B budget (extension/src/page/shim.ts).`);
