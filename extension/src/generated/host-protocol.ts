@@ -350,7 +350,11 @@ added_at: number,
 /**
  * The device that removed it; null while enrolled.
  */
-removed_by: string | null, };
+removed_by: string | null, 
+/**
+ * A recovery sheet (a printed code, `recovery`), not a computer; absent for a computer.
+ */
+recovery_sheet?: boolean, };
 
 /**
  * One line of this device's log of copies, with device names as its ring knows them.
@@ -457,6 +461,62 @@ joining?: string,
  * `approve`, `remove`: the ring as a file for your other devices (`accept` there).
  */
 ring?: string, 
+/**
+ * `approve`, `accept`: 12 digits from the ring's last change; the approving and the new computer show the same
+ * ones when they hold the same ring.
+ */
+ring_code?: string, 
+/**
+ * This computer's devices after the action, as `devices` lists them.
+ */
+devices: DevicesAnswer, };
+
+/**
+ * `recovery`: a recovery sheet from the popup, as `keyplace-host recovery …` does it from the CLI: a printed code
+ * that counts as one of your devices. The code (like a PIN) is wiped from the host's memory and never logged.
+ */
+export type RecoveryParams = { "action": "make", name: string, pin: string, } | { "action": "approve_copy", request: string, code: string, } | { "action": "approve_join", request: string, code: string, } | { "action": "restore", 
+/**
+ * What to call this computer.
+ */
+name: string, code: string, 
+/**
+ * The backup: a copy request addressed to the sheet (or a copy package released for it).
+ */
+request: string, 
+/**
+ * The sheet's approval of it (empty with a copy package).
+ */
+approval: string, pin: string, };
+
+/**
+ * `recovery`: what the action made, and your devices after it.
+ */
+export type RecoveryAnswer = { 
+/**
+ * `make`: the sheet's code, shown once to print or write down; no computer keeps it.
+ */
+code?: string, 
+/**
+ * `make`: the sheet as it is listed among your devices.
+ */
+sheet?: DeviceRow, 
+/**
+ * `make`, `approve_join`: the ring as a file for your other devices (`ring` `accept` there).
+ */
+ring?: string, 
+/**
+ * `approve_join`, `restore`: 12 digits from the ring's last change, as `ring` gives them.
+ */
+ring_code?: string, 
+/**
+ * `approve_copy`: the approval, as `copy_approve` answers it.
+ */
+approval?: CopyApproveAnswer, 
+/**
+ * `restore`: the passkeys now in this computer's vault.
+ */
+imported?: Array<ImportedRow>, 
 /**
  * This computer's devices after the action, as `devices` lists them.
  */
@@ -583,4 +643,4 @@ export type HostMethod<Params, Answer> = { params: Params, answer: Answer, };
 /**
  * Every method by name, with its params and answer: what `service::Service::handle` dispatches.
  */
-export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_release: HostMethod<CopyReleaseParams, CopyReleaseAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, ring: HostMethod<RingParams, RingAnswer>, import: HostMethod<ImportParams, ImportAnswer>, };
+export type HostMethods = { hello: HostMethod<EmptyParams, HelloAnswer>, create: HostMethod<CreateParams, CreateAnswer>, sign: HostMethod<SignParams, SignAnswer>, attest: HostMethod<AttestParams, AttestAnswer>, list: HostMethod<ListParams, ListPage<ListRow>>, delete: HostMethod<DeleteParams, DeleteAnswer>, rename: HostMethod<RenameParams, RenameAnswer>, lock: HostMethod<EmptyParams, EmptyAnswer>, configure: HostMethod<ConfigureParams, EmptyAnswer>, devices: HostMethod<EmptyParams, DevicesAnswer>, copy_request: HostMethod<CopyRequestParams, CopyRequestAnswer>, copy_inspect: HostMethod<CopyInspectParams, CopyInspectAnswer>, copy_approve: HostMethod<CopyApproveParams, CopyApproveAnswer>, copy_release: HostMethod<CopyReleaseParams, CopyReleaseAnswer>, copy_import: HostMethod<CopyImportParams, CopyImportAnswer>, ring: HostMethod<RingParams, RingAnswer>, recovery: HostMethod<RecoveryParams, RecoveryAnswer>, import: HostMethod<ImportParams, ImportAnswer>, };

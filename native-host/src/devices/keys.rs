@@ -276,6 +276,7 @@ pub fn card_of(record: &ThisDeviceRecord) -> DeviceCard {
         signing_key: B64u(record.signing_public.clone()),
         kem_key: B64u(record.kem_public.clone()),
         storage_key: None,
+        recovery_sheet: false,
     }
 }
 

@@ -51,6 +51,8 @@ pub struct DeviceInfo {
     pub approved_by: Option<String>,
     pub added_at: i64,
     pub removed_by: Option<String>,
+    /// A recovery sheet, not a computer.
+    pub recovery_sheet: bool,
 }
 
 /// A join request made on the new device: its text code, the same as a JSON file, and the short code to compare.
@@ -439,6 +441,7 @@ fn pending_info(record: &ThisDeviceRecord) -> DeviceInfo {
         approved_by: None,
         added_at: record.created_at,
         removed_by: None,
+        recovery_sheet: false,
     }
 }
 
@@ -455,6 +458,7 @@ fn info(ring: &Ring, member: Member, this_device: &[u8]) -> DeviceInfo {
         approved_by: member.added_by.as_ref().map(name_of),
         added_at: member.added_at,
         removed_by: member.removed.as_ref().map(|(by, _)| name_of(by)),
+        recovery_sheet: member.card.recovery_sheet,
         id: member.card.id.0,
         name: member.card.name,
     }

@@ -83,7 +83,11 @@ impl Devices {
         let mut secret = Zeroizing::new([0u8; SECRET_LEN]);
         OsRng.fill_bytes(secret.as_mut());
         let sheet = DeviceKeys::from_secret(&secret[..], name)?;
-        let join = sign_join(&sheet, sheet.card())?;
+        let card = super::wire::DeviceCard {
+            recovery_sheet: true,
+            ..sheet.card()
+        };
+        let join = sign_join(&sheet, card)?;
         self.change(&keys, &ring, Change::Add { join })?;
         Ok(RecoverySheet {
             code: sheet_code(&secret[..]),

@@ -239,6 +239,7 @@ mod tests {
             signing_key: B64u(public),
             kem_key: B64u(kem.to_bytes().to_vec()),
             storage_key: None,
+            recovery_sheet: false,
         };
         Key(signing, card)
     }

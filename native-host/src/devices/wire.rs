@@ -58,6 +58,10 @@ pub struct DeviceCard {
     /// where the device has no TPM (it can receive software vault passkeys only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_key: Option<B64u>,
+    /// A recovery sheet (devices/recovery.rs): a printed code, not a computer. Said by the sheet's own signed card,
+    /// so every device of the ring shows it as one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovery_sheet: bool,
 }
 
 impl DeviceCard {

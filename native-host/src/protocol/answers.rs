@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 use ts_rs::TS;
 
-use super::values::{B64u, StoreId};
+use super::values::{B64u, Pin, StoreId};
 
 /// `hello`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -255,6 +255,10 @@ pub struct DeviceRow {
     pub added_at: i64,
     /// The device that removed it; null while enrolled.
     pub removed_by: Option<String>,
+    /// A recovery sheet (a printed code, `recovery`), not a computer; absent for a computer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(optional, as = "Option<bool>"))]
+    pub recovery_sheet: bool,
 }
 
 /// What this device did with a copy of a passkey.
@@ -406,6 +410,43 @@ pub struct RingAnswer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub ring: Option<String>,
+    /// `approve`, `accept`: 12 digits from the ring's last change; the approving and the new computer show the same
+    /// ones when they hold the same ring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub ring_code: Option<String>,
+    /// This computer's devices after the action, as `devices` lists them.
+    pub devices: DevicesAnswer,
+}
+
+/// `recovery`: what the action made, and your devices after it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct RecoveryAnswer {
+    /// `make`: the sheet's code, shown once to print or write down; no computer keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional, as = "Option<String>"))]
+    pub code: Option<Pin>,
+    /// `make`: the sheet as it is listed among your devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub sheet: Option<DeviceRow>,
+    /// `make`, `approve_join`: the ring as a file for your other devices (`ring` `accept` there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub ring: Option<String>,
+    /// `approve_join`, `restore`: 12 digits from the ring's last change, as `ring` gives them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub ring_code: Option<String>,
+    /// `approve_copy`: the approval, as `copy_approve` answers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub approval: Option<CopyApproveAnswer>,
+    /// `restore`: the passkeys now in this computer's vault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub imported: Option<Vec<ImportedRow>>,
     /// This computer's devices after the action, as `devices` lists them.
     pub devices: DevicesAnswer,
 }

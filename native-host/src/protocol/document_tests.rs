@@ -13,14 +13,14 @@ use serde_json::Value;
 use super::answers::{
     AttestAnswer, CopyApproveAnswer, CopyImportAnswer, CopyInspectAnswer, CopyReleaseAnswer,
     CopyRequestAnswer, CreateAnswer, DeleteAnswer, DevicesAnswer, EmptyAnswer, HelloAnswer,
-    ImportAnswer, ListPage, ListRow, RenameAnswer, RingAnswer, SignAnswer,
+    ImportAnswer, ListPage, ListRow, RecoveryAnswer, RenameAnswer, RingAnswer, SignAnswer,
 };
 use super::envelope::{parse_request, Response};
 use super::errors::ErrorBody;
 use super::requests::{
     AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
     CopyReleaseParams, CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ImportParams,
-    ListParams, RenameParams, RingParams, SignParams, METHODS,
+    ListParams, RecoveryParams, RenameParams, RingParams, SignParams, METHODS,
 };
 
 struct Example {
@@ -92,6 +92,7 @@ fn check_params(method: &str, params: &Value, at: &str) {
         "copy_release" => round_trip::<CopyReleaseParams>(params, at),
         "copy_import" => round_trip::<CopyImportParams>(params, at),
         "ring" => round_trip::<RingParams>(params, at),
+        "recovery" => round_trip::<RecoveryParams>(params, at),
         "import" => round_trip::<ImportParams>(params, at),
         other => panic!("{at}: no method {other:?}"),
     }
@@ -114,6 +115,7 @@ fn check_result(method: &str, result: &Value, at: &str) {
         "copy_release" => round_trip::<CopyReleaseAnswer>(result, at),
         "copy_import" => round_trip::<CopyImportAnswer>(result, at),
         "ring" => round_trip::<RingAnswer>(result, at),
+        "recovery" => round_trip::<RecoveryAnswer>(result, at),
         "import" => round_trip::<ImportAnswer>(result, at),
         other => panic!("{at}: no method {other:?}"),
     }

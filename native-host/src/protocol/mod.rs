@@ -21,14 +21,14 @@ pub use answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyFileKind, CopyImportAnswer,
     CopyInspectAnswer, CopyReleaseAnswer, CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer,
     CredentialRow, DeleteAnswer, DeviceRow, DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer,
-    ImportAnswer, ImportPasskeyRow, ImportStatus, ImportedRow, ListPage, ListRow, RenameAnswer,
-    RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus, VaultProtectionKind,
+    ImportAnswer, ImportPasskeyRow, ImportStatus, ImportedRow, ListPage, ListRow, RecoveryAnswer,
+    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus, VaultProtectionKind,
 };
 pub use envelope::{parse_request, readable_id, Request, Response};
 pub use errors::{ErrorBody, ErrorCode, ErrorDetails};
 pub use requests::{
     AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
     CopyReleaseParams, CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ImportParams,
-    ListParams, RenameParams, RingParams, SignParams, UserParams, METHODS,
+    ListParams, RecoveryParams, RenameParams, RingParams, SignParams, UserParams, METHODS,
 };
 pub use values::{B64u, ExportText, Pin, StoreId};

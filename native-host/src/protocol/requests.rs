@@ -8,7 +8,7 @@ use ts_rs::TS;
 use super::values::{B64u, ExportText, Pin, StoreId};
 
 /// Every method the host answers (service::Service::handle dispatches exactly these).
-pub const METHODS: [&str; 17] = [
+pub const METHODS: [&str; 18] = [
     "hello",
     "create",
     "sign",
@@ -25,6 +25,7 @@ pub const METHODS: [&str; 17] = [
     "copy_release",
     "copy_import",
     "ring",
+    "recovery",
     "import",
 ];
 
@@ -236,6 +237,49 @@ pub enum RingParams {
     /// Remove a device (its name or the start of its short id); the answer's `ring` goes to your other devices.
     Remove {
         device: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        pin: Pin,
+    },
+}
+
+/// `recovery`: a recovery sheet from the popup, as `keyplace-host recovery …` does it from the CLI: a printed code
+/// that counts as one of your devices. The code (like a PIN) is wiped from the host's memory and never logged.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(TS))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RecoveryParams {
+    /// Make a sheet called `name` and enroll it, approved with this computer's vault PIN: the answer's `code` is
+    /// shown once, and its `ring` goes to your other devices.
+    Make {
+        name: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        pin: Pin,
+    },
+    /// Approve a copy request with the sheet's code instead of a device's PIN (on any of your computers, its
+    /// source included: the sheet is the other device).
+    ApproveCopy {
+        request: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        code: Pin,
+    },
+    /// Approve a new computer's join request with the sheet's code: the answer's `ring` goes back to it.
+    ApproveJoin {
+        request: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        code: Pin,
+    },
+    /// On a computer in no ring yet: join your devices by the sheet's approval and restore a backup (a copy request
+    /// addressed to the sheet, with the sheet's approval) into this computer's vault, whose PIN `pin` sets or opens.
+    Restore {
+        /// What to call this computer.
+        name: String,
+        #[cfg_attr(test, ts(as = "String"))]
+        code: Pin,
+        /// The backup: a copy request addressed to the sheet (or a copy package released for it).
+        request: String,
+        /// The sheet's approval of it (empty with a copy package).
+        #[serde(default)]
+        approval: String,
         #[cfg_attr(test, ts(as = "String"))]
         pin: Pin,
     },

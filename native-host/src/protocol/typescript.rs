@@ -8,15 +8,15 @@ use super::answers::{
     AttestAnswer, CopiedPasskeyRow, CopyApproveAnswer, CopyFileKind, CopyImportAnswer,
     CopyInspectAnswer, CopyReleaseAnswer, CopyRequestAnswer, CopyRole, CopyRow, CreateAnswer,
     CredentialRow, DeleteAnswer, DeviceRow, DevicesAnswer, EmptyAnswer, HardwareKind, HelloAnswer,
-    ImportAnswer, ImportPasskeyRow, ImportStatus, ImportedRow, ListPage, ListRow, RenameAnswer,
-    RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus, VaultProtectionKind,
+    ImportAnswer, ImportPasskeyRow, ImportStatus, ImportedRow, ListPage, ListRow, RecoveryAnswer,
+    RenameAnswer, RingAnswer, SignAnswer, SlimCredentialRow, StoreStatus, VaultProtectionKind,
 };
 use super::envelope::{Request, Response};
 use super::errors::{ErrorBody, ErrorCode, ErrorDetails};
 use super::requests::{
     AttestParams, ConfigureParams, CopyApproveParams, CopyImportParams, CopyInspectParams,
     CopyReleaseParams, CopyRequestParams, CreateParams, DeleteParams, EmptyParams, ImportParams,
-    ListParams, RenameParams, RingParams, SignParams, UserParams,
+    ListParams, RecoveryParams, RenameParams, RingParams, SignParams, UserParams,
 };
 use super::values::{B64u, StoreId};
 
@@ -50,6 +50,7 @@ struct Methods {
     copy_release: Method<CopyReleaseParams, CopyReleaseAnswer>,
     copy_import: Method<CopyImportParams, CopyImportAnswer>,
     ring: Method<RingParams, RingAnswer>,
+    recovery: Method<RecoveryParams, RecoveryAnswer>,
     import: Method<ImportParams, ImportAnswer>,
 }
 
@@ -115,6 +116,8 @@ pub(crate) fn render() -> String {
         declaration::<CopyFileKind>(&config),
         declaration::<RingParams>(&config),
         declaration::<RingAnswer>(&config),
+        declaration::<RecoveryParams>(&config),
+        declaration::<RecoveryAnswer>(&config),
         declaration::<CopiedPasskeyRow>(&config),
         declaration::<CopyApproveParams>(&config),
         declaration::<CopyApproveAnswer>(&config),

@@ -140,7 +140,7 @@ fn rows(passkeys: Vec<(String, String)>) -> Vec<CopiedPasskeyRow> {
         .collect()
 }
 
-fn device_row(device: DeviceInfo) -> DeviceRow {
+pub(super) fn device_row(device: DeviceInfo) -> DeviceRow {
     DeviceRow {
         id: B64u(device.id),
         short_id: device.short_id,
@@ -150,6 +150,7 @@ fn device_row(device: DeviceInfo) -> DeviceRow {
         approved_by: device.approved_by,
         added_at: device.added_at,
         removed_by: device.removed_by,
+        recovery_sheet: device.recovery_sheet,
     }
 }
 

@@ -29,6 +29,7 @@ pub mod errors;
 mod import;
 mod list;
 mod manage;
+mod recovery;
 mod ring;
 mod sign;
 
@@ -116,6 +117,7 @@ impl Service {
             "copy_release" => run(params, |p| self.copy_release(p)),
             "copy_import" => run(params, |p| self.copy_import(p)),
             "ring" => run(params, |p| self.ring(p)),
+            "recovery" => run(params, |p| self.recovery(p)),
             "import" => run(params, |p| self.import(p)),
             _ => Err(errors::unknown_method()),
         };

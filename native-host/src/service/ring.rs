@@ -10,6 +10,7 @@ impl Service {
     pub(super) fn ring(&self, params: RingParams) -> Result<RingAnswer, ErrorBody> {
         let devices = self.device_ring();
         let (mut request, mut short_code, mut joining, mut ring) = (None, None, None, None);
+        let mut ring_code = None;
         match params {
             RingParams::Start { name, pin } => {
                 devices.init(name.trim(), pin.as_str())?;
@@ -26,9 +27,11 @@ impl Service {
             }
             RingParams::Approve { request: text, pin } => {
                 ring = Some(devices.approve_join(text.trim(), pin.as_str())?);
+                ring_code = Some(devices.ring_code()?);
             }
             RingParams::Accept { ring: text } => {
                 devices.accept(text.trim())?;
+                ring_code = Some(devices.ring_code()?);
             }
             RingParams::Remove { device, pin } => {
                 ring = Some(devices.remove(device.trim(), pin.as_str())?);
@@ -39,6 +42,7 @@ impl Service {
             short_code,
             joining,
             ring,
+            ring_code,
             devices: self.devices()?,
         })
     }
@@ -132,6 +136,14 @@ mod tests {
         // The ring file is no use to a computer it did not enrol.
         assert!(call(&stranger, "ring", json!({"action": "accept", "ring": ring})).is_err());
         let accepted = call(&laptop, "ring", json!({"action": "accept", "ring": ring})).unwrap();
+        // Both screens show the same ring code: the same ring, approved by the device the person used.
+        let code = approved["ring_code"].as_str().unwrap();
+        assert_eq!(
+            code.chars().filter(char::is_ascii_digit).count(),
+            12,
+            "{code}"
+        );
+        assert_eq!(accepted["ring_code"], approved["ring_code"]);
         assert_eq!(names(&accepted), ["laptop", "desktop"]);
         assert_eq!(accepted["devices"]["this_device"]["enrolled"], true);
         assert_eq!(accepted["devices"]["devices"][0]["approved_by"], "desktop");
