@@ -1,7 +1,14 @@
 // Your devices and copies of vault passkeys, for the popup (ARCHITECTURE.md rule 10). The host decides
 // everything (who may approve, to whom a copy goes, once); this module only forwards the popup's requests and
 // puts where each vault passkey's copies are into words, and forwards enrolment (`ring`) as the CLI does it.
-import type { CopiedPasskeyRow, CopyRow, DeviceRow, DevicesAnswer, RingParams } from '../generated/host-protocol';
+import type {
+  CopiedPasskeyRow,
+  CopyRow,
+  DeviceRow,
+  DevicesAnswer,
+  RecoveryParams,
+  RingParams,
+} from '../generated/host-protocol';
 import type {
   CopyAnswer,
   CopyApproveView,
@@ -11,6 +18,7 @@ import type {
   CopyRequestView,
   DevicesView,
   DeviceView,
+  RecoveryView,
   RingView,
 } from '../shared/messages';
 import { type MessageKey, t } from '../shared/i18n';
@@ -67,6 +75,7 @@ function deviceView(row: DeviceRow): DeviceView {
     enrolled: row.enrolled,
     approvedBy: row.approved_by,
     addedAt: row.added_at,
+    recoverySheet: row.recovery_sheet === true,
   };
 }
 
@@ -192,6 +201,39 @@ export async function changeRing(host: Host, params: unknown): Promise<CopyAnswe
       ...(answer.short_code ? { shortCode: answer.short_code } : {}),
       ...(answer.joining ? { joining: answer.joining } : {}),
       ...(answer.ring ? { ring: answer.ring } : {}),
+      ...(answer.ring_code ? { ringCode: answer.ring_code } : {}),
+      devices: devicesView(answer.devices),
+    };
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+const RECOVERY_ACTIONS = new Set(['make', 'approve_copy', 'approve_join', 'restore']);
+
+/** A recovery sheet: make one, approve with its code, restore with it (the host checks the code and refuses a typo). */
+export async function recovery(host: Host, params: unknown): Promise<CopyAnswer<RecoveryView>> {
+  try {
+    const action = (params as { action?: unknown } | null)?.action;
+    if (typeof action !== 'string' || !RECOVERY_ACTIONS.has(action)) throw new Error(t('devicesUnknownAction'));
+    const answer = await host.recovery(params as RecoveryParams);
+    return {
+      ok: true,
+      ...(answer.code ? { code: answer.code } : {}),
+      ...(answer.sheet ? { sheet: answer.sheet.name } : {}),
+      ...(answer.ring ? { ring: answer.ring } : {}),
+      ...(answer.ring_code ? { ringCode: answer.ring_code } : {}),
+      ...(answer.approval
+        ? {
+            approval: {
+              approval: answer.approval.approval,
+              source: answer.approval.source,
+              target: answer.approval.target,
+              chipHeld: answer.approval.chip_held,
+            },
+          }
+        : {}),
+      ...(answer.imported ? { imported: passkeyRows(answer.imported) } : {}),
       devices: devicesView(answer.devices),
     };
   } catch (err) {

@@ -19,7 +19,16 @@ import { abortConsent, consentDecide, consentDetails } from './ceremony/session'
 import { signIn } from './ceremony/sign-in';
 import { markCold, metrics } from './ceremony/timing';
 import { CLIENT, ready, wasmInstantiateMs } from './core';
-import { approveCopy, changeRing, importCopy, inspectCopy, listDevices, releaseCopy, requestCopy } from './devices';
+import {
+  approveCopy,
+  changeRing,
+  importCopy,
+  inspectCopy,
+  listDevices,
+  recovery,
+  releaseCopy,
+  requestCopy,
+} from './devices';
 import { Host } from './host/api';
 import { inspectImport, runImport } from './import';
 import { listMorePasskeys, listPasskeys } from './locations/paging';
@@ -163,6 +172,8 @@ async function fromExtensionPage(message: UiMessage, sender: chrome.runtime.Mess
       return importCopy(host, message.request, message.approval, message.pin);
     case 'devices:ring':
       return changeRing(host, message.params);
+    case 'devices:recovery':
+      return recovery(host, message.params);
     case 'import:inspect':
       return inspectImport(host, message.file);
     case 'import:run':

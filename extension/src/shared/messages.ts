@@ -3,7 +3,7 @@
 // runs in the page's world, so nothing it says is trusted: the background takes the caller's origin from
 // the browser (MessageSender), never from a message.
 
-import type { RingParams, StoreId, VaultProtectionKind } from '../generated/host-protocol';
+import type { RecoveryParams, RingParams, StoreId, VaultProtectionKind } from '../generated/host-protocol';
 
 /**
  * Whether a request's userVerification asks for the PIN. "required" and "preferred" both do, at every ceremony
@@ -156,6 +156,8 @@ export type UiMessage =
   | { type: 'devices:copy-import'; request: string; approval: string; pin: string }
   // Enrolment: start your devices here, ask to join, inspect and approve a join, accept the ring, remove a device.
   | { type: 'devices:ring'; params: RingParams }
+  // A recovery sheet: make one, approve a copy or a join with its code, restore a backup made for it.
+  | { type: 'devices:recovery'; params: RecoveryParams }
   // Popup: passkeys from another manager's Credential Exchange Format export (background/import.ts).
   | { type: 'import:inspect'; file: string }
   | { type: 'import:run'; file: string; credentialIds: string[]; pin: string }
@@ -284,6 +286,8 @@ export interface DeviceView {
   /** The device that approved it; null for the device that started the ring. */
   approvedBy: string | null;
   addedAt: number;
+  /** A recovery sheet (a printed code), not a computer. */
+  recoverySheet: boolean;
 }
 
 /** Answer of devices:list: your devices, and where each vault passkey of this computer has copies, in words. */
@@ -315,7 +319,27 @@ export type CopyApproveView = { approval: string; source: string; target: string
 export type CopyReleaseView = { package: string; target: string; passkeys: { rpId: string; userName: string }[] };
 export type CopyImportView = { imported: { rpId: string; userName: string }[] };
 /** Answer of devices:ring: what to carry to another device, and the devices after the action. */
-export type RingView = { request?: string; shortCode?: string; joining?: string; ring?: string; devices: DevicesView };
+export type RingView = {
+  request?: string;
+  shortCode?: string;
+  joining?: string;
+  ring?: string;
+  /** After approving or accepting a join: 12 digits both computers show when they hold the same ring. */
+  ringCode?: string;
+  devices: DevicesView;
+};
+/** Answer of devices:recovery: what the action made, and the devices after it. */
+export type RecoveryView = {
+  /** make: the sheet's code, shown once. */
+  code?: string;
+  /** make: the sheet's name; make, approve_join: the ring for the other devices. */
+  sheet?: string;
+  ring?: string;
+  ringCode?: string;
+  approval?: CopyApproveView;
+  imported?: { rpId: string; userName: string }[];
+  devices: DevicesView;
+};
 
 /** One passkey of an export, as the import dialog lists it. */
 export interface ImportPasskeyView {

@@ -25,6 +25,8 @@ import type {
   ImportParams,
   ListPage,
   ListParams,
+  RecoveryAnswer,
+  RecoveryParams,
   RenameAnswer,
   RenameParams,
   RingAnswer,
@@ -122,6 +124,10 @@ export class Host {
   /** Enrolment and removal of devices (every change after a device's PIN; a join only with an approval). */
   ring(params: RingParams): Promise<RingAnswer> {
     return this.port.request('ring', params);
+  }
+  /** A recovery sheet: make one, approve with its code, restore a backup made for it on a new computer. */
+  recovery(params: RecoveryParams): Promise<RecoveryAnswer> {
+    return this.port.request('recovery', params);
   }
   /** Passkeys from another manager's CXF export: what the file holds, or import the chosen ones into the vault. */
   import(params: ImportParams): Promise<ImportAnswer> {

@@ -12,6 +12,7 @@ import type {
   DevicesView,
   DeviceView,
   PasskeyRow,
+  RecoveryView,
   UiMessage,
 } from '../../shared/messages';
 import { type MessageKey, t } from '../../shared/i18n';
@@ -56,6 +57,7 @@ function deviceItem(device: DeviceView): HTMLElement {
     {},
     element('span', { class: 'account' }, device.name),
     device.thisDevice ? ` ${t('devicesThisComputerNote')}` : '',
+    device.recoverySheet ? ` ${t('devicesSheetNote')}` : '',
     element('div', { class: 'why' }, `${device.shortId} · ${who} · ${since}`),
   );
 }
@@ -76,6 +78,9 @@ function renderDevices(): void {
   byId('enrol-join').hidden = enrolled || view.problem !== null;
   byId('enrol-accept').hidden = !waiting;
   byId('enrol-approve').hidden = !enrolled;
+  // A recovery sheet (popup/recovery.ts): made on an enrolled computer, restored from on one in no ring yet.
+  byId('recovery-make-open').hidden = !enrolled;
+  byId('recovery-restore-open').hidden = enrolled || view.problem !== null;
   byId('devices').setAttribute('aria-busy', 'false');
 }
 
@@ -191,11 +196,20 @@ export function openCarryDialog(imported: () => void): void {
   const request = byId('carry-request') as HTMLTextAreaElement;
   const approval = byId('carry-approval') as HTMLTextAreaElement;
   const pin = byId('carry-pin') as HTMLInputElement;
+  const useSheet = byId('carry-use-sheet') as HTMLInputElement;
+  const sheetCode = byId('carry-sheet-code') as HTMLInputElement;
   const summary = byId('carry-summary');
   const error = byId('carry-error');
   const release = byId('carry-release') as HTMLButtonElement;
   const buttons = [byId('carry-approve'), release, byId('carry-import')] as HTMLButtonElement[];
-  for (const field of [request, approval, pin]) field.value = '';
+  for (const field of [request, approval, pin, sheetCode]) field.value = '';
+  useSheet.checked = false;
+  byId('carry-sheet-box').hidden = true;
+  // Approving with a recovery sheet: its code instead of this computer's PIN (the sheet is the other device).
+  useSheet.onchange = () => {
+    byId('carry-sheet-box').hidden = !useSheet.checked;
+    if (useSheet.checked) sheetCode.focus();
+  };
   summary.textContent = error.textContent = '';
   release.hidden = true;
   // What the pasted text is, as the host last read it: a package needs no separate approval to import.
@@ -267,22 +281,35 @@ export function openCarryDialog(imported: () => void): void {
     (out === null ? byId('carry-close') : byId('carry-clip')).focus();
   };
 
+  /** The approval by this computer's PIN, or by the recovery sheet whose code was typed. */
+  const approve = async (): Promise<CopyAnswer<CopyApproveView> | undefined> => {
+    if (!useSheet.checked)
+      return send<CopyAnswer<CopyApproveView>>({ type: 'devices:copy-approve', request: request.value, pin: pin.value });
+    const answer = await send<CopyAnswer<RecoveryView>>({
+      type: 'devices:recovery',
+      params: { action: 'approve_copy', request: request.value, code: sheetCode.value },
+    });
+    if (!answer?.ok || !answer.approval) return answer?.ok ? undefined : answer;
+    return { ok: true, ...answer.approval };
+  };
   byId('carry-approve').onclick = async () => {
     error.textContent = '';
-    if (!needs(request, t('carryPasteRequest')) || !needs(pin, t('pinTypeVault'))) return;
+    if (
+      !needs(request, t('carryPasteRequest')) ||
+      !(useSheet.checked ? needs(sheetCode, t('sheetCodeMissing')) : needs(pin, t('pinTypeVault')))
+    )
+      return;
     busy(true);
-    const answer = await send<CopyAnswer<CopyApproveView>>({
-      type: 'devices:copy-approve',
-      request: request.value,
-      pin: pin.value,
-    });
+    const answer = await approve();
     busy(false);
     pin.value = '';
     if (!answer?.ok) {
+      // A mistyped code approves nothing: it stays, to be corrected where it was typed.
       error.textContent = answer?.error ?? t('noAnswer');
-      pin.focus();
+      (useSheet.checked ? sheetCode : pin).focus();
       return;
     }
+    sheetCode.value = '';
     finish(
       answer.chipHeld
         ? t('carryApprovedChipHeld', answer.source, answer.target)
@@ -336,7 +363,7 @@ export function openCarryDialog(imported: () => void): void {
   byId('carry-save').onclick = () => saveAs(carried.file, out.value);
   byId('carry-cancel').onclick = byId('carry-close').onclick = () => dialog.close();
   dialog.onclose = () => {
-    pin.value = '';
+    pin.value = sheetCode.value = '';
     clearTimeout(timer);
     byId('carry-open').focus();
   };

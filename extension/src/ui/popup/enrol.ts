@@ -2,7 +2,7 @@
 // a new computer, add a new computer on an enrolled one (after comparing the short code both screens show, with this
 // computer's vault PIN), and finish joining with what that device gave back. Nothing travels but the texts the
 // person carries; the host checks everything and refuses with its reason.
-import type { CopyAnswer, RingView, UiMessage } from '../../shared/messages';
+import type { CopyAnswer, RecoveryView, RingView, UiMessage } from '../../shared/messages';
 import type { RingParams } from '../../generated/host-protocol';
 import { type MessageKey, t } from '../../shared/i18n';
 import { byId } from '../common/dom';
@@ -55,6 +55,8 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
   const name = byId('enrol-name') as HTMLInputElement;
   const text = byId('enrol-text') as HTMLTextAreaElement;
   const pin = byId('enrol-pin') as HTMLInputElement;
+  const useSheet = byId('enrol-use-sheet') as HTMLInputElement;
+  const sheetCode = byId('enrol-sheet-code') as HTMLInputElement;
   const go = byId('enrol-go') as HTMLButtonElement;
   const error = byId('enrol-error');
   const summary = byId('enrol-summary');
@@ -65,7 +67,16 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
   byId('enrol-name-box').hidden = !spec.name;
   byId('enrol-text-box').hidden = spec.text === null;
   byId('enrol-pin-box').hidden = !spec.pin;
-  for (const field of [name, text, pin]) field.value = '';
+  // Approving a join: this computer's PIN, or instead the code of a recovery sheet (the sheet approves).
+  byId('enrol-sheet-choice').hidden = mode !== 'approve';
+  byId('enrol-sheet-box').hidden = true;
+  useSheet.checked = false;
+  useSheet.onchange = () => {
+    byId('enrol-sheet-box').hidden = !useSheet.checked;
+    byId('enrol-pin-box').hidden = useSheet.checked;
+    (useSheet.checked ? sheetCode : pin).focus();
+  };
+  for (const field of [name, text, pin, sheetCode]) field.value = '';
   error.textContent = summary.textContent = '';
   form.hidden = false;
   byId('enrol-done').hidden = true;
@@ -91,6 +102,7 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
     }, INSPECT_DELAY_MS);
   };
 
+  const withSheet = () => mode === 'approve' && useSheet.checked;
   const missing = (field: HTMLInputElement | HTMLTextAreaElement, shown: boolean, words: string) => {
     if (!shown || field.value.trim()) return false;
     error.textContent = words;
@@ -103,9 +115,28 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
     if (
       missing(name, spec.name, t('enrolNameMissing')) ||
       missing(text, spec.paste !== null, spec.paste ? t(spec.paste) : '') ||
-      missing(pin, spec.pin, t('pinTypeVault'))
+      missing(sheetCode, withSheet(), t('sheetCodeMissing')) ||
+      missing(pin, spec.pin && !withSheet(), t('pinTypeVault'))
     )
       return;
+    if (withSheet()) {
+      go.disabled = true;
+      const answer = (await chrome.runtime.sendMessage({
+        type: 'devices:recovery',
+        params: { action: 'approve_join', request: text.value, code: sheetCode.value },
+      } satisfies UiMessage)) as CopyAnswer<RecoveryView> | undefined;
+      go.disabled = false;
+      if (!answer?.ok) {
+        // A mistyped code approves nothing: it stays, to be corrected where it was typed.
+        error.textContent = answer?.error ?? t('noAnswer');
+        sheetCode.focus();
+        return;
+      }
+      sheetCode.value = '';
+      showDevices(answer.devices);
+      finish(mode, answer);
+      return;
+    }
     const params: RingParams =
       mode === 'start' || mode === 'join'
         ? { action: mode, name: name.value, pin: pin.value }
@@ -131,7 +162,7 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
     saveAs(mode === 'join' ? 'keyplace-join-request.txt' : 'keyplace-ring.json', out.value);
   byId('enrol-cancel').onclick = byId('enrol-close').onclick = () => dialog.close();
   dialog.onclose = () => {
-    pin.value = '';
+    pin.value = sheetCode.value = '';
     clearTimeout(timer);
     opener.focus();
   };
@@ -152,6 +183,11 @@ function finish(mode: Mode, answer: RingView): void {
   byId('enrol-code-line').hidden = !answer.shortCode;
   byId('enrol-code').textContent = answer.shortCode ?? '';
   byId('enrol-out-label').textContent = mode === 'join' ? t('enrolOutJoin') : t('enrolOutRing');
+  // Approved here or accepted here: the ring code both computers show, to compare.
+  byId('enrol-ring-box').hidden = !answer.ringCode;
+  byId('enrol-ring-code').textContent = answer.ringCode ?? '';
+  byId('enrol-ring-compare').textContent =
+    mode === 'approve' ? t('ringCodeCompareApproved') : mode === 'accept' ? t('ringCodeCompareAccepted') : '';
 
   byId('enrol-out-box').hidden = byId('enrol-clip').hidden = byId('enrol-save').hidden = carry === null;
   (byId('enrol-out') as HTMLTextAreaElement).value = carry ?? '';

@@ -12,6 +12,7 @@ import { byId, element } from '../common/dom';
 import { localizePage } from '../common/localize';
 import { copyPlace, loadDevices, openCarryDialog, openCopyDialog } from './devices';
 import { openEnrolDialog } from './enrol';
+import { openRecoveryDialog } from './recovery';
 import { setUpImport } from './import';
 
 localizePage();
@@ -444,6 +445,10 @@ async function main(): Promise<void> {
   for (const mode of ['start', 'join', 'accept', 'approve'] as const) {
     const button = byId(`enrol-${mode}`);
     button.addEventListener('click', () => openEnrolDialog(mode, button));
+  }
+  for (const mode of ['make', 'restore'] as const) {
+    const button = byId(`recovery-${mode}-open`);
+    button.addEventListener('click', () => openRecoveryDialog(mode, button, () => void reload()));
   }
   // Where vault passkeys' copies are goes into their rows: the devices come with the first listing.
   const devices = loadDevices();
