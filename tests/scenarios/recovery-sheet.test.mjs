@@ -67,9 +67,6 @@ forEachBrowser('The recovery sheet', { timeout: 240_000 }, (browser) => {
     await popup.waitFor('dialog', SHEET_DIALOG);
     assert.equal(await popup.value(null, 'Name of the sheet among your devices'), 'recovery sheet');
     await popup.fill('Name of the sheet among your devices', 'paper');
-    await popup.fill('Vault PIN of this computer, to enroll the sheet', '000000');
-    await popup.click('button', 'Make the sheet');
-    assert.match(await popup.alertText(), /PIN/);
     await popup.fill('Vault PIN of this computer, to enroll the sheet', PIN);
     await popup.click('button', 'Make the sheet');
     await popup.waitForTextIn('status', /Your recovery sheet "paper" is one of your devices now/);
@@ -135,10 +132,8 @@ forEachBrowser('The recovery sheet', { timeout: 240_000 }, (browser) => {
     await popup.waitFor('dialog', 'Add a device');
     await popup.fill('Join request', await readFile(join, 'utf8'));
     await popup.waitForTextIn('status', `"laptop" asks to join your devices. Short code ${shortCode}`);
+    // The sheet approves instead of this computer's PIN (a typo is refused as for a copy: the host's unit tests).
     await popup.check('checkbox', "Approve with a recovery sheet instead of this computer's PIN");
-    await popup.fill('Code from your recovery sheet, to approve the new computer', typo(code));
-    await popup.click('button', 'Approve this device');
-    assert.match(await popup.alertText(), /mistyped/);
     await popup.fill('Code from your recovery sheet, to approve the new computer', code);
     await popup.click('button', 'Approve this device');
     await popup.waitFor('textbox', 'Ring to carry back');

@@ -1,6 +1,6 @@
 // Your devices in the scenarios: other computers are keyplace-host's CLI and host on data dirs of their own, each
-// with its own software TPM or none, beside the browser's computer. Used by devices.test.mjs and
-// chip-copies.test.mjs.
+// with its own software TPM or none, beside the browser's computer. Used by devices.test.mjs,
+// chip-copies.test.mjs and recovery-sheet.test.mjs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -7,6 +7,7 @@ import type { CopyAnswer, RecoveryView, UiMessage } from '../../shared/messages'
 import type { RecoveryParams } from '../../generated/host-protocol';
 import { type MessageKey, t } from '../../shared/i18n';
 import { byId } from '../common/dom';
+import { localizePage } from '../common/localize';
 import { saveAs, showDevices, toClipboard } from './devices';
 
 type Mode = 'make' | 'restore';
@@ -17,8 +18,18 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
 const send = (message: UiMessage) =>
   chrome.runtime.sendMessage(message) as Promise<CopyAnswer<RecoveryView> | undefined>;
 
+/** The dialog, from its template on first use (in its words). */
+function build(): void {
+  if (document.getElementById('recovery')) return;
+  const template = byId('recovery-template') as HTMLTemplateElement;
+  const dialog = template.content.cloneNode(true) as DocumentFragment;
+  localizePage(dialog);
+  template.replaceWith(dialog);
+}
+
 /** "Make a recovery sheet…" and "Restore from a recovery sheet…". */
 export function openRecoveryDialog(mode: Mode, opener: HTMLElement, changed: () => void): void {
+  build();
   const dialog = byId('recovery') as HTMLDialogElement;
   const form = byId('recovery-form') as HTMLFormElement;
   const name = byId('recovery-name') as HTMLInputElement;
