@@ -342,6 +342,8 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
       await desktop.click('button', 'Approve this device');
       await desktop.waitFor('textbox', 'Ring to carry back');
       const ring = await desktop.value('textbox', 'Ring to carry back');
+      const ringCode = await desktop.evaluate(() => document.getElementById('enrol-ring-code')?.textContent ?? '');
+      assert.match(ringCode, /^\d{4} \d{4} \d{4}$/);
       await desktop.close();
 
       await popup.click('button', 'Finish joining…');
@@ -349,6 +351,11 @@ forEachBrowser('Your devices and copies', { timeout: 300_000 }, (browser) => {
       await popup.fill('Ring from your other device', ring);
       await popup.click('button', 'Finish joining');
       await popup.waitForTextIn('status', /one of your devices now/);
+      // Both popups show the same ring code, and the new computer says to compare it.
+      assert.match(
+        await popup.evaluate(() => document.querySelector('dialog[open]')?.innerText ?? ''),
+        new RegExp(`Ring code: ${ringCode}\\s+Compare it with the ring code the approving device showed`),
+      );
       await popup.click('button', 'Done');
       const items = await until('the tablet to list your devices', async () => {
         const texts = await popup.evaluate(() => [...document.querySelectorAll('#device-list li')].map((li) => li.innerText));
