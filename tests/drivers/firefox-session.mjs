@@ -181,6 +181,38 @@ export async function launchFirefox({
   }
 }
 
+/**
+ * The elements matching `selector` that could be visible and could have `name` as their accessible name, found by one
+ * script in the page: WebDriver's display, role and name checks (a round trip each, per element) then run on these
+ * few instead of on every element of the page. A superset of what those checks accept: hidden only where
+ * checkVisibility() says so (display: none above it, which isDisplayed() refuses too), and for a string name every
+ * text a name can come from (content, aria-label, aria-labelledby, labels, title, placeholder, alt, value, a
+ * fieldset's legend), with white space ignored. A RegExp name is checked by WebDriver alone.
+ */
+export async function namedCandidates(driver, selector, name) {
+  const text = typeof name === 'string' ? name.replace(/\s+/g, '') : null;
+  return driver.executeScript(
+    (selector, text) => {
+      const attributes = ['aria-label', 'title', 'placeholder', 'alt'];
+      const sources = (el) => {
+        const parts = [el.textContent, typeof el.value === 'string' ? el.value : ''];
+        for (const holder of [el, ...el.querySelectorAll('[aria-label], [title], [alt]')])
+          for (const a of attributes) parts.push(holder.getAttribute(a));
+        for (const id of (el.getAttribute('aria-labelledby') ?? '').split(/\s+/).filter(Boolean))
+          parts.push(document.getElementById(id)?.textContent);
+        for (const label of el.labels ?? []) parts.push(label.textContent);
+        if (el.tagName === 'FIELDSET') parts.push(el.querySelector('legend')?.textContent);
+        return parts.join('').replace(/\s+/g, '');
+      };
+      return [...document.querySelectorAll(selector)].filter(
+        (el) => el.checkVisibility() && (text === null || sources(el).includes(text)),
+      );
+    },
+    selector,
+    text,
+  );
+}
+
 const sleepless = (ms) => ms; // documents that numbers below are timeouts for conditions, not sleeps
 
 export class FirefoxSession {
@@ -394,7 +426,7 @@ export class FirefoxSession {
   /** Elements of the current window whose computed role and accessible name match (visible ones only). */
   async findByName(role, name) {
     const matches = [];
-    const elements = await this.driver.findElements(By.css('input, button, textarea, select, [role], h1, h2, h3, h4, li'));
+    const elements = await namedCandidates(this.driver, 'input, button, textarea, select, [role], h1, h2, h3, h4, li', name);
     for (const el of elements) {
       if (!(await el.isDisplayed().catch(() => false))) continue;
       if (role && (await el.getAriaRole().catch(() => '')) !== role) continue;

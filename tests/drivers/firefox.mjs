@@ -7,7 +7,7 @@ import command from 'selenium-webdriver/lib/command.js';
 import { createRequire } from 'node:module';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { launchFirefox, firefoxUnavailable, ADDON_ID, FIREFOX_EXTENSION_ORIGIN, FIREFOX_VIRTUAL_AAGUID } from './firefox-session.mjs';
+import { launchFirefox, namedCandidates, firefoxUnavailable, ADDON_ID, FIREFOX_EXTENSION_ORIGIN, FIREFOX_VIRTUAL_AAGUID } from './firefox-session.mjs';
 import { consentActions, until, DEFAULT_TIMEOUT } from './driver.mjs';
 
 export { firefoxUnavailable };
@@ -47,7 +47,7 @@ export class FirefoxSurface {
   async find(role, name) {
     await this.focusWindow();
     const found = [];
-    for (const el of await this.driver.findElements(By.css(NAMED))) {
+    for (const el of await namedCandidates(this.driver, NAMED, name)) {
       if (!(await el.isDisplayed().catch(() => false))) continue;
       if (role && (await roleOf(el)) !== role) continue;
       if (name !== undefined && !matches(name, (await el.getAccessibleName().catch(() => '')).trim())) continue;
