@@ -393,25 +393,33 @@ fn finish_ring_change(ring: &str, out: Option<PathBuf>, done: &str) -> Result<()
 
 pub(super) fn print_devices(devices: &[DeviceInfo]) {
     for device in devices {
-        let mut notes = Vec::new();
-        if device.this_device {
-            notes.push("this computer".to_owned());
-        }
-        match &device.approved_by {
-            Some(by) => notes.push(format!("approved by {by}")),
-            None => notes.push("started the ring".to_owned()),
-        }
-        if let Some(by) = &device.removed_by {
-            notes.push(format!("removed by {by}"));
-        }
-        println!(
-            "  {} ({}): {}, since {}",
-            device.name,
-            device.short_id,
-            notes.join(", "),
-            format_time(device.added_at)
-        );
+        println!("{}", device_line(device));
     }
+}
+
+/// One device as `devices list` shows it: name, short id, what it is, who approved it and when it joined.
+fn device_line(device: &DeviceInfo) -> String {
+    let mut notes = Vec::new();
+    if device.this_device {
+        notes.push("this computer".to_owned());
+    }
+    if device.recovery_sheet {
+        notes.push("recovery sheet".to_owned());
+    }
+    match &device.approved_by {
+        Some(by) => notes.push(format!("approved by {by}")),
+        None => notes.push("started the ring".to_owned()),
+    }
+    if let Some(by) = &device.removed_by {
+        notes.push(format!("removed by {by}"));
+    }
+    format!(
+        "  {} ({}): {}, since {}",
+        device.name,
+        device.short_id,
+        notes.join(", "),
+        format_time(device.added_at)
+    )
 }
 
 /// Vault passkeys by site, or by id.
@@ -498,4 +506,27 @@ pub(super) fn read_pin(args: &PinArgs) -> Result<Zeroizing<String>, String> {
         return Err("A PIN is needed.".into());
     }
     Ok(pin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recovery_sheet_is_listed_as_one() {
+        let mut sheet = DeviceInfo {
+            id: vec![1],
+            short_id: "AB12".into(),
+            name: "paper".into(),
+            this_device: false,
+            enrolled: true,
+            approved_by: Some("desktop".into()),
+            added_at: 0,
+            removed_by: None,
+            recovery_sheet: true,
+        };
+        assert!(device_line(&sheet).contains("paper (AB12): recovery sheet, approved by desktop"));
+        sheet.recovery_sheet = false;
+        assert!(!device_line(&sheet).contains("recovery sheet"));
+    }
 }
