@@ -13,3 +13,15 @@ export function element(tag: string, attributes: Record<string, string> = {}, ..
   node.append(...children);
   return node;
 }
+
+/** Refuses a form's input: `words` in its `error` line, the focus where the person corrects it. Always true. */
+export function refuse(error: HTMLElement, field: HTMLElement, words: string): true {
+  error.textContent = words;
+  field.focus();
+  return true;
+}
+
+/** Refuses an empty (or blank) field with `words`; false where it holds something. */
+export function refuseEmpty(error: HTMLElement, field: HTMLInputElement | HTMLTextAreaElement, words: string): boolean {
+  return !field.value.trim() && refuse(error, field, words);
+}

@@ -16,7 +16,7 @@ import type {
   UiMessage,
 } from '../../shared/messages';
 import { type MessageKey, t } from '../../shared/i18n';
-import { byId, element } from '../common/dom';
+import { byId, element, refuse, refuseEmpty } from '../common/dom';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const send = <T>(message: UiMessage): Promise<T> => chrome.runtime.sendMessage(message) as Promise<T>;
@@ -131,11 +131,7 @@ export function openCopyDialog(row: PasskeyRow, changed: () => void, closed: () 
 
   form.onsubmit = async (e) => {
     e.preventDefault();
-    if (!pin.value) {
-      error.textContent = t('pinTypeVault');
-      pin.focus();
-      return;
-    }
+    if (!pin.value && refuse(error, pin, t('pinTypeVault'))) return;
     go.disabled = true;
     error.textContent = '';
     const answer = await send<CopyAnswer<CopyRequestView>>({
@@ -240,12 +236,7 @@ export function openCarryDialog(imported: () => void): void {
     }, INSPECT_DELAY_MS);
   };
 
-  const needs = (field: HTMLInputElement | HTMLTextAreaElement, words: string): boolean => {
-    if (field.value.trim()) return true;
-    error.textContent = words;
-    field.focus();
-    return false;
-  };
+  const needs = (field: HTMLInputElement | HTMLTextAreaElement, words: string) => !refuseEmpty(error, field, words);
   const busy = (on: boolean) => {
     for (const b of buttons) b.disabled = on;
   };

@@ -5,7 +5,7 @@
 import type { CopyAnswer, RecoveryView, RingView, UiMessage } from '../../shared/messages';
 import type { RingParams } from '../../generated/host-protocol';
 import { type MessageKey, t } from '../../shared/i18n';
-import { byId } from '../common/dom';
+import { byId, refuseEmpty } from '../common/dom';
 import { saveAs, showDevices, toClipboard } from './devices';
 
 type Mode = 'start' | 'join' | 'approve' | 'accept';
@@ -103,12 +103,8 @@ export function openEnrolDialog(mode: Mode, opener: HTMLElement): void {
   };
 
   const withSheet = () => mode === 'approve' && useSheet.checked;
-  const missing = (field: HTMLInputElement | HTMLTextAreaElement, shown: boolean, words: string) => {
-    if (!shown || field.value.trim()) return false;
-    error.textContent = words;
-    field.focus();
-    return true;
-  };
+  const missing = (field: HTMLInputElement | HTMLTextAreaElement, shown: boolean, words: string) =>
+    shown && refuseEmpty(error, field, words);
   form.onsubmit = async (e) => {
     e.preventDefault();
     error.textContent = '';

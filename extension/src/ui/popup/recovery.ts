@@ -6,7 +6,7 @@
 import type { CopyAnswer, RecoveryView, UiMessage } from '../../shared/messages';
 import type { RecoveryParams } from '../../generated/host-protocol';
 import { type MessageKey, t } from '../../shared/i18n';
-import { byId } from '../common/dom';
+import { byId, refuse, refuseEmpty } from '../common/dom';
 import { localizePage } from '../common/localize';
 import { saveAs, showDevices, toClipboard } from './devices';
 
@@ -53,17 +53,8 @@ export function openRecoveryDialog(mode: Mode, opener: HTMLElement, changed: () 
   form.hidden = false;
   byId('recovery-done').hidden = true;
 
-  const missing = (field: HTMLInputElement | HTMLTextAreaElement, words: MessageKey) => {
-    if (field.value.trim()) return false;
-    error.textContent = t(words);
-    field.focus();
-    return true;
-  };
-  const wrong = (field: HTMLInputElement, words: string) => {
-    error.textContent = words;
-    field.focus();
-    return true;
-  };
+  const missing = (field: HTMLInputElement | HTMLTextAreaElement, words: MessageKey) =>
+    refuseEmpty(error, field, t(words));
   form.onsubmit = async (e) => {
     e.preventDefault();
     error.textContent = '';
@@ -72,8 +63,8 @@ export function openRecoveryDialog(mode: Mode, opener: HTMLElement, changed: () 
       (!making && missing(backup, 'recoveryBackupMissing')) ||
       (!making && missing(code, 'sheetCodeMissing')) ||
       missing(pin, 'pinTypeVault') ||
-      (!making && [...pin.value].length < NEW_PIN_CHARS && wrong(pin, t('importPinTooShort', NEW_PIN_CHARS))) ||
-      (!making && pin.value !== confirm.value && wrong(confirm, t('importPinsDiffer')))
+      (!making && [...pin.value].length < NEW_PIN_CHARS && refuse(error, pin, t('importPinTooShort', NEW_PIN_CHARS))) ||
+      (!making && pin.value !== confirm.value && refuse(error, confirm, t('importPinsDiffer')))
     )
       return;
     const params: RecoveryParams = making
